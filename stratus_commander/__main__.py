@@ -1,0 +1,3 @@
+from stratus_commander.cli import main
+
+main()

@@ -1,0 +1,70 @@
+"""Time, injected: every deadline and timestamp reads a clock object, never the wall directly.
+
+All times are timezone-aware UTC datetimes with millisecond precision. Stored and exported as
+ISO-8601 text ``2026-11-27T10:51:44.123Z`` (sorts lexically, reads at a glance).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return truncate_ms(datetime.now(UTC))
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = truncate_ms(ensure_utc(start))
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float = 0, **kw: float) -> datetime:
+        self._now = truncate_ms(self._now + timedelta(seconds=seconds, **kw))
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = truncate_ms(ensure_utc(when))
+
+
+def truncate_ms(dt: datetime) -> datetime:
+    return dt.replace(microsecond=dt.microsecond - dt.microsecond % 1000)
+
+
+def ensure_utc(dt: datetime) -> datetime:
+    """Naive datetimes are refused: an ambiguous incident time is worse than an error."""
+    if dt.tzinfo is None:
+        raise ValueError(f"naive datetime {dt.isoformat()} (give a timezone, e.g. Z)")
+    return dt.astimezone(UTC)
+
+
+def to_iso(dt: datetime) -> str:
+    dt = ensure_utc(dt)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def from_iso(text: str) -> datetime:
+    """Parse ISO-8601 with a zone (``Z`` or ``+01:00``); raises ValueError otherwise."""
+    dt = datetime.fromisoformat(text.strip())
+    return truncate_ms(ensure_utc(dt))
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_ms(dt: datetime) -> int:
+    """Milliseconds since the Unix epoch (exact integer arithmetic, no float rounding)."""
+    return (ensure_utc(dt) - EPOCH) // timedelta(milliseconds=1)
+
+
+def from_ms(ms: int) -> datetime:
+    return EPOCH + timedelta(milliseconds=ms)

@@ -1,0 +1,48 @@
+"""The one exception tree of Stratus Commander.
+
+    StratusError                 base of everything we raise on purpose
+    ├── InputError               bad input from the user: file, field, flag (CLI exit 2)
+    │   ├── RunbookError         runbook file invalid
+    │   ├── ConfigError          user config invalid
+    │   └── StoreError           database file unusable (not SQLite, truncated, newer schema)
+    ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
+    └── DomainRefused            a valid request the domain refuses (close with empty RCA, ...) (exit 2)
+
+Errors that name a place carry it in ``where`` ("runbook.toml: phases[2].due_after") so the CLI
+and the GUI show the same text.
+"""
+
+from __future__ import annotations
+
+
+class StratusError(Exception):
+    """Base class of every deliberate error."""
+
+
+class InputError(StratusError):
+    """Bad input; ``where`` names the file and key path or flag."""
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RunbookError(InputError):
+    """The runbook file does not validate."""
+
+
+class ConfigError(InputError):
+    """The user config file does not validate."""
+
+
+class StoreError(InputError):
+    """The database file cannot be used; it has not been modified."""
+
+
+class NotFound(StratusError):
+    """No record with that id."""
+
+
+class DomainRefused(StratusError):
+    """A well-formed request that the domain rules refuse, with the reason."""

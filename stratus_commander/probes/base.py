@@ -1,0 +1,97 @@
+"""The probe contract every kind follows.
+
+A probe *kind* is a module under ``stratus_commander.probes`` exposing:
+
+    Spec: a pydantic model (subclass of ProbeSpec) with the kind's own config keys
+    async def check(spec, ctx: CheckContext) -> ProbeResult
+
+``check`` never raises for a target's fault: an unreachable or misbehaving target is ``down`` (or
+``degraded``) with the reason in ``detail``; a probe that could not run at all (missing credential,
+bad config) is ``unknown``. The engine enforces the whole-check deadline (``timeout_s``) around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+Check = Literal["api", "webhooks", "database", "external"]
+#: The runbook's triage order.
+CHECK_ORDER: tuple[Check, ...] = ("api", "webhooks", "database", "external")
+
+
+class Outcome(StrEnum):
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    UNKNOWN = "unknown"  # could not run: never confused with the target being down
+
+
+class ProbeSpec(BaseModel):
+    """Keys common to every ``[[probes]]`` table; kinds subclass it with their own keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    kind: str
+    check: Check
+    interval_s: float = Field(default=60.0, gt=0)
+    timeout_s: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=0, ge=0, le=5)
+    fail_threshold: int = Field(default=3, ge=1)  # consecutive failures before the state flips down
+    success_threshold: int = Field(default=2, ge=1)  # consecutive successes before it flips back up
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    probe: str
+    kind: str
+    check: Check
+    outcome: Outcome
+    latency_ms: float | None
+    detail: str
+    at: datetime  # UTC, aware
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The DESIGN.md ``probe --json`` line."""
+        from stratus_commander.clock import to_iso
+
+        return {
+            "probe": self.probe,
+            "kind": self.kind,
+            "check": self.check,
+            "outcome": self.outcome.value,
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
+            "detail": self.detail,
+            "at": to_iso(self.at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """The displayed state of a probe flipped (after the configured run of failures/successes)."""
+
+    probe: str
+    kind: str
+    check: Check
+    previous: Outcome | None
+    current: Outcome
+    at: datetime
+    detail: str
+
+
+@dataclass
+class CheckContext:
+    """What a check gets: the shared client, a secret resolver and the clock."""
+
+    client: httpx.AsyncClient
+    resolve_secret: Callable[[str], str | None]  # "env:X"/"keyring:S/N" -> value, None if missing
+    now: Callable[[], datetime]
+    max_body_bytes: int = 1024 * 1024
