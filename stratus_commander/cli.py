@@ -5,6 +5,7 @@ Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usa
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
 pass_options = click.make_pass_decorator(Options)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -77,6 +78,10 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, runbook: Path
     With no command, opens the cockpit (GUI) on the last open incident.
     """
     ctx.obj = Options(db=db, config=config, runbook=runbook)
+    if ctx.invoked_subcommand is None:
+        from stratus_commander.qt.app import run_gui
+
+        sys.exit(run_domain(run_gui, ctx.obj.db_path(), runbook))
 
 
 @main.group()
@@ -94,4 +99,241 @@ def config() -> None:
     """Check the probe configuration."""
 
 
-# Commands are registered in their own sections below (incidents, runbook, probes, drill, GUI).
+# --- incidents ---------------------------------------------------------------------------------
+
+
+def _open_incidents(opts: Options) -> Any:
+    from stratus_commander.clock import SystemClock
+    from stratus_commander.incident import Incidents
+    from stratus_commander.store import Store
+
+    store = run_domain(Store.open, opts.db_path())
+    return Incidents(store, SystemClock(), actor=os.environ.get("USER") or "commander")
+
+
+def _incident_id(text: str) -> int:
+    from stratus_commander.incident import parse_incident_id
+
+    return int(run_domain(parse_incident_id, text))
+
+
+def _load_runbook(opts: Options) -> Any:
+    from stratus_commander.runbook import load_runbook
+
+    return run_domain(load_runbook, opts.runbook)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """``--services API,Webhooks`` and ``--services API --services Webhooks`` both work."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _when(text: str | None) -> Any:
+    if text is None:
+        return None
+    from stratus_commander.clock import from_iso
+
+    try:
+        return from_iso(text)
+    except ValueError as exc:
+        fail(f"--detected-at: {text!r} is not an ISO-8601 time with a zone ({exc})")
+
+
+@incidents.command("declare")
+@click.option("--title", required=True, help="Clear, descriptive incident title.")
+@click.option("--impact", required=True, help="Minor, Major or Critical.")
+@click.option(
+    "--services", multiple=True, help="Scope: API, Web, Webhooks, Database (comma-separated)."
+)
+@click.option("--affected", multiple=True, help="Affected services, free text (comma-separated).")
+@click.option("--detected-at", help="When it began, ISO-8601 with zone (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
+@pass_options
+def incidents_declare(
+    opts: Options,
+    title: str,
+    impact: str,
+    services: tuple[str, ...],
+    affected: tuple[str, ...],
+    detected_at: str | None,
+    as_json: bool,
+) -> None:
+    """Declare an incident (starts every runbook clock)."""
+    inc = _open_incidents(opts)
+    incident = run_domain(
+        inc.declare,
+        title=title,
+        impact=impact,
+        scope=_split(services),
+        affected_services=_split(affected),
+        detected_at=_when(detected_at),
+    )
+    if as_json:
+        click.echo(json.dumps(incident.as_json(), indent=2))
+    else:
+        click.echo(f"Declared {incident.label}: {incident.title} ({incident.impact})")
+
+
+@incidents.command("note")
+@click.argument("incident_id", metavar="ID")
+@click.argument("text")
+@pass_options
+def incidents_note(opts: Options, incident_id: str, text: str) -> None:
+    """Add a note to the timeline."""
+    inc = _open_incidents(opts)
+    event = run_domain(inc.note, _incident_id(incident_id), text)
+    click.echo(f"INC-{event.incident_id} #{event.seq} note recorded")
+
+
+@incidents.command("status")
+@click.argument("incident_id", metavar="ID")
+@click.argument(
+    "status", type=click.Choice(["investigating", "identified", "monitoring", "resolved"])
+)
+@click.option("--text", default="", help="What changed, for the timeline.")
+@pass_options
+def incidents_status(opts: Options, incident_id: str, status: str, text: str) -> None:
+    """Move the incident to another status."""
+    inc = _open_incidents(opts)
+    run_domain(inc.set_status, _incident_id(incident_id), status, text)
+    click.echo(f"INC-{_incident_id(incident_id)} is now {status}")
+
+
+@incidents.command("resolve")
+@click.argument("incident_id", metavar="ID")
+@click.option("--text", default="", help="What resolved it, for the timeline.")
+@pass_options
+def incidents_resolve(opts: Options, incident_id: str, text: str) -> None:
+    """Mark the incident resolved (starts the post-incident review clock)."""
+    inc = _open_incidents(opts)
+    run_domain(inc.resolve, _incident_id(incident_id), text)
+    click.echo(f"INC-{_incident_id(incident_id)} resolved")
+
+
+@incidents.command("list")
+@click.option("--open", "open_only", is_flag=True, help="Only incidents not yet resolved.")
+@click.option("--search", "search", help="Full-text search in titles, notes and timelines.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@pass_options
+def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: bool) -> None:
+    """List incidents, newest first."""
+    inc = _open_incidents(opts)
+    rows = inc.search(search) if search else inc.list(open_only=open_only)
+    if open_only and search:
+        rows = [r for r in rows if r.is_open]
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in rows], indent=2))
+        return
+    if not rows:
+        click.echo("No incidents.")
+        return
+    from stratus_commander.clock import to_iso
+
+    for r in rows:
+        drill = " [drill]" if r.drill else ""
+        click.echo(
+            f"{r.label:<8} {r.status:<13} {r.impact:<8} {to_iso(r.declared_at)}  {r.title}{drill}"
+        )
+
+
+@incidents.command("show")
+@click.argument("incident_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Incident, clocks and timeline as JSON.")
+@pass_options
+def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
+    """Show an incident with its clocks and timeline."""
+    from stratus_commander.clock import to_iso
+    from stratus_commander.deadlines import clocks
+
+    inc = _open_incidents(opts)
+    runbook_ = _load_runbook(opts)
+    incident = run_domain(inc.get, _incident_id(incident_id))
+    readings = clocks(incident, runbook_, inc.clock.now())
+    evs = inc.events(incident.id)
+    if as_json:
+        out = incident.as_json()
+        out["clocks"] = [
+            {
+                "id": r.id,
+                "label": r.label,
+                "state": r.state.value,
+                "due_at": to_iso(r.due_at) if r.due_at else None,
+                "remaining_s": r.remaining.total_seconds() if r.remaining is not None else None,
+                "met_at": to_iso(r.met_at) if r.met_at else None,
+                "met_late": r.met_late,
+            }
+            for r in readings
+        ]
+        out["timeline"] = [e.as_json() for e in evs]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{incident.label}  {incident.title}")
+    click.echo(
+        f"  status {incident.status}, impact {incident.impact}"
+        + (" (drill)" if incident.drill else "")
+    )
+    click.echo(
+        f"  scope {', '.join(incident.scope) or '-'}; affected "
+        f"{', '.join(incident.affected_services) or '-'}"
+    )
+    click.echo(
+        f"  detected {to_iso(incident.detected_at)}, declared {to_iso(incident.declared_at)}"
+    )
+    click.echo("Clocks:")
+    for r in readings:
+        due = to_iso(r.due_at) if r.due_at else "-"
+        extra = f" met {to_iso(r.met_at)}" + (" (late)" if r.met_late else "") if r.met_at else ""
+        click.echo(f"  {r.label:<22} {r.state.value:<9} {r.countdown():>9}  due {due}{extra}")
+    click.echo("Timeline:")
+    for e in evs:
+        click.echo(f"  {to_iso(e.at)}  {e.kind:<15} {e.actor}: {e.text}")
+
+
+@incidents.command("verify")
+@click.argument("incident_id", metavar="ID")
+@pass_options
+def incidents_verify(opts: Options, incident_id: str) -> None:
+    """Check the timeline's hash chain; exit 1 at the first broken link."""
+    inc = _open_incidents(opts)
+    iid = _incident_id(incident_id)
+    result = run_domain(inc.verify, iid)
+    mismatched = inc.verify_projection(iid) if result.ok else []
+    if result.ok and not mismatched:
+        click.echo(f"INC-{iid}: timeline intact ({result.checked} events, hash chain verified)")
+        return
+    if not result.ok:
+        click.echo(
+            f"INC-{iid}: timeline BROKEN at event {result.broken_at}: {result.reason} "
+            f"({result.checked} events verified before it)"
+        )
+    else:
+        click.echo(
+            f"INC-{iid}: timeline intact but the incident record disagrees with it on: "
+            f"{', '.join(mismatched)} (edited outside the app?)"
+        )
+    sys.exit(1)
+
+
+@incidents.command("export")
+@click.argument("incident_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (default: standard output).",
+)
+@pass_options
+def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | None) -> None:
+    """Export an incident and its timeline (secrets redacted, chain verified)."""
+    from stratus_commander.export import render
+
+    inc = _open_incidents(opts)
+    text = run_domain(render, inc, _load_runbook(opts), _incident_id(incident_id), fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from stratus_commander.fileio import atomic_write_text
+
+    atomic_write_text(output, text)
+    click.echo(f"Wrote {output}", err=True)

@@ -6,7 +6,7 @@
     │   ├── ConfigError          user config invalid
     │   └── StoreError           database file unusable (not SQLite, truncated, newer schema)
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
-    └── DomainRefused            a valid request the domain refuses (close with empty RCA, ...) (exit 2)
+    └── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
 
 Errors that name a place carry it in ``where`` ("runbook.toml: phases[2].due_after") so the CLI
 and the GUI show the same text.

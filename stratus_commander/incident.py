@@ -1,0 +1,368 @@
+"""Incidents: the model, its projection from the timeline, and the commander's actions.
+
+Every action is one timeline event; the incident row is the projection of its events and is updated
+in the same transaction (``project`` is the single place that says what an event changes). The CLI
+and the GUI both call :class:`Incidents`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any, get_args
+
+from stratus_commander.clock import Clock, ensure_utc, from_iso, to_iso
+from stratus_commander.errors import DomainRefused, InputError, NotFound
+from stratus_commander.runbook import SERVICES, Impact
+from stratus_commander.store import Store
+from stratus_commander.timeline import Event, Verification, append, events, verify
+
+IMPACTS: tuple[str, ...] = get_args(Impact)
+STATUSES = ("investigating", "identified", "monitoring", "resolved", "closed")
+OPEN_STATUSES = ("investigating", "identified", "monitoring")
+DECISIONS = ("internal", "external", "unknown")
+# A detection time in the future is a typo, not a forecast; allow a little clock skew.
+_FUTURE_SKEW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: int
+    title: str
+    scope: tuple[str, ...]
+    impact: str
+    affected_services: tuple[str, ...]
+    status: str
+    drill: bool
+    detected_at: datetime
+    declared_at: datetime
+    triaged_at: datetime | None = None
+    triage_decision: str | None = None
+    first_update_at: datetime | None = None
+    last_update_at: datetime | None = None
+    escalated_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    review_done_at: datetime | None = None
+    event_count: int = 0
+    head_hash: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"INC-{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = to_iso(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        out["label"] = self.label
+        return out
+
+
+_TIME_FIELDS = {f.name for f in fields(Incident) if f.name.endswith("_at")}
+_LIST_FIELDS = {"scope", "affected_services"}
+
+
+def _from_row(row: Mapping[str, Any]) -> Incident:
+    values: dict[str, Any] = {}
+    for f in fields(Incident):
+        value = row[f.name]
+        if f.name in _TIME_FIELDS:
+            value = from_iso(value) if value else None
+        elif f.name in _LIST_FIELDS:
+            value = tuple(json.loads(value))
+        elif f.name == "drill":
+            value = bool(value)
+        values[f.name] = value
+    return Incident(**values)
+
+
+def _to_column(name: str, value: Any) -> Any:
+    if name in _TIME_FIELDS:
+        return to_iso(value) if value is not None else None
+    if name in _LIST_FIELDS:
+        return json.dumps(list(value))
+    return value
+
+
+def project(incident: Incident, event: Event) -> Incident:
+    """What one event changes in the incident (pure; replayed by ``verify_projection``)."""
+    d, at = event.data, event.at
+    if event.kind == "status_changed":
+        to = d["to"]
+        return replace(
+            incident,
+            status=to,
+            mitigated_at=incident.mitigated_at or (at if to == "monitoring" else None),
+            resolved_at=at
+            if to == "resolved"
+            else (None if to in OPEN_STATUSES else incident.resolved_at),
+        )
+    if event.kind == "decision":
+        return replace(
+            incident, triaged_at=incident.triaged_at or at, triage_decision=d["decision"]
+        )
+    if event.kind == "message_sent":
+        return replace(incident, first_update_at=incident.first_update_at or at, last_update_at=at)
+    if event.kind == "escalated":
+        return replace(incident, escalated_at=incident.escalated_at or at)
+    if event.kind == "field_changed":
+        value = d["value"]
+        if d["field"] == "detected_at":
+            value = from_iso(value)
+        elif d["field"] in _LIST_FIELDS:
+            value = tuple(value)
+        return replace(incident, **{d["field"]: value})
+    if event.kind == "closed":
+        return replace(incident, status="closed", closed_at=at)
+    if event.kind == "review" and d.get("completed"):
+        return replace(incident, review_done_at=incident.review_done_at or at)
+    return incident
+
+
+def parse_incident_id(text: str | int) -> int:
+    """Accept ``7`` or ``INC-7``."""
+    m = re.fullmatch(r"(?:INC-)?(\d+)", str(text).strip(), flags=re.IGNORECASE)
+    if not m:
+        raise InputError(f"not an incident id: {text!r} (expected e.g. 7 or INC-7)", where="ID")
+    return int(m.group(1))
+
+
+def _check_services(
+    values: Iterable[str], allowed: Iterable[str] | None, field: str
+) -> tuple[str, ...]:
+    out = tuple(v.strip() for v in values if v.strip())
+    if allowed is not None:
+        allowed = tuple(allowed)
+        lookup = {a.lower(): a for a in allowed}
+        bad = [v for v in out if v.lower() not in lookup]
+        if bad:
+            raise InputError(
+                f"unknown {', '.join(bad)} (choose from {', '.join(allowed)})", where=field
+            )
+        out = tuple(lookup[v.lower()] for v in out)
+    return tuple(dict.fromkeys(out))
+
+
+Listener = Callable[[Incident, Event], None]
+
+
+class Incidents:
+    """The commander's actions on incidents: one call, one durable timeline event."""
+
+    def __init__(self, store: Store, clock: Clock, actor: str = "commander") -> None:
+        self.store = store
+        self.clock = clock
+        self.actor = actor
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(incident_after, event)`` after every committed event."""
+        self._listeners.append(listener)
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.store.db.conn
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, incident_id: int) -> Incident:
+        rows = self.store.query("SELECT * FROM incidents WHERE id = ?", [incident_id])
+        if not rows:
+            raise NotFound(f"no incident INC-{incident_id} in {self.store.path or 'memory'}")
+        return _from_row(rows[0])
+
+    def list(self, open_only: bool = False) -> list[Incident]:
+        where = f"WHERE status IN {OPEN_STATUSES!r}" if open_only else ""
+        rows = self.store.query(
+            f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC"
+        )
+        return [_from_row(r) for r in rows]
+
+    def last_open(self) -> Incident | None:
+        open_ = self.list(open_only=True)
+        return open_[0] if open_ else None
+
+    def events(self, incident_id: int, kinds: set[str] | None = None) -> list[Event]:
+        self.get(incident_id)
+        return events(self._conn, incident_id, kinds)
+
+    def verify(self, incident_id: int) -> Verification:
+        self.get(incident_id)
+        return verify(self._conn, incident_id)
+
+    def verify_projection(self, incident_id: int) -> list[str]:
+        """Replay the timeline; list the incident fields that disagree with the stored row."""
+        stored = self.get(incident_id)
+        evs = events(self._conn, incident_id)
+        if not evs or evs[0].kind != "declared":
+            return ["the timeline does not start with the declaration"]
+        d = evs[0].data
+        replayed = replace(
+            stored,
+            title=d["title"],
+            impact=d["impact"],
+            scope=tuple(d["scope"]),
+            affected_services=tuple(d["affected_services"]),
+            detected_at=from_iso(d["detected_at"]),
+            declared_at=evs[0].at,
+            status="investigating",
+            drill=bool(d.get("drill", False)),
+            triage_decision=None,
+            **{name: None for name in _TIME_FIELDS - {"detected_at", "declared_at"}},
+        )
+        for ev in evs[1:]:
+            replayed = project(replayed, ev)
+        return [
+            f.name for f in fields(Incident) if getattr(replayed, f.name) != getattr(stored, f.name)
+        ]
+
+    def search(self, text: str) -> list[Incident]:
+        """Full-text search over titles and timeline text (notes, messages, ...)."""
+        query = " ".join(f'"{w}"' for w in text.replace('"', " ").split())
+        if not query:
+            return []
+        rows = self.store.query(
+            "SELECT * FROM incidents WHERE id IN ("
+            " SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH :q"
+            " UNION SELECT e.incident_id FROM events e JOIN events_fts f ON f.rowid = e.id"
+            "  WHERE events_fts MATCH :q)"
+            " ORDER BY declared_at DESC",
+            {"q": query},
+        )
+        return [_from_row(r) for r in rows]
+
+    # --- acting -----------------------------------------------------------------------------
+
+    def declare(
+        self,
+        title: str,
+        impact: str,
+        scope: Iterable[str] = (),
+        affected_services: Iterable[str] = (),
+        detected_at: datetime | None = None,
+        drill: bool = False,
+    ) -> Incident:
+        now = self.clock.now()
+        title = " ".join(title.split())
+        if not title:
+            raise InputError("must not be empty", where="title")
+        if len(title) > 200:
+            raise InputError("longer than 200 characters", where="title")
+        if impact.capitalize() not in IMPACTS:
+            raise InputError(f"{impact!r} is not one of {', '.join(IMPACTS)}", where="impact")
+        impact = impact.capitalize()
+        scope_t = _check_services(scope, SERVICES, "scope")
+        affected_t = _check_services(affected_services, None, "affected services")
+        detected = ensure_utc(detected_at) if detected_at else now
+        if detected > now + _FUTURE_SKEW:
+            raise InputError(f"{to_iso(detected)} is in the future", where="detected at")
+        data = {
+            "title": title,
+            "impact": impact,
+            "scope": list(scope_t),
+            "affected_services": list(affected_t),
+            "detected_at": to_iso(detected),
+            "drill": drill,
+        }
+        with self.store.write() as conn:
+            cur = conn.execute(
+                "INSERT INTO incidents (title, scope, impact, affected_services, status, drill, "
+                "detected_at, declared_at, head_hash) "
+                "VALUES (?, ?, ?, ?, 'investigating', ?, ?, ?, '')",
+                [
+                    title,
+                    json.dumps(data["scope"]),
+                    impact,
+                    json.dumps(data["affected_services"]),
+                    int(drill),
+                    to_iso(detected),
+                    to_iso(now),
+                ],
+            )
+            incident_id = int(cur.lastrowid or 0)
+            event = append(conn, incident_id, now, "declared", self.actor, title, data)
+        incident = self.get(incident_id)
+        self._notify(incident, event)
+        return incident
+
+    def record(
+        self,
+        incident_id: int,
+        kind: str,
+        text: str = "",
+        data: Mapping[str, Any] | None = None,
+        allow_closed: bool = False,
+    ) -> Event:
+        """Append any event and apply its effect, in one durable transaction."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            before = self.get(incident_id)
+            if before.status == "closed" and not allow_closed:
+                raise DomainRefused(f"{before.label} is closed; its timeline is read-only")
+            event = append(conn, incident_id, now, kind, self.actor, text, data)
+            after = project(before, event)
+            changed = {
+                f.name: _to_column(f.name, getattr(after, f.name))
+                for f in fields(Incident)
+                if f.name not in ("event_count", "head_hash")
+                and getattr(after, f.name) != getattr(before, f.name)
+            }
+            if changed:
+                sets = ", ".join(f"{k} = ?" for k in changed)
+                conn.execute(
+                    f"UPDATE incidents SET {sets} WHERE id = ?", [*changed.values(), incident_id]
+                )
+        incident = self.get(incident_id)
+        self._notify(incident, event)
+        return event
+
+    def note(self, incident_id: int, text: str) -> Event:
+        text = text.strip()
+        if not text:
+            raise InputError("must not be empty", where="note")
+        return self.record(incident_id, "note", text, allow_closed=True)
+
+    def set_status(self, incident_id: int, status: str, text: str = "") -> Event:
+        status = status.lower()
+        if status not in STATUSES or status == "closed":
+            choices = ", ".join(s for s in STATUSES if s != "closed")
+            raise InputError(
+                f"{status!r} is not one of {choices} (close with `close`)", where="status"
+            )
+        current = self.get(incident_id)
+        if current.status == status:
+            raise DomainRefused(f"{current.label} is already {status}")
+        return self.record(
+            incident_id,
+            "status_changed",
+            text or f"Status: {current.status} → {status}",
+            {"from": current.status, "to": status},
+        )
+
+    def resolve(self, incident_id: int, text: str = "") -> Event:
+        return self.set_status(incident_id, "resolved", text)
+
+    def decide(self, incident_id: int, decision: str, reason: str = "") -> Event:
+        if decision not in DECISIONS:
+            raise InputError(f"{decision!r} is not one of {', '.join(DECISIONS)}", where="decision")
+        text = f"Triage decision: {decision}" + (f" — {reason}" if reason else "")
+        return self.record(incident_id, "decision", text, {"decision": decision, "reason": reason})
+
+    def _notify(self, incident: Incident, event: Event) -> None:
+        for listener in list(self._listeners):
+            listener(incident, event)

@@ -1,0 +1,336 @@
+"""The one SQLite file that holds every incident, its timeline and the probes' samples.
+
+sqlite-utils over a connection we open ourselves in autocommit mode, so every write is an explicit,
+short transaction. WAL lets the GUI read while the recorder writes; ``synchronous=FULL`` makes each
+committed timeline event survive a crash or power cut (an event the user saw acknowledged is on
+disk). Probe samples arrive in batches: one transaction (one fsync) per batch.
+
+A file that is not SQLite, is truncated, is someone else's database or has a newer schema than this
+app knows raises :class:`StoreError` *before* anything is written to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from stratus_commander.errors import StoreError
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+migrations = Migrations("stratus_commander")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    # Incident rows are a projection of their timeline (see incident.py); the events are the record.
+    db.execute(
+        """
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT '[]',
+            impact TEXT NOT NULL,
+            affected_services TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL,
+            drill INTEGER NOT NULL DEFAULT 0,
+            detected_at TEXT NOT NULL,
+            declared_at TEXT NOT NULL,
+            triaged_at TEXT,
+            triage_decision TEXT,
+            first_update_at TEXT,
+            last_update_at TEXT,
+            escalated_at TEXT,
+            mitigated_at TEXT,
+            resolved_at TEXT,
+            closed_at TEXT,
+            review_done_at TEXT,
+            event_count INTEGER NOT NULL DEFAULT 0,
+            head_hash TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL DEFAULT '{}',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (incident_id, seq)
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_incident_at ON events(incident_id, at)")
+    db.execute(
+        """
+        CREATE TABLE probes (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            "check" TEXT NOT NULL
+        )
+        """
+    )
+    # Millions of rows: integer times, an outcome code, a clustered key per probe and time so a
+    # window of one probe is one range scan. detail is kept only when the sample is not "up".
+    db.execute(
+        """
+        CREATE TABLE samples (
+            probe_id INTEGER NOT NULL REFERENCES probes(id),
+            at_ms INTEGER NOT NULL,
+            outcome INTEGER NOT NULL,
+            latency_ms REAL,
+            detail TEXT,
+            metrics TEXT,
+            PRIMARY KEY (probe_id, at_ms)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE flips (
+            id INTEGER PRIMARY KEY,
+            probe_id INTEGER NOT NULL REFERENCES probes(id),
+            at_ms INTEGER NOT NULL,
+            previous TEXT,
+            current TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX flips_at ON flips(at_ms)")
+    db["incidents"].enable_fts(["title"], create_triggers=True)
+    db["events"].enable_fts(["text"], create_triggers=True)
+
+
+#: Sample outcome codes (compact storage); the order is "how bad".
+OUTCOME_CODES = {"up": 0, "degraded": 1, "down": 2, "unknown": 3}
+OUTCOME_NAMES = {v: k for k, v in OUTCOME_CODES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class SampleRow:
+    probe: str
+    kind: str
+    check: str
+    at_ms: int
+    outcome: str
+    latency_ms: float | None
+    detail: str | None = None
+    metrics: str | None = None  # JSON text
+
+
+def _inspect_existing(path: Path) -> None:
+    """Refuse, without writing a byte, a file we must not touch."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if size == 0:
+        raise StoreError("empty file, not a Stratus Commander database", where=str(path))
+    if not header.startswith(_SQLITE_MAGIC):
+        raise StoreError("not an SQLite database (wrong file header)", where=str(path))
+    if len(header) < 100:
+        raise StoreError("truncated SQLite file (header cut short)", where=str(path))
+    page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter, page_count = struct.unpack(">II", header[24:32])
+    version_valid_for = struct.unpack(">I", header[92:96])[0]
+    wal = path.with_name(path.name + "-wal")
+    # The in-header page count is only trustworthy when it was written with the change counter,
+    # and a live WAL may legitimately hold pages the main file does not have yet.
+    if change_counter == version_valid_for and not wal.exists() and size < page_size * page_count:
+        raise StoreError(
+            f"truncated SQLite file ({size} bytes, header says {page_size * page_count})",
+            where=str(path),
+        )
+    try:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            applied: set[str] = set()
+            if Migrations.migrations_table in tables:
+                applied = {
+                    r[0]
+                    for r in ro.execute(
+                        f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?",
+                        [migrations.name],
+                    )
+                }
+        finally:
+            ro.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"unreadable SQLite database: {exc}", where=str(path)) from exc
+    if tables and not applied:
+        raise StoreError(
+            "an SQLite database of another application (no Stratus Commander schema); "
+            "choose another --db path",
+            where=str(path),
+        )
+    unknown = applied - {m.name for m in migrations._migrations}
+    if unknown:
+        raise StoreError(
+            f"created by a newer Stratus Commander (schema {', '.join(sorted(unknown))}); "
+            "upgrade the app to open it",
+            where=str(path),
+        )
+
+
+class Store:
+    """An open incident database. One per thread: sqlite connections are not shared."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
+        self.db = db
+        self.path = path
+        self._probe_ids: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        if path.is_dir():
+            raise StoreError("is a directory, expected a database file", where=str(path))
+        if path.exists():
+            _inspect_existing(path)
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create its folder: {exc}", where=str(path)) from exc
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open: {exc}", where=str(path)) from exc
+        return cls._setup(conn, path)
+
+    @classmethod
+    def memory(cls) -> Store:
+        """An in-memory store for logic tests and throw-away use."""
+        return cls._setup(sqlite3.connect(":memory:", isolation_level=None), None)
+
+    @classmethod
+    def _setup(cls, conn: sqlite3.Connection, path: Path | None) -> Store:
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = sqlite_utils.Database(conn)
+            migrations.apply(db)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot prepare the database: {exc}", where=str(path)) from exc
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One durable write transaction; IMMEDIATE so concurrent writers (GUI + CLI) serialise
+        before they read what they will build on (the hash chain's previous link)."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def query(
+        self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+    ) -> list[dict[str, Any]]:
+        args = params if isinstance(params, Mapping) else list(params)
+        return list(self.db.query(sql, args))
+
+    # --- probes and samples -----------------------------------------------------------------
+
+    def probe_id(self, name: str, kind: str, check: str) -> int:
+        """The integer key of a probe, registering it on first sight."""
+        cached = self._probe_ids.get(name)
+        if cached is not None:
+            return cached
+        conn = self.db.conn
+        row = conn.execute("SELECT id FROM probes WHERE name = ?", [name]).fetchone()
+        if row is None:
+            conn.execute(
+                'INSERT OR IGNORE INTO probes (name, kind, "check") VALUES (?, ?, ?)',
+                [name, kind, check],
+            )
+            row = conn.execute("SELECT id FROM probes WHERE name = ?", [name]).fetchone()
+        self._probe_ids[name] = row[0]
+        return int(row[0])
+
+    def add_samples(self, rows: Iterable[SampleRow]) -> int:
+        """Write a batch of samples in one transaction; returns how many."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        for r in rows:  # registration happens outside the batch transaction (rare, idempotent)
+            self.probe_id(r.probe, r.kind, r.check)
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO samples "
+                "(probe_id, at_ms, outcome, latency_ms, detail, metrics) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        self._probe_ids[r.probe],
+                        r.at_ms,
+                        OUTCOME_CODES[r.outcome],
+                        r.latency_ms,
+                        r.detail,
+                        r.metrics,
+                    )
+                    for r in rows
+                ],
+            )
+        return len(rows)
+
+    def add_flip(
+        self,
+        probe: str,
+        kind: str,
+        check: str,
+        at_ms: int,
+        previous: str | None,
+        current: str,
+        detail: str,
+    ) -> None:
+        pid = self.probe_id(probe, kind, check)
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO flips (probe_id, at_ms, previous, current, detail) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [pid, at_ms, previous, current, detail],
+            )
+
+    def first_failure_since(self, since_ms: int) -> dict[str, Any] | None:
+        """The earliest flip to a failing state after ``since_ms``: the detection evidence."""
+        rows = self.query(
+            'SELECT f.at_ms, f.current, f.detail, p.name AS probe, p."check" AS "check" '
+            "FROM flips f JOIN probes p ON p.id = f.probe_id "
+            "WHERE f.at_ms >= ? AND f.current IN ('down', 'degraded') ORDER BY f.at_ms LIMIT 1",
+            [since_ms],
+        )
+        return rows[0] if rows else None

@@ -1,0 +1,110 @@
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from stratus_commander.deadlines import ClockState, clocks, declare_clock
+from stratus_commander.incident import Incident
+from stratus_commander.runbook import load_runbook
+
+T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
+RUNBOOK = load_runbook()
+
+
+def _incident(**kw: object) -> Incident:
+    base = Incident(
+        id=1,
+        title="t",
+        scope=("API",),
+        impact="Critical",
+        affected_services=(),
+        status="investigating",
+        drill=False,
+        detected_at=T0 - timedelta(minutes=2),
+        declared_at=T0,
+    )
+    return replace(base, **kw)
+
+
+def _by_id(incident: Incident, now: datetime) -> dict:
+    return {r.id: r for r in clocks(incident, RUNBOOK, now)}
+
+
+def test_all_six_clocks_in_runbook_order() -> None:
+    readings = clocks(_incident(), RUNBOOK, T0)
+    assert [r.id for r in readings] == [
+        "declare",
+        "triage",
+        "communicate",
+        "next_update",
+        "escalate",
+        "pir",
+    ]
+
+
+def test_triage_goes_pending_due_soon_overdue_met() -> None:
+    incident = _incident()
+    now = T0
+    r = _by_id(incident, now)["triage"]
+    assert (r.state, r.due_at, r.countdown()) == (
+        ClockState.PENDING,
+        T0 + timedelta(minutes=10),
+        "10:00",
+    )
+    r = _by_id(incident, T0 + timedelta(minutes=8, seconds=1))["triage"]
+    assert (r.state, r.countdown()) == (ClockState.DUE_SOON, "01:59")
+    r = _by_id(incident, T0 + timedelta(minutes=11, seconds=5))["triage"]
+    assert (r.state, r.countdown()) == (ClockState.OVERDUE, "+01:05")
+    done = replace(incident, triaged_at=T0 + timedelta(minutes=12))
+    r = _by_id(done, T0 + timedelta(minutes=30))["triage"]
+    assert r.state == ClockState.MET and r.met_late
+    assert r.countdown() == "+02:00"  # frozen at how late it was met
+
+
+def test_declare_clock_is_met_by_the_declaration_and_measured_from_detection() -> None:
+    r = _by_id(_incident(), T0)["declare"]
+    assert r.state == ClockState.MET
+    assert r.due_at == T0 + timedelta(minutes=3)
+    assert not r.met_late
+
+
+def test_escalation_depends_on_impact() -> None:
+    for impact, minutes in (("Critical", 5), ("Major", 15), ("Minor", 60)):
+        r = _by_id(_incident(impact=impact), T0)["escalate"]
+        assert r.due_at == T0 + timedelta(minutes=minutes), impact
+
+
+def test_next_update_waits_for_the_first_update_then_recurs() -> None:
+    incident = _incident()
+    assert _by_id(incident, T0)["next_update"].state == ClockState.WAITING
+    sent = replace(
+        incident,
+        first_update_at=T0 + timedelta(minutes=5),
+        last_update_at=T0 + timedelta(minutes=40),
+    )
+    r = _by_id(sent, T0 + timedelta(minutes=50))["next_update"]
+    assert r.due_at == T0 + timedelta(minutes=70)
+    assert r.state == ClockState.PENDING
+    resolved = replace(sent, resolved_at=T0 + timedelta(minutes=60), status="resolved")
+    assert _by_id(resolved, T0 + timedelta(hours=5))["next_update"].state == ClockState.MET
+
+
+def test_review_clock_starts_at_resolution() -> None:
+    assert _by_id(_incident(), T0)["pir"].state == ClockState.WAITING
+    resolved = replace(_incident(), resolved_at=T0 + timedelta(hours=1), status="resolved")
+    r = _by_id(resolved, T0 + timedelta(hours=50))["pir"]
+    assert r.due_at == T0 + timedelta(hours=49)
+    assert r.state == ClockState.OVERDUE
+    assert r.countdown() == "+1:00:00"
+
+
+@pytest.mark.parametrize("minutes", [0, 4, 6])
+def test_restart_reads_the_same_clocks(minutes: int) -> None:
+    # Nothing is remembered between calls: the same stored times and now give the same clocks.
+    now = T0 + timedelta(minutes=minutes)
+    assert clocks(_incident(), RUNBOOK, now) == clocks(_incident(), RUNBOOK, now)
+
+
+def test_declare_clock_before_any_incident() -> None:
+    r = declare_clock(RUNBOOK, T0, T0 + timedelta(minutes=4))
+    assert (r.state, r.countdown()) == (ClockState.DUE_SOON, "01:00")

@@ -1,0 +1,109 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from stratus_commander.errors import StoreError
+from stratus_commander.store import SampleRow, Store, migrations
+
+
+def test_new_file_gets_wal_full_sync_and_schema(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "incidents.db"
+    with Store.open(path) as store:
+        conn = store.db.conn
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+        assert {"incidents", "events", "samples", "probes", "flips", "events_fts"} <= set(
+            store.db.table_names()
+        )
+    # Re-opening applies nothing new and keeps data.
+    with Store.open(path) as store:
+        assert [m.name for m in migrations.applied(store.db)] == ["m001_initial"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file"),
+        (b"hello, this is my shopping list\n" * 20, "not an SQLite database"),
+        (b"SQLite format 3\x00" + b"\x00" * 20, "truncated"),
+    ],
+)
+def test_garbage_files_are_refused_and_left_byte_identical(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "garbage.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match=message) as info:
+        Store.open(path)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == content
+    assert not (tmp_path / "garbage.db-wal").exists()
+
+
+def test_truncated_real_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.db"
+    with Store.open(path) as store:
+        store.add_samples(
+            SampleRow("api", "http", "api", i * 1000, "up", 12.0) for i in range(5000)
+        )
+        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = path.read_bytes()
+    cut = data[: len(data) // 2]
+    path.write_bytes(cut)
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    with pytest.raises(StoreError, match="truncated"):
+        Store.open(path)
+    assert path.read_bytes() == cut
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="another application"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.db"
+    with Store.open(path) as store:
+        store.db["_sqlite_migrations"].insert(
+            {
+                "migration_set": "stratus_commander",
+                "name": "m999_from_the_future",
+                "applied_at": "2030-01-01",
+            }
+        )
+        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer Stratus Commander"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="directory"):
+        Store.open(tmp_path)
+
+
+def test_samples_batch_and_first_failure_evidence() -> None:
+    store = Store.memory()
+    rows = [SampleRow("api", "http", "api", 1000 + i, "up", 5.0) for i in range(100)]
+    assert store.add_samples(rows) == 100
+    store.add_samples([SampleRow("api", "http", "api", 2000, "down", None, "HTTP 503")])
+    store.add_flip("api", "http", "api", 1500, "up", "degraded", "slow")
+    store.add_flip("api", "http", "api", 2500, "degraded", "down", "HTTP 503")
+    count = store.db.conn.execute("SELECT count(*) FROM samples").fetchone()[0]
+    assert count == 101
+    first = store.first_failure_since(0)
+    assert first is not None
+    assert (first["at_ms"], first["current"], first["probe"]) == (1500, "degraded", "api")
+    assert store.first_failure_since(2000)["current"] == "down"  # type: ignore[index]
