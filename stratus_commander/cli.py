@@ -337,3 +337,171 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
 
     atomic_write_text(output, text)
     click.echo(f"Wrote {output}", err=True)
+
+
+# --- runbook -----------------------------------------------------------------------------------
+
+
+@runbook.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_options
+def runbook_check(opts: Options, path: Path | None) -> None:
+    """Validate a runbook TOML and print its summary.
+
+    PATH defaults to --runbook, else the bundled StratusConnect runbook. A bad file gets one line
+    per problem (file: key.path: message) on stderr and exit code 2.
+    """
+    from stratus_commander.errors import RunbookError
+    from stratus_commander.runbook import load_runbook, summary
+
+    try:
+        loaded = load_runbook(path or opts.runbook)
+    except RunbookError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo(summary(loaded))
+
+
+# --- probes ------------------------------------------------------------------------------------
+
+
+def _probe_config(opts: Options, path: Path | None = None) -> Any:
+    """The validated probe config; every problem on stderr and exit 2 when it does not validate."""
+    from stratus_commander.config import load_config
+    from stratus_commander.errors import ConfigError
+
+    try:
+        loaded = load_config(path or opts.config_path())
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    for warning in loaded.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return loaded
+
+
+_OUTCOME_COLOURS = {"up": "green", "degraded": "yellow", "down": "red", "unknown": "magenta"}
+
+
+def _outcome_text(outcome: str, width: int = 0) -> str:
+    return click.style(outcome.ljust(width), fg=_OUTCOME_COLOURS.get(outcome))
+
+
+def _latency_text(latency_ms: float | None) -> str:
+    return "-" if latency_ms is None else f"{latency_ms:.0f} ms"
+
+
+def _print_table(results: list[Any]) -> None:
+    rows = [
+        (r.probe, r.kind, r.check, r.outcome.value, _latency_text(r.latency_ms), r.detail)
+        for r in results
+    ]
+    head = ("PROBE", "KIND", "CHECK", "OUTCOME", "LATENCY", "DETAIL")
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(5)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip())
+    for row in rows:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2])]
+        cells += [_outcome_text(row[3], widths[3]), row[4].rjust(widths[4]), row[5]]
+        click.echo("  ".join(cells))
+
+
+async def _probe_once(specs: list[Any]) -> tuple[list[Any], Any]:
+    from stratus_commander.probes.engine import ProbeEngine
+
+    engine = ProbeEngine.with_own_client(specs)
+    try:
+        return await engine.run_once(), engine.states
+    finally:
+        await engine.aclose()
+
+
+async def _probe_forever(specs: list[Any], as_json: bool) -> None:
+    import json
+
+    from stratus_commander.probes.engine import ProbeEngine
+
+    engine = ProbeEngine.with_own_client(specs)
+    if as_json:
+        engine.on_result(lambda r: click.echo(json.dumps(r.as_json())))
+    else:
+        engine.on_result(
+            lambda r: click.echo(
+                f"{r.at.astimezone():%H:%M:%S}  {r.probe}  {_outcome_text(r.outcome.value)}  "
+                f"{_latency_text(r.latency_ms)}  {r.detail}"
+            )
+        )
+        engine.on_state_change(
+            lambda c: click.echo(
+                f"{c.at.astimezone():%H:%M:%S}  == {c.probe} is now "
+                f"{_outcome_text(c.current.value)}"
+                + (f" (was {c.previous.value})" if c.previous else "")
+            )
+        )
+    try:
+        await engine.run()
+    finally:
+        await engine.aclose()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run each probe once, then exit 0 (all up) or 1.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per result.")
+@pass_options
+def probe(opts: Options, once: bool, as_json: bool) -> None:
+    """Run the configured probes (--config) and print each result.
+
+    Without --once, runs every probe on its interval until Ctrl-C, printing each result and each
+    change of a probe's displayed state. With --once, exit code 0 means every probe is up, 1 that
+    something is not up; a bad config exits 2.
+    """
+    import asyncio
+    import contextlib
+    import json
+
+    loaded = _probe_config(opts)
+    if not loaded.probes:
+        fail(f"{loaded.path}: no [[probes]] configured")
+    if not once:
+        if not as_json:
+            zone = click.style(f"times in {_local_zone()}", dim=True)
+            click.echo(f"Probing {len(loaded.probes)} target(s); Ctrl-C stops. {zone}", err=True)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how this mode ends
+            asyncio.run(_probe_forever(loaded.probes, as_json))
+        return
+
+    results, states = asyncio.run(_probe_once(loaded.probes))
+    if as_json:
+        for result in results:
+            click.echo(json.dumps(result.as_json()))
+    else:
+        from stratus_commander.triage import group_evidence, hint
+
+        _print_table(results)
+        proposed = hint(group_evidence(states))
+        click.echo(f"\nTriage hint: {proposed.decision} — {proposed.reason}")
+    sys.exit(0 if all(r.outcome.value == "up" for r in results) else 1)
+
+
+def _local_zone() -> str:
+    from datetime import datetime
+
+    return datetime.now().astimezone().tzname() or "local time"
+
+
+@config.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_options
+def config_check(opts: Options, path: Path | None) -> None:
+    """Validate a probe config TOML and list its probes.
+
+    PATH defaults to --config, else the user config file. Problems are printed one per line
+    (file: key.path: message) with exit code 2; warnings (a literal secret, an unset env:
+    reference) do not fail the check.
+    """
+    loaded = _probe_config(opts, path)
+    click.echo(f"{loaded.path}: {len(loaded.probes)} probe(s)")
+    for spec in loaded.probes:
+        click.echo(
+            f"  {spec.id:<24} {spec.kind:<18} {spec.check:<9} "
+            f"every {spec.interval_s:g} s, timeout {spec.timeout_s:g} s"
+        )

@@ -8,7 +8,7 @@
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
     └── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
 
-Errors that name a place carry it in ``where`` ("runbook.toml: phases[2].due_after") so the CLI
+Errors that name a place carry it in ``where`` ("runbook.toml: clocks[1].due_after") so the CLI
 and the GUI show the same text.
 """
 

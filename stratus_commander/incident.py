@@ -327,7 +327,7 @@ class Incidents:
                 conn.execute(
                     f"UPDATE incidents SET {sets} WHERE id = ?", [*changed.values(), incident_id]
                 )
-        incident = self.get(incident_id)
+        incident = replace(after, event_count=event.seq, head_hash=event.hash)
         self._notify(incident, event)
         return event
 

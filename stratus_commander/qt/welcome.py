@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -35,8 +36,11 @@ class WelcomeWindow(QMainWindow):
             QLabel("Incident command for StratusConnect — declare, triage, communicate.")
         )
         buttons = QHBoxLayout()
-        self.declare_button = QPushButton("&Declare incident… (Ctrl+N)")
-        self.declare_button.setShortcut("Ctrl+N")
+        declare = QAction("&Declare incident…", self)
+        declare.setShortcut(QKeySequence.StandardKey.New)
+        declare.triggered.connect(self.declare_requested)
+        self.addAction(declare)
+        self.declare_button = QPushButton("Declare incident… (Ctrl+N)")
         self.declare_button.clicked.connect(self.declare_requested)
         self.open_button = QPushButton("&Open selected")
         self.open_button.clicked.connect(self._open_selected)
