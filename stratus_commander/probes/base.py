@@ -8,11 +8,15 @@ A probe *kind* is a module under ``stratus_commander.probes`` exposing:
 ``check`` never raises for a target's fault: an unreachable or misbehaving target is ``down`` (or
 ``degraded``) with the reason in ``detail``; a probe that could not run at all (missing credential,
 bad config) is ``unknown``. The engine enforces the whole-check deadline (``timeout_s``) around it.
+
+A kind module may also set ``ON_TIMEOUT: Outcome`` (default ``Outcome.DOWN``): the outcome the
+engine reports when the deadline cuts the check short. Provider status kinds set ``UNKNOWN``: a
+status page that does not answer says nothing about the provider itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -31,6 +35,20 @@ class Outcome(StrEnum):
     DEGRADED = "degraded"
     DOWN = "down"
     UNKNOWN = "unknown"  # could not run: never confused with the target being down
+
+
+#: How bad each outcome is, for "the worst of": not knowing ranks above up and below degraded.
+SEVERITY: dict[Outcome, int] = {
+    Outcome.UP: 0,
+    Outcome.UNKNOWN: 1,
+    Outcome.DEGRADED: 2,
+    Outcome.DOWN: 3,
+}
+
+
+def worst(outcomes: Iterable[Outcome]) -> Outcome:
+    """The most severe outcome (down > degraded > unknown > up); UP when there are none."""
+    return max(outcomes, key=SEVERITY.__getitem__, default=Outcome.UP)
 
 
 class ProbeSpec(BaseModel):
@@ -58,6 +76,8 @@ class ProbeResult:
     detail: str
     at: datetime  # UTC, aware
     metrics: dict[str, float] = field(default_factory=dict)
+    # The target asked us to wait (HTTP 429 Retry-After): the engine does not re-poll sooner.
+    retry_after_s: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The DESIGN.md ``probe --json`` line."""
@@ -95,3 +115,27 @@ class CheckContext:
     resolve_secret: Callable[[str], str | None]  # "env:X"/"keyring:S/N" -> value, None if missing
     now: Callable[[], datetime]
     max_body_bytes: int = 1024 * 1024
+
+
+def make_result(
+    spec: ProbeSpec,
+    ctx: CheckContext,
+    outcome: Outcome,
+    detail: str,
+    *,
+    latency_ms: float | None = None,
+    metrics: dict[str, float] | None = None,
+    retry_after_s: float | None = None,
+) -> ProbeResult:
+    """A result for ``spec`` stamped with the context's clock (what every kind returns)."""
+    return ProbeResult(
+        probe=spec.id,
+        kind=spec.kind,
+        check=spec.check,
+        outcome=outcome,
+        latency_ms=latency_ms,
+        detail=detail,
+        at=ctx.now(),
+        metrics=metrics or {},
+        retry_after_s=retry_after_s,
+    )

@@ -1,0 +1,333 @@
+"""``stripe`` probe: the payment provider as our account sees it, through the official SDK.
+
+One check makes these calls (the SDK's async methods, through the engine's shared httpx client
+with the body cap and redirect limit of :mod:`~stratus_commander.probes.fetch`):
+
+- ``GET /v1/balance``: the API answers our key at all (a rejected key is ``unknown``: the probe
+  cannot judge; 5xx or no connection is ``down``; 429 is ``degraded`` and honours Retry-After);
+- ``GET /v1/webhook_endpoints`` (``check_webhooks``): a disabled endpoint is ``down``;
+- ``GET /v1/events?delivery_success=false&created[gte]=…``: events whose webhooks failed in the
+  last ``failed_window_s``; ``failed_degraded`` or more is ``degraded``, ``failed_down`` or more
+  is ``down``;
+- ``GET /v1/accounts/{id}`` for each of ``connect_accounts``: charges disabled is ``down``,
+  payouts disabled ``degraded``, with Stripe's ``requirements.disabled_reason``.
+
+The SDK's own retries are off (the engine retries); its module is imported on the first check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import httpx
+from pydantic import Field, field_validator, model_validator
+
+from stratus_commander.probes.base import (
+    SEVERITY,
+    CheckContext,
+    Outcome,
+    ProbeResult,
+    ProbeSpec,
+    make_result,
+)
+from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch, retry_after_seconds
+from stratus_commander.secrets import missing_credential
+
+if TYPE_CHECKING:
+    import stripe as stripe_sdk
+
+_ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]+$")
+T = TypeVar("T")
+
+
+class Spec(ProbeSpec):
+    kind: Literal["stripe"]
+    api_key: str = Field(min_length=1)  # a secret reference ("env:STRIPE_API_KEY")
+    api_base: HttpURL = "https://api.stripe.com"
+    check_webhooks: bool = True
+    failed_window_s: float = Field(default=3600.0, gt=0, le=30 * 86400)  # Stripe keeps 30 days
+    failed_degraded: int = Field(default=1, ge=1)
+    failed_down: int = Field(default=25, ge=1, le=100)  # one page of events decides
+    connect_accounts: tuple[str, ...] = ()
+
+    @field_validator("connect_accounts")
+    @classmethod
+    def _account_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        for account in ids:
+            if not _ACCOUNT_ID.match(account):
+                raise ValueError(f"{account!r} is not a Stripe account id (acct_…)")
+        return ids
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> Spec:
+        if self.failed_degraded > self.failed_down:
+            raise ValueError(
+                f"failed_degraded ({self.failed_degraded}) must not exceed "
+                f"failed_down ({self.failed_down})"
+            )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    outcome: Outcome
+    text: str
+
+
+class _NotFound(Exception):
+    """A 404 for something the config named (a Connect account that does not exist)."""
+
+
+class _Refused(Exception):
+    """A Stripe call failed: the outcome it means and why, for the detail."""
+
+    def __init__(self, outcome: Outcome, text: str, retry_after_s: float | None = None) -> None:
+        super().__init__(text)
+        self.outcome = outcome
+        self.text = text
+        self.retry_after_s = retry_after_s
+
+
+async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
+    started = time.perf_counter()
+
+    def elapsed_ms() -> float:
+        return (time.perf_counter() - started) * 1000
+
+    key = ctx.resolve_secret(spec.api_key)
+    if key is None:
+        return make_result(spec, ctx, Outcome.UNKNOWN, missing_credential(spec.api_key))
+
+    import stripe
+
+    client = stripe.StripeClient(
+        key,
+        base_addresses={"api": spec.api_base},
+        http_client=_shared_client_class()(ctx),
+        max_network_retries=0,  # the engine owns retries and the deadline
+    )
+    metrics: dict[str, float] = {}
+    try:
+        # Reachability first: when the API or our key fails, nothing else can be judged.
+        await _call(ctx, "balance", client.v1.balance.retrieve_async())
+    except _Refused as refused:
+        return make_result(
+            spec,
+            ctx,
+            refused.outcome,
+            refused.text,
+            latency_ms=elapsed_ms(),
+            retry_after_s=refused.retry_after_s,
+        )
+    metrics["api_ms"] = elapsed_ms()
+
+    parts: list[Awaitable[list[_Finding]]] = []
+    if spec.check_webhooks:
+        parts += [_endpoints(ctx, client, metrics), _failed(spec, ctx, client, metrics)]
+    parts += [_account(ctx, client, account) for account in spec.connect_accounts]
+    findings: list[_Finding] = []
+    retry_after_s: float | None = None
+    # Every call runs to its end (nothing is left running after we return); a failed call is
+    # one finding among the others.
+    for got in await asyncio.gather(*parts, return_exceptions=True):
+        if isinstance(got, _Refused):
+            findings.append(_Finding(got.outcome, got.text))
+            if got.retry_after_s is not None:
+                retry_after_s = max(retry_after_s or 0.0, got.retry_after_s)
+        elif isinstance(got, BaseException):
+            raise got
+        else:
+            findings += got
+
+    if not findings:
+        return make_result(
+            spec, ctx, Outcome.UP, _summary(spec, metrics), latency_ms=elapsed_ms(), metrics=metrics
+        )
+    findings.sort(key=lambda f: SEVERITY[f.outcome], reverse=True)
+    return make_result(
+        spec,
+        ctx,
+        findings[0].outcome,
+        "; ".join(dict.fromkeys(f.text for f in findings)),
+        latency_ms=elapsed_ms(),
+        metrics=metrics,
+        retry_after_s=retry_after_s,
+    )
+
+
+async def _endpoints(
+    ctx: CheckContext, client: stripe_sdk.StripeClient, metrics: dict[str, float]
+) -> list[_Finding]:
+    # An account has at most 16 webhook endpoints: one page holds them all.
+    page = await _call(
+        ctx, "webhook endpoints", client.v1.webhook_endpoints.list_async({"limit": 100})
+    )
+    disabled = [e for e in page.data if _field(e, "status") != "enabled"]
+    metrics["webhook_endpoints"] = float(len(page.data))
+    metrics["webhook_endpoints_disabled"] = float(len(disabled))
+    return [
+        _Finding(Outcome.DOWN, f"webhook endpoint {e.id} ({_field(e, 'url')}) is disabled")
+        for e in disabled
+    ]
+
+
+async def _failed(
+    spec: Spec, ctx: CheckContext, client: stripe_sdk.StripeClient, metrics: dict[str, float]
+) -> list[_Finding]:
+    since = ctx.now() - timedelta(seconds=spec.failed_window_s)
+    page = await _call(
+        ctx,
+        "events",
+        client.v1.events.list_async(
+            {
+                "delivery_success": False,
+                "created": {"gte": int(since.timestamp())},
+                # Enough to tell "down" apart; counting further would cost more requests.
+                "limit": spec.failed_down,
+            }
+        ),
+    )
+    count = len(page.data)
+    metrics["failed_deliveries"] = float(count)
+    if count < spec.failed_degraded:
+        return []
+    shown = f"{count}+" if page.has_more else str(count)
+    latest = page.data[0]
+    window = _span(spec.failed_window_s)
+    text = (
+        f"{shown} event(s) with failed webhook deliveries in the last {window} "
+        f"(latest {latest.id} {_field(latest, 'type')})"
+    )
+    outcome = Outcome.DOWN if count >= spec.failed_down else Outcome.DEGRADED
+    return [_Finding(outcome, text)]
+
+
+async def _account(
+    ctx: CheckContext, client: stripe_sdk.StripeClient, account: str
+) -> list[_Finding]:
+    try:
+        acct = await _call(
+            ctx, f"account {account}", client.v1.accounts.retrieve_async(account), missing_ok=True
+        )
+    except _NotFound:
+        return [_Finding(Outcome.UNKNOWN, f"Connect account {account} not found")]
+    reason = _field(_field(acct, "requirements"), "disabled_reason")
+    why = f" ({reason})" if reason else ""
+    findings = []
+    if not _field(acct, "charges_enabled"):
+        findings.append(_Finding(Outcome.DOWN, f"Connect account {account}: charges disabled{why}"))
+    if not _field(acct, "payouts_enabled"):
+        findings.append(
+            _Finding(Outcome.DEGRADED, f"Connect account {account}: payouts disabled{why}")
+        )
+    return findings
+
+
+async def _call(ctx: CheckContext, what: str, call: Awaitable[T], missing_ok: bool = False) -> T:
+    """Await one SDK call, turning Stripe's errors into a verdict on the whole check.
+
+    With ``missing_ok`` a 404 raises :class:`_NotFound` (the config named something that does
+    not exist) instead.
+    """
+    import stripe
+
+    try:
+        return await call
+    except stripe.AuthenticationError:
+        raise _Refused(Outcome.UNKNOWN, "Stripe rejected the API key (401)") from None
+    except stripe.PermissionError:
+        raise _Refused(
+            Outcome.UNKNOWN, f"the API key may not read {what} (403: restricted key?)"
+        ) from None
+    except stripe.RateLimitError as exc:
+        wait = retry_after_seconds(httpx.Headers(dict(exc.headers or {})), ctx.now())
+        raise _Refused(
+            Outcome.DEGRADED, f"rate limited by Stripe (429) reading {what}", wait
+        ) from None
+    except stripe.APIConnectionError as exc:
+        raise _Refused(Outcome.DOWN, f"cannot reach Stripe: {exc.user_message}") from None
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404 and missing_ok:
+            raise _NotFound(what) from None
+        raise _Refused(
+            Outcome.DOWN, f"Stripe refused the {what} request: {_message(exc)}"
+        ) from None
+    except stripe.StripeError as exc:
+        status = f"HTTP {exc.http_status}" if exc.http_status else "error"
+        raise _Refused(
+            Outcome.DOWN, f"Stripe API {status} reading {what}: {_message(exc)}"
+        ) from None
+
+
+def _field(obj: object, name: str) -> Any:
+    """A response field, or None when Stripe (or a stand-in) left it out."""
+    return getattr(obj, name, None)
+
+
+def _message(exc: stripe_sdk.StripeError) -> str:
+    text = " ".join((exc.user_message or type(exc).__name__).split())
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def _span(seconds: float) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def _summary(spec: Spec, metrics: dict[str, float]) -> str:
+    parts = [f"API {metrics.get('api_ms', 0):.0f} ms"]
+    if spec.check_webhooks:
+        parts.append(f"{metrics['webhook_endpoints']:.0f} webhook endpoint(s) enabled")
+        parts.append(f"no failed deliveries in {_span(spec.failed_window_s)}")
+    if spec.connect_accounts:
+        parts.append(f"{len(spec.connect_accounts)} Connect account(s) enabled")
+    return "ok: " + ", ".join(parts)
+
+
+@functools.cache
+def _shared_client_class() -> Callable[[CheckContext], Any]:
+    """The SDK's HTTP client interface over the engine's shared httpx client.
+
+    ``stripe.HTTPXClient`` opens its own connection pool (and loads a CA bundle) per instance;
+    the SDK documents ``HTTPClient`` as the base for custom clients, so this one sends through
+    :func:`fetch` instead: one pool, a capped body, bounded redirects, the engine's timeouts.
+    Built on first use because ``stripe`` is imported lazily.
+    """
+    import stripe
+
+    class SharedHTTPXClient(stripe.HTTPClient):
+        name = "stratus-commander-httpx"
+
+        def __init__(self, ctx: CheckContext) -> None:
+            super().__init__()
+            self._ctx = ctx
+
+        async def request_async(
+            self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+        ) -> tuple[bytes, int, Mapping[str, str]]:
+            if post_data:
+                # The probe only reads; a body would need form encoding we do not need.
+                raise stripe.APIConnectionError("the probe's Stripe client only sends GET")
+            try:
+                got = await fetch(self._ctx, method.upper(), url, headers=headers)
+            except FetchFailed as exc:
+                raise stripe.APIConnectionError(exc.reason) from None
+            return got.body, got.status, got.headers
+
+        async def close_async(self) -> None:
+            """The shared client belongs to the engine; nothing of ours to close."""
+
+        def sleep_async(self, secs: float) -> Awaitable[None]:
+            return asyncio.sleep(secs)
+
+    return SharedHTTPXClient

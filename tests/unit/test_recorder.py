@@ -1,0 +1,104 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from stratus_commander.clock import FakeClock, to_ms
+from stratus_commander.errors import StoreError
+from stratus_commander.incident import Incidents
+from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
+from stratus_commander.recorder import Recorder
+from stratus_commander.store import Store
+
+T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
+
+
+def _result(i: int, outcome: Outcome) -> ProbeResult:
+    return ProbeResult(
+        probe="api-health",
+        kind="http",
+        check="api",
+        outcome=outcome,
+        latency_ms=20.0 + i,
+        detail="HTTP 503 from /api/health" if outcome != Outcome.UP else "200",
+        at=T0 + timedelta(seconds=i),
+        metrics={"error_rate": 0.5},
+    )
+
+
+def _flip(i: int, previous: Outcome | None, current: Outcome) -> StateChange:
+    return StateChange(
+        probe="api-health",
+        kind="http",
+        check="api",
+        previous=previous,
+        current=current,
+        at=T0 + timedelta(seconds=i),
+        detail="HTTP 503 from /api/health",
+    )
+
+
+def test_samples_before_declaration_and_flips_during_the_incident(tmp_path: Path) -> None:
+    db = tmp_path / "incidents.db"
+    store = Store.open(db)
+    incidents = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
+    current: list[int] = []
+    recorder = Recorder(db, incidents, current_incident=lambda: current[0] if current else None)
+
+    async def scenario() -> None:
+        recorder.on_state_change(_flip(0, None, Outcome.UP))
+        for i in range(3):
+            recorder.on_result(_result(i, Outcome.UP))
+        for i in range(3, 6):
+            recorder.on_result(_result(i, Outcome.DOWN))
+        recorder.on_state_change(_flip(5, Outcome.UP, Outcome.DOWN))  # before any declaration
+        await recorder.flush()
+        current.append(incidents.declare("API down", "Critical").id)
+        recorder.on_result(_result(7, Outcome.UP))
+        recorder.on_result(_result(8, Outcome.UP))
+        recorder.on_state_change(_flip(8, Outcome.DOWN, Outcome.UP))
+        await recorder.aclose()
+
+    asyncio.run(scenario())
+    rows = store.query("SELECT at_ms, outcome, detail, metrics FROM samples ORDER BY at_ms")
+    assert len(rows) == 8
+    assert rows[0]["at_ms"] == to_ms(T0)
+    assert rows[0]["detail"] is None  # "up" samples keep no detail
+    assert rows[3]["outcome"] == 2 and "503" in rows[3]["detail"]
+    assert rows[3]["metrics"] == '{"error_rate": 0.5}'
+    flips = store.query("SELECT previous, current FROM flips ORDER BY at_ms")
+    assert [(f["previous"], f["current"]) for f in flips] == [
+        (None, "up"),
+        ("up", "down"),
+        ("down", "up"),
+    ]
+    # Detection evidence: the first failing flip, kept even though nothing was declared yet.
+    assert recorder.first_failure is not None
+    assert recorder.first_failure.at == T0 + timedelta(seconds=5)
+    assert store.first_failure_since(0)["at_ms"] == to_ms(T0 + timedelta(seconds=5))  # type: ignore[index]
+    # Only the flip during the incident is on its timeline.
+    evs = incidents.events(current[0], {"probe_flipped"})
+    assert [e.text.split(" — ")[0] for e in evs] == ["api-health (api): down → up"]
+    assert evs[0].data["to"] == "up"
+    assert incidents.verify(current[0]).ok
+    store.close()
+
+
+def test_a_failed_batch_is_kept_for_the_next_flush(tmp_path: Path) -> None:
+    blocker = tmp_path / "db-is-a-directory"
+    blocker.mkdir()
+    recorder = Recorder(blocker, None)
+
+    async def scenario() -> int:
+        recorder.on_result(_result(1, Outcome.UP))
+        with pytest.raises(StoreError):
+            await recorder.flush()
+        kept = len(recorder._samples)
+        recorder.db_path = tmp_path / "ok.db"
+        await recorder.aclose()
+        return kept
+
+    assert asyncio.run(scenario()) == 1
+    with Store.open(tmp_path / "ok.db") as store:
+        assert store.query("SELECT count(*) AS n FROM samples")[0]["n"] == 1
