@@ -130,13 +130,14 @@ def looks_like_secret(text: str) -> bool:
 
 def redact(text: str) -> str:
     """``text`` with every known secret replaced by ``[REDACTED]`` (the family prefix is kept)."""
+    # Families first, so a registered key of a known family still reads "sk_live_[REDACTED]";
+    # then the literals catch what no pattern knows (a DSN password, an odd token).
+    if _FAMILY.search(text) is not None:
+        for pattern in _EACH:
+            text = pattern.sub(lambda m: m.group("keep") + REDACTED, text)
     literal_re = _literal_re
     if literal_re is not None:
         text = literal_re.sub(REDACTED, text)
-    if _FAMILY.search(text) is None:  # the common case: one scan, no rewriting
-        return text
-    for pattern in _EACH:
-        text = pattern.sub(lambda m: m.group("keep") + REDACTED, text)
     return text
 
 

@@ -649,38 +649,39 @@ def test_simulator_command_runs_until_ctrl_c(tmp_path: Path) -> None:
         "--write-config",
         str(config),
     ]
-    proc = subprocess.Popen(
+    # The with-block closes the pipes whatever happens (an unclosed pipe warns in a later test).
+    with subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        output = "".join(lines)
-        base = output.split("Listening on ", 1)[1].split()[0]
-        assert base.startswith("http://127.0.0.1:")
-        for name, value in KEYS.items():
-            assert f"export {name}={value}" in output
-        probes = tomllib.loads(config.read_text(encoding="utf-8"))["probes"]
-        assert probes[0]["url"] == f"{base}/platform/api/health"
-        with httpx.Client() as client:
-            state = client.post(f"{base}/_drill/advance", params={"to": "2m"}).json()
-        assert state["scenario"] == "rls-disabled"
-        announced = proc.stdout.readline()
-        assert announced.startswith("[+1m00s] ")
-        proc.send_signal(signal.SIGINT)
-        rest, errors = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            lines = []
+            for line in proc.stdout:
+                lines.append(line)
+                if line.startswith("Press Ctrl-C"):
+                    break
+            output = "".join(lines)
+            base = output.split("Listening on ", 1)[1].split()[0]
+            assert base.startswith("http://127.0.0.1:")
+            for name, value in KEYS.items():
+                assert f"export {name}={value}" in output
+            probes = tomllib.loads(config.read_text(encoding="utf-8"))["probes"]
+            assert probes[0]["url"] == f"{base}/platform/api/health"
+            with httpx.Client() as client:
+                state = client.post(f"{base}/_drill/advance", params={"to": "2m"}).json()
+            assert state["scenario"] == "rls-disabled"
+            announced = proc.stdout.readline()
+            assert announced.startswith("[+1m00s] ")
+            proc.send_signal(signal.SIGINT)
+            rest, errors = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     assert proc.returncode == 0, errors
     assert "Simulator stopped." in rest
 

@@ -183,3 +183,10 @@ def test_redacting_log_filter(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("calling Stripe with %s", "sk_live_51HxYzAbCdEfGhIjKlMnOpQr")
     assert "sk_live_51Hx" not in caplog.text
     assert "calling Stripe with sk_live_[REDACTED]" in caplog.text
+
+
+def test_a_registered_key_of_a_known_family_keeps_its_prefix() -> None:
+    # Registration is process-wide; a drill run registers its keys before other tests redact.
+    key = "u7654321-fedcba9876543210fedcba98"
+    register_secret(key)
+    assert redact(f"api_key={key}") == "api_key=u[REDACTED]"
