@@ -81,7 +81,7 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, runbook: Path
     if ctx.invoked_subcommand is None:
         from stratus_commander.qt.app import run_gui
 
-        sys.exit(run_domain(run_gui, ctx.obj.db_path(), runbook))
+        sys.exit(run_domain(run_gui, ctx.obj.db_path(), runbook, ctx.obj.config_path()))
 
 
 @main.group()
@@ -316,7 +316,9 @@ def incidents_verify(opts: Options, incident_id: str) -> None:
 
 @incidents.command("export")
 @click.argument("incident_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True
+)
 @click.option(
     "-o",
     "--output",
@@ -325,7 +327,7 @@ def incidents_verify(opts: Options, incident_id: str) -> None:
 )
 @pass_options
 def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | None) -> None:
-    """Export an incident and its timeline (secrets redacted, chain verified)."""
+    """Export an incident, its timeline, review and credits (secrets redacted, chain verified)."""
     from stratus_commander.export import render
 
     inc = _open_incidents(opts)
@@ -505,3 +507,496 @@ def config_check(opts: Options, path: Path | None) -> None:
             f"  {spec.id:<24} {spec.kind:<18} {spec.check:<9} "
             f"every {spec.interval_s:g} s, timeout {spec.timeout_s:g} s"
         )
+
+
+# --- simulator ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("scenario", required=False, default="baseline")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Scenario time per real second (60: a scenario minute per second).",
+)
+@click.option(
+    "--write-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the probe config TOML to PATH instead of printing it.",
+)
+def simulator(scenario: str, port: int, speed: float, write_config: Path | None) -> None:
+    """Run the drill simulator on 127.0.0.1 until Ctrl-C.
+
+    SCENARIO is a bundled drill (default: baseline) or a scenario .toml file; an unknown name
+    lists the bundled ones. Prints the probe config that points at the simulator (or writes it
+    with --write-config) and the environment variables its secret references need, then
+    announces each fault step as it fires.
+    """
+    import shlex
+    import time
+
+    from stratus_commander.drill import Simulator, drill_secrets, load_scenario, probe_config_toml
+    from stratus_commander.drill.scenario import format_duration
+
+    drill = run_domain(load_scenario, scenario)
+    sim = Simulator(drill, port=port, speed=speed)
+    try:
+        base_url = sim.start()
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (--port 0: any free port)")
+    try:
+        config_text = probe_config_toml(base_url, speed)
+        click.echo(f"Drill simulator: {drill.name} — {drill.title} (speed x{speed:g})")
+        click.echo(f"Listening on {base_url} (drill state: {base_url}/_drill/state)\n")
+        if write_config:
+            try:
+                write_config.write_text(config_text, encoding="utf-8")
+            except OSError as exc:
+                fail(f"--write-config: cannot write {write_config}: {exc.strerror or exc}")
+            click.echo(f"Probe config written to {write_config}\n")
+        else:
+            click.echo("# --- probe config (save it, or use --write-config PATH) ---")
+            click.echo(config_text)
+        click.echo("# --- secrets the config refers to (drill keys: paste into your shell) ---")
+        for name, value in drill_secrets().items():
+            click.echo(f"export {name}={shlex.quote(value)}")
+        click.echo(f"\n{len(drill.steps)} fault step(s); each is announced as it fires.")
+        click.echo("Press Ctrl-C to stop.")
+        announced = 0
+        while True:
+            reached = drill.steps_reached(sim.elapsed())
+            for step in drill.steps[announced:reached]:
+                click.echo(f"[+{format_duration(step.at)}] {step.note}")
+            announced = reached
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        click.echo("Simulator stopped.")
+    finally:
+        sim.stop()
+
+
+# --- review ------------------------------------------------------------------------------------
+
+
+def _review_time(text: str | None, flag: str) -> Any:
+    if text is None:
+        return None
+    from stratus_commander.clock import from_iso
+
+    try:
+        return from_iso(text)
+    except ValueError as exc:
+        fail(f"{flag}: {text!r} is not an ISO-8601 time with a zone ({exc})")
+
+
+def _pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
+    out = []
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            fail(f"{flag}: {value!r} is not KEY=VALUE")
+        out.append((key.strip(), text))
+    return out
+
+
+def _close_file(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        fail(f"{path}: not UTF-8 text (byte {exc.start})")
+    try:
+        data = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        fail(f"{path}: invalid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}")
+    if not isinstance(data, dict):
+        fail(f"{path}: expected a table of close sections")
+    return data
+
+
+@incidents.command("close")
+@click.argument("incident_id", metavar="ID")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML or JSON close record: fix_applied, one table per close section, [[learnings]].",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="SECTION.ITEM=VALUE",
+    help="An answer or tick, e.g. root_cause_analysis.identify-root-cause='Pool leak' or "
+    "fix_implementation.deploy-fix=done (done|not_needed|deferred). Repeatable.",
+)
+@click.option("--fix-applied", default="", help="The fix that resolved it.")
+@click.option(
+    "--learning",
+    "learnings",
+    multiple=True,
+    metavar="STEP=TEXT",
+    help="A lesson for a runbook step (see `runbook learnings --steps`). Repeatable.",
+)
+@click.option("--draft", is_flag=True, help="Save the record without closing.")
+@pass_options
+def incidents_close(
+    opts: Options,
+    incident_id: str,
+    file_: Path | None,
+    sets: tuple[str, ...],
+    fix_applied: str,
+    learnings: tuple[str, ...],
+    draft: bool,
+) -> None:
+    """Close a resolved incident with its RCA, fix checklist and lessons; print the close message.
+
+    Refused (exit 2, each missing field named) while any required answer is empty.
+    """
+    from stratus_commander.review import (
+        CloseRecord,
+        close_incident,
+        close_record_from_mapping,
+        save_close_draft,
+        stored_close,
+    )
+
+    inc = _open_incidents(opts)
+    rb = _load_runbook(opts)
+    iid = _incident_id(incident_id)
+    run_domain(inc.get, iid)
+    record = stored_close(inc.store, iid) or CloseRecord()
+    if file_ is not None:
+        record = record.merged(
+            run_domain(close_record_from_mapping, rb, _close_file(file_), str(file_))
+        )
+    given: dict[str, dict[str, str]] = {}
+    for key, value in _pairs(sets, "--set"):
+        section, dot, item = key.partition(".")
+        if not dot:
+            fail(f"--set: {key!r} is not SECTION.ITEM")
+        given.setdefault(section, {})[item] = value
+    lessons = [{"step": s, "text": t} for s, t in _pairs(learnings, "--learning")]
+    extra: dict[str, Any] = {**given, "learnings": lessons}
+    if fix_applied:
+        extra["fix_applied"] = fix_applied
+    record = record.merged(run_domain(close_record_from_mapping, rb, extra, "options"))
+    if draft:
+        run_domain(save_close_draft, inc, rb, iid, record)
+        click.echo(f"INC-{iid}: close record saved (not closed)")
+        return
+    closed = run_domain(close_incident, inc, rb, iid, record)
+    click.echo(f"INC-{iid} closed. Close message:\n", err=True)
+    click.echo(closed.message, nl=False)
+
+
+@incidents.command("credits")
+@click.argument("incident_id", metavar="ID")
+@click.option(
+    "--accounts",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of affected accounts: account_id,name,monthly_fee,currency[,groups]. Without it, "
+    "the credits stored on the incident are shown.",
+)
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the table here.",
+)
+@click.option("--ladder", help="SLA ladder BELOW:CREDIT,... (default: the runbook's).")
+@click.option("--month", help="YYYY-MM (UTC) to measure (default: the month of detection).")
+@click.option(
+    "--maintenance",
+    multiple=True,
+    metavar="START/END",
+    help="A maintenance window (ISO-8601 times), stored and excluded. Repeatable.",
+)
+@click.option("--currency", help="Refuse accounts in any other currency.")
+@click.option("--json", "as_json", is_flag=True, help="Print the credit report as JSON.")
+@pass_options
+def incidents_credits(
+    opts: Options,
+    incident_id: str,
+    accounts: Path | None,
+    csv_out: Path | None,
+    ladder: str | None,
+    month: str | None,
+    maintenance: tuple[str, ...],
+    currency: str | None,
+    as_json: bool,
+) -> None:
+    """Service credits from measured uptime, per affected account, with the calculation."""
+    from datetime import UTC, datetime
+
+    from stratus_commander import credits as cr
+
+    inc = _open_incidents(opts)
+    iid = _incident_id(incident_id)
+    incident = run_domain(inc.get, iid)
+    if accounts is None:
+        if ladder or month or maintenance or currency:
+            fail("--ladder, --month, --maintenance and --currency need --accounts")
+        found = cr.stored_credits(inc.store, iid)
+        if found is None:
+            fail(f"INC-{iid} has no credits yet; calculate them with --accounts FILE.csv")
+        report = found[0]
+    else:
+        rb = _load_runbook(opts)
+        steps = run_domain(cr.parse_ladder, ladder) if ladder else rb.sla.ladder
+        month_start = None
+        if month:
+            try:
+                month_start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+            except ValueError:
+                fail(f"--month: {month!r} is not YYYY-MM")
+        now = inc.clock.now()
+        for spec in maintenance:
+            start, sep, end = spec.partition("/")
+            if not sep:
+                fail(f"--maintenance: {spec!r} is not START/END")
+            run_domain(
+                cr.add_maintenance,
+                inc.store,
+                _review_time(start, "--maintenance"),
+                _review_time(end, "--maintenance"),
+                "",
+                now,
+            )
+        rows = run_domain(cr.read_accounts, accounts, currency)
+        report = run_domain(
+            cr.compute_credits,
+            inc.store,
+            incident,
+            rows,
+            steps,
+            now,
+            month=month_start,
+            source=accounts.name,
+        )
+        run_domain(cr.record_credits, inc, report)
+    if csv_out is not None:
+        from stratus_commander.fileio import atomic_write_text
+
+        run_domain(atomic_write_text, csv_out, cr.credits_csv(report))
+        click.echo(f"Wrote {csv_out}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
+    for uptime in report.month_uptime.values():
+        click.echo(f"  {uptime.describe()}")
+    for credit in report.accounts:
+        amount = f"{credit.account.currency} {credit.amount}"
+        click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
+    click.echo("Total: " + report.summary())
+
+
+@incidents.command("review")
+@click.argument("incident_id", metavar="ID")
+@click.option("--affected-users", type=click.IntRange(min=0), help="Number of affected users.")
+@click.option("--financial-impact", help="Financial impact, in words and figures.")
+@click.option("--reputation", help="Reputation impact.")
+@click.option("--meeting", help="Review meeting time, ISO-8601 with zone.")
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="ITEM=TEXT",
+    help="Answer a root-cause question of the review (what-happened, why, prevention).",
+)
+@click.option(
+    "--action",
+    metavar="CATEGORY=TEXT",
+    help="Add an action item (immediate-fixes, process-improvements, monitoring-improvements, "
+    "documentation-updates); with --owner and --deadline.",
+)
+@click.option("--owner", default="", help="Owner of the added action item.")
+@click.option("--deadline", help="Deadline of the added action item, ISO-8601 with zone.")
+@click.option("--done", "done", multiple=True, type=int, metavar="N", help="Mark item #N done.")
+@click.option(
+    "--lesson",
+    "lessons",
+    multiple=True,
+    metavar="STEP=TEXT",
+    help="Attach a lesson to a runbook step. Repeatable.",
+)
+@click.option("--complete", is_flag=True, help="Mark the review complete (checks it is).")
+@click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
+@pass_options
+def incidents_review(
+    opts: Options,
+    incident_id: str,
+    affected_users: int | None,
+    financial_impact: str | None,
+    reputation: str | None,
+    meeting: str | None,
+    answers: tuple[str, ...],
+    action: str | None,
+    owner: str,
+    deadline: str | None,
+    done: tuple[int, ...],
+    lessons: tuple[str, ...],
+    complete: bool,
+    as_json: bool,
+) -> None:
+    """Show (and update) the post-incident review; works offline from the database alone."""
+    from stratus_commander import review as rv
+    from stratus_commander.learnings import add_learning
+
+    inc = _open_incidents(opts)
+    rb = _load_runbook(opts)
+    iid = _incident_id(incident_id)
+    run_domain(inc.get, iid)
+    changes: dict[str, Any] = {}
+    if affected_users is not None:
+        changes["affected_users"] = affected_users
+    if financial_impact is not None:
+        changes["financial_impact"] = financial_impact
+    if reputation is not None:
+        changes["reputation"] = reputation
+    if meeting is not None:
+        changes["meeting_at"] = _review_time(meeting, "--meeting")
+    if answers:
+        changes["answers"] = dict(_pairs(answers, "--answer"))
+    if changes:
+        run_domain(rv.update_review, inc, rb, iid, **changes)
+    if action is not None:
+        ((category, text),) = _pairs((action,), "--action")
+        run_domain(
+            rv.add_action_item,
+            inc,
+            rb,
+            iid,
+            category,
+            text,
+            owner,
+            _review_time(deadline, "--deadline"),
+        )
+    elif owner or deadline:
+        fail("--owner and --deadline describe an --action")
+    for item_id in done:
+        run_domain(rv.update_action_item, inc, item_id, status="done")
+    for step, text in _pairs(lessons, "--lesson"):
+        run_domain(add_learning, inc, rb, iid, step, text)
+    if complete:
+        run_domain(rv.complete_review, inc, rb, iid)
+    review = rv.build_review(inc, rb, iid)
+    if as_json:
+        out = {"incident": review.incident.as_json(), **review.as_json()}
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    click.echo(_review_text(review))
+
+
+def _review_text(review: Any) -> str:
+    from stratus_commander.clock import to_iso
+    from stratus_commander.review import format_span
+    from stratus_commander.runbook import format_duration
+
+    i = review.incident
+    lines = [f"{i.label}  {i.title}  ({i.status}, {i.impact})"]
+    due = to_iso(review.deadline) if review.deadline else "-"
+    lines.append(f"Review due {due}: {review.deadline_state.upper()}")
+    lines.append("Durations")
+    for d in review.durations:
+        target = f"target {format_duration(d.target)}" if d.target else ""
+        verdict = {True: "met", False: "MISSED", None: ""}[d.met]
+        flag = "IMPOSSIBLE" if d.impossible else verdict
+        lines.append(f"  {d.label:<21} {format_span(d.value):>10}  {target:<18} {flag}")
+        lines.append(f"      {d.definition}")
+    for p in review.order_problems:
+        lines.append(f"IMPOSSIBLE ORDER: {p.message}")
+    impact = review.impact
+    users = "-" if impact.affected_users is None else str(impact.affected_users)
+    lines += [
+        "Impact",
+        f"  affected users {users}; financial {impact.financial_impact or '-'}; "
+        f"reputation {impact.reputation or '-'}",
+        f"  credits issued: {review.credits_issued}",
+        "Uptime",
+    ]
+    for scope in (review.window_uptime, review.month_uptime):
+        lines += [f"  {u.describe()}" for u in scope.values()]
+    lines.append("Root cause")
+    for _, question, answer in review.rca:
+        lines.append(f"  {question} {answer or '-'}")
+    lines.append("Action items")
+    for item in review.action_items:
+        due_at = to_iso(item.deadline) if item.deadline else "no deadline"
+        late = "  OVERDUE" if item.overdue(review.now) else ""
+        lines.append(
+            f"  #{item.id} [{item.category}] {item.text} — {item.owner or 'unassigned'}, "
+            f"{due_at}, {item.status}{late}"
+        )
+    if not review.action_items:
+        lines.append("  none")
+    follow = review.follow_up
+    meeting = to_iso(follow.meeting_at) if follow.meeting_at else "not scheduled"
+    lines.append(f"Follow-up: meeting {meeting}; {follow.done}/{follow.total} items done")
+    chain = review.chain
+    lines.append(
+        f"Integrity: hash chain {'verified' if chain.ok else 'BROKEN: ' + chain.reason} "
+        f"({chain.checked} events)"
+        + ("; " + "; ".join(review.record_problems) if review.record_problems else "")
+    )
+    return "\n".join(lines)
+
+
+@runbook.command("learnings")
+@click.option("--step", help="Only this step and its sub-steps (e.g. triage.database).")
+@click.option("--steps", "list_steps", is_flag=True, help="List the step ids lessons attach to.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@pass_options
+def runbook_learnings(opts: Options, step: str | None, list_steps: bool, as_json: bool) -> None:
+    """Lessons learned across incidents, by runbook step, to update the runbook with."""
+    from stratus_commander.learnings import format_learnings, list_learnings, runbook_steps
+
+    rb = _load_runbook(opts)
+    if list_steps:
+        for key, text in runbook_steps(rb).items():
+            click.echo(f"{key:<55} {text}")
+        return
+    inc = _open_incidents(opts)
+    items = list_learnings(inc.store, step)
+    if as_json:
+        click.echo(json.dumps([x.as_json() for x in items], indent=2, ensure_ascii=False))
+        return
+    click.echo(format_learnings(items, rb), nl=False)
+
+
+# --- drill -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("scenario", required=False, default="payment-processing-down")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Scenario time per real second (the runbook clocks keep real time).",
+)
+@pass_options
+def drill(opts: Options, scenario: str, speed: float) -> None:
+    """Rehearse: the simulator and the cockpit wired to it (GUI).
+
+    SCENARIO is a bundled drill (default: payment-processing-down) or a scenario .toml file; an
+    unknown name lists the bundled ones. Nothing is declared for you: the DECLARE clock runs from
+    the first failing probe. Incidents you declare are recorded as drills in --db.
+    """
+    from stratus_commander.qt.app import run_drill
+
+    sys.exit(run_domain(run_drill, opts.db_path(), opts.runbook, scenario, speed))

@@ -1,13 +1,25 @@
-"""Exports of an incident: JSON (complete, machine-readable) and Markdown (for people).
+"""Exports of an incident and its review: JSON (complete, machine-readable), Markdown and
+self-contained HTML (for people).
 
-Everything exported has passed the secret redaction filter, and the export states whether the
-timeline's hash chain verified.
+:func:`incident_document` builds the one plain-data document every format renders;
+:data:`DOCUMENT_SCHEMA` is its JSON Schema (draft 2020-12 subset) and :func:`schema_errors` checks a
+document against it. Every string of the document passes the secret redaction filter before any
+format sees it, and the export states whether the timeline's hash chain verified and whether the
+stored review and credits still match the digests the timeline recorded.
+
+HTML embeds its graphs as PNG data URIs. Drawing them needs Qt, so the core takes a
+``render_graphs(doc) -> [(title, png_bytes), ...]`` callable (the Qt layer supplies one, e.g. a
+``functools.partial`` over the store); without it the HTML shows the uptime tables only.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from jinja2 import Environment
 
 from stratus_commander import __version__
 from stratus_commander.clock import to_iso
@@ -15,16 +27,42 @@ from stratus_commander.deadlines import clocks
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook
 from stratus_commander.secrets import redact
+from stratus_commander.timeline import events
 
-FORMATS = ("json", "md")
+__all__ = [
+    "DOCUMENT_SCHEMA",
+    "FORMATS",
+    "GraphRenderer",
+    "incident_document",
+    "render",
+    "schema_errors",
+]
+
+FORMATS = ("md", "html", "json")
+GraphRenderer = Callable[[Mapping[str, Any]], list[tuple[str, bytes]]]
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) -> dict[str, Any]:
-    """The whole incident as plain data: the one source for every export format."""
+    """The whole incident and its review as plain data: the one source for every format."""
+    from stratus_commander.learnings import list_learnings
+    from stratus_commander.review import build_review
+
     incident = incidents.get(incident_id)
-    check = incidents.verify(incident_id)
     now = incidents.clock.now()
-    return {
+    review = build_review(incidents, runbook, incident_id, now)
+    check = review.chain
+    doc = {
         "format": "stratus-commander-incident/1",
         "exported_at": to_iso(now),
         "app_version": __version__,
@@ -40,22 +78,335 @@ def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) 
             }
             for r in clocks(incident, runbook, now)
         ],
-        "timeline": [e.as_json() for e in incidents.events(incident_id)],
+        "timeline": [e.as_json() for e in events(incidents.store.db.conn, incident_id)],
+        "review": review.as_json(),
+        "credits": review.credits.as_json() if review.credits else None,
+        "learnings": [
+            item.as_json()
+            for item in list_learnings(incidents.store)
+            if item.incident_id == incident_id
+        ],
         "integrity": {
             "verified": check.ok,
             "events": check.checked,
             "broken_at": check.broken_at,
             "reason": check.reason,
             "head_hash": incident.head_hash,
+            "records_match": not review.record_problems,
+            "record_problems": list(review.record_problems),
         },
     }
+    return _redacted(doc)  # type: ignore[no-any-return]
 
 
-def _markdown(doc: dict[str, Any]) -> str:
-    inc = doc["incident"]
-    integrity = doc["integrity"]
+# ---------------------------------------------------------------- schema
+
+_TIME = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"}
+_TIME_OR_NULL = {"type": ["string", "null"]}
+_UPTIME = {
+    "type": "object",
+    "required": ["groups", "period", "counted_minutes", "down_minutes", "uptime_percent"],
+    "properties": {
+        "groups": {"type": "array", "items": {"type": "string"}},
+        "period": {"type": "object", "required": ["start", "end", "label"]},
+        "period_minutes": {"type": "integer"},
+        "maintenance_minutes": {"type": "integer"},
+        "counted_minutes": {"type": "integer"},
+        "down_minutes": {"type": "integer"},
+        "unobserved_minutes": {"type": "integer"},
+        "uptime_percent": {"type": ["string", "null"]},
+    },
+}
+_DECIMAL = {"type": "string", "pattern": r"^\d+(\.\d+)?$"}
+
+DOCUMENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Stratus Commander incident export",
+    "type": "object",
+    "required": [
+        "format",
+        "exported_at",
+        "app_version",
+        "incident",
+        "clocks",
+        "timeline",
+        "review",
+        "credits",
+        "learnings",
+        "integrity",
+    ],
+    "properties": {
+        "format": {"enum": ["stratus-commander-incident/1"]},
+        "exported_at": _TIME,
+        "app_version": {"type": "string"},
+        "incident": {
+            "type": "object",
+            "required": ["id", "label", "title", "status", "impact", "detected_at", "declared_at"],
+            "properties": {
+                "id": {"type": "integer"},
+                "label": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {
+                    "enum": ["investigating", "identified", "monitoring", "resolved", "closed"]
+                },
+                "impact": {"enum": ["Minor", "Major", "Critical"]},
+                "scope": {"type": "array", "items": {"type": "string"}},
+                "detected_at": _TIME,
+                "declared_at": _TIME,
+                "resolved_at": _TIME_OR_NULL,
+                "closed_at": _TIME_OR_NULL,
+                "review_done_at": _TIME_OR_NULL,
+            },
+        },
+        "clocks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "state", "due_at", "met_at", "met_late"],
+                "properties": {"met_late": {"type": "boolean"}},
+            },
+        },
+        "timeline": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["seq", "at", "kind", "actor", "text", "data", "hash"],
+                "properties": {
+                    "seq": {"type": "integer"},
+                    "at": _TIME,
+                    "kind": {"type": "string"},
+                    "data": {"type": "object"},
+                    "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                },
+            },
+        },
+        "review": {
+            "type": "object",
+            "required": [
+                "deadline",
+                "deadline_state",
+                "milestones",
+                "durations",
+                "order_problems",
+                "impact",
+                "uptime",
+                "close",
+                "rca",
+                "action_items",
+                "follow_up",
+            ],
+            "properties": {
+                "deadline": _TIME_OR_NULL,
+                "deadline_state": {"enum": ["waiting", "pending", "overdue", "done", "done late"]},
+                "milestones": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["at", "category", "label"]},
+                },
+                "durations": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "label", "definition", "seconds", "impossible"],
+                        "properties": {
+                            "seconds": {"type": ["number", "null"]},
+                            "impossible": {"type": "boolean"},
+                        },
+                    },
+                },
+                "order_problems": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["first", "second", "message"]},
+                },
+                "impact": {
+                    "type": "object",
+                    "required": [
+                        "affected_users",
+                        "financial_impact",
+                        "reputation",
+                        "credits_issued",
+                    ],
+                    "properties": {"affected_users": {"type": ["integer", "null"]}},
+                },
+                "uptime": {
+                    "type": "object",
+                    "required": ["window", "month"],
+                    "properties": {
+                        "window": {"type": "object", "additionalProperties": _UPTIME},
+                        "month": {"type": "object", "additionalProperties": _UPTIME},
+                    },
+                },
+                "close": {"type": ["object", "null"]},
+                "rca": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["item", "question", "answer"]},
+                },
+                "action_items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "category", "text", "owner", "deadline", "status"],
+                        "properties": {
+                            "status": {"enum": ["open", "done"]},
+                            "overdue": {"type": "boolean"},
+                        },
+                    },
+                },
+                "follow_up": {"type": "object", "required": ["meeting_at", "total", "done"]},
+            },
+        },
+        "credits": {
+            "type": ["object", "null"],
+            "required": ["month", "ladder", "accounts", "totals"],
+            "properties": {
+                "ladder": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["below", "credit"],
+                        "properties": {"below": _DECIMAL, "credit": _DECIMAL},
+                    },
+                },
+                "accounts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "account_id",
+                            "currency",
+                            "monthly_fee",
+                            "credit_percent",
+                            "amount",
+                            "explanation",
+                        ],
+                        "properties": {
+                            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                            "monthly_fee": _DECIMAL,
+                            "amount": _DECIMAL,
+                            "uptime": _UPTIME,
+                        },
+                    },
+                },
+                "totals": {"type": "object", "additionalProperties": _DECIMAL},
+            },
+        },
+        "learnings": {
+            "type": "array",
+            "items": {"type": "object", "required": ["step", "text", "incident"]},
+        },
+        "integrity": {
+            "type": "object",
+            "required": ["verified", "events", "head_hash", "records_match"],
+            "properties": {
+                "verified": {"type": "boolean"},
+                "events": {"type": "integer"},
+                "records_match": {"type": "boolean"},
+            },
+        },
+    },
+}
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+
+
+def _is(value: Any, type_name: str) -> bool:
+    if type_name in ("integer", "number") and isinstance(value, bool):
+        return False
+    return isinstance(value, _TYPES[type_name])
+
+
+def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> list[str]:
+    """Problems of ``value`` against the subset of JSON Schema used here (type, enum, pattern,
+    required, properties, additionalProperties, items); empty when it conforms."""
+    import re
+
+    errors: list[str] = []
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_is(value, t) for t in types):
+            return [f"{path}: expected {' or '.join(types)}, got {type(value).__name__}"]
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{path}: {value!r} is not one of {schema['enum']}")
+    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
+        errors.append(f"{path}: {value!r} does not match {schema['pattern']}")
+    if isinstance(value, dict):
+        errors += [f"{path}: missing {k!r}" for k in schema.get("required", []) if k not in value]
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            if key in props:
+                errors += schema_errors(item, props[key], f"{path}.{key}")
+            elif isinstance(extra, Mapping):
+                errors += schema_errors(item, extra, f"{path}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            errors += schema_errors(item, schema["items"], f"{path}[{i}]")
+    return errors
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def _cell(text: Any) -> str:
+    return str("—" if text is None or text == "" else text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def _verdict(integrity: Mapping[str, Any]) -> str:
+    if integrity["verified"]:
+        head = integrity["head_hash"][:16]
+        text = f"Hash chain verified: {integrity['events']} events, head `{head}…`."
+    else:
+        text = f"Hash chain **BROKEN** at event {integrity['broken_at']}: {integrity['reason']}."
+    if integrity["records_match"]:
+        return text + " The stored review and credits match the digests the timeline recorded."
+    return (
+        text
+        + " **Records differ from the timeline:** "
+        + "; ".join(integrity["record_problems"])
+        + "."
+    )
+
+
+def _uptime_rows(review: Mapping[str, Any]) -> list[list[Any]]:
+    rows = []
+    for scope in ("window", "month"):
+        for group, u in review["uptime"][scope].items():
+            pct = u["uptime_percent"]
+            rows.append(
+                [
+                    u["period"]["label"],
+                    group,
+                    f"{pct} %" if pct else "n/a",
+                    u["down_minutes"],
+                    u["counted_minutes"],
+                    u["maintenance_minutes"],
+                ]
+            )
+    return rows
+
+
+_UPTIME_HEAD = ["Period", "Group", "Uptime", "Down min", "Observed min", "Maintenance min"]
+
+
+def _markdown(doc: Mapping[str, Any]) -> str:
+    inc, review, credits = doc["incident"], doc["review"], doc["credits"]
     lines = [
         f"# {inc['label']}: {inc['title']}",
+        "",
+        "## Summary",
         "",
         f"- **Status:** {inc['status']}" + (" (drill)" if inc["drill"] else ""),
         f"- **Impact:** {inc['impact']}",
@@ -64,30 +415,285 @@ def _markdown(doc: dict[str, Any]) -> str:
         f"- **Detected:** {inc['detected_at']}",
         f"- **Declared:** {inc['declared_at']}",
         f"- **Resolved:** {inc['resolved_at'] or '—'}",
+        f"- **Closed:** {inc['closed_at'] or '—'}",
+        f"- **Review due:** {review['deadline'] or '—'} ({review['deadline_state']})",
         "",
         "## Clocks",
         "",
-        "| Clock | State | Due | Met |",
-        "|---|---|---|---|",
     ]
-    for c in doc["clocks"]:
-        met = (c["met_at"] or "—") + (" (late)" if c["met_late"] else "")
-        lines.append(f"| {c['label']} | {c['state']} | {c['due_at'] or '—'} | {met} |")
-    lines += ["", "## Timeline", "", "| Time (UTC) | Event | By | Detail |", "|---|---|---|---|"]
-    for e in doc["timeline"]:
-        text = e["text"].replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {e['at']} | {e['kind']} | {e['actor']} | {text} |")
-    verdict = (
-        f"verified: {integrity['events']} events, head `{integrity['head_hash'][:16]}…`"
-        if integrity["verified"]
-        else f"**BROKEN** at event {integrity['broken_at']}: {integrity['reason']}"
+    lines += _table(
+        ["Clock", "State", "Due", "Met"],
+        [
+            [
+                c["label"],
+                c["state"],
+                c["due_at"],
+                (c["met_at"] or "—") + (" (late)" * c["met_late"]),
+            ]
+            for c in doc["clocks"]
+        ],
     )
-    lines += ["", "## Integrity", "", f"Hash chain {verdict}.", ""]
+    lines += ["", "## Durations", ""]
+    lines += _table(
+        ["Measure", "Value", "Target", "Definition"],
+        [
+            [
+                d["label"] + (" ⚠ impossible" if d["impossible"] else ""),
+                d["text"],
+                (d["target_text"] or "—") + {True: " ✓", False: " ✗", None: ""}[d["met"]],
+                d["definition"],
+            ]
+            for d in review["durations"]
+        ],
+    )
+    if review["order_problems"]:
+        lines += ["", "**Impossible order:**", ""]
+        lines += [f"- {p['message']}" for p in review["order_problems"]]
+    lines += ["", "## Milestones", ""]
+    lines += _table(
+        ["Time (UTC)", "Kind", "Milestone"],
+        [[m["at"], m["category"], m["label"]] for m in review["milestones"]],
+    )
+    lines += ["", "## Root cause analysis", ""]
+    close = review["close"]
+    if close is None:
+        lines.append("_Not written yet (the incident is not closed)._")
+    else:
+        for item in review["rca"]:
+            lines += [f"**{item['question']}**", "", item["answer"] or "—", ""]
+        lines += [f"**Fix applied:** {close['fix_applied'] or '—'}", ""]
+        lines += [f"- {k}: {v.replace('_', ' ')}" for k, v in close["checklist"].items()]
+    impact = review["impact"]
+    lines += [
+        "",
+        "## Impact",
+        "",
+        f"- **Affected users:** {_cell(impact['affected_users'])}",
+        f"- **Financial impact:** {impact['financial_impact'] or '—'}",
+        f"- **Reputation:** {impact['reputation'] or '—'}",
+        f"- **Service credits issued:** {impact['credits_issued']}",
+        "",
+        "## Uptime",
+        "",
+    ]
+    lines += _table(_UPTIME_HEAD, _uptime_rows(review))
+    lines += ["", "## Service credits", ""]
+    if credits is None:
+        lines.append("_Not calculated._")
+    else:
+        ladder = ", ".join(f"<{s['below']} % → {s['credit']} %" for s in credits["ladder"])
+        lines += [f"{credits['month_label']}; ladder {ladder}.", ""]
+        lines += _table(
+            ["Account", "Name", "Uptime", "Credit %", "Credit", "Calculation"],
+            [
+                [
+                    a["account_id"],
+                    a["name"],
+                    f"{a['uptime']['uptime_percent'] or 'n/a'} %",
+                    a["credit_percent"],
+                    f"{a['currency']} {a['amount']}",
+                    a["explanation"],
+                ]
+                for a in credits["accounts"]
+            ],
+        )
+        totals = ", ".join(f"{c} {v}" for c, v in credits["totals"].items()) or "—"
+        lines += ["", f"**Total credited:** {totals}"]
+    lines += ["", "## Action items", ""]
+    if review["action_items"]:
+        lines += _table(
+            ["#", "Category", "Action", "Owner", "Deadline", "Status"],
+            [
+                [
+                    i["id"],
+                    i["category"],
+                    i["text"],
+                    i["owner"],
+                    i["deadline"],
+                    "**OVERDUE**" if i.get("overdue") else i["status"],
+                ]
+                for i in review["action_items"]
+            ],
+        )
+    else:
+        lines.append("_None recorded._")
+    follow = review["follow_up"]
+    lines += [
+        "",
+        f"**Follow-up meeting:** {follow['meeting_at'] or 'not scheduled'}; "
+        f"{follow['done']} of {follow['total']} action items done.",
+    ]
+    if doc["learnings"]:
+        lines += ["", "## Lessons for the runbook", ""]
+        lines += [f"- `{x['step']}`: {x['text']}" for x in doc["learnings"]]
+    lines += ["", "## Timeline", ""]
+    lines += _table(
+        ["Time (UTC)", "Event", "By", "Detail"],
+        [[e["at"], e["kind"], e["actor"], e["text"]] for e in doc["timeline"]],
+    )
+    lines += ["", "## Integrity", "", _verdict(doc["integrity"]), ""]
     lines.append(f"_Exported {doc['exported_at']} by Stratus Commander {doc['app_version']}._")
     return "\n".join(lines) + "\n"
 
 
-def render(incidents: Incidents, runbook: Runbook, incident_id: int, fmt: str) -> str:
+# ---------------------------------------------------------------- HTML
+
+_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{ inc.label }}: {{ inc.title }}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+table { border-collapse: collapse; margin: .5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+.bad { color: #b00020; font-weight: bold; }
+.overdue td { background: #fde7e9; }
+figure { margin: 1em 0; } img { max-width: 100%; }
+</style>
+</head>
+<body>
+<h1>{{ inc.label }}: {{ inc.title }}</h1>
+<section id="summary"><h2>Summary</h2>
+<table>
+<tr><th>Status</th><td>{{ inc.status }}{% if inc.drill %} (drill){% endif %}</td></tr>
+<tr><th>Impact</th><td>{{ inc.impact }}</td></tr>
+<tr><th>Scope</th><td>{{ inc.scope | join(", ") or "—" }}</td></tr>
+<tr><th>Affected services</th><td>{{ inc.affected_services | join(", ") or "—" }}</td></tr>
+<tr><th>Detected</th><td>{{ inc.detected_at }}</td></tr>
+<tr><th>Declared</th><td>{{ inc.declared_at }}</td></tr>
+<tr><th>Resolved</th><td>{{ inc.resolved_at or "—" }}</td></tr>
+<tr><th>Closed</th><td>{{ inc.closed_at or "—" }}</td></tr>
+<tr><th>Review due</th><td{% if review.deadline_state == "overdue" %} class="bad"{% endif %}>
+{{ review.deadline or "—" }} ({{ review.deadline_state }})</td></tr>
+</table></section>
+<section id="clocks"><h2>Clocks</h2>
+<table><tr><th>Clock</th><th>State</th><th>Due</th><th>Met</th></tr>
+{% for c in doc.clocks %}<tr><td>{{ c.label }}</td><td>{{ c.state }}</td>
+<td>{{ c.due_at or "—" }}</td>
+<td>{{ c.met_at or "—" }}{% if c.met_late %} <span class="bad">(late)</span>{% endif %}</td></tr>
+{% endfor %}</table></section>
+<section id="durations"><h2>Durations</h2>
+<table><tr><th>Measure</th><th>Value</th><th>Target</th><th>Definition</th></tr>
+{% for d in review.durations %}<tr><td>{{ d.label }}{% if d.impossible %}
+<span class="bad">impossible</span>{% endif %}</td><td>{{ d.text }}</td>
+<td>{% if d.target_text %}{{ d.target_text }}{% if d.met is false %}
+<span class="bad">missed</span>{% endif %}{% else %}—{% endif %}</td><td>{{ d.definition }}</td>
+</tr>
+{% endfor %}</table>
+{% if review.order_problems %}<p class="bad">Impossible order:</p><ul>
+{% for p in review.order_problems %}<li class="bad">{{ p.message }}</li>{% endfor %}</ul>{% endif %}
+<h3>Milestones</h3>
+<table><tr><th>Time (UTC)</th><th>Kind</th><th>Milestone</th></tr>
+{% for m in review.milestones %}<tr><td>{{ m.at }}</td><td>{{ m.category }}</td>
+<td>{{ m.label }}</td></tr>
+{% endfor %}</table></section>
+<section id="rca"><h2>Root cause analysis</h2>
+{% if review.close %}<dl>{% for item in review.rca %}<dt>{{ item.question }}</dt>
+<dd>{{ item.answer or "—" }}</dd>{% endfor %}
+<dt>Fix applied</dt><dd>{{ review.close.fix_applied or "—" }}</dd></dl>
+<table><tr><th>Fix checklist</th><th>State</th></tr>
+{% for key, state in review.close.checklist.items() %}<tr><td>{{ key }}</td>
+<td>{{ state | replace("_", " ") }}</td></tr>
+{% endfor %}</table>{% else %}<p>Not written yet (the incident is not closed).</p>{% endif %}
+</section>
+<section id="impact"><h2>Impact</h2>
+<table>
+<tr><th>Affected users</th>
+<td>{{ review.impact.affected_users if review.impact.affected_users is not none else "—" }}</td>
+</tr>
+<tr><th>Financial impact</th><td>{{ review.impact.financial_impact or "—" }}</td></tr>
+<tr><th>Reputation</th><td>{{ review.impact.reputation or "—" }}</td></tr>
+<tr><th>Service credits issued</th><td>{{ review.impact.credits_issued }}</td></tr>
+</table></section>
+<section id="uptime"><h2>Uptime</h2>
+<table><tr>{% for h in uptime_head %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in uptime_rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</table>
+{% for title, uri in graphs %}
+<figure><img src="{{ uri }}" alt="{{ title }}"><figcaption>{{ title }}</figcaption></figure>
+{% endfor %}</section>
+<section id="credits"><h2>Service credits</h2>
+{% if credits %}<p>{{ credits.month_label }}; ladder
+{% for s in credits.ladder %}&lt;{{ s.below }} % → {{ s.credit }} %{% if not loop.last %}
+, {% endif %}{% endfor %}.</p>
+<table><tr><th>Account</th><th>Name</th><th>Uptime</th><th>Credit %</th><th>Credit</th>
+<th>Calculation</th></tr>
+{% for a in credits.accounts %}<tr><td>{{ a.account_id }}</td><td>{{ a.name }}</td>
+<td>{{ a.uptime.uptime_percent or "n/a" }} %</td><td>{{ a.credit_percent }}</td>
+<td>{{ a.currency }} {{ a.amount }}</td><td>{{ a.explanation }}</td></tr>
+{% endfor %}</table>
+<p>Total credited: {% for c, v in credits.totals.items() %}{{ c }} {{ v }}{% if not loop.last %}
+, {% endif %}{% else %}—{% endfor %}</p>
+{% else %}<p>Not calculated.</p>{% endif %}</section>
+<section id="action-items"><h2>Action items</h2>
+{% if review.action_items %}<table><tr><th>#</th><th>Category</th><th>Action</th><th>Owner</th>
+<th>Deadline</th><th>Status</th></tr>
+{% for i in review.action_items %}<tr{% if i.overdue %} class="overdue"{% endif %}
+><td>{{ i.id }}</td><td>{{ i.category }}</td>
+<td>{{ i.text }}</td><td>{{ i.owner or "—" }}</td><td>{{ i.deadline or "—" }}</td>
+<td>{% if i.overdue %}<span class="bad">OVERDUE</span>{% else %}{{ i.status }}{% endif %}</td></tr>
+{% endfor %}</table>{% else %}<p>None recorded.</p>{% endif %}
+<p>Follow-up meeting: {{ review.follow_up.meeting_at or "not scheduled" }};
+{{ review.follow_up.done }} of {{ review.follow_up.total }} action items done.</p></section>
+{% if doc.learnings %}<section id="learnings"><h2>Lessons for the runbook</h2><ul>
+{% for x in doc.learnings %}<li><code>{{ x.step }}</code>: {{ x.text }}</li>{% endfor %}
+</ul></section>{% endif %}
+<section id="timeline"><h2>Timeline</h2>
+<table><tr><th>Time (UTC)</th><th>Event</th><th>By</th><th>Detail</th></tr>
+{% for e in doc.timeline %}<tr><td>{{ e.at }}</td><td>{{ e.kind }}</td><td>{{ e.actor }}</td>
+<td>{{ e.text }}</td></tr>
+{% endfor %}</table></section>
+<section id="integrity"><h2>Integrity</h2>
+<p{% if not doc.integrity.verified or not doc.integrity.records_match %} class="bad"{% endif %}
+>{{ verdict }}</p></section>
+<footer><p><em>Exported {{ doc.exported_at }} by Stratus Commander {{ doc.app_version }}.</em></p>
+</footer>
+</body>
+</html>
+"""
+
+_ENV = Environment(autoescape=True, trim_blocks=False)
+
+
+def _png_uri(title: str, data: bytes) -> str:
+    if not data.startswith(_PNG_SIGNATURE):
+        raise ValueError(f"graph {title!r} is not a PNG image")
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _html(doc: Mapping[str, Any], render_graphs: GraphRenderer | None) -> str:
+    graphs = [
+        (redact(t), _png_uri(t, png)) for t, png in (render_graphs(doc) if render_graphs else [])
+    ]
+    return _ENV.from_string(_HTML).render(
+        doc=doc,
+        inc=doc["incident"],
+        review=doc["review"],
+        credits=doc["credits"],
+        uptime_head=_UPTIME_HEAD,
+        uptime_rows=_uptime_rows(doc["review"]),
+        graphs=graphs,
+        verdict=_verdict(doc["integrity"]).replace("**", "").replace("`", ""),
+    )
+
+
+def render(
+    incidents: Incidents,
+    runbook: Runbook,
+    incident_id: int,
+    fmt: str,
+    render_graphs: GraphRenderer | None = None,
+) -> str:
+    """The incident exported as ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt not in FORMATS:
+        from stratus_commander.errors import InputError
+
+        raise InputError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", where="--format")
     doc = incident_document(incidents, runbook, incident_id)
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else _markdown(doc)
-    return redact(text)
+    if fmt == "json":
+        return redact(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    if fmt == "md":
+        return redact(_markdown(doc))
+    return _html(doc, render_graphs)

@@ -232,7 +232,8 @@ class Incidents:
         ]
 
     def search(self, text: str) -> list[Incident]:
-        """Full-text search over titles and timeline text (notes, messages, ...)."""
+        """Full-text search over titles, timeline text (notes, messages, ...) and the close and
+        review records (RCA, fix, lessons, action items; ``reviews.search_text``)."""
         query = " ".join(f'"{w}"' for w in text.replace('"', " ").split())
         if not query:
             return []
@@ -240,7 +241,8 @@ class Incidents:
             "SELECT * FROM incidents WHERE id IN ("
             " SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH :q"
             " UNION SELECT e.incident_id FROM events e JOIN events_fts f ON f.rowid = e.id"
-            "  WHERE events_fts MATCH :q)"
+            "  WHERE events_fts MATCH :q"
+            " UNION SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q)"
             " ORDER BY declared_at DESC",
             {"q": query},
         )

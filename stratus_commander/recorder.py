@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +27,7 @@ from stratus_commander.clock import to_iso, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.probes.engine import ProbeEngine
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, Store, refresh_sample_minutes
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,14 @@ class Recorder:
         incidents: Incidents | None,
         current_incident: Callable[[], int | None] = lambda: None,
         batch_interval_s: float = 1.0,
+        rollup_interval_s: float = 60.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.incidents = incidents
         self.current_incident = current_incident
         self.batch_interval_s = batch_interval_s
+        self.rollup_interval_s = rollup_interval_s
+        self._last_rollup = 0.0
         self.first_failure: StateChange | None = None  # detection evidence for the DECLARE clock
         self._samples: list[SampleRow] = []
         self._flips: list[StateChange] = []
@@ -148,6 +152,12 @@ class Recorder:
                 f.current.value,
                 f.detail,
             )
+        # Keep the per-minute rollup current as we go (a few ms a minute), so opening a review
+        # after hours of recording does not first recompute all of them.
+        now = time.monotonic()
+        if now - self._last_rollup >= self.rollup_interval_s:
+            self._last_rollup = now
+            refresh_sample_minutes(store)
 
     def _close_store(self) -> None:
         if self._store is not None:

@@ -332,3 +332,213 @@ class Store:
             [since_ms],
         )
         return rows[0] if rows else None
+
+
+# --- review and credits ---------------------------------------------------------------------------
+
+# One row per probe and minute: what uptime, credits and the review's graphs read instead of
+# millions of raw samples (keyed by check group first, so a group's minutes come out in order
+# without a sort). Writing samples only marks their minute dirty (a trigger that costs ~10 % on a
+# batched insert, once per probe-minute); refresh_sample_minutes() recomputes the dirty minutes
+# from their samples, so INSERT OR REPLACE, deletes and updates all end up exact.
+_MARK_DIRTY = """
+INSERT INTO sample_minutes_dirty (probe_id, minute) VALUES ({row}.probe_id, {row}.at_ms / 60000)
+ON CONFLICT DO NOTHING;
+"""
+
+
+@migrations()
+def m002_review_credits(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE sample_minutes (
+            "check" TEXT NOT NULL,
+            minute INTEGER NOT NULL,
+            probe_id INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            n_known INTEGER NOT NULL,
+            n_degraded INTEGER NOT NULL,
+            n_down INTEGER NOT NULL,
+            lat_max REAL,
+            PRIMARY KEY ("check", minute, probe_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE sample_minutes_dirty (
+            probe_id INTEGER NOT NULL,
+            minute INTEGER NOT NULL,
+            PRIMARY KEY (probe_id, minute)
+        ) WITHOUT ROWID
+        """
+    )
+    # The WHEN clause keeps the common case (the minute is already marked) to one lookup.
+    db.execute(
+        "CREATE TRIGGER samples_minute_ins AFTER INSERT ON samples WHEN NOT EXISTS ("
+        "SELECT 1 FROM sample_minutes_dirty WHERE probe_id = NEW.probe_id "
+        f"AND minute = NEW.at_ms / 60000) BEGIN {_MARK_DIRTY.format(row='NEW')} END"
+    )
+    db.execute(
+        "CREATE TRIGGER samples_minute_del AFTER DELETE ON samples "
+        f"BEGIN {_MARK_DIRTY.format(row='OLD')} END"
+    )
+    db.execute(
+        "CREATE TRIGGER samples_minute_upd AFTER UPDATE ON samples "
+        f"BEGIN {_MARK_DIRTY.format(row='OLD')} {_MARK_DIRTY.format(row='NEW')} END"
+    )
+    rebuild_sample_minutes(db.conn)
+    # The close record and the review (JSON), with their text flattened for full-text search.
+    db.execute(
+        """
+        CREATE TABLE reviews (
+            incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
+            close TEXT,
+            pir TEXT,
+            search_text TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("reviews").enable_fts(["search_text"], create_triggers=True)
+    db.execute(
+        """
+        CREATE TABLE action_items (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            category TEXT NOT NULL,
+            text TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            deadline TEXT,
+            status TEXT NOT NULL DEFAULT 'open',
+            created_at TEXT NOT NULL,
+            done_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX action_items_incident ON action_items(incident_id)")
+    db.execute(
+        """
+        CREATE TABLE maintenance_windows (
+            id INTEGER PRIMARY KEY,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (start_ms, end_ms),
+            CHECK (end_ms > start_ms)
+        )
+        """
+    )
+    # Amounts and percentages are Decimal text, never REAL: credits are money.
+    db.execute(
+        """
+        CREATE TABLE credit_runs (
+            incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
+            month TEXT NOT NULL,
+            data TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            computed_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE credits (
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            account_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            monthly_fee TEXT NOT NULL,
+            groups TEXT NOT NULL,
+            month TEXT NOT NULL,
+            uptime TEXT,
+            credit_percent TEXT NOT NULL,
+            due_amount TEXT NOT NULL,
+            previously_credited TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            explanation TEXT NOT NULL,
+            PRIMARY KEY (incident_id, account_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX credits_month_account ON credits(month, account_id)")
+    db.execute(
+        """
+        CREATE TABLE learnings (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            step TEXT NOT NULL,
+            text TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX learnings_step ON learnings(step)")
+
+
+# One pass over the samples of the dirty minutes. The four outcome counts travel packed in one
+# integer (16 bits each; a probe has at most 60 000 samples a minute), which halves the per-row
+# work of a catch-up over a day of 1 Hz data.
+_ROLLUP = """
+INSERT INTO sample_minutes ("check", minute, probe_id, n, n_known, n_degraded, n_down, lat_max)
+SELECT "check", minute, probe_id,
+       (c & 65535) + (c >> 16 & 65535) + (c >> 32 & 65535) + (c >> 48),
+       (c & 65535) + (c >> 16 & 65535) + (c >> 32 & 65535),
+       c >> 16 & 65535, c >> 32 & 65535, lat_max
+FROM (SELECT p."check" AS "check", {minute} AS minute, {probe} AS probe_id,
+             sum(1 << (s.outcome * 16)) AS c, max(s.latency_ms) AS lat_max
+      FROM {source}
+      GROUP BY {probe}, {minute})
+"""
+# CROSS JOIN pins the order: walk the dirty minutes, range-scan each one's samples (left to
+# itself the planner may scan every sample and look the minute up, which is quadratic).
+_REFRESH_MINUTES = _ROLLUP.format(
+    minute="d.minute",
+    probe="d.probe_id",
+    source="sample_minutes_dirty d CROSS JOIN samples s ON s.probe_id = d.probe_id "
+    "AND s.at_ms >= d.minute * 60000 AND s.at_ms < d.minute * 60000 + 60000 "
+    "JOIN probes p ON p.id = d.probe_id",
+)
+_REBUILD_MINUTES = _ROLLUP.format(
+    minute="s.at_ms / 60000",
+    probe="s.probe_id",
+    source="samples s JOIN probes p ON p.id = s.probe_id",
+)
+
+
+def refresh_sample_minutes(store: Store) -> int:
+    """Recompute the minutes written since the last refresh; returns how many were dirty.
+
+    Every reader of ``sample_minutes`` calls this first; a recorder may call it now and then
+    (each call is cheap when little has changed) so the first review after a long recording does
+    not have to catch up on all of it.
+    """
+    conn = store.db.conn
+    if conn.execute("SELECT 1 FROM sample_minutes_dirty LIMIT 1").fetchone() is None:
+        return 0
+    with store.write():
+        dirty = conn.execute("SELECT count(*) FROM sample_minutes_dirty").fetchone()[0]
+        conn.execute(
+            'DELETE FROM sample_minutes WHERE ("check", minute, probe_id) IN ('
+            'SELECT p."check", d.minute, d.probe_id FROM sample_minutes_dirty d '
+            "JOIN probes p ON p.id = d.probe_id)"
+        )
+        conn.execute(_REFRESH_MINUTES)
+        conn.execute("DELETE FROM sample_minutes_dirty")
+    return int(dirty)
+
+
+def rebuild_sample_minutes(conn: sqlite3.Connection) -> None:
+    """Recompute the whole minute rollup from the samples (migration back-fill, repair)."""
+    conn.execute("DELETE FROM sample_minutes")
+    conn.execute("DELETE FROM sample_minutes_dirty")
+    conn.execute(_REBUILD_MINUTES)
+
+
+def check_groups(store: Store) -> list[str]:
+    """The probe check groups that have probes, in the runbook's triage order first."""
+    order = ("api", "webhooks", "database", "external")
+    found = {r["check"] for r in store.query('SELECT DISTINCT "check" FROM probes')}
+    return [g for g in order if g in found] + sorted(found - set(order))

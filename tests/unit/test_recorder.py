@@ -102,3 +102,18 @@ def test_a_failed_batch_is_kept_for_the_next_flush(tmp_path: Path) -> None:
     assert asyncio.run(scenario()) == 1
     with Store.open(tmp_path / "ok.db") as store:
         assert store.query("SELECT count(*) AS n FROM samples")[0]["n"] == 1
+
+
+def test_the_minute_rollup_is_kept_current_while_recording(tmp_path: Path) -> None:
+    db = tmp_path / "incidents.db"
+    recorder = Recorder(db, None, rollup_interval_s=0)
+
+    async def scenario() -> None:
+        for i in range(120):
+            recorder.on_result(_result(i, Outcome.DOWN if 60 <= i < 90 else Outcome.UP))
+        await recorder.aclose()
+
+    asyncio.run(scenario())
+    with Store.open(db) as store:
+        assert store.query("SELECT count(*) AS n FROM sample_minutes_dirty")[0]["n"] == 0
+        assert store.query("SELECT count(*) AS n FROM sample_minutes")[0]["n"] == 2

@@ -1,0 +1,1223 @@
+"""Closing an incident and its post-incident review (PIR).
+
+**Close** follows the runbook's close sections. Sections ``root_cause_analysis`` and
+``lessons_learned`` (and any other section whose id is in :data:`TEXT_SECTIONS`) are answered in
+words; every other section is a checklist whose items are ``done``, ``not_needed`` or ``deferred``
+(tracked as an action item). Answers are keyed ``"<section>.<item>"`` by the runbook's ids. Closing
+is allowed from ``resolved`` only and refused (:class:`CloseRefused`, naming each gap) while any
+answer, tick or the fix applied is missing. The close template is rendered in a Jinja2 sandbox.
+
+**Review** is computed from the incident, its timeline and the stored review record: milestones,
+durations with their definitions, impossible orders, the 48 h deadline, impact, RCA, action items
+(overdue ones flagged) and follow-up. Completing it (:func:`complete_review`) needs the impact,
+the meeting time and an owner and deadline on every action item.
+
+Each change is one timeline event ("closed", "review"); the structured record lives in the
+``reviews`` / ``action_items`` tables and the event carries its SHA-256 digest, so the hash chain
+covers it and :func:`build_review` can say whether the stored record still matches the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any, Literal
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from stratus_commander.clock import from_iso, from_ms, to_iso, to_ms
+from stratus_commander.credits import (
+    CreditReport,
+    Uptime,
+    incident_period,
+    maintenance_windows,
+    month_period,
+    stored_credits,
+    uptime_by_group,
+)
+from stratus_commander.deadlines import clocks
+from stratus_commander.errors import DomainRefused, InputError, NotFound
+from stratus_commander.incident import Incident, Incidents
+from stratus_commander.runbook import Runbook, Section, format_duration
+from stratus_commander.store import Store
+from stratus_commander.timeline import Event, Verification
+from stratus_commander.timeline import events as timeline_events
+
+__all__ = [
+    "CHECK_STATES",
+    "TEXT_SECTIONS",
+    "ActionItem",
+    "CloseRecord",
+    "CloseRefused",
+    "Closed",
+    "Duration",
+    "FollowUp",
+    "ImpactAssessment",
+    "Milestone",
+    "OrderProblem",
+    "PirRecord",
+    "Review",
+    "ReviewRefused",
+    "action_items",
+    "add_action_item",
+    "build_review",
+    "close_incident",
+    "close_record_from_mapping",
+    "close_requirements",
+    "complete_review",
+    "format_span",
+    "order_problems",
+    "render_close_message",
+    "review_requirements",
+    "save_close_draft",
+    "stored_close",
+    "stored_pir",
+    "update_action_item",
+    "update_review",
+]
+
+TEXT_SECTIONS = frozenset({"root_cause_analysis", "lessons_learned"})
+CheckState = Literal["done", "not_needed", "deferred"]
+CHECK_STATES: tuple[CheckState, ...] = ("done", "not_needed", "deferred")
+#: How far before detection a probe flip still counts as the first failing evidence.
+EVIDENCE_LOOKBACK = timedelta(hours=1)
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- the close record
+
+
+@dataclass(frozen=True)
+class CloseRecord:
+    """What the commander wrote at close, keyed by runbook ids ``section.item``."""
+
+    answers: Mapping[str, str] = field(default_factory=dict)
+    checklist: Mapping[str, CheckState] = field(default_factory=dict)
+    fix_applied: str = ""
+    learnings: tuple[tuple[str, str], ...] = ()  # (runbook step, lesson)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "answers": dict(self.answers),
+            "checklist": dict(self.checklist),
+            "fix_applied": self.fix_applied,
+            "learnings": [{"step": s, "text": t} for s, t in self.learnings],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CloseRecord:
+        return cls(
+            answers=dict(data.get("answers", {})),
+            checklist=dict(data.get("checklist", {})),
+            fix_applied=data.get("fix_applied", ""),
+            learnings=tuple((x["step"], x["text"]) for x in data.get("learnings", [])),
+        )
+
+    def merged(self, other: CloseRecord) -> CloseRecord:
+        """``other``'s non-empty values over this record (CLI options over a file)."""
+        return CloseRecord(
+            answers={**self.answers, **{k: v for k, v in other.answers.items() if v}},
+            checklist={**self.checklist, **other.checklist},
+            fix_applied=other.fix_applied or self.fix_applied,
+            learnings=tuple(dict.fromkeys(self.learnings + other.learnings)),
+        )
+
+
+def _is_text(section: Section) -> bool:
+    return section.id in TEXT_SECTIONS
+
+
+def close_record_from_mapping(
+    runbook: Runbook, data: Mapping[str, Any], source: str
+) -> CloseRecord:
+    """Read a close record from parsed TOML/JSON, refusing unknown keys and values by name.
+
+    Shape: ``fix_applied = "..."``, one table per close section (``[root_cause_analysis]`` with
+    ``identify-root-cause = "..."``; ``[fix_implementation]`` with ``deploy-fix = "done"``) and an
+    optional ``[[learnings]]`` array of ``{step, text}``.
+    """
+    sections = {s.id: s for s in runbook.close.sections}
+    answers: dict[str, str] = {}
+    checklist: dict[str, CheckState] = {}
+    fix_applied = ""
+    learnings: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if key == "fix_applied":
+            if not isinstance(value, str):
+                raise InputError("must be text", where=f"{source}: fix_applied")
+            fix_applied = value.strip()
+        elif key == "learnings":
+            if not isinstance(value, list):
+                raise InputError("must be a list of {step, text}", where=f"{source}: learnings")
+            for i, item in enumerate(value):
+                if not (
+                    isinstance(item, Mapping)
+                    and set(item) == {"step", "text"}
+                    and all(isinstance(v, str) for v in item.values())
+                ):
+                    raise InputError(
+                        "must be a table with text keys step and text",
+                        where=f"{source}: learnings[{i}]",
+                    )
+                learnings.append((item["step"].strip(), item["text"].strip()))
+        elif key in sections:
+            section = sections[key]
+            if not isinstance(value, Mapping):
+                raise InputError("must be a table of item = value", where=f"{source}: {key}")
+            items = {i.id for i in section.items}
+            for item, answer in value.items():
+                where = f"{source}: {key}.{item}"
+                if item not in items:
+                    raise InputError(
+                        f"not an item of this close section (have {', '.join(sorted(items))})",
+                        where=where,
+                    )
+                if not isinstance(answer, str):
+                    raise InputError("must be text", where=where)
+                if _is_text(section):
+                    answers[f"{key}.{item}"] = answer.strip()
+                else:
+                    checklist[f"{key}.{item}"] = _check_state(answer, where)
+        else:
+            known = ", ".join(["fix_applied", "learnings", *sections])
+            raise InputError(f"unknown key (use {known})", where=f"{source}: {key}")
+    return CloseRecord(answers, checklist, fix_applied, tuple(learnings))
+
+
+def _check_state(value: str, where: str) -> CheckState:
+    state = value.strip().lower().replace(" ", "_").replace("-", "_")
+    for allowed in CHECK_STATES:
+        if state == allowed:
+            return allowed
+    raise InputError(f"{value!r} is not one of {', '.join(CHECK_STATES)}", where=where)
+
+
+def close_requirements(
+    runbook: Runbook, record: CloseRecord, credits: CreditReport | None
+) -> list[str]:
+    """What is still missing before the incident may close (empty: it may)."""
+    missing = []
+    for section in runbook.close.sections:
+        for item in section.items:
+            key = f"{section.id}.{item.id}"
+            if _is_text(section):
+                if not record.answers.get(key, "").strip():
+                    missing.append(f"{section.title}: “{item.text}” is empty")
+            elif key not in record.checklist:
+                missing.append(
+                    f"{section.title}: “{item.text}” not answered (done, not_needed or deferred)"
+                )
+    if not record.fix_applied.strip():
+        missing.append("Fix applied is empty")
+    if record.checklist.get("service_credits.calculate-credits") == "done" and credits is None:
+        missing.append(
+            "Service Credits: “Calculate based on actual uptime” is marked done but no credits "
+            "were calculated (run `incidents credits`)"
+        )
+    return missing
+
+
+class CloseRefused(DomainRefused):
+    """Closing refused; ``missing`` lists each gap for the form to highlight."""
+
+    def __init__(self, label: str, missing: Sequence[str]) -> None:
+        super().__init__(f"{label} cannot close yet: " + "; ".join(missing))
+        self.missing = list(missing)
+
+
+def _credits_of(store: Store, incident_id: int) -> CreditReport | None:
+    found = stored_credits(store, incident_id)
+    return found[0] if found else None
+
+
+def render_close_message(
+    runbook: Runbook, incident: Incident, record: CloseRecord, credits: CreditReport | None
+) -> str:
+    """The runbook's close template, filled in (for copying to the status page or email)."""
+    root_cause = record.answers.get("root_cause_analysis.identify-root-cause") or " ".join(
+        v for k, v in record.answers.items() if k.startswith("root_cause_analysis.")
+    )
+    if credits is not None:
+        service_credits = credits.summary()
+    elif record.checklist.get("service_credits.calculate-credits") == "not_needed":
+        service_credits = "None (not applicable to this incident)"
+    else:
+        service_credits = "Not calculated"
+    values = {
+        "services": ", ".join(incident.scope) or "our services",
+        "affected_services": ", ".join(incident.affected_services) or "—",
+        "impact": incident.impact,
+        "started": _display(incident.detected_at),
+        "next_update": "—",
+        "resolved_at": _display(incident.resolved_at) if incident.resolved_at else "—",
+        "root_cause": root_cause or "—",
+        "fix_applied": record.fix_applied or "—",
+        "service_credits": service_credits,
+    }
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    return env.from_string(runbook.comms.templates["close"]).render(values).strip() + "\n"
+
+
+def _display(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# ---------------------------------------------------------------- storage of the review record
+
+
+def _review_row(store: Store, incident_id: int) -> dict[str, Any] | None:
+    rows = store.query("SELECT * FROM reviews WHERE incident_id = ?", [incident_id])
+    return rows[0] if rows else None
+
+
+def stored_close(store: Store, incident_id: int) -> CloseRecord | None:
+    row = _review_row(store, incident_id)
+    if row is None or row["close"] is None:
+        return None
+    return CloseRecord.from_json(json.loads(row["close"]))
+
+
+def _write_review(
+    store: Store,
+    incident_id: int,
+    now: datetime,
+    close: CloseRecord | None = None,
+    pir: PirRecord | None = None,
+) -> None:
+    """Upsert the record and refresh the text the incident library searches."""
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO reviews (incident_id, updated_at) VALUES (?, ?) "
+            "ON CONFLICT (incident_id) DO UPDATE SET updated_at = excluded.updated_at",
+            [incident_id, to_iso(now)],
+        )
+        if close is not None:
+            conn.execute(
+                "UPDATE reviews SET close = ? WHERE incident_id = ?",
+                [json.dumps(close.as_json(), ensure_ascii=False), incident_id],
+            )
+        if pir is not None:
+            conn.execute(
+                "UPDATE reviews SET pir = ? WHERE incident_id = ?",
+                [json.dumps(pir.as_json(), ensure_ascii=False), incident_id],
+            )
+        _refresh_search_text(conn, incident_id)
+
+
+def _refresh_search_text(conn: Any, incident_id: int) -> None:
+    row = conn.execute(
+        "SELECT close, pir FROM reviews WHERE incident_id = ?", [incident_id]
+    ).fetchone()
+    if row is None:
+        return
+    parts: list[str] = []
+    if row[0]:
+        close = CloseRecord.from_json(json.loads(row[0]))
+        parts += [*close.answers.values(), close.fix_applied, *(t for _, t in close.learnings)]
+    if row[1]:
+        pir = PirRecord.from_json(json.loads(row[1]))
+        parts += [*pir.answers.values(), pir.impact.financial_impact, pir.impact.reputation]
+    parts += [
+        f"{r[0]} {r[1]}"
+        for r in conn.execute(
+            "SELECT text, owner FROM action_items WHERE incident_id = ?", [incident_id]
+        )
+    ]
+    parts += [
+        r[0]
+        for r in conn.execute("SELECT text FROM learnings WHERE incident_id = ?", [incident_id])
+    ]
+    conn.execute(
+        "UPDATE reviews SET search_text = ? WHERE incident_id = ?",
+        ["\n".join(p for p in parts if p), incident_id],
+    )
+
+
+def _store_learnings(
+    store: Store, incident_id: int, learnings: Sequence[tuple[str, str]], actor: str, now: datetime
+) -> None:
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT INTO learnings (incident_id, step, text, actor, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(incident_id, step, text, actor, to_iso(now)) for step, text in learnings],
+        )
+        _refresh_search_text(conn, incident_id)
+
+
+def _check_learnings(runbook: Runbook, record: CloseRecord) -> CloseRecord:
+    from stratus_commander.learnings import resolve_step
+
+    resolved = []
+    for i, (step, text) in enumerate(record.learnings):
+        if not text:
+            raise InputError("the lesson is empty", where=f"learnings[{i}].text")
+        resolved.append((resolve_step(runbook, step, where=f"learnings[{i}].step"), text))
+    return replace(record, learnings=tuple(resolved))
+
+
+def save_close_draft(
+    incidents: Incidents, runbook: Runbook, incident_id: int, record: CloseRecord
+) -> Event:
+    """Keep a half-written close record (the form survives a restart); closes nothing."""
+    incident = incidents.get(incident_id)
+    if incident.status == "closed":
+        raise DomainRefused(f"{incident.label} is closed; its close record is final")
+    record = _check_learnings(runbook, record)
+    now = incidents.clock.now()
+    _write_review(incidents.store, incident_id, now, close=record)
+    return incidents.record(
+        incident_id,
+        "review",
+        "Close record draft saved",
+        {"close_draft": _digest(record.as_json())},
+    )
+
+
+@dataclass(frozen=True)
+class Closed:
+    event: Event
+    message: str  # the close template, rendered
+
+
+def close_incident(
+    incidents: Incidents, runbook: Runbook, incident_id: int, record: CloseRecord
+) -> Closed:
+    """Close a resolved incident with its RCA, fix checklist and lessons (see module doc)."""
+    incident = incidents.get(incident_id)
+    if incident.status == "closed":
+        raise DomainRefused(f"{incident.label} is already closed")
+    if incident.status != "resolved":
+        raise DomainRefused(
+            f"{incident.label} is {incident.status}; only a resolved incident can be closed "
+            "(resolve it first)"
+        )
+    record = _check_learnings(runbook, record)
+    store = incidents.store
+    credits = _credits_of(store, incident_id)
+    missing = close_requirements(runbook, record, credits)
+    if missing:
+        raise CloseRefused(incident.label, missing)
+    message = render_close_message(runbook, incident, record, credits)
+    now = incidents.clock.now()
+    before = _review_row(store, incident_id)
+    before_learnings = store.query(
+        "SELECT max(id) AS last FROM learnings WHERE incident_id = ?", [incident_id]
+    )[0]["last"]
+    _write_review(store, incident_id, now, close=record)
+    _store_learnings(store, incident_id, record.learnings, incidents.actor, now)
+    root_cause = record.answers.get("root_cause_analysis.identify-root-cause", "")
+    try:
+        event = incidents.record(
+            incident_id,
+            "closed",
+            f"Closed. Root cause: {root_cause}" if root_cause else "Closed",
+            {
+                "digest": _digest(record.as_json()),
+                "resolved_at": to_iso(incident.resolved_at) if incident.resolved_at else None,
+                "checklist": dict(record.checklist),
+                "learnings": len(record.learnings),
+                "credits_digest": _credits_digest(store, incident_id),
+            },
+        )
+    except BaseException:
+        # Another writer closed it first (or the disk refused): leave the record as it was.
+        with store.write() as conn:
+            conn.execute(
+                "DELETE FROM learnings WHERE incident_id = ? AND id > ?",
+                [incident_id, before_learnings or 0],
+            )
+            if before is None:
+                conn.execute("DELETE FROM reviews WHERE incident_id = ?", [incident_id])
+            else:
+                conn.execute(
+                    "UPDATE reviews SET close = ? WHERE incident_id = ?",
+                    [before["close"], incident_id],
+                )
+            _refresh_search_text(conn, incident_id)
+        raise
+    return Closed(event, message)
+
+
+def _credits_digest(store: Store, incident_id: int) -> str | None:
+    found = stored_credits(store, incident_id)
+    return found[1] if found else None
+
+
+# ---------------------------------------------------------------- the PIR record
+
+
+@dataclass(frozen=True)
+class ImpactAssessment:
+    affected_users: int | None = None
+    financial_impact: str = ""
+    reputation: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "affected_users": self.affected_users,
+            "financial_impact": self.financial_impact,
+            "reputation": self.reputation,
+        }
+
+
+@dataclass(frozen=True)
+class PirRecord:
+    impact: ImpactAssessment = ImpactAssessment()
+    meeting_at: datetime | None = None
+    answers: Mapping[str, str] = field(default_factory=dict)  # review.root_cause items
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "impact": self.impact.as_json(),
+            "meeting_at": to_iso(self.meeting_at) if self.meeting_at else None,
+            "answers": dict(self.answers),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PirRecord:
+        impact = data.get("impact", {})
+        return cls(
+            impact=ImpactAssessment(
+                impact.get("affected_users"),
+                impact.get("financial_impact", ""),
+                impact.get("reputation", ""),
+            ),
+            meeting_at=from_iso(data["meeting_at"]) if data.get("meeting_at") else None,
+            answers=dict(data.get("answers", {})),
+        )
+
+
+def stored_pir(store: Store, incident_id: int) -> PirRecord:
+    row = _review_row(store, incident_id)
+    if row is None or row["pir"] is None:
+        return PirRecord()
+    return PirRecord.from_json(json.loads(row["pir"]))
+
+
+_UNCHANGED: Any = object()
+
+
+def _review_open(incidents: Incidents, incident_id: int) -> Incident:
+    incident = incidents.get(incident_id)
+    if incident.is_open:
+        raise DomainRefused(
+            f"{incident.label} is still {incident.status}; the review starts once it is resolved"
+        )
+    if incident.review_done_at is not None:
+        raise DomainRefused(f"{incident.label}'s review is complete; it is read-only")
+    return incident
+
+
+def update_review(
+    incidents: Incidents,
+    runbook: Runbook,
+    incident_id: int,
+    *,
+    affected_users: int | None = _UNCHANGED,
+    financial_impact: str = _UNCHANGED,
+    reputation: str = _UNCHANGED,
+    meeting_at: datetime | None = _UNCHANGED,
+    answers: Mapping[str, str] | None = None,
+) -> Event:
+    """Change the impact assessment, the meeting time or RCA answers; one "review" event."""
+    _review_open(incidents, incident_id)
+    pir = stored_pir(incidents.store, incident_id)
+    changes: dict[str, Any] = {}
+    impact = pir.impact
+    if affected_users is not _UNCHANGED:
+        if affected_users is not None and affected_users < 0:
+            raise InputError("must be 0 or more", where="affected users")
+        impact = replace(impact, affected_users=affected_users)
+        changes["affected_users"] = affected_users
+    if financial_impact is not _UNCHANGED:
+        impact = replace(impact, financial_impact=financial_impact.strip())
+        changes["financial_impact"] = financial_impact.strip()
+    if reputation is not _UNCHANGED:
+        impact = replace(impact, reputation=reputation.strip())
+        changes["reputation"] = reputation.strip()
+    meeting = pir.meeting_at
+    if meeting_at is not _UNCHANGED:
+        meeting = meeting_at
+        changes["meeting_at"] = to_iso(meeting_at) if meeting_at else None
+    new_answers = dict(pir.answers)
+    if answers:
+        section = _review_section(runbook, "root_cause")
+        items = {i.id for i in section.items} if section else set()
+        for item, text in answers.items():
+            if item not in items:
+                raise InputError(
+                    f"not an item of the review's root cause section "
+                    f"(have {', '.join(sorted(items))})",
+                    where=f"answers.{item}",
+                )
+            new_answers[item] = text.strip()
+        changes["answers"] = sorted(answers)
+    if not changes:
+        raise InputError("nothing to change", where="review")
+    record = PirRecord(impact, meeting, new_answers)
+    _write_review(incidents.store, incident_id, incidents.clock.now(), pir=record)
+    what = ", ".join(k.replace("_", " ") for k in changes)
+    return incidents.record(
+        incident_id,
+        "review",
+        f"Review updated: {what}",
+        {**changes, "digest": _digest(record.as_json())},
+        allow_closed=True,
+    )
+
+
+def _review_section(runbook: Runbook, section_id: str) -> Section | None:
+    return next((s for s in runbook.review.sections if s.id == section_id), None)
+
+
+# ---------------------------------------------------------------- action items
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    id: int
+    incident_id: int
+    category: str  # an item id of the runbook's review "action_items" section
+    text: str
+    owner: str
+    deadline: datetime | None
+    status: Literal["open", "done"]
+    created_at: datetime
+    done_at: datetime | None = None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status == "open" and self.deadline is not None and self.deadline < now
+
+    def as_json(self, now: datetime | None = None) -> dict[str, Any]:
+        out = {
+            "id": self.id,
+            "category": self.category,
+            "text": self.text,
+            "owner": self.owner,
+            "deadline": to_iso(self.deadline) if self.deadline else None,
+            "status": self.status,
+            "created_at": to_iso(self.created_at),
+            "done_at": to_iso(self.done_at) if self.done_at else None,
+        }
+        if now is not None:
+            out["overdue"] = self.overdue(now)
+        return out
+
+
+def _item_from_row(r: Mapping[str, Any]) -> ActionItem:
+    return ActionItem(
+        id=r["id"],
+        incident_id=r["incident_id"],
+        category=r["category"],
+        text=r["text"],
+        owner=r["owner"],
+        deadline=from_iso(r["deadline"]) if r["deadline"] else None,
+        status=r["status"],
+        created_at=from_iso(r["created_at"]),
+        done_at=from_iso(r["done_at"]) if r["done_at"] else None,
+    )
+
+
+def action_items(store: Store, incident_id: int) -> list[ActionItem]:
+    rows = store.query(
+        "SELECT * FROM action_items WHERE incident_id = ? ORDER BY id", [incident_id]
+    )
+    return [_item_from_row(r) for r in rows]
+
+
+def _category(runbook: Runbook, value: str) -> str:
+    section = _review_section(runbook, "action_items")
+    ids = [i.id for i in section.items] if section else []
+    value = value.strip().lower()
+    if value in ids:
+        return value
+    matches = [i for i in ids if i.startswith(value)] if value else []
+    if len(matches) == 1:
+        return matches[0]
+    raise InputError(f"{value!r} is not one of {', '.join(ids)}", where="category")
+
+
+def _item_event(incidents: Incidents, item: ActionItem, verb: str) -> Event:
+    return incidents.record(
+        item.incident_id,
+        "review",
+        f"Action item #{item.id} {verb}: {item.text}",
+        {"action_item": item.as_json()},
+        allow_closed=True,
+    )
+
+
+def add_action_item(
+    incidents: Incidents,
+    runbook: Runbook,
+    incident_id: int,
+    category: str,
+    text: str,
+    owner: str = "",
+    deadline: datetime | None = None,
+) -> ActionItem:
+    """A follow-up task (immediate fix, process, monitoring or documentation)."""
+    _review_open(incidents, incident_id)
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("must not be empty", where="action item")
+    cat = _category(runbook, category)
+    now = incidents.clock.now()
+    store = incidents.store
+    with store.write() as conn:
+        cur = conn.execute(
+            "INSERT INTO action_items (incident_id, category, text, owner, deadline, status, "
+            "created_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+            [
+                incident_id,
+                cat,
+                text,
+                owner.strip(),
+                to_iso(deadline) if deadline else None,
+                to_iso(now),
+            ],
+        )
+        item_id = int(cur.lastrowid or 0)
+    _write_review(store, incident_id, now)
+    item = _item_from_row(store.query("SELECT * FROM action_items WHERE id = ?", [item_id])[0])
+    try:
+        _item_event(incidents, item, "added")
+    except BaseException:
+        with store.write() as conn:
+            conn.execute("DELETE FROM action_items WHERE id = ?", [item_id])
+        raise
+    return item
+
+
+def update_action_item(
+    incidents: Incidents,
+    item_id: int,
+    *,
+    owner: str = _UNCHANGED,
+    deadline: datetime | None = _UNCHANGED,
+    status: Literal["open", "done"] = _UNCHANGED,
+) -> ActionItem:
+    """Reassign, reschedule or tick off an action item (also after the review is complete)."""
+    store = incidents.store
+    rows = store.query("SELECT * FROM action_items WHERE id = ?", [item_id])
+    if not rows:
+        raise NotFound(f"no action item #{item_id}")
+    item = _item_from_row(rows[0])
+    # Progress is tracked after the review is complete too ("Track progress").
+    incident = incidents.get(item.incident_id)
+    if incident.is_open:
+        raise DomainRefused(f"{incident.label} is still {incident.status}")
+    now = incidents.clock.now()
+    new = item
+    if owner is not _UNCHANGED:
+        new = replace(new, owner=owner.strip())
+    if deadline is not _UNCHANGED:
+        new = replace(new, deadline=deadline)
+    if status is not _UNCHANGED:
+        if status not in ("open", "done"):
+            raise InputError(f"{status!r} is not open or done", where="status")
+        new = replace(new, status=status, done_at=now if status == "done" else None)
+    if new == item:
+        raise InputError("nothing to change", where=f"action item #{item_id}")
+    _save_item(store, new)
+    try:
+        verb = "done" if new.status == "done" and item.status != "done" else "updated"
+        _item_event(incidents, new, verb)
+    except BaseException:
+        _save_item(store, item)
+        raise
+    return new
+
+
+def _save_item(store: Store, item: ActionItem) -> None:
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE action_items SET owner = ?, deadline = ?, status = ?, done_at = ? WHERE id = ?",
+            [
+                item.owner,
+                to_iso(item.deadline) if item.deadline else None,
+                item.status,
+                to_iso(item.done_at) if item.done_at else None,
+                item.id,
+            ],
+        )
+        _refresh_search_text(conn, item.incident_id)
+
+
+# ---------------------------------------------------------------- the computed review
+
+
+@dataclass(frozen=True)
+class Milestone:
+    at: datetime
+    category: Literal[
+        "detection", "response", "mitigation", "resolution", "communication", "review"
+    ]
+    label: str
+    seq: int | None = None  # the timeline event it comes from
+
+
+@dataclass(frozen=True)
+class Duration:
+    id: str
+    label: str
+    definition: str
+    start: datetime | None
+    end: datetime | None
+    target: timedelta | None = None
+
+    @property
+    def value(self) -> timedelta | None:
+        return self.end - self.start if self.start and self.end else None
+
+    @property
+    def impossible(self) -> bool:
+        return self.value is not None and self.value < timedelta(0)
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None or self.target is None or self.impossible:
+            return None
+        return self.value <= self.target
+
+    def as_json(self) -> dict[str, Any]:
+        value = self.value
+        return {
+            "id": self.id,
+            "label": self.label,
+            "definition": self.definition,
+            "start": to_iso(self.start) if self.start else None,
+            "end": to_iso(self.end) if self.end else None,
+            "seconds": value.total_seconds() if value is not None else None,
+            "text": format_span(value),
+            "target_seconds": self.target.total_seconds() if self.target else None,
+            "target_text": format_duration(self.target) if self.target else None,
+            "met": self.met,
+            "impossible": self.impossible,
+        }
+
+
+def format_span(value: timedelta | None) -> str:
+    """``4m 05s``, ``2h 10m``, ``-3m 00s`` (negative: an impossible order), ``—``."""
+    if value is None:
+        return "—"
+    sign = "-" if value < timedelta(0) else ""
+    secs = int(abs(value).total_seconds())
+    d, rem = divmod(secs, 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    if d:
+        return f"{sign}{d}d {h}h {m:02d}m"
+    if h:
+        return f"{sign}{h}h {m:02d}m"
+    return f"{sign}{m}m {s:02d}s"
+
+
+@dataclass(frozen=True)
+class OrderProblem:
+    first: str
+    second: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    meeting_at: datetime | None
+    unassigned: int
+    without_deadline: int
+    done: int
+    total: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "meeting_at": to_iso(self.meeting_at) if self.meeting_at else None,
+            "meeting_scheduled": self.meeting_at is not None,
+            "unassigned": self.unassigned,
+            "without_deadline": self.without_deadline,
+            "done": self.done,
+            "total": self.total,
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    incident: Incident
+    now: datetime
+    milestones: tuple[Milestone, ...]
+    durations: tuple[Duration, ...]
+    order_problems: tuple[OrderProblem, ...]
+    deadline: datetime | None  # resolution + the runbook's review deadline
+    deadline_state: Literal["waiting", "pending", "overdue", "done", "done late"]
+    impact: ImpactAssessment
+    credits: CreditReport | None
+    window_uptime: Mapping[str, Uptime]
+    month_uptime: Mapping[str, Uptime]
+    close: CloseRecord | None
+    rca: tuple[tuple[str, str, str], ...]  # (item id, question, answer) of the review's RCA
+    action_items: tuple[ActionItem, ...]
+    follow_up: FollowUp
+    chain: Verification
+    record_problems: tuple[str, ...]  # stored records that no longer match their events
+
+    @property
+    def overdue_items(self) -> list[ActionItem]:
+        return [i for i in self.action_items if i.overdue(self.now)]
+
+    @property
+    def credits_issued(self) -> str:
+        return self.credits.summary() if self.credits else "Not calculated"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "deadline": to_iso(self.deadline) if self.deadline else None,
+            "deadline_state": self.deadline_state,
+            "completed_at": (
+                to_iso(self.incident.review_done_at) if self.incident.review_done_at else None
+            ),
+            "milestones": [
+                {"at": to_iso(m.at), "category": m.category, "label": m.label, "seq": m.seq}
+                for m in self.milestones
+            ],
+            "durations": [d.as_json() for d in self.durations],
+            "order_problems": [
+                {"first": p.first, "second": p.second, "message": p.message}
+                for p in self.order_problems
+            ],
+            "impact": {**self.impact.as_json(), "credits_issued": self.credits_issued},
+            "uptime": {
+                "window": {g: u.as_json() for g, u in self.window_uptime.items()},
+                "month": {g: u.as_json() for g, u in self.month_uptime.items()},
+            },
+            "close": self.close.as_json() if self.close else None,
+            "rca": [{"item": i, "question": q, "answer": a} for i, q, a in self.rca],
+            "action_items": [i.as_json(self.now) for i in self.action_items],
+            "follow_up": self.follow_up.as_json(),
+            "record_problems": list(self.record_problems),
+        }
+
+
+def _first_evidence(store: Store, incident: Incident) -> datetime | None:
+    lo = to_ms(incident.detected_at - EVIDENCE_LOOKBACK)
+    rows = store.query(
+        "SELECT min(at_ms) AS at FROM flips WHERE at_ms >= ? AND at_ms <= ? "
+        "AND current IN ('down', 'degraded')",
+        [lo, to_ms(incident.detected_at)],
+    )
+    return from_ms(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
+
+
+def _durations(
+    incident: Incident, runbook: Runbook, evidence: datetime | None
+) -> tuple[Duration, ...]:
+    def due(clock_id: str) -> timedelta:
+        return runbook.clock(clock_id).due_after_for(incident.impact)
+
+    i = incident
+    return (
+        Duration(
+            "detect",
+            "Time to detect",
+            "From the first failing probe evidence (the earliest probe flip to down or degraded "
+            f"in the {format_span(EVIDENCE_LOOKBACK)} before detection) to the recorded "
+            "detection time; zero when no probe saw it earlier.",
+            evidence or i.detected_at,
+            i.detected_at,
+        ),
+        Duration(
+            "declare",
+            "Time to declare",
+            "From detection (first failing evidence, or the time entered by hand) to the "
+            "declaration.",
+            i.detected_at,
+            i.declared_at,
+            due("declare"),
+        ),
+        Duration(
+            "triage",
+            "Time to triage",
+            "From the declaration to the first triage decision (internal, external or unknown).",
+            i.declared_at,
+            i.triaged_at,
+            due("triage"),
+        ),
+        Duration(
+            "first_update",
+            "Time to first update",
+            "From the declaration to the first status update sent.",
+            i.declared_at,
+            i.first_update_at,
+            due("communicate"),
+        ),
+        Duration(
+            "escalate",
+            "Time to escalate",
+            "From the declaration to the first escalation.",
+            i.declared_at,
+            i.escalated_at,
+            due("escalate"),
+        ),
+        Duration(
+            "mitigate",
+            "Time to mitigate",
+            "From the declaration to the first move to “monitoring” (a fix in place, watching).",
+            i.declared_at,
+            i.mitigated_at,
+        ),
+        Duration(
+            "resolve",
+            "Time to resolve",
+            "From detection to resolution: how long the incident lasted as we saw it.",
+            i.detected_at,
+            i.resolved_at,
+        ),
+        Duration(
+            "review",
+            "Time to review",
+            "From resolution to the completed post-incident review.",
+            i.resolved_at,
+            i.review_done_at,
+            runbook.review.deadline,
+        ),
+    )
+
+
+_ORDER_RULES = (
+    ("detected_at", "declared_at", "detected after it was declared"),
+    ("declared_at", "triaged_at", "triaged before it was declared"),
+    ("declared_at", "first_update_at", "first status update before the declaration"),
+    ("declared_at", "escalated_at", "escalated before it was declared"),
+    ("declared_at", "mitigated_at", "mitigated before it was declared"),
+    ("detected_at", "resolved_at", "resolved before it was detected"),
+    ("declared_at", "resolved_at", "resolved before it was declared"),
+    ("mitigated_at", "resolved_at", "mitigated after it was resolved"),
+    ("resolved_at", "closed_at", "closed before it was resolved"),
+    ("resolved_at", "review_done_at", "review completed before resolution"),
+)
+
+
+def order_problems(incident: Incident, events: Sequence[Event]) -> list[OrderProblem]:
+    """Milestones in an impossible order, and timeline events recorded back in time."""
+    out = []
+    for first, second, message in _ORDER_RULES:
+        a, b = getattr(incident, first), getattr(incident, second)
+        if a is not None and b is not None and b < a:
+            out.append(
+                OrderProblem(
+                    first, second, f"{message} ({second} {to_iso(b)} < {first} {to_iso(a)})"
+                )
+            )
+    for prev, ev in pairwise(events):
+        if ev.at < prev.at:
+            out.append(
+                OrderProblem(
+                    f"event {prev.seq}",
+                    f"event {ev.seq}",
+                    f"event {ev.seq} ({ev.kind}) is timed {to_iso(ev.at)}, before event "
+                    f"{prev.seq} ({prev.kind}) at {to_iso(prev.at)}: a clock went back",
+                )
+            )
+    return out
+
+
+_MILESTONE_KINDS: dict[str, tuple[Any, str]] = {
+    "decision": ("response", "Triage decision"),
+    "escalated": ("response", "Escalated"),
+    "call_logged": ("response", "Call logged"),
+    "message_sent": ("communication", "Status update sent"),
+    "closed": ("resolution", "Closed"),
+    "credits": ("review", "Service credits calculated"),
+}
+
+
+def _milestones(
+    incident: Incident, events: Sequence[Event], evidence: datetime | None
+) -> tuple[Milestone, ...]:
+    out = []
+    if evidence is not None and evidence < incident.detected_at:
+        out.append(Milestone(evidence, "detection", "First failing probe evidence"))
+    out.append(Milestone(incident.detected_at, "detection", "Detected"))
+    for ev in events:
+        if ev.kind == "declared":
+            out.append(Milestone(ev.at, "response", "Declared", ev.seq))
+        elif ev.kind == "status_changed":
+            to = str(ev.data.get("to"))
+            category = {"monitoring": "mitigation", "resolved": "resolution"}.get(to, "response")
+            out.append(Milestone(ev.at, category, f"Status → {to}", ev.seq))  # type: ignore[arg-type]
+        elif ev.kind in _MILESTONE_KINDS:
+            category, label = _MILESTONE_KINDS[ev.kind]
+            detail = f": {ev.text}" if ev.kind in ("message_sent", "escalated") and ev.text else ""
+            out.append(Milestone(ev.at, category, label + detail, ev.seq))
+        elif ev.kind == "review" and ev.data.get("completed"):
+            out.append(Milestone(ev.at, "review", "Post-incident review completed", ev.seq))
+    return tuple(sorted(out, key=lambda m: (m.at, m.seq or 0)))
+
+
+def _record_problems(store: Store, incident_id: int, events: Sequence[Event]) -> list[str]:
+    """Stored records whose digest no longer matches the last event that covered them."""
+    problems = []
+    closed = [e for e in events if e.kind == "closed"]
+    close = stored_close(store, incident_id)
+    if closed and (close is None or _digest(close.as_json()) != closed[-1].data.get("digest")):
+        problems.append("the stored close record differs from the one the timeline recorded")
+    credit_events = [e for e in events if e.kind == "credits"]
+    found = stored_credits(store, incident_id)
+    if credit_events and (found is None or found[1] != credit_events[-1].data.get("digest")):
+        problems.append("the stored credits differ from the ones the timeline recorded")
+    if found is not None and found[1] != found[0].digest():
+        problems.append("the stored credits were edited after they were calculated")
+    pir_events = [e for e in events if e.kind == "review" and "digest" in e.data]
+    pir = stored_pir(store, incident_id)
+    if pir_events and _digest(pir.as_json()) != pir_events[-1].data["digest"]:
+        problems.append("the stored review differs from the one the timeline recorded")
+    items = {i.id: i for i in action_items(store, incident_id)}
+    last_item: dict[int, Mapping[str, Any]] = {}
+    for e in events:
+        if e.kind == "review" and "action_item" in e.data:
+            last_item[e.data["action_item"]["id"]] = e.data["action_item"]
+    for item_id, data in last_item.items():
+        item = items.get(item_id)
+        if item is None or item.as_json() != data:
+            problems.append(f"action item #{item_id} differs from the timeline's record of it")
+    for item_id in items.keys() - last_item.keys():
+        problems.append(f"action item #{item_id} is not in the timeline")
+    return problems
+
+
+def build_review(
+    incidents: Incidents, runbook: Runbook, incident_id: int, now: datetime | None = None
+) -> Review:
+    """The post-incident review of one incident, computed from the store alone (offline)."""
+    incident = incidents.get(incident_id)
+    now = now or incidents.clock.now()
+    store = incidents.store
+    events = timeline_events(store.db.conn, incident_id)
+    evidence = _first_evidence(store, incident)
+    credits = _credits_of(store, incident_id)
+    if credits is not None:
+        window_uptime, month_uptime = credits.window_uptime, credits.month_uptime
+    else:
+        month = month_period(incident.detected_at)
+        window = incident_period(incident, now)
+        maint = maintenance_windows(store, month) + maintenance_windows(store, window)
+        window_uptime = uptime_by_group(store, window, maint)
+        month_uptime = uptime_by_group(store, month, maint)
+    pir_clock = next(c for c in clocks(incident, runbook, now) if c.id == "pir")
+    if incident.resolved_at is None:
+        state: Any = "waiting"
+    elif incident.review_done_at is not None:
+        state = "done late" if pir_clock.met_late else "done"
+    else:
+        state = "overdue" if pir_clock.state.value == "overdue" else "pending"
+    pir = stored_pir(store, incident_id)
+    close = stored_close(store, incident_id)
+    items = action_items(store, incident_id)
+    return Review(
+        incident=incident,
+        now=now,
+        milestones=_milestones(incident, events, evidence),
+        durations=_durations(incident, runbook, evidence),
+        order_problems=tuple(order_problems(incident, events)),
+        deadline=pir_clock.due_at,
+        deadline_state=state,
+        impact=pir.impact,
+        credits=credits,
+        window_uptime=window_uptime,
+        month_uptime=month_uptime,
+        close=close,
+        rca=_rca(runbook, pir, close),
+        action_items=tuple(items),
+        follow_up=FollowUp(
+            pir.meeting_at,
+            unassigned=sum(1 for i in items if not i.owner),
+            without_deadline=sum(1 for i in items if i.deadline is None),
+            done=sum(1 for i in items if i.status == "done"),
+            total=len(items),
+        ),
+        chain=incidents.verify(incident_id),
+        record_problems=tuple(_record_problems(store, incident_id, events)),
+    )
+
+
+#: The review's RCA questions answered at close when the review leaves them empty.
+_RCA_FROM_CLOSE = {
+    "what-happened": "root_cause_analysis.document-what-happened",
+    "why": "root_cause_analysis.identify-root-cause",
+    "prevention": "lessons_learned.prevention",
+}
+
+
+def _rca(
+    runbook: Runbook, pir: PirRecord, close: CloseRecord | None
+) -> tuple[tuple[str, str, str], ...]:
+    section = _review_section(runbook, "root_cause")
+    if section is None:
+        return ()
+    out = []
+    for item in section.items:
+        answer = pir.answers.get(item.id, "")
+        if not answer and close is not None and item.id in _RCA_FROM_CLOSE:
+            answer = close.answers.get(_RCA_FROM_CLOSE[item.id], "")
+        out.append((item.id, item.text, answer))
+    return tuple(out)
+
+
+class ReviewRefused(DomainRefused):
+    """Completing the review refused; ``missing`` lists each gap."""
+
+    def __init__(self, label: str, missing: Sequence[str]) -> None:
+        super().__init__(f"{label} review cannot be completed yet: " + "; ".join(missing))
+        self.missing = list(missing)
+
+
+def review_requirements(review: Review) -> list[str]:
+    missing = []
+    if review.incident.status != "closed":
+        missing.append(f"the incident is {review.incident.status}; close it first")
+    if review.impact.affected_users is None:
+        missing.append("Impact: number of affected users is empty")
+    if not review.impact.financial_impact:
+        missing.append("Impact: financial impact is empty")
+    if not review.impact.reputation:
+        missing.append("Impact: reputation impact is empty")
+    missing += [f"Root cause: “{q}” is empty" for _, q, a in review.rca if not a]
+    if not review.action_items:
+        missing.append("Action items: none recorded")
+    for item in review.action_items:
+        if not item.owner:
+            missing.append(f"Action item #{item.id}: no owner")
+        if item.deadline is None:
+            missing.append(f"Action item #{item.id}: no deadline")
+    if review.follow_up.meeting_at is None:
+        missing.append("Follow-up: review meeting not scheduled")
+    return missing
+
+
+def complete_review(incidents: Incidents, runbook: Runbook, incident_id: int) -> Event:
+    """Mark the post-incident review done (meets the 48 h clock); refused while incomplete."""
+    incident = _review_open(incidents, incident_id)
+    review = build_review(incidents, runbook, incident_id)
+    missing = review_requirements(review)
+    if missing:
+        raise ReviewRefused(incident.label, missing)
+    return incidents.record(
+        incident_id,
+        "review",
+        "Post-incident review completed",
+        {
+            "completed": True,
+            "digest": _digest(stored_pir(incidents.store, incident_id).as_json()),
+            "action_items": len(review.action_items),
+            "late": review.deadline_state == "overdue",
+        },
+        allow_closed=True,
+    )

@@ -1,0 +1,360 @@
+import csv
+import io
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from stratus_commander import credits as cr
+from stratus_commander.cli import main
+from stratus_commander.clock import FakeClock, to_ms
+from stratus_commander.errors import DomainRefused, InputError
+from stratus_commander.incident import Incidents
+from stratus_commander.runbook import Runbook, load_runbook
+from stratus_commander.store import SampleRow, Store
+
+T0 = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def runbook() -> Runbook:
+    return load_runbook()
+
+
+@pytest.fixture
+def inc() -> Incidents:
+    return Incidents(Store.memory(), FakeClock(T0 + timedelta(days=2)))
+
+
+def per_minute(
+    store: Store,
+    start: datetime,
+    count: int,
+    down: Iterable[int] = (),
+    probe: str = "api-health",
+    check: str = "api",
+    outcome: str = "down",
+) -> None:
+    """One sample per minute for ``count`` minutes; minutes in ``down`` get ``outcome``."""
+    bad = set(down)
+    store.add_samples(
+        SampleRow(probe, "http", check, to_ms(start) + m * 60_000 + 5_000,
+                  outcome if m in bad else "up", 40.0)
+        for m in range(count)
+    )  # fmt: skip
+
+
+def account(fee: str = "1000.00", currency: str = "GBP", groups=cr.DEFAULT_SLA_GROUPS):
+    return cr.Account("acme", "Acme Aviation Ltd", Decimal(fee), currency, tuple(groups))
+
+
+def resolved(inc: Incidents, start: datetime, minutes: int = 30) -> int:
+    clock = inc.clock
+    clock.set(start)  # type: ignore[attr-defined]
+    iid = inc.declare("Payment API down", "Major", ["API"], detected_at=start).id
+    clock.set(start + timedelta(minutes=minutes))  # type: ignore[attr-defined]
+    inc.resolve(iid)
+    return iid
+
+
+# ---------------------------------------------------------------- measuring
+
+
+@pytest.mark.parametrize(
+    ("observed", "down", "uptime", "credit"),
+    [
+        (1000, 1, "99.9000", "0"),  # exactly the target: not below it, no credit
+        (1000, 2, "99.8000", "10"),
+        (100, 1, "99.0000", "10"),  # exactly 99.0: below 99.9 only
+        (100, 2, "98.0000", "25"),
+        (20, 1, "95.0000", "25"),  # exactly 95.0: below 99.0 only
+        (20, 2, "90.0000", "100"),
+        (1000, 0, "100.0000", "0"),
+    ],
+)
+def test_ladder_boundaries_are_exact(
+    inc: Incidents, runbook: Runbook, observed: int, down: int, uptime: str, credit: str
+) -> None:
+    per_minute(inc.store, T0, observed, range(down))
+    iid = resolved(inc, T0)
+    report = cr.compute_credits(
+        inc.store, inc.get(iid), [account()], runbook.sla.ladder, inc.clock.now()
+    )
+    (row,) = report.accounts
+    assert row.uptime.counted_minutes == observed
+    assert row.uptime.down_minutes == down
+    assert row.uptime.percent_text == uptime
+    assert row.credit_percent == Decimal(credit)
+    assert row.amount == Decimal(1000) * Decimal(credit) / 100
+    assert f"= {uptime} %" in row.explanation
+    if credit == "0":
+        assert "→ no credit" in row.explanation
+    else:
+        assert f"→ {credit} % of the monthly fee" in row.explanation
+        assert f"GBP {row.amount:,.2f}" in row.explanation
+
+
+def test_uptime_is_never_rounded_up_to_the_threshold(inc: Incidents, runbook: Runbook) -> None:
+    # 1 of 999 minutes down = 99.8998998…%: shown truncated, and still credited.
+    per_minute(inc.store, T0, 999, [0])
+    report = cr.compute_credits(
+        inc.store, inc.get(resolved(inc, T0)), [account()], runbook.sla.ladder, inc.clock.now()
+    )
+    assert report.accounts[0].uptime.percent_text == "99.8998"
+    assert report.accounts[0].credit_percent == Decimal(10)
+
+
+def test_degraded_is_available_unknown_and_gaps_are_not_counted(inc: Incidents) -> None:
+    store = inc.store
+    per_minute(store, T0, 10, [0, 1], outcome="degraded")
+    per_minute(store, T0 + timedelta(minutes=10), 10, range(10), outcome="unknown")
+    # Minutes 20-29 have no sample at all; 30-39 are up again with one down.
+    per_minute(store, T0 + timedelta(minutes=30), 10, [9])
+    period = cr.Period(T0, T0 + timedelta(minutes=40), "test")
+    uptime = cr.measure_uptime(store, ["api"], period)
+    assert (uptime.period_minutes, uptime.counted_minutes, uptime.down_minutes) == (40, 20, 1)
+    assert uptime.unobserved_minutes == 20
+    assert uptime.percent_text == "95.0000"
+    assert "20 minutes without samples not counted" in uptime.describe()
+
+
+def test_a_minute_is_down_when_any_probe_of_the_group_is(inc: Incidents) -> None:
+    per_minute(inc.store, T0, 10, [3], probe="api-health")
+    per_minute(inc.store, T0, 10, [7], probe="api-latency")
+    per_minute(inc.store, T0, 10, [3, 5], probe="stripe-webhooks", check="webhooks")
+    period = cr.Period(T0, T0 + timedelta(minutes=10), "test")
+    assert cr.measure_uptime(inc.store, ["api"], period).down_minutes == 2
+    assert cr.measure_uptime(inc.store, ["webhooks"], period).down_minutes == 2
+    # Together: minutes 3, 5, 7 — the overlap at minute 3 counts once.
+    assert cr.measure_uptime(inc.store, ["api", "webhooks"], period).down_minutes == 3
+
+
+def test_a_replaced_sample_is_not_counted_twice(inc: Incidents) -> None:
+    per_minute(inc.store, T0, 5, [2])
+    per_minute(inc.store, T0, 5, [])  # the same five samples, re-recorded as up
+    uptime = cr.measure_uptime(inc.store, ["api"], cr.Period(T0, T0 + timedelta(minutes=5), "x"))
+    assert (uptime.counted_minutes, uptime.down_minutes) == (5, 0)
+
+
+def test_month_with_maintenance_excludes_it_from_both_sides(
+    inc: Incidents, runbook: Runbook
+) -> None:
+    # 1009 observed minutes, 10 down; 9 of the down minutes fall in a maintenance window.
+    per_minute(inc.store, T0, 1009, range(100, 110))
+    iid = resolved(inc, T0 + timedelta(minutes=100), minutes=10)
+    incident = inc.get(iid)
+    without = cr.compute_credits(inc.store, incident, [account()], runbook.sla.ladder, T0)
+    assert without.accounts[0].uptime.percent_text == "99.0089"
+    assert without.accounts[0].credit_percent == Decimal(10)
+    cr.add_maintenance(
+        inc.store, T0 + timedelta(minutes=101), T0 + timedelta(minutes=110), "DB upgrade", T0
+    )
+    report = cr.compute_credits(inc.store, incident, [account()], runbook.sla.ladder, T0)
+    (row,) = report.accounts
+    assert row.uptime.maintenance_minutes == 9
+    assert (row.uptime.counted_minutes, row.uptime.down_minutes) == (1000, 1)
+    assert row.uptime.percent_text == "99.9000"
+    assert row.amount == Decimal("0.00")
+    assert "9 maintenance minutes excluded" in row.explanation
+    assert [w.reason for w in report.maintenance] == ["DB upgrade"]
+    assert report.month_label == "November 2026"
+
+
+def test_overlapping_incidents_share_one_monthly_downtime(inc: Incidents, runbook: Runbook) -> None:
+    # 1000 observed minutes from 10:00, down 10:20-10:50 (30 minutes).
+    per_minute(inc.store, T0, 1000, range(20, 50))
+    first = resolved(inc, T0, minutes=60)  # 10:00-11:00
+    second = resolved(inc, T0 + timedelta(minutes=30), minutes=90)  # 10:30-12:00
+    now = T0 + timedelta(days=1)
+    one = cr.compute_credits(inc.store, inc.get(first), [account()], runbook.sla.ladder, now)
+    two = cr.compute_credits(inc.store, inc.get(second), [account()], runbook.sla.ladder, now)
+    assert one.month_uptime["api"].down_minutes == two.month_uptime["api"].down_minutes == 30
+    assert one.accounts[0].uptime.percent_text == "97.0000"
+    assert one.window_uptime["api"].down_minutes == 30
+    assert two.window_uptime["api"].down_minutes == 20
+    # The month's 25 % is due once, not once per incident.
+    cr.record_credits(inc, one)
+    two = cr.compute_credits(inc.store, inc.get(second), [account()], runbook.sla.ladder, now)
+    (row,) = two.accounts
+    assert (row.due, row.previously_credited, row.amount) == (
+        Decimal("250.00"),
+        Decimal("250.00"),
+        Decimal("0.00"),
+    )
+    assert f"already credited for this month under INC-{first}" in row.explanation
+
+
+# ---------------------------------------------------------------- money
+
+
+@pytest.mark.parametrize(
+    ("fee", "currency", "percent", "expected"),
+    [
+        ("333.33", "GBP", "10", "33.33"),
+        ("0.05", "GBP", "10", "0.01"),  # 0.005: half-up, not banker's (0.00)
+        ("0.25", "EUR", "10", "0.03"),  # 0.025
+        ("1005", "JPY", "10", "101"),  # no minor unit
+        ("10.005", "KWD", "25", "2.501"),  # three decimals
+    ],
+)
+def test_rounding_is_half_up_to_the_minor_unit(
+    fee: str, currency: str, percent: str, expected: str
+) -> None:
+    amount = cr.round_money(Decimal(fee) * Decimal(percent) / 100, currency)
+    assert str(amount) == expected
+
+
+def test_custom_ladder_and_bad_ladders(inc: Incidents) -> None:
+    steps = cr.parse_ladder("99.9:10,99.0:15,98.0:20,96.0:30")
+    assert [str(s.credit) for s in steps] == ["10", "15", "20", "30"]
+    assert cr.credit_percent(cr.Fraction(97), steps) == Decimal(20)
+    for bad in ("99.0:25,99.9:10", "99.9", "99.9:ten", "99.9:10,99.0:5"):
+        with pytest.raises(InputError) as info:
+            cr.parse_ladder(bad)
+        assert info.value.where == "--ladder"
+
+
+# ---------------------------------------------------------------- accounts CSV
+
+GOOD = (
+    "account_id,name,monthly_fee,currency,groups\n"
+    "acme,Acme Aviation Ltd,1250.00,GBP,\n"
+    'jet,"Jet Charter, Inc",99.5,usd,api;webhooks\n'
+    "yen,Tokyo Wings,12000,JPY,api\n"
+)
+
+
+def test_accounts_csv_is_read_exactly() -> None:
+    rows = cr.parse_accounts(GOOD, "accounts.csv")
+    assert [(a.account_id, a.monthly_fee, a.currency, a.groups) for a in rows] == [
+        ("acme", Decimal("1250.00"), "GBP", ("api", "webhooks", "database")),
+        ("jet", Decimal("99.50"), "USD", ("api", "webhooks")),
+        ("yen", Decimal("12000"), "JPY", ("api",)),
+    ]
+    assert rows[1].name == "Jet Charter, Inc"
+
+
+H = "account_id,name,monthly_fee,currency\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("account_id,name,currency\nacme,Acme,GBP\n", "1:4", "missing column 'monthly_fee'"),
+        (H + "acme,Acme,12;50,GBP\n", "2:3", "not an amount"),
+        (H + "acme,Acme,£12,GBP\n", "2:3", "not an amount"),
+        (H + "acme,Acme,-5,GBP\n", "2:3", "not an amount"),
+        (H + "acme,Acme,1.234,GBP\n", "2:3", "3 decimal places; GBP has 2"),
+        (H + "acme,Acme,12,XYZ\n", "2:4", "not a supported ISO 4217"),
+        (
+            H + "acme,Acme,12,GBP\n\nacme,Again,13,GBP\n",
+            "4:1",
+            "duplicate 'acme' (first on line 2)",
+        ),
+        (H + "acme,,12,GBP\n", "2:2", "name: empty"),
+        (H + "acme,Acme,12\n", "2:1", "3 fields, the header has 4"),
+        (H[:-1] + ",groups\na,A,1,GBP,api;mainframe\n", "2:5", "unknown mainframe"),
+        ("", "1:1", "empty file"),
+        (H, "2:1", "no accounts"),
+    ],
+)
+def test_bad_accounts_name_file_line_and_column(text: str, where: str, message: str) -> None:
+    with pytest.raises(cr.AccountsInvalid) as info:
+        cr.parse_accounts(text, "accounts.csv")
+    assert info.value.where == f"accounts.csv:{where}"
+    assert message in info.value.message
+
+
+def test_every_bad_row_is_reported_at_once_and_wrong_currency_refused() -> None:
+    text = "account_id,name,monthly_fee,currency\na,A,x,GBP\nb,B,10,EUR\nc,C,10,GBP\n"
+    with pytest.raises(cr.AccountsInvalid) as info:
+        cr.parse_accounts(text, "f.csv", currency="GBP")
+    assert [p.split(": ")[0] for p in info.value.problems] == ["f.csv:2:3", "f.csv:3:4"]
+    assert "EUR differs from the expected GBP" in str(info.value)
+
+
+# ---------------------------------------------------------------- storing and the CLI
+
+
+def test_credits_are_stored_chained_and_exported_as_csv(inc: Incidents, runbook: Runbook) -> None:
+    per_minute(inc.store, T0, 100, [5])
+    iid = resolved(inc, T0)
+    rows = cr.parse_accounts(GOOD, "accounts.csv")
+    report = cr.compute_credits(inc.store, inc.get(iid), rows, runbook.sla.ladder, T0)
+    event = cr.record_credits(inc, report)
+    assert event.kind == "credits" and event.data["digest"] == report.digest()
+    assert event.data["totals"] == {"GBP": "125.00", "USD": "9.95", "JPY": "1200"}
+    stored, digest = cr.stored_credits(inc.store, iid)  # type: ignore[misc]
+    assert digest == report.digest() == stored.digest()
+    assert inc.verify(iid).ok
+    table = list(csv.DictReader(io.StringIO(cr.credits_csv(stored))))
+    assert [r["credit"] for r in table] == ["125.00", "9.95", "1200"]
+    assert table[0]["uptime_percent"] == "99.0000" and table[0]["month"] == "2026-11"
+    assert "10 % × GBP 1,250.00 = GBP 125.00" in table[0]["calculation"]
+
+
+def test_credits_wait_for_resolution(inc: Incidents, runbook: Runbook) -> None:
+    iid = inc.declare("still burning", "Major").id
+    report = cr.compute_credits(inc.store, inc.get(iid), [account()], runbook.sla.ladder, T0)
+    with pytest.raises(DomainRefused, match="once it is resolved"):
+        cr.record_credits(inc, report)
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    db = tmp_path / "incidents.db"
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(main, ["--db", str(db), *args], catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    run.db = db  # type: ignore[attr-defined]
+    return run
+
+
+def test_cli_bad_csv_imports_nothing_and_keeps_the_previous_run(cli, tmp_path: Path) -> None:
+    with Store.open(cli.db) as store:
+        per_minute(store, T0, 100, [5])
+        inc = Incidents(store, FakeClock(T0))
+        iid = resolved(inc, T0)
+    good = tmp_path / "accounts.csv"
+    good.write_text(GOOD)
+    out_csv = tmp_path / "credits.csv"
+    code, out, err = cli(
+        "incidents", "credits", str(iid), "--accounts", str(good), "--csv", str(out_csv)
+    )
+    assert code == 0, err
+    assert "acme" in out and "GBP 125.00" in out and out_csv.exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GOOD + "acme,Acme twice,10.00,GBP,\n")
+    code, _, err = cli("incidents", "credits", str(iid), "--accounts", str(bad))
+    assert code == 2
+    assert f"{bad}:5:1: account_id: duplicate 'acme' (first on line 2)" in err
+    code, out, _ = cli("incidents", "credits", str(iid), "--json")
+    assert code == 0 and '"source": "accounts.csv"' in out  # still the first, good run
+    code, _, err = cli(
+        "incidents", "credits", str(iid), "--accounts", str(good), "--ladder", "99:x"
+    )
+    assert code == 2 and "--ladder" in err
+
+
+def test_rollup_follows_deletes_and_walks_only_dirty_minutes(inc: Incidents) -> None:
+    from stratus_commander.store import _REFRESH_MINUTES, refresh_sample_minutes
+
+    per_minute(inc.store, T0, 5, [1])
+    period = cr.Period(T0, T0 + timedelta(minutes=5), "x")
+    assert cr.measure_uptime(inc.store, ["api"], period).down_minutes == 1
+    with inc.store.write() as conn:
+        conn.execute("DELETE FROM samples WHERE at_ms < ?", [to_ms(T0) + 2 * 60_000])
+    uptime = cr.measure_uptime(inc.store, ["api"], period)
+    assert (uptime.counted_minutes, uptime.down_minutes) == (3, 0)
+    assert refresh_sample_minutes(inc.store) == 0  # nothing left to do
+    # A day of 1 Hz data must be walked minute by minute, never scanned whole or sorted.
+    plan = [r[3] for r in inc.store.db.conn.execute("EXPLAIN QUERY PLAN " + _REFRESH_MINUTES)]
+    assert plan[1] == "SCAN d"
+    assert any(p.startswith("SEARCH s USING PRIMARY KEY") for p in plan)
+    assert not any("TEMP B-TREE" in p for p in plan)

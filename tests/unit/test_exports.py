@@ -1,0 +1,351 @@
+import base64
+import json
+import shutil
+import socket
+import struct
+import zlib
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from stratus_commander import credits as cr
+from stratus_commander import review as rv
+from stratus_commander.cli import main
+from stratus_commander.clock import FakeClock, to_ms
+from stratus_commander.export import DOCUMENT_SCHEMA, incident_document, render, schema_errors
+from stratus_commander.incident import Incidents
+from stratus_commander.learnings import add_learning
+from stratus_commander.runbook import Runbook, load_runbook
+from stratus_commander.series import graph_series, series_window
+from stratus_commander.store import SampleRow, Store
+
+T0 = datetime(2026, 11, 27, 9, 58, tzinfo=UTC)
+SECRET = "sk_live_51HqLyjWDarjtT1zdp7dcXYZabcdefghijkl"
+
+
+@pytest.fixture(scope="module")
+def runbook() -> Runbook:
+    return load_runbook()
+
+
+def build(store: Store, runbook: Runbook) -> tuple[Incidents, int]:
+    """A closed, credited, partly reviewed incident, as the cockpit would leave it."""
+    store.add_samples(
+        SampleRow(probe, "http", check, to_ms(T0) + m * 60_000,
+                  "down" if 2 <= m < 12 else "up", 30.0)
+        for probe, check in (("api-health", "api"), ("stripe-webhooks", "webhooks"))
+        for m in range(200)
+    )  # fmt: skip
+    store.add_flip("api-health", "http", "api", to_ms(T0) + 2 * 60_000, "up", "down", "503")
+    inc = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
+    iid = inc.declare("Payment | API down", "Critical", ["API"], ["Stripe Connect API"], T0).id
+    inc.note(iid, f"Support pasted the key {SECRET} into the channel")
+    inc.record(iid, "message_sent", "Investigating posted", {"channel": "status page"})
+    inc.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    inc.resolve(iid)
+    accounts = [
+        cr.Account("acme", "Acme <Aviation> & Co", Decimal("1250.00"), "GBP"),
+        cr.Account("jet", "Jet Charter", Decimal("99.99"), "USD", ("api",)),
+    ]
+    report = cr.compute_credits(store, inc.get(iid), accounts, runbook.sla.ladder, inc.clock.now())
+    cr.record_credits(inc, report)
+    answers = {
+        f"{s.id}.{i.id}": f"{i.text}: written up"
+        for s in runbook.close.sections
+        if s.id in rv.TEXT_SECTIONS
+        for i in s.items
+    }
+    checklist = {
+        f"{s.id}.{i.id}": "done"
+        for s in runbook.close.sections
+        if s.id not in rv.TEXT_SECTIONS
+        for i in s.items
+    }
+    rv.close_incident(
+        inc, runbook, iid, rv.CloseRecord(answers, checklist, "Rolled back the <script> deploy")
+    )
+    rv.update_review(inc, runbook, iid, affected_users=1200, financial_impact="GBP 18,400")
+    rv.add_action_item(
+        inc, runbook, iid, "monitoring", "Alert on 5xx", "alice", T0 + timedelta(hours=1)
+    )
+    add_learning(inc, runbook, iid, "api-health-endpoint", "Health must check the DB too")
+    return inc, iid
+
+
+@pytest.fixture
+def built(tmp_path: Path, runbook: Runbook):
+    store = Store.open(tmp_path / "incidents.db")
+    inc, iid = build(store, runbook)
+    yield inc, iid
+    store.close()
+
+
+def tiny_png(shade: int) -> bytes:
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(tag + data))
+        return struct.pack(">I", len(data)) + tag + data + crc
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes([0, shade])))
+        + chunk(b"IEND", b"")
+    )
+
+
+class StrictHTML(HTMLParser):
+    """Fails on a closing tag that does not match the open one (void elements excepted)."""
+
+    VOID = frozenset({"meta", "img", "br", "hr", "link", "input"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.images: list[str] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "img":
+            self.images.append(found["src"] or "")
+        if "id" in found:
+            self.ids.append(found["id"] or "")
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
+        self.stack.pop()
+
+
+def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> None:
+    inc, iid = built
+    doc = json.loads(render(inc, runbook, iid, "json"))
+    assert schema_errors(doc, DOCUMENT_SCHEMA) == []
+    assert doc["integrity"]["verified"] and doc["integrity"]["records_match"]
+    assert doc["credits"]["totals"] == {"GBP": "312.50", "USD": "25.00"}
+    assert doc["review"]["impact"]["affected_users"] == 1200
+    assert doc["learnings"][0]["step"] == "triage.api.api-health-endpoint"
+    assert SECRET not in json.dumps(doc)
+    # The validator can fail: a wrong type, a missing key and a bad enum are all caught.
+    doc["incident"]["status"] = "exploded"
+    del doc["review"]["durations"]
+    doc["credits"]["accounts"][0]["amount"] = 312.5
+    assert schema_errors(doc, DOCUMENT_SCHEMA) == [
+        "$.incident.status: 'exploded' is not one of "
+        "['investigating', 'identified', 'monitoring', 'resolved', 'closed']",
+        "$.review: missing 'durations'",
+        "$.credits.accounts[0].amount: expected string, got float",
+    ]
+
+
+def test_markdown_export_has_every_section(built, runbook: Runbook) -> None:
+    inc, iid = built
+    text = render(inc, runbook, iid, "md")
+    for heading in (
+        "## Summary",
+        "## Clocks",
+        "## Durations",
+        "## Milestones",
+        "## Root cause analysis",
+        "## Impact",
+        "## Uptime",
+        "## Service credits",
+        "## Action items",
+        "## Lessons for the runbook",
+        "## Timeline",
+        "## Integrity",
+    ):
+        assert f"\n{heading}\n" in text, heading
+    assert text.startswith(f"# INC-{iid}: Payment | API down")
+    assert "Payment \\| API down" in text  # table cells escape the pipe
+    assert "Hash chain verified" in text
+    assert "| acme | Acme <Aviation> & Co | 95.0000 % | 25 | GBP 312.50 |" in text
+    assert SECRET not in text and "sk_live_[REDACTED]" in text
+
+
+def test_html_export_is_well_formed_self_contained_and_escaped(built, runbook: Runbook) -> None:
+    inc, iid = built
+    graphs = [("api-health latency", tiny_png(10)), ("stripe-webhooks latency", tiny_png(200))]
+    seen = []
+
+    def render_graphs(doc):
+        seen.append(doc["incident"]["id"])
+        return graphs
+
+    text = render(inc, runbook, iid, "html", render_graphs)
+    parser = StrictHTML()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == []
+    assert seen == [iid]
+    assert [base64.b64decode(src.split(",", 1)[1]) for src in parser.images] == [
+        png for _, png in graphs
+    ]
+    assert all(src.startswith("data:image/png;base64,") for src in parser.images)
+    assert {"summary", "rca", "credits", "action-items", "timeline", "integrity"} <= set(parser.ids)
+    assert "Acme &lt;Aviation&gt; &amp; Co" in text and "<script>" not in text
+    assert SECRET not in text
+    assert "http://" not in text.replace("https://json-schema", "") and "<link" not in text
+
+
+def test_html_without_graphs_shows_uptime_table(built, runbook: Runbook) -> None:
+    inc, iid = built
+    text = render(inc, runbook, iid, "html")
+    parser = StrictHTML()
+    parser.feed(text)
+    assert parser.images == []
+    assert "<th>Observed min</th>" in text and "95.0000 %" in text
+
+
+def test_a_graph_that_is_not_png_is_refused(built, runbook: Runbook) -> None:
+    inc, iid = built
+    with pytest.raises(ValueError, match="not a PNG"):
+        render(inc, runbook, iid, "html", lambda doc: [("oops", b"GIF89a")])
+
+
+def test_export_states_a_broken_chain(built, runbook: Runbook) -> None:
+    inc, iid = built
+    inc.store.db.conn.execute(
+        "UPDATE events SET text = 'nothing to see' WHERE incident_id = ? AND seq = 2", [iid]
+    )
+    doc = incident_document(inc, runbook, iid)
+    assert doc["integrity"]["verified"] is False and doc["integrity"]["broken_at"] == 2
+    assert "Hash chain **BROKEN** at event 2" in render(inc, runbook, iid, "md")
+
+
+def test_review_and_exports_work_offline_from_a_copied_file(
+    tmp_path: Path, runbook: Runbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = tmp_path / "incidents.db"
+    with Store.open(original) as store:
+        _, iid = build(store, runbook)
+        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = tmp_path / "elsewhere" / "copied.db"
+    copy.parent.mkdir()
+    shutil.copy(original, copy)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the review must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    runner = CliRunner()
+    for fmt in ("md", "html", "json"):
+        out = tmp_path / f"inc.{fmt}"
+        result = runner.invoke(
+            main,
+            ["--db", str(copy), "incidents", "export", str(iid), "--format", fmt, "-o", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
+    result = runner.invoke(main, ["--db", str(copy), "incidents", "review", str(iid)])
+    assert result.exit_code == 0
+    assert "Time to declare" in result.stdout and "hash chain verified" in result.stdout
+    assert not (tmp_path / "home" / ".config" / "stratus-commander").exists()
+
+
+# ---------------------------------------------------------------- the CLI close and review
+
+
+def test_cli_close_refuses_then_closes_from_a_file(tmp_path: Path) -> None:
+    db = tmp_path / "incidents.db"
+    with Store.open(db) as store:
+        inc = Incidents(store, FakeClock(T0))
+        iid = inc.declare("DB pool exhausted", "Major", detected_at=T0).id
+        inc.resolve(iid)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, ["--db", str(db), *args], catch_exceptions=False)
+
+    result = run("incidents", "close", str(iid), "--fix-applied", "Raised pool size")
+    assert result.exit_code == 2
+    assert "cannot close yet" in result.stderr and "“Identify root cause” is empty" in result.stderr
+    close_file = tmp_path / "close.toml"
+    close_file.write_text(
+        'fix_applied = "Raised the pool size"\n'
+        "[root_cause_analysis]\n"
+        'document-what-happened = "Payout worker leaked connections"\n'
+        'identify-root-cause = "Missing release on error path"\n'
+        'contributing-factors = "No pool alarm"\n'
+        'what-went-well = "Fast rollback"\n'
+        "[fix_implementation]\n"
+        'deploy-fix = "done"\nupdate-monitoring = "done"\nimprove-alerting = "deferred"\n'
+        'update-runbook = "not_needed"\n'
+        "[service_credits]\n"
+        'calculate-credits = "not_needed"\napply-credits = "not_needed"\n'
+        'document-calculations = "not_needed"\nnotify-users = "done"\n'
+        "[lessons_learned]\n"
+        'prevention = "Lint for unreleased connections"\nfaster-detection = "Pool alarm"\n'
+        'process-improvements = "None"\n'
+        "[[learnings]]\n"
+        'step = "db-pool"\ntext = "Check pool use first"\n'
+    )
+    result = run("incidents", "close", str(iid), "--file", str(close_file))
+    assert result.exit_code == 2 and "“Update documentation” is empty" in result.stderr
+    result = run(
+        "incidents",
+        "close",
+        str(iid),
+        "--file",
+        str(close_file),
+        "--set",
+        "lessons_learned.update-documentation=Runbook: pool checks",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Incident resolved at 2026-11-27 09:58 UTC.")
+    assert "Root Cause: Missing release on error path" in result.stdout
+    result = run(
+        "incidents", "review", str(iid), "--action", "immediate=Patch the leak", "--owner", "bob",
+        "--deadline", "2026-11-28T12:00:00Z", "--affected-users", "40", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["action_items"][0]["category"] == "immediate-fixes"
+    assert out["impact"]["affected_users"] == 40
+    result = run("incidents", "review", str(iid), "--complete")
+    assert result.exit_code == 2 and "Follow-up: review meeting not scheduled" in result.stderr
+    result = run("incidents", "list", "--search", "unreleased")
+    assert f"INC-{iid}" in result.stdout
+
+
+# ---------------------------------------------------------------- graph series
+
+
+def test_graph_series_keeps_a_single_down_sample_and_the_spikes() -> None:
+    store = Store.memory()
+    start = to_ms(T0)
+    store.add_samples(
+        SampleRow("api-health", "http", "api", start + s * 1000,
+                  "down" if s == 1234 else "unknown" if 2000 <= s < 2100 else "up",
+                  900.0 if s == 777 else 20.0)
+        for s in range(3600)
+    )  # fmt: skip
+    window = (T0, T0 + timedelta(hours=1))
+    (series,) = graph_series(store, window, max_points=100)
+    assert series.probe == "api-health" and series.check == "api"
+    assert len(series.times_ms) == 100 and series.bucket_ms == 36_000
+    assert int(np.count_nonzero(series.outcome == 2)) == 1
+    assert series.times_ms[series.outcome == 2][0] == start + (1234 // 36) * 36_000
+    assert np.nanmax(series.latency_ms) == 900.0
+    assert 3 in series.outcome  # a bucket holding only unknown samples
+    # Over the raw budget, the same window comes from the per-minute rollup.
+    (coarse,) = graph_series(store, window, max_points=100, raw_budget=1000)
+    assert coarse.bucket_ms == 60_000 and len(coarse.times_ms) == 60
+    assert int(np.count_nonzero(coarse.outcome == 2)) == 1
+    assert np.nanmax(coarse.latency_ms) == 900.0
+
+
+def test_graph_series_of_an_incident_window(built) -> None:
+    inc, iid = built
+    window = series_window(inc.get(iid), inc.clock.now())
+    series = graph_series(inc.store, window, max_points=2000)
+    assert [s.probe for s in series] == ["api-health", "stripe-webhooks"]
+    assert all(len(s.times_ms) <= 2000 for s in series)
+    assert all((s.outcome == 2).any() for s in series)
