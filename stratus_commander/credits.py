@@ -734,13 +734,12 @@ def record_credits(incidents: Incidents, report: CreditReport) -> Event:
             "resolved (the downtime is not over)"
         )
     store = incidents.store
-    previous = _snapshot(store, incident.id)
-    _write(store, report)
     totals = {c: str(v) for c, v in report.totals.items()}
     text = f"Service credits for {report.month_label}: " + (
         ", ".join(money(v, c) for c, v in report.totals.items()) or "no accounts"
     )
-    try:
+    with store.write():  # the table and its event commit together
+        _write(store, report)
         return incidents.record(
             incident.id,
             "credits",
@@ -755,9 +754,6 @@ def record_credits(incidents: Incidents, report: CreditReport) -> Event:
             },
             allow_closed=True,
         )
-    except BaseException:
-        _restore(store, incident.id, previous)
-        raise
 
 
 def _write(store: Store, report: CreditReport) -> None:
@@ -797,27 +793,6 @@ def _write(store: Store, report: CreditReport) -> None:
                 for a in report.accounts
             ],
         )
-
-
-def _snapshot(store: Store, incident_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return (
-        store.query("SELECT * FROM credit_runs WHERE incident_id = ?", [incident_id]),
-        store.query("SELECT * FROM credits WHERE incident_id = ?", [incident_id]),
-    )
-
-
-def _restore(
-    store: Store, incident_id: int, snapshot: tuple[list[dict[str, Any]], list[dict[str, Any]]]
-) -> None:
-    runs, rows = snapshot
-    with store.write() as conn:
-        conn.execute("DELETE FROM credit_runs WHERE incident_id = ?", [incident_id])
-        conn.execute("DELETE FROM credits WHERE incident_id = ?", [incident_id])
-        for table, items in (("credit_runs", runs), ("credits", rows)):
-            for item in items:
-                cols = ", ".join(item)
-                marks = ", ".join("?" for _ in item)
-                conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(item.values()))
 
 
 def _uptime_from_json(data: Mapping[str, Any]) -> Uptime:

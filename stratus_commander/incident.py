@@ -299,7 +299,7 @@ class Incidents:
             incident_id = int(cur.lastrowid or 0)
             event = append(conn, incident_id, now, "declared", self.actor, title, data)
         incident = self.get(incident_id)
-        self._notify(incident, event)
+        self.store.after_commit(lambda: self._notify(incident, event))
         return incident
 
     def record(
@@ -330,7 +330,7 @@ class Incidents:
                     f"UPDATE incidents SET {sets} WHERE id = ?", [*changed.values(), incident_id]
                 )
         incident = replace(after, event_count=event.seq, head_hash=event.hash)
-        self._notify(incident, event)
+        self.store.after_commit(lambda: self._notify(incident, event))
         return event
 
     def note(self, incident_id: int, text: str) -> Event:

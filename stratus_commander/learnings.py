@@ -114,7 +114,7 @@ def add_learning(
         raise InputError("must not be empty", where="lesson")
     now = incidents.clock.now()
     store = incidents.store
-    with store.write() as conn:
+    with store.write() as conn:  # the lesson and its event commit together
         cur = conn.execute(
             "INSERT INTO learnings (incident_id, step, text, actor, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -130,7 +130,6 @@ def add_learning(
             "UPDATE reviews SET search_text = search_text || char(10) || ? WHERE incident_id = ?",
             [text, incident.id],
         )
-    try:
         incidents.record(
             incident.id,
             "review",
@@ -138,10 +137,6 @@ def add_learning(
             {"learning": {"id": learning_id, "step": step, "text": text}},
             allow_closed=True,
         )
-    except BaseException:
-        with store.write() as conn:
-            conn.execute("DELETE FROM learnings WHERE id = ?", [learning_id])
-        raise
     return Learning(learning_id, incident.id, incident.title, step, text, incidents.actor, now)
 
 

@@ -374,13 +374,14 @@ def save_close_draft(
         raise DomainRefused(f"{incident.label} is closed; its close record is final")
     record = _check_learnings(runbook, record)
     now = incidents.clock.now()
-    _write_review(incidents.store, incident_id, now, close=record)
-    return incidents.record(
-        incident_id,
-        "review",
-        "Close record draft saved",
-        {"close_draft": _digest(record.as_json())},
-    )
+    with incidents.store.write():
+        _write_review(incidents.store, incident_id, now, close=record)
+        return incidents.record(
+            incident_id,
+            "review",
+            "Close record draft saved",
+            {"close_draft": _digest(record.as_json())},
+        )
 
 
 @dataclass(frozen=True)
@@ -409,14 +410,11 @@ def close_incident(
         raise CloseRefused(incident.label, missing)
     message = render_close_message(runbook, incident, record, credits)
     now = incidents.clock.now()
-    before = _review_row(store, incident_id)
-    before_learnings = store.query(
-        "SELECT max(id) AS last FROM learnings WHERE incident_id = ?", [incident_id]
-    )[0]["last"]
-    _write_review(store, incident_id, now, close=record)
-    _store_learnings(store, incident_id, record.learnings, incidents.actor, now)
     root_cause = record.answers.get("root_cause_analysis.identify-root-cause", "")
-    try:
+    # One transaction: the record, its lessons and the "closed" event commit together or not at all.
+    with store.write():
+        _write_review(store, incident_id, now, close=record)
+        _store_learnings(store, incident_id, record.learnings, incidents.actor, now)
         event = incidents.record(
             incident_id,
             "closed",
@@ -429,22 +427,6 @@ def close_incident(
                 "credits_digest": _credits_digest(store, incident_id),
             },
         )
-    except BaseException:
-        # Another writer closed it first (or the disk refused): leave the record as it was.
-        with store.write() as conn:
-            conn.execute(
-                "DELETE FROM learnings WHERE incident_id = ? AND id > ?",
-                [incident_id, before_learnings or 0],
-            )
-            if before is None:
-                conn.execute("DELETE FROM reviews WHERE incident_id = ?", [incident_id])
-            else:
-                conn.execute(
-                    "UPDATE reviews SET close = ? WHERE incident_id = ?",
-                    [before["close"], incident_id],
-                )
-            _refresh_search_text(conn, incident_id)
-        raise
     return Closed(event, message)
 
 
@@ -565,15 +547,16 @@ def update_review(
     if not changes:
         raise InputError("nothing to change", where="review")
     record = PirRecord(impact, meeting, new_answers)
-    _write_review(incidents.store, incident_id, incidents.clock.now(), pir=record)
     what = ", ".join(k.replace("_", " ") for k in changes)
-    return incidents.record(
-        incident_id,
-        "review",
-        f"Review updated: {what}",
-        {**changes, "digest": _digest(record.as_json())},
-        allow_closed=True,
-    )
+    with incidents.store.write():
+        _write_review(incidents.store, incident_id, incidents.clock.now(), pir=record)
+        return incidents.record(
+            incident_id,
+            "review",
+            f"Review updated: {what}",
+            {**changes, "digest": _digest(record.as_json())},
+            allow_closed=True,
+        )
 
 
 def _review_section(runbook: Runbook, section_id: str) -> Section | None:
@@ -688,14 +671,9 @@ def add_action_item(
             ],
         )
         item_id = int(cur.lastrowid or 0)
-    _write_review(store, incident_id, now)
-    item = _item_from_row(store.query("SELECT * FROM action_items WHERE id = ?", [item_id])[0])
-    try:
+        _write_review(store, incident_id, now)
+        item = _item_from_row(store.query("SELECT * FROM action_items WHERE id = ?", [item_id])[0])
         _item_event(incidents, item, "added")
-    except BaseException:
-        with store.write() as conn:
-            conn.execute("DELETE FROM action_items WHERE id = ?", [item_id])
-        raise
     return item
 
 
@@ -729,13 +707,10 @@ def update_action_item(
         new = replace(new, status=status, done_at=now if status == "done" else None)
     if new == item:
         raise InputError("nothing to change", where=f"action item #{item_id}")
-    _save_item(store, new)
-    try:
-        verb = "done" if new.status == "done" and item.status != "done" else "updated"
+    verb = "done" if new.status == "done" and item.status != "done" else "updated"
+    with store.write():
+        _save_item(store, new)
         _item_event(incidents, new, verb)
-    except BaseException:
-        _save_item(store, item)
-        raise
     return new
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -200,6 +200,8 @@ class Store:
         self.db = db
         self.path = path
         self._probe_ids: dict[str, int] = {}
+        self._pending_after_commit: list[Callable[[], None]] = []
+        self._savepoints = 0
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -250,15 +252,42 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One durable write transaction; IMMEDIATE so concurrent writers (GUI + CLI) serialise
-        before they read what they will build on (the hash chain's previous link)."""
+        before they read what they will build on (the hash chain's previous link).
+
+        Nested use joins the outer transaction through a savepoint: a domain action that writes
+        its own tables and then a timeline event commits both or neither.
+        """
         conn = self.db.conn
+        if conn.in_transaction:
+            self._savepoints += 1
+            name = f"nested_{self._savepoints}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
+            self._pending_after_commit.clear()
             raise
         conn.execute("COMMIT")
+        pending, self._pending_after_commit = self._pending_after_commit, []
+        for callback in pending:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once what is being written is committed (at once outside a write)."""
+        if self.db.conn.in_transaction:
+            self._pending_after_commit.append(callback)
+        else:
+            callback()
 
     def query(
         self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()

@@ -124,3 +124,15 @@ def test_incident_ids(text: str, expected: int) -> None:
 def test_bad_incident_id() -> None:
     with pytest.raises(InputError, match="not an incident id"):
         parse_incident_id("seven")
+
+
+def test_an_action_and_its_own_tables_roll_back_together(inc: Incidents) -> None:
+    iid = inc.declare("x", "Minor").id
+    heard: list[str] = []
+    inc.subscribe(lambda incident, event: heard.append(event.kind))
+    with pytest.raises(InputError), inc.store.write():
+        inc.note(iid, "written, then undone with the rest")
+        inc.note(iid, "   ")  # refused: the whole action goes
+    assert [e.kind for e in inc.events(iid)] == ["declared"]
+    assert heard == []
+    assert inc.verify(iid).ok

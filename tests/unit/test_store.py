@@ -109,3 +109,24 @@ def test_samples_batch_and_first_failure_evidence() -> None:
     assert first is not None
     assert (first["at_ms"], first["current"], first["probe"]) == (1500, "degraded", "api")
     assert store.first_failure_since(2000)["current"] == "down"  # type: ignore[index]
+
+
+def test_nested_writes_commit_or_vanish_together() -> None:
+    store = Store.memory()
+    heard: list[str] = []
+    with pytest.raises(RuntimeError), store.write() as conn:
+        conn.execute("INSERT INTO probes (name, kind, \"check\") VALUES ('a', 'http', 'api')")
+        with store.write() as inner:
+            inner.execute("INSERT INTO probes (name, kind, \"check\") VALUES ('b', 'http', 'api')")
+        store.after_commit(lambda: heard.append("committed"))
+        raise RuntimeError("the event append failed")
+    assert store.query("SELECT name FROM probes") == []
+    assert heard == []
+    with store.write() as conn:
+        with pytest.raises(RuntimeError), store.write() as inner:
+            inner.execute("INSERT INTO probes (name, kind, \"check\") VALUES ('c', 'http', 'api')")
+            raise RuntimeError("inner part refused")
+        conn.execute("INSERT INTO probes (name, kind, \"check\") VALUES ('d', 'http', 'api')")
+        store.after_commit(lambda: heard.append("committed"))
+    assert [r["name"] for r in store.query("SELECT name FROM probes")] == ["d"]
+    assert heard == ["committed"]
