@@ -20,6 +20,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from exc
     try:
+        # mkstemp makes the file private (0600); an export is meant to be handed on, so give it
+        # the permissions a plain open() would (0666 less the umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -234,9 +234,12 @@ class Incidents:
     def search(self, text: str) -> list[Incident]:
         """Full-text search over titles, timeline text (notes, messages, ...) and the close and
         review records (RCA, fix, lessons, action items; ``reviews.search_text``)."""
-        query = " ".join(f'"{w}"' for w in text.replace('"', " ").split())
-        if not query:
+        words = text.replace('"', " ").split()
+        if not words:
             return []
+        # Every word must appear; the last one may be a prefix ("pool" finds "pools"), so
+        # results follow the typing. Quoting keeps FTS syntax in user text inert.
+        query = " ".join(f'"{w}"' for w in words) + "*"
         rows = self.store.query(
             "SELECT * FROM incidents WHERE id IN ("
             " SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH :q"

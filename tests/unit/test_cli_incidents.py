@@ -161,3 +161,14 @@ def test_default_db_lives_in_the_user_data_dir(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["incidents", "declare", "--title", "x", "--impact", "Minor"])
     assert result.exit_code == 0
     assert (tmp_path / "home/.local/share/stratus-commander/incidents.db").exists()
+
+
+def test_exports_are_readable_by_others_like_any_file(cli, tmp_path: Path) -> None:
+    import os
+
+    iid = _declare(cli)
+    target = tmp_path / "inc.json"
+    cli("incidents", "export", str(iid), "--format", "json", "-o", str(target))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -113,6 +113,8 @@ def test_full_text_search_over_titles_and_notes(inc: Incidents) -> None:
     inc.note(b, "PgBouncer restarted by Priya")
     assert [i.id for i in inc.search("webhook")] == [a]
     assert [i.id for i in inc.search("pgbouncer")] == [b]
+    assert [i.id for i in inc.search("PgBounc")] == [b]  # the last word may be a prefix
+    assert [i.id for i in inc.search("pool exh")] == [b]
     assert inc.search('"; DROP TABLE') == []
 
 
