@@ -5,11 +5,13 @@ samples, by the minute (the ``sample_minutes`` rollup the store keeps beside the
 
 * a minute is **unavailable** when the worst sample of the group's probes in it is ``down``;
 * ``degraded`` counts as available (slow is not down);
-* a minute with no sample, or only ``unknown`` ones (the probe could not run), is **not counted**
-  at all: we do not know, so it neither helps nor hurts the figure;
+* a minute with no sample, or only ``unknown`` ones (the probe could not run), is **unobserved**:
+  it counts as available — a credit is owed for downtime we measured, not for a laptop that was
+  off — and the figure says how many minutes were unobserved, so a reader can judge it;
 * a minute that overlaps a maintenance window is excluded from both sides.
 
-``uptime % = 100 × (counted − unavailable) / counted``, compared with the SLA ladder exactly
+``uptime % = 100 − 100 × unavailable / (period − maintenance)`` (DESIGN.md: 100 % minus the share
+of minutes unavailable, maintenance excluded), compared with the SLA ladder exactly
 (fractions, no float): exactly 99.9 % is *not* below 99.9 %. The monthly figure is the calendar
 month (UTC) of the incident's detection, measured from samples, so two incidents in one month see
 one and the same downtime; an account already credited for that month under another incident is
@@ -176,7 +178,7 @@ class Uptime:
     period: Period
     period_minutes: int
     maintenance_minutes: int
-    counted_minutes: int
+    counted_minutes: int  # minutes with a known sample (observed); not the denominator
     down_minutes: int
 
     @property
@@ -185,10 +187,11 @@ class Uptime:
 
     @property
     def percent(self) -> Fraction | None:
-        """Exact uptime percent; ``None`` when no minute was observed."""
-        if not self.counted_minutes:
+        """Exact uptime percent; ``None`` when no minute was observed at all."""
+        minutes = self.period_minutes - self.maintenance_minutes
+        if not self.counted_minutes or minutes <= 0:
             return None
-        return Fraction(100 * (self.counted_minutes - self.down_minutes), self.counted_minutes)
+        return Fraction(100 * (minutes - self.down_minutes), minutes)
 
     @property
     def percent_text(self) -> str:
@@ -201,14 +204,17 @@ class Uptime:
         if self.percent is None:
             return f"{groups}: no observed minutes in {self.period.label}, uptime not measurable"
         text = (
-            f"{groups} in {self.period.label}: {self.down_minutes:,} of {self.counted_minutes:,} "
-            f"observed minutes unavailable = {self.percent_text} %"
+            f"{groups} in {self.period.label}: {self.down_minutes:,} of "
+            f"{self.period_minutes - self.maintenance_minutes:,} minutes unavailable = "
+            f"{self.percent_text} %"
         )
         extra = []
         if self.maintenance_minutes:
             extra.append(f"{self.maintenance_minutes:,} maintenance minutes excluded")
         if self.unobserved_minutes:
-            extra.append(f"{self.unobserved_minutes:,} minutes without samples not counted")
+            extra.append(
+                f"{self.unobserved_minutes:,} minutes without samples counted as available"
+            )
         return text + (f" ({'; '.join(extra)})" if extra else "")
 
     def as_json(self) -> dict[str, Any]:
@@ -600,7 +606,7 @@ class CreditReport:
 
 
 def _sla_line(report: CreditReport) -> str:
-    parts = [f"{g} {u.percent_text} %" for g, u in report.month_uptime.items() if u.percent]
+    parts = [f"{g} {u.percent_text} %" for g, u in report.month_uptime.items() if u.percent is not None]
     target = report.ladder[0].below if report.ladder else "?"
     return f"{report.month_label} uptime {', '.join(parts) or 'not measured'}; SLA {target} %"
 
@@ -858,6 +864,7 @@ CSV_COLUMNS = (
     "groups",
     "month",
     "uptime_percent",
+    "period_minutes",  # with maintenance_minutes, the denominator: unobserved minutes count up
     "observed_minutes",
     "down_minutes",
     "maintenance_minutes",
@@ -884,6 +891,7 @@ def credits_csv(report: CreditReport) -> str:
                 ";".join(a.account.groups),
                 report.month,
                 a.uptime.percent_text,
+                a.uptime.period_minutes,
                 a.uptime.counted_minutes,
                 a.uptime.down_minutes,
                 a.uptime.maintenance_minutes,

@@ -105,7 +105,16 @@ _TIME = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$
 _TIME_OR_NULL = {"type": ["string", "null"]}
 _UPTIME = {
     "type": "object",
-    "required": ["groups", "period", "counted_minutes", "down_minutes", "uptime_percent"],
+    "required": [
+        "groups",
+        "period",
+        "period_minutes",
+        "maintenance_minutes",
+        "counted_minutes",
+        "down_minutes",
+        "unobserved_minutes",
+        "uptime_percent",
+    ],
     "properties": {
         "groups": {"type": "array", "items": {"type": "string"}},
         "period": {"type": "object", "required": ["start", "end", "label"]},
@@ -391,14 +400,25 @@ def _uptime_rows(review: Mapping[str, Any]) -> list[list[Any]]:
                     group,
                     f"{pct} %" if pct else "n/a",
                     u["down_minutes"],
-                    u["counted_minutes"],
+                    u["period_minutes"],
                     u["maintenance_minutes"],
+                    u["unobserved_minutes"],
                 ]
             )
     return rows
 
 
-_UPTIME_HEAD = ["Period", "Group", "Uptime", "Down min", "Observed min", "Maintenance min"]
+# Uptime = 100 − 100 × down / (period − maintenance): the columns a reader needs to check it, and
+# how many of its minutes had no sample (counted as available).
+_UPTIME_HEAD = [
+    "Period",
+    "Group",
+    "Uptime",
+    "Down min",
+    "Period min",
+    "Maintenance min",
+    "Unobserved min",
+]
 
 
 def _markdown(doc: Mapping[str, Any]) -> str:

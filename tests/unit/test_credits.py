@@ -62,34 +62,56 @@ def resolved(inc: Incidents, start: datetime, minutes: int = 30) -> int:
 
 # ---------------------------------------------------------------- measuring
 
+# November 2026 has 30 days: 43,200 minutes. Unobserved minutes count as available, so uptime is
+# 100 − 100 × down / (43,200 − maintenance) whatever the probes happened to observe.
+NOVEMBER_MINUTES = 30 * 24 * 60
+MAINTENANCE_AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # far from the samples at T0
+
+
+def maintain(store: Store, minutes: int) -> None:
+    cr.add_maintenance(
+        store, MAINTENANCE_AT, MAINTENANCE_AT + timedelta(minutes=minutes), "DB upgrade", T0
+    )
+
 
 @pytest.mark.parametrize(
-    ("observed", "down", "uptime", "credit"),
+    ("maintenance", "down", "uptime", "credit"),
     [
-        (1000, 1, "99.9000", "0"),  # exactly the target: not below it, no credit
-        (1000, 2, "99.8000", "10"),
-        (100, 1, "99.0000", "10"),  # exactly 99.0: below 99.9 only
-        (100, 2, "98.0000", "25"),
-        (20, 1, "95.0000", "25"),  # exactly 95.0: below 99.0 only
-        (20, 2, "90.0000", "100"),
-        (1000, 0, "100.0000", "0"),
+        # 200 maintenance minutes leave 43,000 counted: 43 down is exactly 99.9 %.
+        (200, 43, "99.9000", "0"),  # exactly the target: not below it, no credit
+        (200, 44, "99.8976", "10"),  # one minute more
+        (200, 86, "99.8000", "10"),
+        (0, 432, "99.0000", "10"),  # 432 of 43,200 = exactly 99.0: below 99.9 only
+        (0, 433, "98.9976", "25"),
+        (0, 864, "98.0000", "25"),
+        (0, 2160, "95.0000", "25"),  # exactly 95.0: below 99.0 only
+        (0, 2161, "94.9976", "100"),
+        (0, 4320, "90.0000", "100"),
+        (0, 0, "100.0000", "0"),
     ],
 )
 def test_ladder_boundaries_are_exact(
-    inc: Incidents, runbook: Runbook, observed: int, down: int, uptime: str, credit: str
+    inc: Incidents, runbook: Runbook, maintenance: int, down: int, uptime: str, credit: str
 ) -> None:
+    observed = down + 60  # the outage, then an hour of the probes seeing it up
     per_minute(inc.store, T0, observed, range(down))
+    if maintenance:
+        maintain(inc.store, maintenance)
     iid = resolved(inc, T0)
     report = cr.compute_credits(
         inc.store, inc.get(iid), [account()], runbook.sla.ladder, inc.clock.now()
     )
     (row,) = report.accounts
+    assert row.uptime.period_minutes == NOVEMBER_MINUTES
+    assert row.uptime.maintenance_minutes == maintenance
     assert row.uptime.counted_minutes == observed
+    assert row.uptime.unobserved_minutes == NOVEMBER_MINUTES - maintenance - observed
     assert row.uptime.down_minutes == down
     assert row.uptime.percent_text == uptime
     assert row.credit_percent == Decimal(credit)
     assert row.amount == Decimal(1000) * Decimal(credit) / 100
-    assert f"= {uptime} %" in row.explanation
+    counted = NOVEMBER_MINUTES - maintenance
+    assert f"{down:,} of {counted:,} minutes unavailable = {uptime} %" in row.explanation
     if credit == "0":
         assert "→ no credit" in row.explanation
     else:
@@ -98,16 +120,38 @@ def test_ladder_boundaries_are_exact(
 
 
 def test_uptime_is_never_rounded_up_to_the_threshold(inc: Incidents, runbook: Runbook) -> None:
-    # 1 of 999 minutes down = 99.8998998…%: shown truncated, and still credited.
-    per_minute(inc.store, T0, 999, [0])
+    # 43 of 42,999 minutes down (201 of maintenance) = 99.89999767…%: rounded to four places it
+    # would read 99.9000 and look like no credit is due; it is shown truncated, and credited.
+    per_minute(inc.store, T0, 100, range(43))
+    maintain(inc.store, 201)
     report = cr.compute_credits(
         inc.store, inc.get(resolved(inc, T0)), [account()], runbook.sla.ladder, inc.clock.now()
     )
-    assert report.accounts[0].uptime.percent_text == "99.8998"
+    assert report.accounts[0].uptime.percent_text == "99.8999"
     assert report.accounts[0].credit_percent == Decimal(10)
 
 
-def test_degraded_is_available_unknown_and_gaps_are_not_counted(inc: Incidents) -> None:
+def test_probes_that_ran_only_during_the_incident_do_not_make_it_a_full_credit(
+    inc: Incidents, runbook: Runbook
+) -> None:
+    # Why unobserved minutes count as available: the probes run while the cockpit is open,
+    # usually only during an incident. 30 observed minutes, all down, must not read as 0 %
+    # uptime (a 100 % credit): it is 30 of November's 43,200 minutes, 100 − 3000/43200.
+    per_minute(inc.store, T0, 30, range(30))
+    report = cr.compute_credits(
+        inc.store, inc.get(resolved(inc, T0)), [account()], runbook.sla.ladder, inc.clock.now()
+    )
+    (row,) = report.accounts
+    assert (row.uptime.counted_minutes, row.uptime.down_minutes) == (30, 30)
+    assert row.uptime.percent == cr.Fraction(100 * (43_200 - 30), 43_200)
+    assert row.uptime.percent_text == "99.9305"
+    assert (row.credit_percent, row.amount) == (Decimal(0), Decimal("0.00"))
+    assert "99.9305 % is not below 99.9 % → no credit" in row.explanation
+    assert "43,170 minutes without samples counted as available" in row.explanation
+    assert report.summary() == "None due (November 2026 uptime api 99.9305 %; SLA 99.9 %)"
+
+
+def test_degraded_unknown_and_gaps_count_as_available(inc: Incidents) -> None:
     store = inc.store
     per_minute(store, T0, 10, [0, 1], outcome="degraded")
     per_minute(store, T0 + timedelta(minutes=10), 10, range(10), outcome="unknown")
@@ -116,9 +160,21 @@ def test_degraded_is_available_unknown_and_gaps_are_not_counted(inc: Incidents) 
     period = cr.Period(T0, T0 + timedelta(minutes=40), "test")
     uptime = cr.measure_uptime(store, ["api"], period)
     assert (uptime.period_minutes, uptime.counted_minutes, uptime.down_minutes) == (40, 20, 1)
-    assert uptime.unobserved_minutes == 20
-    assert uptime.percent_text == "95.0000"
-    assert "20 minutes without samples not counted" in uptime.describe()
+    assert uptime.unobserved_minutes == 20  # the unknown minutes and the gap
+    # 1 of 40 minutes down: the 20 unobserved ones count as up (not 1 of 20 = 95 %).
+    assert uptime.percent_text == "97.5000"
+    assert uptime.describe() == (
+        "api in test: 1 of 40 minutes unavailable = 97.5000 % "
+        "(20 minutes without samples counted as available)"
+    )
+
+
+def test_nothing_observed_is_not_measurable(inc: Incidents) -> None:
+    # Only unknown samples: no minute was observed, so there is no figure (not 100 %).
+    per_minute(inc.store, T0, 10, range(10), outcome="unknown")
+    uptime = cr.measure_uptime(inc.store, ["api"], cr.Period(T0, T0 + timedelta(minutes=10), "x"))
+    assert uptime.percent is None and uptime.percent_text == "n/a"
+    assert uptime.describe() == "api: no observed minutes in x, uptime not measurable"
 
 
 def test_a_minute_is_down_when_any_probe_of_the_group_is(inc: Incidents) -> None:
@@ -142,39 +198,45 @@ def test_a_replaced_sample_is_not_counted_twice(inc: Incidents) -> None:
 def test_month_with_maintenance_excludes_it_from_both_sides(
     inc: Incidents, runbook: Runbook
 ) -> None:
-    # 1009 observed minutes, 10 down; 9 of the down minutes fall in a maintenance window.
-    per_minute(inc.store, T0, 1009, range(100, 110))
-    iid = resolved(inc, T0 + timedelta(minutes=100), minutes=10)
+    # 1200 observed minutes from 10:00, down minutes 100-151 (52); a 200-minute maintenance
+    # window over minutes 143-342 holds 9 of the down minutes.
+    per_minute(inc.store, T0, 1200, range(100, 152))
+    iid = resolved(inc, T0 + timedelta(minutes=100), minutes=52)
     incident = inc.get(iid)
     without = cr.compute_credits(inc.store, incident, [account()], runbook.sla.ladder, T0)
-    assert without.accounts[0].uptime.percent_text == "99.0089"
+    # 52 of 43,200: 100 − 5200/43200.
+    assert without.accounts[0].uptime.percent_text == "99.8796"
     assert without.accounts[0].credit_percent == Decimal(10)
     cr.add_maintenance(
-        inc.store, T0 + timedelta(minutes=101), T0 + timedelta(minutes=110), "DB upgrade", T0
+        inc.store, T0 + timedelta(minutes=143), T0 + timedelta(minutes=343), "DB upgrade", T0
     )
     report = cr.compute_credits(inc.store, incident, [account()], runbook.sla.ladder, T0)
     (row,) = report.accounts
-    assert row.uptime.maintenance_minutes == 9
-    assert (row.uptime.counted_minutes, row.uptime.down_minutes) == (1000, 1)
+    assert row.uptime.maintenance_minutes == 200
+    assert (row.uptime.counted_minutes, row.uptime.down_minutes) == (1000, 43)
+    assert row.uptime.unobserved_minutes == 43_200 - 200 - 1000
+    # 43 of 43,000: exactly the target.
     assert row.uptime.percent_text == "99.9000"
     assert row.amount == Decimal("0.00")
-    assert "9 maintenance minutes excluded" in row.explanation
+    assert "43 of 43,000 minutes unavailable = 99.9000 %" in row.explanation
+    assert "200 maintenance minutes excluded" in row.explanation
     assert [w.reason for w in report.maintenance] == ["DB upgrade"]
     assert report.month_label == "November 2026"
 
 
 def test_overlapping_incidents_share_one_monthly_downtime(inc: Incidents, runbook: Runbook) -> None:
-    # 1000 observed minutes from 10:00, down 10:20-10:50 (30 minutes).
-    per_minute(inc.store, T0, 1000, range(20, 50))
-    first = resolved(inc, T0, minutes=60)  # 10:00-11:00
-    second = resolved(inc, T0 + timedelta(minutes=30), minutes=90)  # 10:30-12:00
+    # 1000 observed minutes from 10:00, down minutes 20-883 (864): 98.0 % of November.
+    per_minute(inc.store, T0, 1000, range(20, 884))
+    first = resolved(inc, T0, minutes=500)  # minutes 0-499
+    second = resolved(inc, T0 + timedelta(minutes=400), minutes=500)  # minutes 400-899
     now = T0 + timedelta(days=1)
     one = cr.compute_credits(inc.store, inc.get(first), [account()], runbook.sla.ladder, now)
     two = cr.compute_credits(inc.store, inc.get(second), [account()], runbook.sla.ladder, now)
-    assert one.month_uptime["api"].down_minutes == two.month_uptime["api"].down_minutes == 30
-    assert one.accounts[0].uptime.percent_text == "97.0000"
-    assert one.window_uptime["api"].down_minutes == 30
-    assert two.window_uptime["api"].down_minutes == 20
+    assert one.month_uptime["api"].down_minutes == two.month_uptime["api"].down_minutes == 864
+    assert one.accounts[0].uptime.percent_text == "98.0000"
+    # The windows hold 480 and 484 down minutes; their 100 shared ones count once in the month.
+    assert one.window_uptime["api"].down_minutes == 480
+    assert two.window_uptime["api"].down_minutes == 484
     # The month's 25 % is due once, not once per incident.
     cr.record_credits(inc, one)
     two = cr.compute_credits(inc.store, inc.get(second), [account()], runbook.sla.ladder, now)
@@ -280,7 +342,7 @@ def test_every_bad_row_is_reported_at_once_and_wrong_currency_refused() -> None:
 
 
 def test_credits_are_stored_chained_and_exported_as_csv(inc: Incidents, runbook: Runbook) -> None:
-    per_minute(inc.store, T0, 100, [5])
+    per_minute(inc.store, T0, 500, range(5, 437))  # 432 of November's 43,200 minutes: 99.0 %
     iid = resolved(inc, T0)
     rows = cr.parse_accounts(GOOD, "accounts.csv")
     report = cr.compute_credits(inc.store, inc.get(iid), rows, runbook.sla.ladder, T0)
@@ -293,6 +355,13 @@ def test_credits_are_stored_chained_and_exported_as_csv(inc: Incidents, runbook:
     table = list(csv.DictReader(io.StringIO(cr.credits_csv(stored))))
     assert [r["credit"] for r in table] == ["125.00", "9.95", "1200"]
     assert table[0]["uptime_percent"] == "99.0000" and table[0]["month"] == "2026-11"
+    assert [table[0][c] for c in ("period_minutes", "maintenance_minutes", "down_minutes")] == [
+        "43200",
+        "0",
+        "432",
+    ]
+    assert table[0]["observed_minutes"] == "500"
+    assert "432 of 43,200 minutes unavailable = 99.0000 %" in table[0]["calculation"]
     assert "10 % × GBP 1,250.00 = GBP 125.00" in table[0]["calculation"]
 
 
@@ -318,7 +387,7 @@ def cli(tmp_path: Path):
 
 def test_cli_bad_csv_imports_nothing_and_keeps_the_previous_run(cli, tmp_path: Path) -> None:
     with Store.open(cli.db) as store:
-        per_minute(store, T0, 100, [5])
+        per_minute(store, T0, 500, range(5, 437))  # 99.0 % of November: 10 %
         inc = Incidents(store, FakeClock(T0))
         iid = resolved(inc, T0)
     good = tmp_path / "accounts.csv"

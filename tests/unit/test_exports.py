@@ -41,6 +41,13 @@ def build(store: Store, runbook: Runbook) -> tuple[Incidents, int]:
         for probe, check in (("api-health", "api"), ("stripe-webhooks", "webhooks"))
         for m in range(200)
     )  # fmt: skip
+    # Earlier this month the API was down for 2150 minutes while the probes ran: with the
+    # incident's 10, 2160 of November's 43,200 minutes = exactly 95.0 % → 25 %.
+    earlier = to_ms(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))
+    store.add_samples(
+        SampleRow("api-health", "http", "api", earlier + m * 60_000, "down", None)
+        for m in range(2150)
+    )
     store.add_flip("api-health", "http", "api", to_ms(T0) + 2 * 60_000, "up", "down", "503")
     inc = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
     iid = inc.declare("Payment | API down", "Critical", ["API"], ["Stripe Connect API"], T0).id
@@ -130,6 +137,14 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
     assert schema_errors(doc, DOCUMENT_SCHEMA) == []
     assert doc["integrity"]["verified"] and doc["integrity"]["records_match"]
     assert doc["credits"]["totals"] == {"GBP": "312.50", "USD": "25.00"}
+    month = doc["review"]["uptime"]["month"]["api"]
+    # 2350 minutes observed (2150 earlier + 200 around the incident); the rest counted as up.
+    assert {k: month[k] for k in ("period_minutes", "counted_minutes", "unobserved_minutes")} == {
+        "period_minutes": 43_200,
+        "counted_minutes": 2350,
+        "unobserved_minutes": 40_850,
+    }
+    assert (month["down_minutes"], month["uptime_percent"]) == (2160, "95.0000")
     assert doc["review"]["impact"]["affected_users"] == 1200
     assert doc["learnings"][0]["step"] == "triage.api.api-health-endpoint"
     assert SECRET not in json.dumps(doc)
@@ -137,10 +152,12 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
     doc["incident"]["status"] = "exploded"
     del doc["review"]["durations"]
     doc["credits"]["accounts"][0]["amount"] = 312.5
+    del month["period_minutes"]  # without it the uptime figure cannot be checked
     assert schema_errors(doc, DOCUMENT_SCHEMA) == [
         "$.incident.status: 'exploded' is not one of "
         "['investigating', 'identified', 'monitoring', 'resolved', 'closed']",
         "$.review: missing 'durations'",
+        "$.review.uptime.month.api: missing 'period_minutes'",
         "$.credits.accounts[0].amount: expected string, got float",
     ]
 
@@ -167,6 +184,11 @@ def test_markdown_export_has_every_section(built, runbook: Runbook) -> None:
     assert "Payment \\| API down" in text  # table cells escape the pipe
     assert "Hash chain verified" in text
     assert "| acme | Acme <Aviation> & Co | 95.0000 % | 25 | GBP 312.50 |" in text
+    assert (
+        "| Period | Group | Uptime | Down min | Period min | Maintenance min | Unobserved min |"
+        in text
+    )
+    assert "| November 2026 | api | 95.0000 % | 2160 | 43200 | 0 | 40850 |" in text
     assert SECRET not in text and "sk_live_[REDACTED]" in text
 
 
@@ -201,7 +223,11 @@ def test_html_without_graphs_shows_uptime_table(built, runbook: Runbook) -> None
     parser = StrictHTML()
     parser.feed(text)
     assert parser.images == []
-    assert "<th>Observed min</th>" in text and "95.0000 %" in text
+    assert "<th>Period min</th>" in text and "<th>Unobserved min</th>" in text
+    assert (
+        "<tr><td>November 2026</td><td>api</td><td>95.0000 %</td><td>2160</td><td>43200</td>"
+        "<td>0</td><td>40850</td></tr>"
+    ) in text
 
 
 def test_a_graph_that_is_not_png_is_refused(built, runbook: Runbook) -> None:

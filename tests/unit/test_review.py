@@ -126,6 +126,12 @@ def test_close_records_chained_event_and_renders_template(inc: Incidents, runboo
 
 
 def test_close_message_quotes_credits(inc: Incidents, runbook: Runbook) -> None:
+    # An earlier outage this month (862 minutes, probes running) plus this incident's 2 down
+    # minutes: 864 of November's 43,200 minutes = 98.0 % → 25 % of GBP 500.00.
+    earlier = to_ms(datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
+    inc.store.add_samples(
+        SampleRow("api", "http", "api", earlier + m * 60_000, "down", None) for m in range(862)
+    )
     inc.store.add_samples(
         SampleRow("api", "http", "api", to_ms(T0) + m * 60_000, "down" if m < 2 else "up", 9.0)
         for m in range(100)
@@ -136,7 +142,10 @@ def test_close_message_quotes_credits(inc: Incidents, runbook: Runbook) -> None:
     cr.record_credits(inc, report)
     record = full_record(runbook, **{"service_credits.calculate-credits": "done"})
     message = rv.close_incident(inc, runbook, iid, record).message
-    assert "Service Credits: GBP 125.00 to 1 account (November 2026 uptime api 98.0000 %" in message
+    assert (
+        "Service Credits: GBP 125.00 to 1 account (November 2026 uptime api 98.0000 %; SLA 99.9 %)"
+        in message
+    )
 
 
 @pytest.mark.parametrize(
