@@ -606,7 +606,9 @@ class CreditReport:
 
 
 def _sla_line(report: CreditReport) -> str:
-    parts = [f"{g} {u.percent_text} %" for g, u in report.month_uptime.items() if u.percent is not None]
+    parts = [
+        f"{g} {u.percent_text} %" for g, u in report.month_uptime.items() if u.percent is not None
+    ]
     target = report.ladder[0].below if report.ladder else "?"
     return f"{report.month_label} uptime {', '.join(parts) or 'not measured'}; SLA {target} %"
 
