@@ -331,7 +331,8 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
     from stratus_commander.export import render
 
     inc = _open_incidents(opts)
-    text = run_domain(render, inc, _load_runbook(opts), _incident_id(incident_id), fmt)
+    graphs = _html_graphs(opts.db_path()) if fmt == "html" else None
+    text = run_domain(render, inc, _load_runbook(opts), _incident_id(incident_id), fmt, graphs)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -339,6 +340,16 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
 
     atomic_write_text(output, text)
     click.echo(f"Wrote {output}", err=True)
+
+
+def _html_graphs(db_path: Path) -> Any:
+    """The HTML export's graphs are drawn with Qt (offscreen); without PySide6 the export keeps
+    its uptime tables only."""
+    try:
+        from stratus_commander.qt.export_graphs import render_graphs
+    except ImportError:
+        return None
+    return render_graphs(db_path)
 
 
 # --- runbook -----------------------------------------------------------------------------------

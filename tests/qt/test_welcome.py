@@ -1,36 +1,39 @@
-from datetime import UTC, datetime
+"""The welcome page: declare, start a drill, or open an incident from the library."""
+
+from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 
-from stratus_commander.clock import FakeClock
-from stratus_commander.incident import Incidents
-from stratus_commander.qt.welcome import WelcomeWindow
-from stratus_commander.store import Store
+from stratus_commander.qt.welcome import WelcomePage
 
 
-def test_welcome_lists_past_incidents_and_opens_one(qtbot) -> None:
-    inc = Incidents(Store.memory(), FakeClock(datetime(2026, 11, 27, 14, 30, tzinfo=UTC)))
-    first = inc.declare("Webhook deliveries failing", "Major")
-    inc.declare("Database pool exhausted", "Critical")
-    window = WelcomeWindow(inc.list())
-    qtbot.addWidget(window)
-    window.show()
-    texts = [window.incident_list.item(i).text() for i in range(window.incident_list.count())]
-    assert "Database pool exhausted" in texts[0] and "Webhook deliveries failing" in texts[1]
-    window.incident_list.setCurrentRow(1)
-    with qtbot.waitSignal(window.open_requested) as opened:
-        qtbot.keyClick(window.incident_list, Qt.Key.Key_Return)
+def test_library_lists_searches_and_opens_with_enter(qtbot, incidents) -> None:
+    first = incidents.declare("Webhook deliveries failing", "Major")
+    incidents.declare("Database pool exhausted", "Critical", drill=True)
+    incidents.note(first.id, "Stripe shows 37 failed deliveries")
+    page = WelcomePage(incidents, [("baseline", "Calm day")])
+    qtbot.addWidget(page)
+    page.show()
+    texts = [page.incident_list.item(i).text() for i in range(page.incident_list.count())]
+    assert "Database pool exhausted  [DRILL]" in texts[0] and "INVESTIGATING" in texts[0]
+    assert "Webhook deliveries failing" in texts[1]
+    qtbot.keyClicks(page.search, "37 failed")  # full text: notes count too
+    assert page.incident_list.count() == 1
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)  # Enter moves to the list
+    with qtbot.waitSignal(page.open_requested) as opened:
+        qtbot.keyClick(page.incident_list, Qt.Key.Key_Return)
     assert opened.args == [first.id]
+    page.search.setText("nothing like this")
+    assert page.incident_list.item(0).text() == "No incident matches."
 
 
-def test_ctrl_n_asks_to_declare(qtbot) -> None:
-    window = WelcomeWindow([])
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
-    with qtbot.waitSignal(window.declare_requested):
-        # Through the QWindow: a spontaneous event, which is what shortcuts listen to.
-        QTest.keyClick(window.windowHandle(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert "No incidents recorded yet." in window.incident_list.item(0).text()
+def test_declare_and_drill_buttons(qtbot, incidents) -> None:
+    page = WelcomePage(incidents, [("baseline", "Calm day"), ("payment-processing-down", "Pay")])
+    qtbot.addWidget(page)
+    assert page.incident_list.item(0).text() == "No incidents recorded yet."
+    assert page.scenario.currentData() == "payment-processing-down"  # a drill that does something
+    with qtbot.waitSignal(page.drill_requested) as drill:
+        page.drill_button.click()
+    assert drill.args == ["payment-processing-down"]
+    with qtbot.waitSignal(page.declare_requested):
+        page.declare_button.click()

@@ -1,0 +1,539 @@
+"""The cockpit: the one main window the commander looks at for the whole outage.
+
+Top to bottom: the DRILL strip (drills only), the incident header (or the call to declare), the
+warning banners, then either the welcome page (nothing open, nothing failing) or the clock rail
+over the work tabs — 1 Triage, 2 Graphs, 3 Communicate, 4 Mitigate, 5 Escalate — with the
+timeline beside them. Everything is reachable from the keyboard (F1 lists the keys).
+
+The window holds no incident state of its own: it shows what :class:`Incidents` and the probe
+engine say, through the :class:`Bus`. Geometry, the splitter, the current tab and the palette are
+kept in QSettings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from stratus_commander.clock import Clock
+from stratus_commander.incident import Incident, Incidents
+from stratus_commander.probes.base import Outcome, StateChange
+from stratus_commander.qt import theme
+from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.clock_rail import ClockRail
+from stratus_commander.qt.comms_panel import CommsPanel
+from stratus_commander.qt.declare_dialog import CHECK_SCOPE, DeclareDialog, evidence_text
+from stratus_commander.qt.escalation_panel import EscalationPanel
+from stratus_commander.qt.graphs import GraphsPanel
+from stratus_commander.qt.header import DrillStrip, IncidentHeader
+from stratus_commander.qt.mitigate_panel import MitigatePanel
+from stratus_commander.qt.notify import BannerArea, Notifier
+from stratus_commander.qt.timeline_panel import TimelinePanel
+from stratus_commander.qt.triage_panel import TriagePanel
+from stratus_commander.qt.welcome import WelcomePage
+from stratus_commander.resources import resource_path
+from stratus_commander.runbook import Runbook, format_duration
+from stratus_commander.timeline import Event
+
+__all__ = ["Cockpit", "Live"]
+
+log = logging.getLogger(__name__)
+
+#: Where each clock's work is done (the banners name the key).
+SHORTCUT_HINTS = {
+    "declare": "Ctrl+N",
+    "triage": "Ctrl+1",
+    "communicate": "Ctrl+3",
+    "next_update": "Ctrl+3",
+    "escalate": "Ctrl+5",
+}
+TABS = ("triage", "graphs", "communicate", "mitigate", "escalate")
+KEYS_HELP = """\
+Ctrl+N          Declare an incident
+Ctrl+Shift+N    Add a note to the timeline
+Ctrl+1 … Ctrl+5 Triage · Graphs · Communicate · Mitigate · Escalate
+Ctrl+6          Timeline (N in the list: note)
+Ctrl+L          Incident library (again: back)
+Ctrl+Shift+L    Switch between the light and the dark palette
+Esc             Dismiss the top warning banner
+Tab / Space     Move between controls / tick a check
+Alt+letter      The underlined choice (e.g. Alt+E: external dependency)
+Ctrl+Q          Quit (everything is already saved)"""
+HISTORY_MARGIN = timedelta(minutes=15)
+
+
+class Live(Protocol):
+    """What the cockpit reads from the running probes (``stratus_commander.live.LiveProbes``)."""
+
+    @property
+    def first_failure(self) -> StateChange | None: ...
+
+    engine: Any
+    simulator: Any
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resource_path("icons", "stratus-commander.svg")))
+
+
+class Cockpit(QMainWindow):
+    closed = Signal()
+    drill_requested = Signal(str)
+
+    def __init__(
+        self,
+        bus: Bus,
+        incidents: Incidents,
+        runbook: Runbook,
+        clock: Clock,
+        *,
+        db_path: Path | None = None,
+        settings: QSettings | None = None,
+        scenarios: list[tuple[str, str]] | None = None,
+        probe_note: str = "",
+    ) -> None:
+        super().__init__()
+        self.bus = bus
+        self.incidents = incidents
+        self.runbook = runbook
+        self.clock = clock
+        self.db_path = db_path
+        self.settings = settings
+        self.incident: Incident | None = None
+        self.live: Live | None = None
+        self.drill = False
+        self._summary_stale = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._dialog: DeclareDialog | None = None
+        self.setWindowIcon(app_icon())
+
+        self.drill_strip = DrillStrip()
+        self.header = IncidentHeader()
+        self.header.declare_clicked.connect(self.declare)
+        self.banners = BannerArea()
+        self.rail = ClockRail(bus, incidents, runbook, clock)
+        self.notifier = Notifier(
+            self.banners, SHORTCUT_HINTS, app_icon(), self, details=self._alert_detail
+        )
+        self.rail.alerts.connect(self.notifier.notify)
+
+        args = (bus, incidents, runbook, clock)
+        self.triage = TriagePanel(*args)
+        self.triage.goto.connect(self._goto)
+        self.graphs = GraphsPanel(*args)
+        self.comms = CommsPanel(*args)
+        self.mitigate = MitigatePanel(*args)
+        self.escalation = EscalationPanel(*args)
+        self.escalation.reminder_due.connect(
+            lambda text: self.banners.show_banner(
+                f"reminder:{text}", "soon", f"CHECK BACK — {text}"
+            )
+        )
+        self.timeline = TimelinePanel(*args)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for i, (panel, title) in enumerate(
+            (
+                (self.triage, "Triage"),
+                (self.graphs, "Graphs"),
+                (self.comms, "Communicate"),
+                (self.mitigate, "Mitigate"),
+                (self.escalation, "Escalate"),
+            ),
+            start=1,
+        ):
+            self.tabs.addTab(panel, f"{i}  {title}")
+
+        self.welcome = WelcomePage(incidents, scenarios or [], probe_note)
+        self.welcome.declare_requested.connect(self.declare)
+        self.welcome.drill_requested.connect(self.drill_requested)
+        self.welcome.open_requested.connect(self.open_incident)
+
+        self.timeline_box = QWidget()
+        timeline_layout = QVBoxLayout(self.timeline_box)
+        timeline_layout.setContentsMargins(0, 0, 0, 0)
+        timeline_layout.addWidget(QLabel("<b>6  Timeline</b>"))
+        timeline_layout.addWidget(self.timeline, 1)
+        # A splitter, not a dock: the clock rail above keeps the window's full width.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("workSplitter")
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.timeline_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1060, 380])
+
+        body = QWidget()
+        body_box = QVBoxLayout(body)
+        body_box.setContentsMargins(0, 0, 0, 0)
+        body_box.addWidget(self.rail)
+        body_box.addWidget(self.splitter, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(body)
+
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(0, 0, 0, 4)
+        box.setSpacing(4)
+        box.addWidget(self.drill_strip)
+        box.addWidget(self.header)
+        box.addWidget(self.banners)
+        box.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.probe_summary = QLabel()
+        self.statusBar().addWidget(self.probe_summary, 1)
+        zone = self.clock.now().astimezone().tzname() or "local time"
+        where = f"  ·  {db_path}" if db_path else ""
+        self.statusBar().addPermanentWidget(QLabel(f"times in {zone}{where}"))
+
+        self._build_menus()
+        bus.tick.connect(self._on_tick)
+        bus.probe_flip.connect(self._on_flip)
+        bus.incident_event.connect(self._on_event)
+        self.resize(1440, 900)
+        self._restore_settings()
+        self.set_incident(None)
+
+    # --- menus and keys ------------------------------------------------------------------------
+
+    def _action(
+        self, menu: Any, text: str, keys: str | QKeySequence.StandardKey, slot: Any
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        # Menu titles carry no Alt+letter: the panels' own Alt+letters (Alt+I: internal issue,
+        # investigating...) must never be ambiguous. Every action has its own shortcut instead.
+        bar = self.menuBar()
+        m = bar.addMenu("Incident")
+        self.declare_action = self._action(m, "&Declare incident…", "Ctrl+N", self.declare)
+        self._action(m, "Add &note", "Ctrl+Shift+N", self.focus_note)
+        self._action(m, "Incident &library", "Ctrl+L", self.toggle_library)
+        m.addSeparator()
+        self._action(m, "&Quit", "Ctrl+Q", self.close)
+
+        v = bar.addMenu("View")
+        for i in range(len(TABS)):
+            self._action(
+                v,
+                self.tabs.tabText(i).strip(),
+                f"Ctrl+{i + 1}",
+                lambda _=False, n=i: self.show_tab(n),
+            )
+        self._action(v, "6  Timeline", "Ctrl+6", self.focus_timeline)
+        v.addSeparator()
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name, label in (("light", "&Light palette"), ("dark", "&Dark palette")):
+            action = QAction(label, self, checkable=True)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            group.addAction(action)
+            v.addAction(action)
+            self.theme_actions[name] = action
+        self.theme_actions[theme.current().name].setChecked(True)
+        self._action(v, "Switch palette", "Ctrl+Shift+L", self.switch_theme)
+
+        h = bar.addMenu("Help")
+        self._action(h, "&Keyboard", QKeySequence.StandardKey.HelpContents, self.show_keys)
+
+        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        esc.setContext(Qt.ShortcutContext.WindowShortcut)
+        esc.activated.connect(self.banners.dismiss_top)
+
+    def show_tab(self, index: int) -> None:
+        if self.stack.currentIndex() == 0 and self._has_work():
+            self.stack.setCurrentIndex(1)
+        self.tabs.setCurrentIndex(index)
+        self.tabs.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.tabs.currentWidget().focusNextChild()
+
+    def focus_timeline(self) -> None:
+        self._show_timeline()
+        self.timeline.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.timeline.focusNextChild()
+
+    def focus_note(self) -> None:
+        self._show_timeline()
+        self.timeline.focus_note()
+
+    def _show_timeline(self) -> None:
+        if self.stack.currentIndex() == 0 and self._has_work():
+            self.stack.setCurrentIndex(1)
+        sizes = self.splitter.sizes()
+        if sizes[1] == 0:  # collapsed by hand: open it again
+            self.splitter.setSizes([max(sizes[0] - 380, 200), 380])
+
+    def show_keys(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard", KEYS_HELP, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        font = box.font()
+        font.setFamilies(["DejaVu Sans Mono", "monospace"])
+        box.setFont(font)
+        box.open()  # not exec(): a nested event loop would stall the probes' loop
+
+    def toggle_library(self) -> None:
+        if self.stack.currentIndex() == 1 or not self._has_work():
+            self.welcome.refresh()
+            self.stack.setCurrentIndex(0)
+            self.welcome.incident_list.setFocus()
+        else:
+            self.stack.setCurrentIndex(1)
+
+    def switch_theme(self) -> None:
+        self.set_theme("dark" if theme.current().name == "light" else "light")
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, name)
+        self.theme_actions[theme.current().name].setChecked(True)
+        self.rail.refresh_icons()
+        self.graphs.set_theme()
+        self.triage.set_states(self.triage.states)
+        if self.settings is not None:
+            self.settings.setValue("view/theme", theme.current().name)
+
+    def _goto(self, routes_to: str, checklist: object) -> None:
+        self.show_tab(TABS.index("escalate" if routes_to == "escalate" else "mitigate"))
+
+    def _alert_detail(self, clock_id: str) -> str:
+        if clock_id == "escalate" and self.incident is not None:
+            return "page " + ", ".join(self.runbook.escalation_for(self.incident.impact).who)
+        return ""
+
+    # --- the incident --------------------------------------------------------------------------
+
+    @property
+    def incident_id(self) -> int | None:
+        """The incident on screen."""
+        return self.incident.id if self.incident is not None else None
+
+    @property
+    def live_incident_id(self) -> int | None:
+        """The incident probe flips belong to: the one on screen while it is open (an old
+        incident opened from the library must not collect today's evidence)."""
+        return self.incident.id if self.incident is not None and self.incident.is_open else None
+
+    def _has_work(self) -> bool:
+        return self.incident is not None or self.drill or self._evidence() is not None
+
+    def _evidence(self) -> StateChange | None:
+        return self.live.first_failure if self.live is not None else None
+
+    def attach_live(self, live: Live, *, drill: bool = False) -> None:
+        """Probes are running (a drill's when ``drill``): show their evidence and states."""
+        self.live = live
+        self.drill = drill
+        self.triage.set_states(live.engine.states)
+        self.graphs.set_probe_count(len(live.engine.specs))
+        self._update_probe_summary()
+        self._on_tick()
+        if self.incident is None:
+            self.set_incident(None)
+
+    def set_incident(self, incident: Incident | None, *, restore: bool = False) -> None:
+        """Show ``incident`` (``restore``: refill the graphs from its stored samples)."""
+        self.incident = incident
+        for panel in (
+            self.rail,
+            self.triage,
+            self.graphs,
+            self.comms,
+            self.mitigate,
+            self.escalation,
+            self.timeline,
+        ):
+            panel.set_incident(incident)
+        self._show_header()
+        self.stack.setCurrentIndex(1 if self._has_work() else 0)
+        if incident is not None:
+            self.banners.dismiss("evidence")
+        if incident is not None and restore and self.db_path is not None:
+            end = incident.closed_at or incident.resolved_at
+            until = end + HISTORY_MARGIN if end else self.clock.now()
+            self.spawn(
+                self.graphs.load_history(self.db_path, incident.detected_at - HISTORY_MARGIN, until)
+            )
+
+    def open_incident(self, incident_id: int) -> None:
+        self.set_incident(self.incidents.get(incident_id), restore=True)
+
+    def _show_header(self) -> None:
+        incident = self.incident
+        prefix = "[DRILL] " if self.drill or (incident and incident.drill) else ""
+        if incident is not None:
+            self.header.show_incident(incident)
+            self.setWindowTitle(f"{prefix}{incident.label} {incident.title} — Stratus Commander")
+        else:
+            watching = len(self.live.engine.specs) if self.live is not None else 0
+            self.header.show_no_incident(self._evidence(), watching, self.drill)
+            self.setWindowTitle(f"{prefix}Stratus Commander")
+        self.declare_action.setText(
+            "&Declare another incident…" if incident and incident.is_open else "&Declare incident…"
+        )
+
+    def declare(self) -> None:
+        """Open the declare dialog (Ctrl+N), pre-filled from the evidence."""
+        if self._dialog is not None and self._dialog.isVisible():
+            self._dialog.raise_()
+            self._dialog.activateWindow()
+            return
+        evidence = self._evidence()
+        failing_checks = set()
+        if self.live is not None:
+            failing_checks = {
+                s.check
+                for s in self.live.engine.states.values()
+                if s.outcome in (Outcome.DOWN, Outcome.DEGRADED)
+            }
+        dialog = DeclareDialog(
+            self.incidents,
+            self.runbook,
+            self.clock,
+            detected_at=evidence.at if evidence else None,
+            evidence=evidence_text(evidence.probe, evidence.current.value, evidence.at)
+            if evidence
+            else "",
+            scope=tuple(CHECK_SCOPE[c] for c in failing_checks if c in CHECK_SCOPE),
+            drill=self.drill,
+            parent=self,
+        )
+        dialog.declared.connect(self._declared)
+        dialog.finished.connect(dialog.deleteLater)
+        self._dialog = dialog
+        dialog.open()  # window-modal without a nested event loop
+
+    def _declared(self, incident: Incident) -> None:
+        self._dialog = None
+        self.set_incident(incident)
+        self.show_tab(TABS.index("triage"))
+
+    # --- live updates --------------------------------------------------------------------------
+
+    def _on_tick(self) -> None:
+        sim = self.live.simulator if self.live is not None else None
+        if self.drill and sim is not None:
+            self.drill_strip.show_drill(
+                sim.scenario.title, format_duration(sim.elapsed()), sim.clock.speed
+            )
+        elif self.drill:
+            self.drill_strip.show_drill("drill", "—", 1.0)
+        warning = {r.id: r.state for r in self.rail.readings}
+        self.notifier.retire(warning)
+        if self._summary_stale:
+            self._update_probe_summary()
+
+    def _on_flip(self, change: StateChange) -> None:
+        self._summary_stale = True  # recounted on the next tick: storms flip hundreds at once
+        if self.incident is not None:
+            return
+        evidence = self._evidence()
+        self.rail.set_detection(evidence.at if evidence else None)
+        self._show_header()
+        if evidence is not None and self.stack.currentIndex() == 0:
+            self.stack.setCurrentIndex(1)
+        if evidence is change:
+            self.banners.show_banner(
+                "evidence",
+                "soon",
+                f"FAILING — {change.probe} is {change.current.value}. The DECLARE clock runs "
+                "from this evidence. Declare the incident (Ctrl+N).",
+            )
+
+    def _on_event(self, incident: Incident, event: Event) -> None:
+        if self.incident is not None and incident.id == self.incident.id:
+            shown, self.incident = self.incident, incident
+            if replace(shown, event_count=0, head_hash="") != replace(
+                incident, event_count=0, head_hash=""
+            ):
+                self._show_header()
+
+    def _update_probe_summary(self) -> None:
+        self._summary_stale = False
+        if self.live is None:
+            self.probe_summary.setText("No probes running.")
+            return
+        states = self.live.engine.states
+        counts = {o: sum(1 for s in states.values() if s.outcome is o) for o in Outcome}
+        parts = [f"Probes: {len(self.live.engine.specs)}"]
+        for outcome in (Outcome.DOWN, Outcome.DEGRADED, Outcome.UNKNOWN):
+            if counts[outcome]:
+                parts.append(f"{counts[outcome]} {outcome.value.upper()}")
+        self.probe_summary.setText(" · ".join(parts))
+
+    # --- tasks, settings, closing --------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
+        """Run a coroutine on the event loop (none running, e.g. a bare test: not at all)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            coro.close()
+            return None
+        task = loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("cockpit task failed", exc_info=task.exception())
+
+    def pending_tasks(self) -> set[asyncio.Task[Any]]:
+        return set(self._tasks)
+
+    def _restore_settings(self) -> None:
+        if self.settings is None:
+            return
+        geometry = self.settings.value("cockpit/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("cockpit/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        tab = self.settings.value("cockpit/tab", 0, type=int)
+        if isinstance(tab, int):
+            self.tabs.setCurrentIndex(min(max(tab, 0), self.tabs.count() - 1))
+
+    def save_settings(self) -> None:
+        if self.settings is None:
+            return
+        self.settings.setValue("cockpit/geometry", self.saveGeometry())
+        self.settings.setValue("cockpit/splitter", self.splitter.saveState())
+        self.settings.setValue("cockpit/tab", self.tabs.currentIndex())
+        self.settings.setValue("view/theme", theme.current().name)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        for task in self._tasks:
+            task.cancel()
+        super().closeEvent(event)
+        self.closed.emit()

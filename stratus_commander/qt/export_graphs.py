@@ -1,0 +1,82 @@
+"""The HTML export's graphs: the review's replayed graphs drawn offscreen into PNG bytes.
+
+:func:`render_graphs` gives :func:`stratus_commander.export.render` its ``render_graphs(doc)``
+callable: it reads the incident's samples from the database file (bucketed in SQL by
+:func:`stratus_commander.series.graph_series`), draws :class:`ReplayGraphs` offscreen and grabs
+it. Drawing needs a ``QApplication``; from the command line, where none exists, one is created on
+the offscreen platform (no display needed, whatever ``QT_QPA_PLATFORM`` says).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice
+from PySide6.QtWidgets import QApplication
+
+from stratus_commander.clock import from_iso
+from stratus_commander.export import GraphRenderer
+from stratus_commander.qt.panel_kit import local
+from stratus_commander.qt.review_view import ReplayData, ReplayGraphs, incident_markers, read_replay
+from stratus_commander.store import Store
+
+__all__ = ["GRAPH_SIZE", "ensure_app", "render_graphs", "render_replay"]
+
+GRAPH_SIZE = (1200, 620)  # pixels: readable on a laptop screen and in print
+_app: QApplication | None = None  # created here (command line): kept alive for the process
+
+
+def ensure_app() -> QApplication:
+    """The running QApplication, or a new offscreen one."""
+    global _app
+    existing = QCoreApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    if existing is not None:
+        raise RuntimeError("drawing graphs needs a QApplication, not a QCoreApplication")
+    # Offscreen whatever the session has: a command-line export opens no window, and on a
+    # machine without a display any other platform plugin would abort the process.
+    _app = QApplication(["stratus-commander", "-platform", "offscreen"])
+    return _app
+
+
+def render_replay(replay: ReplayData) -> list[tuple[str, bytes]]:
+    """``[(title, png)]`` of the replayed graphs; empty when no samples were stored."""
+    if not replay.series:
+        return []
+    ensure_app()
+    widget = ReplayGraphs()
+    try:
+        widget.resize(*GRAPH_SIZE)
+        widget.show_series(replay.series, replay.window, incident_markers(replay.incident))
+        image = widget.grab().toImage()
+    finally:
+        widget.deleteLater()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stub wants bytes
+        raise RuntimeError("could not encode the graphs as PNG")
+    buffer.close()
+    start, end = replay.window
+    title = (
+        f"{replay.incident.label}: probe latency and status by group, "
+        f"{local(start, date=True)} – {local(end, date=True)} "
+        f"({len(replay.series)} probes, replayed from stored samples)"
+    )
+    return [(title, bytes(data.data()))]
+
+
+def render_graphs(store_path: Path | str) -> GraphRenderer:
+    """A ``render_graphs(doc)`` for :func:`stratus_commander.export.render` that reads the
+    samples from ``store_path`` (a connection of its own, closed after each call)."""
+    path = Path(store_path)
+
+    def render_from_store(doc: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+        with Store.open(path) as store:
+            replay = read_replay(store, int(doc["incident"]["id"]), from_iso(doc["exported_at"]))
+        return render_replay(replay)
+
+    return render_from_store

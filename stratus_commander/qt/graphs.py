@@ -1,0 +1,467 @@
+"""Graphs: latency, error rate and availability over wall-clock time, with event markers.
+
+Three x-linked pyqtgraph plots on a local-time axis (``DateAxisItem``):
+
+- **latency** — a line per probe; with more than :data:`MAX_PROBE_LINES` probes (a hairball
+  nobody can read, and too slow to paint each second) the median and the highest latency of each
+  triage group instead;
+- **error rate** and **availability** per triage group, as defined in
+  :mod:`stratus_commander.cockpit_series`.
+
+Vertical markers show timeline events (declared, updates sent, decisions, status changes,
+escalations: solid, labelled) and probe flips (dashed; flips seconds apart share a line). Data
+live in fixed-size numpy buffers (:class:`Ring`); curves downsample and clip to the view;
+everything is redrawn at most once a second (one paint) and only while the graphs are on screen,
+and the time axis moves in steps. A reopened cockpit refills the buffers from stored samples off
+the UI thread (:meth:`GraphsPanel.load_history`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QGraphicsView, QLabel, QVBoxLayout, QWidget
+
+from stratus_commander import cockpit_series as series
+from stratus_commander.clock import Clock, to_ms
+from stratus_commander.incident import Incident, Incidents
+from stratus_commander.probes.base import CHECK_ORDER, ProbeResult, StateChange
+from stratus_commander.qt import theme
+from stratus_commander.qt.bus import Bus
+from stratus_commander.runbook import Runbook
+from stratus_commander.store import OUTCOME_CODES
+from stratus_commander.timeline import Event
+
+__all__ = ["GraphsPanel", "Ring"]
+
+#: Okabe–Ito hues and distinct dash patterns: groups stay apart without colour vision. Lines are
+#: one pixel wide: wider (and dashed) pens cost Qt's raster engine ten to a thousand times more.
+GROUP_STYLE = {
+    "api": ("#0072B2", Qt.PenStyle.SolidLine),
+    "webhooks": ("#E69F00", Qt.PenStyle.DashLine),
+    "database": ("#009E73", Qt.PenStyle.DotLine),
+    "external": ("#CC79A7", Qt.PenStyle.DashDotLine),
+}
+GROUP_TITLE = {"api": "API", "webhooks": "Webhooks", "database": "Database", "external": "External"}
+MARKER_KINDS = {
+    "declared": "declared",
+    "message_sent": "update sent",
+    "status_changed": "",
+    "decision": "decision",
+    "escalated": "escalated",
+}
+MAX_MARKERS = 40
+FLIP_CLUSTER_S = 5.0
+MAX_PROBE_LINES = 16
+LEGEND_NOTE = (
+    "Solid blue lines: timeline events (declared, updates sent, decisions, status changes)."
+    "  Dashed red lines: probe flips (hover for which)."
+)
+_SAMPLES_PER_PIXEL = 0.5  # downsampling target: peak mode draws two points per sample kept
+_AHEAD = 0.25  # the time axis runs this share of its span ahead, and moves when data reach it
+
+
+def _epoch(dt: datetime) -> float:
+    return to_ms(dt) / 1000.0
+
+
+class Ring:
+    """A fixed-capacity series of (time, value): appends are O(1), the view is contiguous.
+
+    Backed by arrays of twice the capacity; when the end is reached the newest ``capacity``
+    points move to the front (one copy per ``capacity`` appends), so :meth:`view` never copies.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._t = np.empty(2 * capacity, dtype=np.float64)
+        self._y = np.empty(2 * capacity, dtype=np.float32)
+        self._start = 0
+        self._end = 0
+
+    def append(self, t: float, y: float) -> None:
+        if self._end == len(self._t):
+            self._compact()
+        self._t[self._end] = t
+        self._y[self._end] = y
+        self._end += 1
+        if self._end - self._start > self.capacity:
+            self._start += 1
+
+    def extend(self, ts: np.ndarray, ys: np.ndarray) -> None:
+        for t, y in zip(ts[-self.capacity :].tolist(), ys[-self.capacity :].tolist(), strict=True):
+            self.append(t, y)
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._t[self._start : self._end], self._y[self._start : self._end]
+
+    def clear(self) -> None:
+        self._start = self._end = 0
+
+    def _compact(self) -> None:
+        n = self._end - self._start
+        self._t[:n] = self._t[self._start : self._end]
+        self._y[:n] = self._y[self._start : self._end]
+        self._start, self._end = 0, n
+
+
+@dataclass
+class _Marker:
+    at_s: float
+    label: str
+    lines: list[pg.InfiniteLine]  # one per plot
+    flips: int  # probe flips it stands for (0: a timeline event)
+
+
+class GraphsPanel(QWidget):
+    """The graphs tab."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        incidents: Incidents,
+        runbook: Runbook,
+        clock: Clock,
+        parent: QWidget | None = None,
+        capacity: int = 8192,
+    ) -> None:
+        super().__init__(parent)
+        self.bus = bus
+        self.incidents = incidents
+        self.runbook = runbook
+        self.clock = clock
+        self.capacity = capacity
+        self.incident: Incident | None = None
+        self.per_probe = True  # False: group median/highest latency (many probes)
+        self.rings: dict[str, Ring] = {}  # curve key -> its buffer
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._latest: dict[
+            str, tuple[str, int, float, float]
+        ] = {}  # probe -> check, code, rate, ms
+        self._markers: deque[_Marker] = deque()
+        self._dirty = False
+        self._x_range: tuple[float, float] | None = None
+
+        pg.setConfigOptions(antialias=False, foreground=theme.current().plot_fg)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(theme.current().plot_bg)
+        # Repainted once a second by redraw_now(), not after every change in the scene (flip
+        # storms add dozens of markers in a second). No grid either: it was 80 % of a paint.
+        self.view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
+        # Legends sit in rows of their own: inside a plot they hide the very lines they name.
+        self.legends = {"latency": self._legend(0, 6), "groups": self._legend(2, 4)}
+        self.plots = {
+            "latency": self._plot(1, "Latency (ms)"),
+            "error": self._plot(3, "Error rate (%) per group"),
+            "availability": self._plot(4, "Availability (%) per group"),
+        }
+        for key in ("error", "availability"):
+            self.plots[key].setYRange(0, 100, padding=0.05)
+            self.plots[key].enableAutoRange(axis="y", enable=False)
+            # Short plots: three labels read; six print over each other.
+            self.plots[key].getAxis("left").setTicks([[(v, str(v)) for v in (0, 50, 100)]])
+            self.plots[key].setXLink(self.plots["latency"])
+        self.plots["latency"].enableAutoRange(axis="x", enable=False)
+        for check in CHECK_ORDER:
+            for key in ("error", "availability"):
+                self._curve(f"{key}:{check}", key, *GROUP_STYLE[check])
+            self.legends["groups"].addItem(self.curves[f"error:{check}"], GROUP_TITLE[check])
+        self.note = QLabel(LEGEND_NOTE)
+        self.note.setObjectName("evidence")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.note)
+
+        bus.probe_result.connect(self._on_result)
+        bus.probe_flip.connect(self._on_flip)
+        bus.incident_event.connect(self._on_event)
+        bus.tick.connect(self._on_tick)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _legend(self, row: int, columns: int) -> pg.LegendItem:
+        legend = pg.LegendItem(
+            labelTextSize="9pt", labelTextColor=theme.current().plot_fg, colCount=columns
+        )
+        self.view.addItem(legend, row=row, col=0)
+        grid = self.view.ci.layout
+        grid.setRowStretchFactor(row, 0)
+        grid.setRowMaximumHeight(row, 44 if columns > 4 else 24)
+        return legend
+
+    def _plot(self, row: int, title: str) -> pg.PlotItem:
+        axis = pg.DateAxisItem(orientation="bottom")
+        plot = self.view.addPlot(row=row, col=0, axisItems={"bottom": axis})
+        plot.setTitle(title)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        plot.setMenuEnabled(False)
+        self.view.ci.layout.setRowStretchFactor(row, 1)
+        return plot
+
+    def _curve(
+        self, key: str, plot: str, color: str | object, style: Qt.PenStyle = Qt.PenStyle.SolidLine
+    ) -> pg.PlotDataItem:
+        pen = pg.mkPen(color, width=1, style=style)
+        curve = self.plots[plot].plot([], [], pen=pen, connect="finite")
+        curve.opts["autoDownsampleFactor"] = _SAMPLES_PER_PIXEL
+        self.curves[key] = curve
+        self.rings[key] = Ring(self.capacity)
+        return curve
+
+    def set_probe_count(self, n: int) -> None:
+        """How many probes run: above :data:`MAX_PROBE_LINES`, latency is drawn per group."""
+        per_probe = n <= MAX_PROBE_LINES
+        if per_probe == self.per_probe:
+            return
+        self.per_probe = per_probe
+        for key in [k for k in self.curves if k.startswith("latency:")]:
+            self.plots["latency"].removeItem(self.curves.pop(key))
+            del self.rings[key]
+        self.legends["latency"].clear()
+        if not per_probe:
+            self.plots["latency"].setTitle("Latency (ms): median and highest per group")
+            for check in CHECK_ORDER:
+                color, style = GROUP_STYLE[check]
+                median = self._curve(f"latency:{check}:median", "latency", color, style)
+                self._curve(f"latency:{check}:max", "latency", pg.mkColor(color).darker(160), style)
+                self.legends["latency"].addItem(median, f"{GROUP_TITLE[check]} median")
+        self.set_theme()
+
+    def _probe_curve(self, probe: str) -> str:
+        key = f"latency:{probe}"
+        if key not in self.curves:
+            i = sum(k.startswith("latency:") for k in self.curves)
+            curve = self._curve(key, "latency", pg.intColor(i, hues=9, values=1, maxValue=220))
+            self.legends["latency"].addItem(curve, probe)
+        return key
+
+    def set_theme(self) -> None:
+        t = theme.current()
+        self.view.setBackground(t.plot_bg)
+        for plot in self.plots.values():
+            for name in ("bottom", "left"):
+                axis = plot.getAxis(name)
+                axis.setPen(t.plot_fg)
+                axis.setTextPen(t.plot_fg)
+            plot.setTitle(plot.titleLabel.text, color=t.plot_fg)
+        for legend in self.legends.values():
+            legend.setLabelTextColor(t.plot_fg)
+            for _, label in legend.items:
+                label.setText(label.text, color=t.plot_fg)
+
+    # --- incident and history ------------------------------------------------------------------
+
+    def set_incident(self, incident: Incident | None) -> None:
+        switching = self.incident is not None and (
+            incident is None or incident.id != self.incident.id
+        )
+        if switching:
+            self.clear()
+        self.incident = incident
+        if incident is not None:
+            events: list[Event] = self.incidents.events(incident.id, set(MARKER_KINDS))
+            for event in events:
+                self._event_marker(event)
+
+    def clear(self) -> None:
+        for ring in self.rings.values():
+            ring.clear()
+        self._latest.clear()
+        self._x_range = None
+        while self._markers:
+            self._drop_oldest_marker()
+        self._changed()
+
+    async def load_history(self, db_path: Path, since: datetime, until: datetime) -> int:
+        """Fill the buffers from stored samples (read on a worker thread); returns points read."""
+        loop = asyncio.get_running_loop()
+        since_s, until_s = _epoch(since), _epoch(until)
+        histories = await loop.run_in_executor(
+            None, series.load_history, db_path, since_s, until_s, self.capacity
+        )
+        flips = await loop.run_in_executor(None, series.load_flips, db_path, since_s, until_s)
+        if len(histories) > MAX_PROBE_LINES:
+            self.set_probe_count(len(histories))
+        if self.per_probe:
+            for h in histories:
+                self.rings[self._probe_curve(h.probe)].extend(h.at_s, h.latency_ms)
+        if histories:
+            step = max(1.0, (until_s - since_s) / self.capacity)
+            rebuilt = series.replay(histories, since_s, until_s, step)
+            for check, (avail, err) in rebuilt.metrics.items():
+                self._extend(f"availability:{check}", rebuilt.times, avail)
+                self._extend(f"error:{check}", rebuilt.times, err)
+            if not self.per_probe:
+                for check, (median, highest) in rebuilt.latency.items():
+                    self._extend(f"latency:{check}:median", rebuilt.times, median)
+                    self._extend(f"latency:{check}:max", rebuilt.times, highest)
+        for f in flips:
+            if f.current != "up" or f.previous not in (None, "up"):
+                self._flip_marker(f.at_s, f"{f.probe} {f.current}")
+        n = sum(len(h.at_s) for h in histories)
+        self.note.setText(
+            f"{LEGEND_NOTE}  Restored from stored samples: {len(histories)} probe(s), {n} point(s)."
+        )
+        self._changed()
+        return n
+
+    def _extend(self, key: str, times: np.ndarray, values: np.ndarray) -> None:
+        ring = self.rings.get(key)
+        if ring is not None:
+            ring.extend(times, values)
+
+    # --- live ----------------------------------------------------------------------------------
+
+    def _on_result(self, result: ProbeResult) -> None:
+        latency = np.nan if result.latency_ms is None else result.latency_ms
+        rate = result.metrics.get("error_rate", np.nan)
+        code = OUTCOME_CODES[result.outcome.value]
+        self._latest[result.probe] = (result.check, code, rate, latency)
+        if self.per_probe:
+            if len(self._latest) > MAX_PROBE_LINES:
+                self.set_probe_count(len(self._latest))
+            else:
+                self.rings[self._probe_curve(result.probe)].append(_epoch(result.at), latency)
+        self._dirty = True
+
+    def _on_tick(self) -> None:
+        if self._latest:
+            now = _epoch(self.clock.now())
+            values = list(self._latest.values())
+            checks = [v[0] for v in values]
+            columns = np.array([v[1:] for v in values], dtype=np.float64)
+            metrics = series.group_metrics(checks, columns[:, 0].astype(np.int8), columns[:, 1])
+            for check, (avail, err) in metrics.items():
+                self._append(f"availability:{check}", now, float(avail[0]))
+                self._append(f"error:{check}", now, float(err[0]))
+            if not self.per_probe:
+                for check, (median, highest) in series.group_latency(checks, columns[:, 2]).items():
+                    self._append(f"latency:{check}:median", now, float(median[0]))
+                    self._append(f"latency:{check}:max", now, float(highest[0]))
+            self._dirty = True
+        if self._dirty:
+            self._changed()
+
+    def _append(self, key: str, t: float, value: float) -> None:
+        ring = self.rings.get(key)
+        if ring is not None:
+            ring.append(t, value)
+
+    def _on_flip(self, change: StateChange) -> None:
+        if change.previous is None and change.current.value == "up":
+            return  # a probe's first "up" is not news
+        at_s, label = _epoch(change.at), f"{change.probe} {change.current.value}"
+        self._flip_marker(at_s, label)
+
+    def _flip_marker(self, at_s: float, label: str) -> None:
+        # Flips within a few seconds share one line (a storm of 200 is one line, not 200).
+        for marker in reversed(self._markers):
+            if at_s - marker.at_s > FLIP_CLUSTER_S:
+                break
+            if marker.flips:
+                marker.flips += 1
+                for line in marker.lines:
+                    line.setToolTip(f"{marker.label} (+{marker.flips - 1} more flips)")
+                return
+        self._marker(at_s, label, flip=True)
+
+    def _on_event(self, incident: Incident, event: Event) -> None:
+        if self.incident is not None and incident.id == self.incident.id:
+            self._event_marker(event)
+
+    def _event_marker(self, event: Event) -> None:
+        if event.kind not in MARKER_KINDS:
+            return
+        label = MARKER_KINDS[event.kind] or str(event.data.get("to", event.kind))
+        if event.kind == "decision":
+            label = f"decision: {event.data.get('decision', '')}"
+        self._marker(_epoch(event.at), label, flip=False)
+
+    def _marker(self, at_s: float, label: str, flip: bool) -> None:
+        t = theme.current()
+        color = t.urgent_bg if flip and not label.endswith(" up") else t.accent
+        style = Qt.PenStyle.DashLine if flip else Qt.PenStyle.SolidLine
+        pen = pg.mkPen(color, width=1, style=style)
+        lines = []
+        labelled = not flip  # flips come in clusters; the triage tab names them
+        # Staggered heights so labels of close markers do not print over each other.
+        height = (0.95, 0.78, 0.61)[len(self._markers) % 3]
+        for key, plot in self.plots.items():
+            on_top = labelled and key == "latency"
+            line = pg.InfiniteLine(
+                pos=at_s,
+                angle=90,
+                pen=pen,
+                label=label if on_top else None,
+                labelOpts={"position": height, "color": color, "anchors": [(0, 0.5), (0, 0.5)]}
+                if on_top
+                else None,
+            )
+            line.setToolTip(label)
+            plot.addItem(line, ignoreBounds=True)
+            lines.append(line)
+        self._markers.append(_Marker(at_s, label, lines, 1 if flip else 0))
+        while len(self._markers) > MAX_MARKERS:
+            self._drop_oldest_marker()
+
+    def _drop_oldest_marker(self) -> None:
+        marker = self._markers.popleft()
+        for line, plot in zip(marker.lines, self.plots.values(), strict=True):
+            plot.removeItem(line)
+
+    def marker_labels(self) -> list[str]:
+        """What each marker stands for, oldest first."""
+        return [m.lines[0].toolTip() for m in self._markers]
+
+    # --- drawing -------------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self.redraw_now()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.redraw_now()
+
+    def redraw_now(self) -> None:
+        """Give every curve its buffer (one paint follows) and step the time axis if needed."""
+        self._dirty = False
+        first, last = np.inf, -np.inf
+        for key, curve in self.curves.items():
+            t, y = self.rings[key].view()
+            curve.setData(t, y)
+            if len(t):
+                first, last = min(first, t[0]), max(last, t[-1])
+        if np.isfinite(first):
+            self._follow(float(first), float(last))
+        self.view.viewport().update()
+
+    def _follow(self, first: float, last: float) -> None:
+        # The axis moves only when the data reach its right edge: a still axis is not repainted.
+        current = self._x_range
+        if current is not None and current[0] <= first and last <= current[1]:
+            return
+        span = max(last - first, 60.0)
+        self._x_range = (first, last + span * _AHEAD)
+        self.plots["latency"].setXRange(*self._x_range, padding=0)
+
+    def point_count(self, key: str) -> int:
+        curve = self.curves.get(key)
+        if curve is None or curve.xData is None:
+            return 0
+        return len(curve.xData)
+
+    def latency_keys(self) -> list[str]:
+        return [k for k in self.curves if k.startswith("latency:")]

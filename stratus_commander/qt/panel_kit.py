@@ -1,0 +1,236 @@
+"""What the incident panels (comms, mitigate, escalation, timeline) share.
+
+:class:`IncidentPanel` is the contract the cockpit relies on: ``Panel(bus, incidents, runbook,
+clock, parent=None)`` and ``set_incident(incident | None)``. It keeps the current incident and its
+events up to date from ``bus.incident_event`` and calls ``refresh()`` when anything changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QWidget,
+)
+
+from stratus_commander.clock import Clock
+from stratus_commander.comms import format_time
+from stratus_commander.errors import StratusError
+from stratus_commander.incident import Incident, Incidents
+from stratus_commander.qt import theme
+from stratus_commander.qt.bus import Bus
+from stratus_commander.runbook import Item, Runbook
+from stratus_commander.timeline import Event
+
+MIN_POINT_SIZE = 11
+
+
+def _fill(bg: str, fg: str) -> str:
+    return f"background: {bg}; color: {fg}; font-weight: bold; padding: 4px 8px;"
+
+
+# Urgent and warning fills carry their own text colour (the theme's), so they read the same in
+# both palettes; every such state is also said in words (colour is never the only signal).
+def urgent_style() -> str:
+    return _fill(theme.current().urgent_bg, theme.current().urgent_fg)
+
+
+def warn_style() -> str:
+    return _fill(theme.current().warn_bg, theme.current().warn_fg)
+
+
+def urgent_colors() -> tuple[QColor, QColor]:
+    return theme.current().color("urgent_bg"), theme.current().color("urgent_fg")
+
+
+OK_STYLE = "font-weight: bold; padding: 4px 8px;"
+
+
+def local(dt: datetime, *, seconds: bool = False, date: bool = False, utc: bool = True) -> str:
+    """A time as the commander reads it: local with the zone, then UTC."""
+    return format_time(dt, seconds=seconds, date=date, utc=utc)
+
+
+def human_duration(duration: timedelta) -> str:
+    """``5 min``, ``1 h``, ``1 h 30 min``: a runbook duration as the commander says it."""
+    hours, rest = divmod(int(duration.total_seconds()) // 60, 60)
+    # No-break spaces: "5 min" must not wrap into "5" and "min".
+    parts = ([f"{hours}\u00a0h"] if hours else []) + ([f"{rest}\u00a0min"] if rest else [])
+    return " ".join(parts) or "0\u00a0min"
+
+
+def heading(text: str, size: int = 14) -> QLabel:
+    # A style sheet, not setFont: the application's style sheet sets every widget's font size.
+    label = QLabel(text)
+    label.setStyleSheet(f"font-size: {size}pt; font-weight: bold;")
+    return label
+
+
+def bold(label: QLabel) -> QLabel:
+    label.setStyleSheet("font-weight: bold;")
+    return label
+
+
+def feedback_label() -> QLabel:
+    """Where a panel says what just happened or why it refused (plain text: it quotes input)."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def buddy(text: str, widget: QWidget) -> QLabel:
+    """A label whose ``&`` mnemonic moves the focus to ``widget``."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
+class IncidentPanel(QWidget):
+    """Base of the panels: the current incident and its events, kept live from the bus."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        incidents: Incidents,
+        runbook: Runbook,
+        clock: Clock,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bus = bus
+        self.incidents = incidents
+        self.runbook = runbook
+        self.clock = clock
+        self.incident: Incident | None = None
+        self.events: list[Event] = []
+        if QApplication.font().pointSizeF() < MIN_POINT_SIZE:
+            # The cockpit sets an 11 pt application font; elsewhere, still no tiny text. A style
+            # sheet, because under the application's style sheet children do not inherit fonts.
+            self.setStyleSheet(f"QWidget {{ font-size: {MIN_POINT_SIZE}pt; }}")
+        bus.incident_event.connect(self._on_incident_event)
+
+    def set_incident(self, incident: Incident | None) -> None:
+        self.incident = incident
+        self.events = self.incidents.events(incident.id) if incident else []
+        self.incident_changed()
+        self.refresh()
+
+    def _on_incident_event(self, incident: Incident, event: Event) -> None:
+        if self.incident is None or incident.id != self.incident.id:
+            return
+        self.incident = incident
+        self.events.append(event)
+        self.event_added(event)
+        self.refresh()
+
+    @property
+    def writable(self) -> bool:
+        """Actions are possible (closed incidents are read-only)."""
+        return self.incident is not None and self.incident.status != "closed"
+
+    def incident_changed(self) -> None:
+        """A different incident (or none) is shown: reset per-incident view state."""
+
+    def event_added(self, event: Event) -> None:
+        """One new event of the current incident (before ``refresh``)."""
+
+    def refresh(self) -> None:
+        """Show the current incident and events."""
+
+    def attempt(self, feedback: QLabel, action: Callable[[], object]) -> bool:
+        """Run a domain call; show its refusal in ``feedback`` instead of raising into Qt."""
+        try:
+            action()
+        except StratusError as exc:
+            feedback.setText(f"⚠ {exc}")
+            feedback.setStyleSheet(warn_style())
+            return False
+        feedback.setStyleSheet("")
+        return True
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask before an action that is hard to take back (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+
+class Checklist(QListWidget):
+    """Runbook items as ticks (Space toggles); ``toggled(item_id, on)`` on a commander's click."""
+
+    toggled = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[Item] = []
+        self._loading = False
+        self.itemChanged.connect(self._changed)
+        self.setAlternatingRowColors(True)
+        # Tick boxes big enough to hit and to read at a glance.
+        self.setStyleSheet(
+            "QListWidget::indicator { width: 18px; height: 18px; }"
+            " QListWidget::item { padding: 3px; }"
+        )
+
+    def set_items(self, items: Iterable[Item]) -> None:
+        """Show these items (unticked); rows are rebuilt only when the items change."""
+        items = list(items)
+        if items == self._items and self.count() == len(items):
+            return
+        self._items = items
+        self._loading = True
+        try:
+            self.clear()
+            for item in items:
+                row = QListWidgetItem(item.text)
+                row.setData(Qt.ItemDataRole.UserRole, item.id)
+                row.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled
+                    | Qt.ItemFlag.ItemIsSelectable
+                    | Qt.ItemFlag.ItemIsUserCheckable
+                )
+                row.setCheckState(Qt.CheckState.Unchecked)
+                self.addItem(row)
+            if self.count():
+                # Current (for the keyboard) but not selected: a selected row reads as "done".
+                self.setCurrentRow(0, QItemSelectionModel.SelectionFlag.NoUpdate)
+        finally:
+            self._loading = False
+
+    def show_ticks(self, ticked: dict[str, datetime]) -> None:
+        """Tick state and time per row, in place: this runs inside the row's own change signal
+        (tick → timeline event → refresh), so the rows must not be deleted here."""
+        self._loading = True
+        try:
+            for index, item in enumerate(self._items):
+                row = self.item(index)
+                at = ticked.get(item.id)
+                row.setText(item.text + (f"   ✓ {local(at)}" if at else ""))
+                row.setCheckState(Qt.CheckState.Checked if at else Qt.CheckState.Unchecked)
+                # Done steps step back so the open ones stand out.
+                row.setData(
+                    Qt.ItemDataRole.ForegroundRole,
+                    self.palette().placeholderText() if at else None,
+                )
+        finally:
+            self._loading = False
+
+    def _changed(self, row: QListWidgetItem) -> None:
+        if self._loading:
+            return
+        on = row.checkState() == Qt.CheckState.Checked
+        self.toggled.emit(str(row.data(Qt.ItemDataRole.UserRole)), on)

@@ -1,0 +1,545 @@
+"""Triage: the runbook's four checks in order, live probe evidence, ticks and the decision.
+
+Each group (API health, webhook status, database connectivity, external dependencies) shows its
+probes (state by shape and word, latency, detail, time of the last flip), its automated items with
+the evidence that answers them, and its manual items as ticks — each tick one ``check_ticked``
+timeline event (group ``triage:<group id>``, see :mod:`stratus_commander.checklists`). The decision
+box proposes internal / external / unknown from the evidence (:func:`stratus_commander.triage.hint`)
+and, once the commander chooses (:meth:`Incidents.decide`), says the runbook's next step.
+
+Probe results arrive often: a flip is shown in its row at once, the group's state and the hint
+a moment later (once for a whole storm of flips), latency and detail on the bus's one-second tick.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from stratus_commander.checklists import TICK_KINDS, set_tick, ticked
+from stratus_commander.clock import Clock
+from stratus_commander.comms import format_time
+from stratus_commander.errors import StratusError
+from stratus_commander.incident import Incident, Incidents
+from stratus_commander.probes.base import Outcome, ProbeResult, StateChange, worst
+from stratus_commander.probes.engine import ProbeState
+from stratus_commander.qt import shapes
+from stratus_commander.qt.bus import Bus
+from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
+from stratus_commander.timeline import Event
+from stratus_commander.triage import DecisionHint, group_evidence, hint
+
+__all__ = ["TriagePanel", "tick_group"]
+
+MAX_PROBE_COLUMN = 150  # px; longer probe names elide (the tooltip has them whole)
+FLIP_SETTLE_MS = 150  # a flip shows in its row at once; group and hint follow this much later
+_COLUMNS = ("State", "Probe", "Latency", "Detail", "Last flip")
+_GOTO = {"mitigate": "Mitigate (Ctrl+4)", "escalate": "Escalate (Ctrl+5)"}
+_DECISION_KEYS = {
+    "internal": "&Internal issue",
+    "external": "&External dependency",
+    "unknown": "&Unknown",
+}
+
+
+def tick_group(group_id: str) -> str:
+    """The checklist group name triage ticks are recorded under."""
+    return f"triage:{group_id}"
+
+
+def _clock_time(dt: datetime) -> str:
+    return dt.astimezone().strftime("%H:%M:%S")
+
+
+def _state_word(outcome: str | None) -> str:
+    return shapes.OUTCOME_SHAPE.get(outcome, shapes.OUTCOME_SHAPE[None])[1]
+
+
+class ProbeTable(QTableWidget):
+    """One group's probes, a row each, in config order."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(_COLUMNS), parent)
+        self.setHorizontalHeaderLabels(_COLUMNS)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # detail elides
+        # Fixed widths, measured when a row is added: ResizeToContents would re-measure every
+        # row on every latency update (hundreds a second with many probes).
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(48)
+        metrics = self.fontMetrics()
+        for col, sample in ((0, "DEGRADED"), (2, "10000 ms"), (4, "00:00:00")):
+            text = max(sample, _COLUMNS[col], key=metrics.horizontalAdvance)
+            self.setColumnWidth(col, metrics.horizontalAdvance(text) + (44 if col == 0 else 24))
+        self.rows: dict[str, list[QTableWidgetItem]] = {}  # probe -> its row's cells
+
+    def cells(self, probe: str) -> list[QTableWidgetItem]:
+        cells = self.rows.get(probe)
+        if cells is None:
+            row = self.rowCount()
+            self.insertRow(row)
+            cells = [QTableWidgetItem("") for _ in _COLUMNS]
+            for col, cell in enumerate(cells):
+                self.setItem(row, col, cell)
+            cells[1].setText(probe)
+            cells[1].setToolTip(probe)
+            self.rows[probe] = cells
+            self.resizeColumnToContents(1)
+            self.setColumnWidth(1, min(self.columnWidth(1), MAX_PROBE_COLUMN))  # detail needs room
+            self._fit()
+        return cells
+
+    def show_state(self, probe: str, outcome: str | None, since: datetime | None) -> None:
+        cells = self.cells(probe)
+        cells[0].setText(_state_word(outcome))
+        cells[0].setIcon(shapes.outcome_icon(outcome))
+        font = cells[0].font()
+        font.setBold(outcome in ("down", "degraded"))
+        cells[0].setFont(font)
+        cells[4].setText(_clock_time(since) if since else "")
+
+    def show_result(self, result: ProbeResult) -> None:
+        cells = self.cells(result.probe)
+        latency = "—" if result.latency_ms is None else f"{result.latency_ms:.0f} ms"
+        _set_item(cells[2], latency)
+        detail = " ".join(result.detail.split())
+        if cells[3].text() != detail:
+            cells[3].setText(detail)
+            cells[3].setToolTip(detail)
+
+    def state_text(self, probe: str) -> str:
+        cells = self.rows.get(probe)
+        return cells[0].text() if cells is not None else ""
+
+    def _fit(self) -> None:
+        height = self.horizontalHeader().height() + 2 * self.frameWidth()
+        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(height)
+
+
+def _set_item(item: QTableWidgetItem, text: str) -> None:
+    if item.text() != text:
+        item.setText(text)
+
+
+class GroupBox(QGroupBox):
+    """One triage group: state, probe rows, automated items with evidence, manual ticks."""
+
+    tick_toggled = Signal(object, bool)  # (TriageItem, on)
+
+    def __init__(self, index: int, group: TriageGroup, parent: QWidget | None = None) -> None:
+        super().__init__(f"{index} · {group.title}", parent)
+        self.group = group
+        self.setObjectName("triageGroup")
+        box = QVBoxLayout(self)
+        head = QHBoxLayout()
+        self.state = QLabel()
+        self.state.setObjectName("groupState")
+        head.addWidget(self.state)
+        head.addStretch(1)
+        box.addLayout(head)
+        self.table = ProbeTable(self)
+        self.table.setVisible(False)
+        box.addWidget(self.table)
+        self.evidence: dict[str, QLabel] = {}
+        self.checks: dict[str, QCheckBox] = {}
+        self.tick_times: dict[str, QLabel] = {}
+        for item in group.items:
+            if item.manual:
+                row = QHBoxLayout()
+                check = QCheckBox(item.text)
+                check.toggled.connect(lambda on, it=item: self.tick_toggled.emit(it, on))
+                when = QLabel()
+                when.setObjectName("evidence")
+                row.addWidget(check)
+                row.addWidget(when)
+                row.addStretch(1)
+                box.addLayout(row)
+                self.checks[item.id] = check
+                self.tick_times[item.id] = when
+            else:
+                label = QLabel(f"• {item.text}")
+                evidence = QLabel()
+                evidence.setObjectName("evidence")
+                evidence.setWordWrap(True)
+                evidence.setIndent(16)
+                box.addWidget(label)
+                box.addWidget(evidence)
+                self.evidence[item.id] = evidence
+
+    def show_group_state(self, outcome: str | None, failing: int, total: int) -> None:
+        if total == 0:
+            text, prop = "NO PROBE — check by hand", "none"
+        else:
+            word = _state_word(outcome)
+            text = f"{word} — {failing} of {total} probe(s) failing" if failing else word
+            text = text if failing else f"{word} — all {total} probe(s)"
+            prop = outcome or "none"
+        self.state.setText(text)
+        if self.state.property("state") != prop:
+            self.state.setProperty("state", prop)
+            self.state.style().unpolish(self.state)
+            self.state.style().polish(self.state)
+
+    def show_ticks(self, ticks: dict[str, datetime], enabled: bool) -> None:
+        for item_id, check in self.checks.items():
+            at = ticks.get(item_id)
+            check.blockSignals(True)
+            check.setChecked(at is not None)
+            check.blockSignals(False)
+            check.setEnabled(enabled)
+            self.tick_times[item_id].setText(f"✓ {format_time(at, date=False)}" if at else "")
+
+
+class DecisionBox(QFrame):
+    """The triage decision: the evidence's hint, three choices, and the next step once chosen."""
+
+    chosen = Signal(str)
+    goto = Signal(str, object)  # (routes_to, checklist or None)
+
+    def __init__(self, runbook: Runbook, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runbook = runbook
+        self.setObjectName("decisionBox")
+        box = QVBoxLayout(self)
+        title = QLabel("TRIAGE DECISION")
+        title.setObjectName("clockLabel")
+        box.addWidget(title)
+        self.suggestion = QLabel()
+        self.suggestion.setObjectName("hint")
+        self.suggestion.setWordWrap(True)
+        box.addWidget(self.suggestion)
+        self.reason = QLabel()
+        self.reason.setObjectName("evidence")
+        self.reason.setWordWrap(True)
+        self.reason.setTextFormat(Qt.TextFormat.PlainText)
+        reason_scroll = QScrollArea()
+        reason_scroll.setWidget(self.reason)
+        reason_scroll.setWidgetResizable(True)
+        reason_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        reason_scroll.setMinimumHeight(90)
+        reason_scroll.setMaximumHeight(140)
+        reason_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        box.addWidget(reason_scroll)
+        self.buttons: dict[str, QPushButton] = {}
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        for decision in runbook.triage.decisions:
+            label = _DECISION_KEYS.get(decision.id, decision.label)
+            button = QPushButton(f"{label}\n{decision.action}")
+            button.setObjectName("decisionButton")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, d=decision.id: self._clicked(d))
+            self.group.addButton(button)
+            self.buttons[decision.id] = button
+            box.addWidget(button)
+        self.next_step = QLabel()
+        self.next_step.setObjectName("nextStep")
+        self.next_step.setWordWrap(True)
+        self.next_step.setVisible(False)
+        box.addWidget(self.next_step)
+        self.go = QPushButton()
+        self.go.setVisible(False)
+        self.go.clicked.connect(self._go)
+        box.addWidget(self.go)
+        self.decided = QLabel()
+        self.decided.setObjectName("evidence")
+        self.decided.setWordWrap(True)
+        box.addWidget(self.decided)
+        box.addStretch(1)
+        self._current: str | None = None
+
+    def show_hint(self, proposed: DecisionHint) -> None:
+        label = next(d.label for d in self.runbook.triage.decisions if d.id == proposed.decision)
+        suggestion = f"Evidence suggests: {label.upper()}"
+        if self.suggestion.text() != suggestion:
+            self.suggestion.setText(suggestion)
+        if self.reason.text() != proposed.reason:
+            self.reason.setText(proposed.reason)
+
+    def show_decision(self, decision: str | None, enabled: bool, at: datetime | None) -> None:
+        self._current = decision
+        for d, button in self.buttons.items():
+            button.setEnabled(enabled)
+            button.setChecked(d == decision)
+        if decision is None:
+            self.next_step.setVisible(False)
+            self.go.setVisible(False)
+            self.decided.setText(
+                "" if enabled else "Declare the incident (Ctrl+N) to record the decision."
+            )
+            return
+        chosen = next(d for d in self.runbook.triage.decisions if d.id == decision)
+        where = _GOTO[chosen.routes_to]
+        if chosen.checklist:
+            where = f"{where} › {chosen.checklist} checklist"
+        self.next_step.setText(f"NEXT STEP: {chosen.action}.")
+        self.next_step.setVisible(True)
+        self.go.setText(f"Go to {where}")
+        self.go.setVisible(True)
+        self.decided.setText(
+            f"Decided: {chosen.label}" + (f" at {format_time(at, date=False)}" if at else "")
+        )
+
+    def current(self) -> str | None:
+        return self._current
+
+    def _clicked(self, decision: str) -> None:
+        if decision != self._current:
+            self.chosen.emit(decision)
+        else:
+            self.buttons[decision].setChecked(True)
+
+    def _go(self) -> None:
+        if self._current is None:
+            return
+        chosen = next(d for d in self.runbook.triage.decisions if d.id == self._current)
+        self.goto.emit(chosen.routes_to, chosen.checklist)
+
+
+class TriagePanel(QWidget):
+    """The triage tab: four groups in the runbook's order beside the decision box."""
+
+    #: (routes_to, checklist | None) — the commander asked to go to the decision's next step.
+    goto = Signal(str, object)
+
+    def __init__(
+        self,
+        bus: Bus,
+        incidents: Incidents,
+        runbook: Runbook,
+        clock: Clock,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bus = bus
+        self.incidents = incidents
+        self.runbook = runbook
+        self.clock = clock
+        self.incident: Incident | None = None
+        self.states: dict[str, ProbeState] = {}
+        self._dirty: dict[str, ProbeResult] = {}
+        self._groups_dirty = True
+        self.feedback = QLabel()
+        self.feedback.setWordWrap(True)
+        self.feedback.setVisible(False)
+
+        column = QWidget()
+        groups_box = QVBoxLayout(column)
+        self.groups: dict[str, GroupBox] = {}
+        for i, group in enumerate(runbook.triage.groups, start=1):
+            gb = GroupBox(i, group, column)
+            gb.tick_toggled.connect(lambda item, on, g=group.id: self._tick(g, item, on))
+            self.groups[group.id] = gb
+            groups_box.addWidget(gb)
+        groups_box.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+
+        self.decision = DecisionBox(runbook, self)
+        self.decision.setFixedWidth(440)
+        self.decision.chosen.connect(self._decide)
+        self.decision.goto.connect(self.goto)
+
+        right = QVBoxLayout()
+        right.addWidget(self.decision, 1)
+        right.addWidget(self.feedback)
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(right)
+
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(FLIP_SETTLE_MS)
+        self._soon.timeout.connect(self.flush)
+        bus.probe_result.connect(self._on_result)
+        bus.probe_flip.connect(self._on_flip)
+        bus.incident_event.connect(self._on_event)
+        bus.tick.connect(self.flush)
+        self.set_incident(None)
+
+    # --- incident ------------------------------------------------------------------------------
+
+    def set_incident(self, incident: Incident | None) -> None:
+        self.incident = incident
+        events = self.incidents.events(incident.id) if incident else []
+        self._show_ticks(events)
+        self._show_decision()
+
+    def _show_ticks(self, events: list[Event]) -> None:
+        writable = self.incident is not None and self.incident.status != "closed"
+        for gid, gb in self.groups.items():
+            gb.show_ticks(ticked(events, tick_group(gid)), writable)
+
+    def _show_decision(self) -> None:
+        inc = self.incident
+        writable = inc is not None and inc.status != "closed"
+        at = None
+        if inc is not None and inc.triage_decision:
+            decisions: list[Event] = self.incidents.events(inc.id, {"decision"})
+            at = decisions[-1].at if decisions else None
+        self.decision.show_decision(inc.triage_decision if inc else None, writable, at)
+
+    def _on_event(self, incident: Incident, event: Event) -> None:
+        if self.incident is None or incident.id != self.incident.id:
+            return
+        self.incident = incident
+        if event.kind in TICK_KINDS and str(event.data.get("group", "")).startswith("triage:"):
+            self._show_ticks(self.incidents.events(incident.id, set(TICK_KINDS)))
+        elif event.kind == "decision":
+            self.decision.show_decision(incident.triage_decision, True, event.at)
+        elif event.kind in ("status_changed", "closed", "reopened"):
+            self.set_incident(incident)
+
+    def _tick(self, group_id: str, item: TriageItem, on: bool) -> None:
+        if self.incident is None:
+            return
+        title = self.groups[group_id].group.title
+        self._attempt(
+            lambda: set_tick(
+                self.incidents, self.incident.id, tick_group(group_id), item, on, f"triage: {title}"
+            )
+        )
+
+    def _decide(self, decision: str) -> None:
+        if self.incident is None:
+            return
+        proposed = hint(group_evidence(self.states))
+        # Short: the evidence itself is on the timeline already, flip by flip.
+        if proposed.decision == decision:
+            reason = "as the probe evidence suggests"
+        else:
+            reason = f"the probe evidence suggested {proposed.decision}"
+        self._attempt(lambda: self.incidents.decide(self.incident.id, decision, reason))
+
+    def _attempt(self, action: object) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except StratusError as exc:
+            self.feedback.setText(f"⚠ {exc}")
+            self.feedback.setVisible(True)
+            self.set_incident(self.incident)  # show what the timeline holds, not the click
+            return
+        self.feedback.setVisible(False)
+
+    # --- evidence ------------------------------------------------------------------------------
+
+    def set_states(self, states: dict[str, ProbeState]) -> None:
+        """Start from the engine's current states (a panel built after probing began)."""
+        self.states = dict(states)
+        for state in self.states.values():
+            table = self._table(state.check)
+            table.show_state(state.probe, state.outcome.value, state.since)
+            table.show_result(state.last)
+        self._groups_dirty = True
+        self.flush()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.flush()
+
+    def _table(self, check: str) -> ProbeTable:
+        gb = self.groups[check]
+        gb.table.setVisible(True)
+        return gb.table
+
+    def _on_result(self, result: ProbeResult) -> None:
+        state = self.states.get(result.probe)
+        if state is not None:
+            self.states[result.probe] = ProbeState(state.outcome, state.since, result)
+            if state.outcome is not Outcome.UP:
+                self._groups_dirty = True  # its detail is quoted as evidence
+        self._dirty[result.probe] = result
+
+    def _on_flip(self, change: StateChange) -> None:
+        last = self._dirty.get(change.probe)
+        if last is None:
+            prior = self.states.get(change.probe)
+            last = prior.last if prior else None
+        if last is None or last.at != change.at:
+            last = ProbeResult(
+                change.probe,
+                change.kind,
+                change.check,
+                change.current,
+                None,
+                change.detail,
+                change.at,
+            )
+        self.states[change.probe] = ProbeState(change.current, change.at, last)
+        self._table(change.check).show_state(change.probe, change.current.value, change.at)
+        self._groups_dirty = True
+        self._soon.start()  # group states and hint: once for a whole storm of flips
+
+    def flush(self) -> None:
+        """Repaint what changed since the last tick (nothing while another tab is shown)."""
+        if not self.isVisible():
+            return  # showEvent catches up
+        dirty, self._dirty = self._dirty, {}
+        for result in dirty.values():
+            self._table(result.check).show_result(result)
+        if not self._groups_dirty:
+            return
+        self._groups_dirty = False
+        evidence = {g.check: g for g in group_evidence(self.states)}
+        for gid, gb in self.groups.items():
+            group = evidence.get(gid)  # type: ignore[call-overload]
+            states = group.states if group else ()
+            outcome = worst(s.outcome for s in states).value if states else None
+            failing = group.failing if group else ()
+            gb.show_group_state(outcome, len(failing), len(states))
+            for item in gb.group.items:
+                if not item.manual:
+                    gb.evidence[item.id].setText(self._evidence_text(item, evidence))
+        self.decision.show_hint(hint(list(evidence.values())))
+
+    @staticmethod
+    def _evidence_text(item: TriageItem, evidence: dict) -> str:  # type: ignore[type-arg]
+        group = evidence.get(item.check)
+        if group is None or not group.states:
+            return "No probe reads this: check by hand."
+        if group.failing:
+            parts = [
+                f"{_state_word(s.outcome.value)} {s.probe}: {' '.join(s.last.detail.split())[:90]}"
+                for s in group.failing
+            ]
+            return "Evidence: " + "; ".join(parts)
+        unknown = [s.probe for s in group.states if s.outcome is Outcome.UNKNOWN]
+        if unknown:
+            return f"Evidence: nothing failing; {', '.join(unknown)} could not run."
+        return f"Evidence: all {len(group.states)} probe(s) up."
+
+    def probe_state_text(self, probe: str) -> str:
+        """The state word shown for ``probe`` (empty when it has no row)."""
+        for gb in self.groups.values():
+            text = gb.table.state_text(probe)
+            if text:
+                return text
+        return ""

@@ -1,0 +1,91 @@
+"""Render the cockpit mid-drill, light and dark, to resources/screenshots/ (offscreen).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/make_screenshots.py
+
+A real drill (payment-processing-down) on the loopback simulator. Everything — runbook clocks,
+probes, simulator — runs on one clock 10 times faster than the wall, so 45 s reach the state of
+an incident declared six minutes ago (ESCALATE overdue, TRIAGE met) while Stripe is still down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+TMP = Path(tempfile.mkdtemp(prefix="stratus-shots-"))
+os.environ["XDG_CONFIG_HOME"] = str(TMP / "config")  # never the user's own window settings
+
+import qasync  # noqa: E402
+
+from stratus_commander.clock import SystemClock, truncate_ms  # noqa: E402
+from stratus_commander.qt import theme  # noqa: E402
+from stratus_commander.qt.app import ensure_app, open_settings  # noqa: E402
+from stratus_commander.qt.session import CockpitApp  # noqa: E402
+from stratus_commander.resources import resource_path  # noqa: E402
+from stratus_commander.runbook import load_runbook  # noqa: E402
+
+FAST = 10.0
+DRILL_SPEED = 3.0  # scenario time per (fast) second: Stripe stays down through the shots
+
+
+class FastClock:
+    def __init__(self) -> None:
+        self._start = SystemClock().now()
+
+    def now(self) -> datetime:
+        real = SystemClock().now()
+        return truncate_ms(self._start + (real - self._start) * FAST)
+
+
+async def main(out: Path) -> None:
+    app = CockpitApp(TMP / "drill.db", load_runbook(), clock=FastClock(), settings=open_settings())
+    app.start_drill("payment-processing-down", DRILL_SPEED)
+    stop = asyncio.Event()
+
+    async def commander() -> None:
+        w = app.window
+        w.resize(1440, 900)
+        await asyncio.sleep(6)  # scenario minute 3: Stripe down, the DECLARE clock running
+        w.grab().save(str(out / "cockpit-predeclare.png"))
+        w.declare()
+        dialog = w._dialog
+        assert dialog is not None
+        dialog.title_edit.setText("Stripe payments failing")
+        dialog.impact_combo.setCurrentText("Critical")
+        dialog.affected_edit.setText("Stripe Connect API, Payment Intents, Webhook Processing")
+        dialog.accept()
+        incident = w.incident
+        assert incident is not None
+        await asyncio.sleep(6)
+        w.triage.groups["api"].checks["api-logs"].click()
+        w.triage.groups["webhooks"].checks["webhook-logs"].click()
+        w.triage.decision.buttons["external"].click()
+        await asyncio.sleep(30)  # six minutes after the declaration: ESCALATE overdue
+        w.show_tab(0)
+        await asyncio.sleep(1.2)
+        w.grab().save(str(out / "cockpit-light.png"))
+        w.set_theme("dark")
+        w.show_tab(1)
+        await asyncio.sleep(1.2)
+        w.graphs.redraw_now()
+        w.grab().save(str(out / "cockpit-dark.png"))
+        w.set_theme("light")
+        stop.set()
+
+    driver = asyncio.ensure_future(commander())
+    await app.run(stop)
+    await driver
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else resource_path("screenshots")
+    target.mkdir(parents=True, exist_ok=True)
+    theme.apply_theme(ensure_app(), "light")
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(main(target))
+    print(f"screenshots in {target}")

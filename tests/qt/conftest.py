@@ -1,0 +1,74 @@
+"""Fixtures for the Qt tests (offscreen; the user dirs are already isolated by tests/conftest.py).
+
+Async parts run to completion on a qasync loop through ``arun`` from a *sync* test, so pytest-qt's
+own waiting (``qtbot.waitSignal``/``waitUntil``) never runs inside a coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+
+from stratus_commander.clock import FakeClock
+from stratus_commander.incident import Incidents
+from stratus_commander.qt import theme
+from stratus_commander.runbook import Runbook, load_runbook
+from stratus_commander.store import Store
+
+T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
+
+
+
+def hm(minutes: float = 0, fmt: str = "%H:%M") -> str:
+    """T0 + minutes as the cockpit prints it (local time: the machine's zone is not assumed)."""
+    return (T0 + timedelta(minutes=minutes)).astimezone().strftime(fmt)
+
+
+ARun = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+@pytest.fixture(scope="session")
+def runbook() -> Runbook:
+    return load_runbook()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "incidents.db"
+
+
+@pytest.fixture
+def incidents(db_path: Path, clock: FakeClock) -> Iterator[Incidents]:
+    store = Store.open(db_path)
+    yield Incidents(store, clock)
+    store.close()
+
+
+@pytest.fixture
+def arun(qapp: Any) -> Iterator[ARun]:
+    """``arun(coro)``: run a coroutine to completion on a qasync loop (Qt events flow meanwhile)."""
+    runner = asyncio.Runner(loop_factory=qasync.QEventLoop)
+    yield runner.run
+    runner.close()
+
+
+@pytest.fixture
+def app_style(qapp: Any) -> Iterator[None]:
+    """For tests that switch palettes: put the application's look back afterwards."""
+    style, palette, sheet = qapp.style().name(), qapp.palette(), qapp.styleSheet()
+    yield
+    theme.apply_theme(qapp, "light")  # the module's current palette back to the default
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)

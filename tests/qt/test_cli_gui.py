@@ -1,0 +1,64 @@
+"""The GUI commands refuse bad input before any window opens (exit 2, the problem named)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from stratus_commander.cli import main
+
+
+def test_drill_with_an_unknown_scenario_lists_the_bundled_ones(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "drill", "no-such-drill"])
+    assert result.exit_code == 2
+    assert "unknown drill scenario 'no-such-drill'" in result.output
+    assert "payment-processing-down" in result.output
+
+
+def test_drill_speed_must_be_positive(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["drill", "--speed", "0"])
+    assert result.exit_code == 2 and "--speed" in result.output
+
+
+def test_the_gui_refuses_an_invalid_probe_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[[probes]]\nid = "api"\nkind = "http"\ncheck = "api"\ntimeout_s = 0\n')
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "--config", str(config)])
+    assert result.exit_code == 2
+    assert f"{config}: probes[0].timeout_s" in result.output
+    assert not (tmp_path / "x.db").exists()  # refused before anything was opened
+
+
+def _close_cockpit_soon(ms: int) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from stratus_commander.qt.cockpit import Cockpit
+
+    def close() -> None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, Cockpit) and w.isVisible():
+                w.close()
+
+    QTimer.singleShot(ms, close)
+
+
+def test_run_drill_starts_probes_and_quits_cleanly(qapp, tmp_path: Path, app_style) -> None:
+    from stratus_commander.qt.app import run_drill
+    from stratus_commander.store import Store
+
+    db = tmp_path / "drill.db"
+    _close_cockpit_soon(3000)
+    assert run_drill(db, None, "baseline", 60.0) == 0
+    with Store.open(db) as store:  # everything probed was written before the exit
+        assert store.query("SELECT count(*) AS n FROM samples")[0]["n"] >= 8
+        assert store.query("SELECT count(*) AS n FROM incidents")[0]["n"] == 0  # none declared
+
+
+def test_run_gui_without_config_opens_the_welcome_page(qapp, tmp_path: Path, app_style) -> None:
+    from stratus_commander.qt.app import run_gui
+
+    _close_cockpit_soon(1000)
+    assert run_gui(tmp_path / "x.db", None, tmp_path / "no-config.toml") == 0
+    assert (tmp_path / "x.db").exists()

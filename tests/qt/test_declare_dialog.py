@@ -1,0 +1,120 @@
+"""Declaring from the keyboard alone: Ctrl+N, type, Tab, Space, Enter."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.cockpit import Cockpit
+from stratus_commander.qt.declare_dialog import DeclareDialog
+from tests.qt.conftest import T0
+
+
+def _cockpit(qtbot, incidents, runbook, clock) -> Cockpit:
+    bus = Bus()
+    bus.watch_incidents(incidents)
+    window = Cockpit(bus, incidents, runbook, clock)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    return window
+
+
+def _press(qtbot, key: Qt.Key, times: int = 1) -> None:
+    for _ in range(times):
+        qtbot.keyClick(QApplication.focusWidget(), key)
+
+
+def _type(qtbot, text: str) -> None:
+    qtbot.keyClicks(QApplication.focusWidget(), text)
+
+
+def test_declare_with_the_keyboard_only(qtbot, incidents, runbook, clock) -> None:
+    window = _cockpit(qtbot, incidents, runbook, clock)
+    assert window.stack.currentWidget() is window.welcome
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), DeclareDialog))
+    dialog = QApplication.activeModalWidget()
+    assert QApplication.focusWidget() is dialog.title_edit
+
+    _type(qtbot, "Payment Processing API Down")
+    _press(qtbot, Qt.Key.Key_Tab)  # Scope: API
+    _press(qtbot, Qt.Key.Key_Space)
+    _press(qtbot, Qt.Key.Key_Tab, 2)  # Web, Webhooks
+    _press(qtbot, Qt.Key.Key_Space)
+    _press(qtbot, Qt.Key.Key_Tab, 2)  # Database, start time (default: now)
+    assert QApplication.focusWidget() is dialog.detected_edit
+    _press(qtbot, Qt.Key.Key_Tab)  # Impact: typing picks it
+    _type(qtbot, "C")
+    _press(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, "Stripe Connect API, Payment Intents")
+    clock.advance(seconds=30)
+    _press(qtbot, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    incident = incidents.last_open()
+    assert incident is not None
+    assert (incident.title, incident.impact, incident.drill) == (
+        "Payment Processing API Down",
+        "Critical",
+        False,
+    )
+    assert incident.scope == ("API", "Webhooks")
+    assert incident.affected_services == ("Stripe Connect API", "Payment Intents")
+    assert incident.detected_at == T0 and incident.declared_at == T0 + timedelta(seconds=30)
+    assert window.incident_id == incident.id
+    assert window.header.title.text() == f"{incident.label}  Payment Processing API Down"
+    assert window.rail.tiles["declare"].state_word.text() == "MET"
+    assert window.tabs.currentWidget() is window.triage
+
+
+def test_a_refusal_keeps_the_dialog_and_says_why(qtbot, incidents, runbook, clock) -> None:
+    dialog = DeclareDialog(incidents, runbook, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return)
+    assert dialog.isVisible() and incidents.list() == []
+    assert "impact: choose Minor, Major or Critical" in dialog.error_label.text()
+    assert dialog.focusWidget() is dialog.impact_combo  # the field to fix has the cursor
+    qtbot.keyClicks(dialog.impact_combo, "Minor")
+    assert dialog.impact_combo.currentText() == "Minor"
+    dialog.accept()
+    assert "title: must not be empty" in dialog.error_label.text()
+    assert incidents.list() == []
+
+
+def test_start_time_defaults_to_the_evidence_and_stays_editable(
+    qtbot, incidents, runbook, clock
+) -> None:
+    evidence_at = T0 - timedelta(minutes=3, milliseconds=-250)
+    dialog = DeclareDialog(
+        incidents,
+        runbook,
+        clock,
+        detected_at=evidence_at,
+        evidence="stripe-api down at 14:27:00",
+        scope=("API", "Webhooks"),
+        drill=True,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert (
+        "first failing evidence — stripe-api down"
+        in dialog.findChild(type(dialog.error_label), "detectedHint").text()
+    )
+    assert dialog.scope() == ["API", "Webhooks"]
+    assert dialog.detected_at() == evidence_at  # milliseconds kept though the edit shows seconds
+    assert "DRILL" in dialog.windowTitle()
+    dialog.title_edit.setText("Stripe down")
+    dialog.impact_combo.setCurrentText("Major")
+    dialog.detected_edit.setDateTime(dialog.detected_edit.dateTime().addSecs(-120))
+    with qtbot.waitSignal(dialog.declared) as declared:
+        dialog.accept()
+    incident = declared.args[0]
+    assert incident.drill is True
+    assert incident.detected_at == evidence_at.replace(microsecond=0) - timedelta(minutes=2)

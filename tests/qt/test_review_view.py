@@ -1,0 +1,311 @@
+"""The review desk: one incident's post-incident review, offline, from the SQLite file alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from stratus_commander import credits as cr
+from stratus_commander import review as rv
+from stratus_commander.clock import FakeClock, to_ms
+from stratus_commander.incident import Incidents
+from stratus_commander.qt.panel_kit import urgent_colors
+from stratus_commander.qt.review_view import ActionItemDialog, ReviewView
+from stratus_commander.runbook import Runbook
+from stratus_commander.series import series_window
+from stratus_commander.store import SampleRow, Store
+
+from .conftest import T0
+from .review_data import (
+    ACCOUNTS_CSV,
+    PROBES,
+    full_close_record,
+    reviewed_incident,
+    stored_points,
+    worked_incident,
+)
+
+
+def open_view(qtbot, path: Path, runbook: Runbook, clock: FakeClock, iid: int, **kw) -> ReviewView:
+    view = ReviewView(path, runbook, clock, iid, **kw)
+    qtbot.addWidget(view)
+    view.resize(1300, 850)
+    view.show()
+    qtbot.waitUntil(lambda: view.review is not None and view.replay is not None, timeout=10_000)
+    return view
+
+
+def earlier_outage(store: Store, minutes: int) -> None:
+    """An earlier API outage this month (T0 is 27 November), observed minute by minute from
+    3 November 00:00. Minutes nobody observed count as up, so the worked incident alone (40 API
+    minutes down) would leave the month at 99.9074 % and earn nothing."""
+    start = to_ms(datetime(2026, 11, 3, tzinfo=UTC))
+    store.add_samples(
+        SampleRow("api-health", "http", "api", start + m * 60_000, "down", None)
+        for m in range(minutes)
+    )
+
+
+def cell_texts(table) -> list[list[str]]:
+    return [
+        [table.item(r, c).text() for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    ]
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the review desk must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_review_of_a_copied_db_file_with_no_config_and_no_network(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path, no_network
+) -> None:
+    iid = reviewed_incident(incidents, runbook)
+    incidents.store.close()  # as a user would: quit the app, then copy the file
+    copy = tmp_path / "elsewhere" / "copied.db"
+    copy.parent.mkdir()
+    shutil.copy(incidents.store.path, copy)
+    assert not (tmp_path / "home" / ".config" / "stratus-commander").exists()
+
+    view = open_view(qtbot, copy, runbook, clock, iid)
+
+    assert view.title.text() == f"INC-{iid} · Payment API down: checkout failing"
+    # 47 h after resolution: the 48 h review is due within the hour, and says so.
+    assert "pending" in view.deadline_label.text()
+    assert "1\u00a0h left" in view.deadline_label.text()
+    assert view.integrity_label.text().startswith("✔ Hash chain verified:")
+    durations = {row[0]: row[1:3] for row in cell_texts(view.durations)}
+    assert durations["Time to detect"][0] == "2m 00s"  # the probe flipped 2 min before
+    assert durations["Time to declare"] == ["3m 00s", "≤ 5\u00a0min  met"]
+    assert durations["Time to resolve"][0] == "1h 03m"
+    assert not view.order_label.isVisible()
+    milestones = [row[3] for row in cell_texts(view.milestones)]
+    assert milestones[:3] == ["First failing probe evidence", "Detected", "Declared"]
+    assert "Status update sent: Investigating posted" in milestones
+    items = cell_texts(view.items)
+    assert items[0][5] == "OVERDUE (open)" and items[1][3] == "— unassigned"
+    assert view.items.item(0, 2).background().color() == urgent_colors()[0]
+    assert "1 OVERDUE" in view.items_summary.text()
+    assert view.affected_users.text() == "1840"
+    assert (
+        view.rca_edits["why"].toPlainText()
+        == full_close_record(runbook).answers["root_cause_analysis.identify-root-cause"]
+    )
+
+    # The graphs are replayed from the copy's samples: one point per stored sample (the
+    # buckets, 2.79 s over the 93 min window, are finer than the 15 s sampling).
+    window = series_window(view.replay.incident, clock.now())
+    with Store.open(copy) as store:
+        expected = {p: stored_points(store, p, *window) for p, _, _ in PROBES}
+    assert all(n > 300 for n in expected.values())
+    assert {p: view.graphs.point_count(p) for p, _, _ in PROBES} == expected
+    assert view.graphs.lane_rows == ["api", "webhooks", "database", "external"]
+    api_down = [(lo, hi) for lo, hi, code in view.graphs.runs["api"] if code == 2]
+    assert len(api_down) == 1  # one continuous outage, not slivers between samples
+    for i in range(view.tabs.count()):
+        view.tabs.setCurrentIndex(i)
+        view.grab().save(f"/tmp/review-view-{i}.png")
+
+
+def test_impossible_order_is_flagged(qtbot, incidents: Incidents, runbook, clock) -> None:
+    # Declared at 14:30 with a detection time typed as 14:31 (inside the clock-skew allowance).
+    iid = incidents.declare("Webhooks slow", "Minor", detected_at=T0 + timedelta(minutes=1)).id
+    clock.advance(minutes=20)
+    incidents.resolve(iid)
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
+    assert view.order_label.isVisible()
+    assert "detected after it was declared" in view.order_label.text()
+    durations = {row[0]: row for row in cell_texts(view.durations)}
+    assert durations["Time to declare"][1] == "-1m 00s  IMPOSSIBLE"
+    row = [r[0] for r in cell_texts(view.durations)].index("Time to declare")
+    assert view.durations.item(row, 3).background().color() == urgent_colors()[0]
+
+
+def test_edit_impact_rca_items_meeting_then_complete(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock
+) -> None:
+    iid = worked_incident(incidents)
+    clock.advance(hours=1)
+    rv.close_incident(incidents, runbook, iid, full_close_record(runbook))
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
+    assert view.save_impact_button.isEnabled()
+
+    qtbot.keyClicks(view.affected_users, "about 2000")
+    assert not view.save_impact()
+    assert "affected users: a whole number" in view.feedback.text()
+    view.affected_users.clear()
+    qtbot.keyClicks(view.affected_users, "1,840")
+    qtbot.keyClicks(view.financial, "GBP 38,000 of bookings delayed")
+    qtbot.keyClicks(view.reputation, "Two operators escalated")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        assert view.save_impact()
+    pir = rv.stored_pir(incidents.store, iid)
+    assert pir.impact == rv.ImpactAssessment(
+        1840, "GBP 38,000 of bookings delayed", "Two operators escalated"
+    )
+
+    view.rca_edits["what-happened"].setPlainText("Checkout failed for 40 minutes")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        assert view.save_rca()
+    assert rv.stored_pir(incidents.store, iid).answers["what-happened"] == (
+        "Checkout failed for 40 minutes"
+    )
+
+    assert not view.complete_review()
+    assert "Action items: none recorded" in view.feedback.text()
+    assert "Follow-up: review meeting not scheduled" in view.feedback.text()
+
+    view.add_item()
+    dialog = view.findChild(ActionItemDialog)
+    dialog.category.setCurrentIndex(dialog.category.findData("monitoring-improvements"))
+    qtbot.keyClicks(dialog.text, "Alert on pooler saturation")
+    qtbot.keyClicks(dialog.owner, "Priya")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        qtbot.mouseClick(
+            dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
+            Qt.MouseButton.LeftButton,
+        )
+    (item,) = rv.action_items(incidents.store, iid)
+    assert (item.category, item.text, item.owner) == (
+        "monitoring-improvements",
+        "Alert on pooler saturation",
+        "Priya",
+    )
+    assert item.deadline == (clock.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+    assert cell_texts(view.items)[0][1:4] == [
+        "Monitoring improvements",
+        "Alert on pooler saturation",
+        "Priya",
+    ]
+
+    view.meeting_edit.setDateTime(view.meeting_edit.dateTime().addDays(1))
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        assert view.schedule_meeting()
+    assert rv.stored_pir(incidents.store, iid).meeting_at is not None
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        assert view.complete_review(), view.feedback.text()
+    assert view.deadline_label.text().startswith("Post-incident review: completed in time")
+    assert not view.save_impact_button.isEnabled()  # complete: read-only, but ...
+
+    view.items.selectRow(0)
+    view.edit_selected_item()  # ... progress on action items is still tracked
+    dialog = next(d for d in view.findChildren(ActionItemDialog) if d.isVisible())
+    assert not dialog.text.isEnabled() or dialog.text.isReadOnly()
+    dialog.status.setCurrentText("done")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        dialog.accept()
+    assert rv.action_items(incidents.store, iid)[0].status == "done"
+    assert view.items_summary.text().startswith("1 of 1 action items done")
+    assert incidents.verify(iid).ok
+
+
+def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+) -> None:
+    iid = worked_incident(incidents)
+    # 4280 + the incident's 40 = 4320 of November's 43,200 minutes down: 90.0 % uptime.
+    earlier_outage(incidents.store, 4280)
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
+    view.tabs.setCurrentIndex(3)
+    bad = tmp_path / "accounts.csv"
+    bad.write_text(
+        "account_id,name,monthly_fee,currency\n"
+        "acct_a,Skyline,£1250,GBP\n"
+        "acct_b,AeroLux,4800.00,GBX\n"
+        "acct_c,Cirrus,99.00,GBP\n"
+    )
+    assert not view.import_accounts(bad)
+    message = view.credits_feedback.text()
+    assert message.startswith("✖ Nothing imported: 2 problem(s) in accounts.csv")
+    assert f"{bad}:2:3: monthly_fee: '£1250' is not an amount" in message
+    assert f"{bad}:3:4: currency: 'GBX' is not a supported ISO 4217 code" in message
+    assert cr.stored_credits(incidents.store, iid) is None
+    assert view.accounts.rowCount() == 0
+    assert not view.export_credits_button.isEnabled()
+
+    good = tmp_path / "good.csv"
+    good.write_text(ACCOUNTS_CSV)
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        assert view.import_accounts(good)
+    report, _ = cr.stored_credits(incidents.store, iid)
+    rows = cell_texts(view.accounts)
+    assert [r[0] for r in rows] == ["acct_skyline", "acct_aerolux", "acct_cirrus"]
+    # The month's API uptime, 90 %, is below 95 %: the whole fee comes back.
+    # Observed: the 4280 earlier minutes and 130 around the incident; the other 38,790 of
+    # November count as up, and the table and its tooltip say so.
+    assert cell_texts(view.uptime)[0] == [
+        "API",
+        "39.6825 %",  # 38 of the 63 window minutes down
+        "38",
+        "90.0000 %",
+        "4,320",
+        "0 min excluded · 38,790 min counted as up",
+    ]
+    assert view.uptime.item(0, 3).toolTip() == (
+        "api in November 2026: 4,320 of 43,200 minutes unavailable = 90.0000 % "
+        "(38,790 minutes without samples counted as available)"
+    )
+    assert rows[0][4:] == ["90.0000 %", "100 %", "GBP 1,250.00", "GBP 0.00", "GBP 1,250.00"]
+    assert "is below 95.0 % → 100 % of the monthly fee" in view.calculations.toPlainText()
+    assert view.credits_summary.text().startswith("GBP 6,149.00 to 3 accounts")
+    view.grab().save("/tmp/review-view-credits.png")
+
+    out = tmp_path / "credits.csv"
+    assert view.export_credits(out)
+    assert out.read_bytes() == cr.credits_csv(report).encode()  # CRLF rows, as the CLI writes
+
+
+def test_ladder_is_editable_and_a_bad_one_refused(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+) -> None:
+    iid = worked_incident(incidents)
+    earlier_outage(incidents.store, 4280)  # 90.0 % uptime for November
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
+    accounts = tmp_path / "a.csv"
+    accounts.write_text(ACCOUNTS_CSV)
+    view.ladder.setText("99.9:10,banana")
+    assert not view.import_accounts(accounts)
+    assert "SLA ladder: 'banana' is not BELOW:CREDIT" in view.credits_feedback.text()
+    view.ladder.setText("99.9:5,50:10")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        assert view.import_accounts(accounts)
+    assert cell_texts(view.accounts)[0][4:6] == ["90.0000 %", "5 %"]  # only the first step
+
+
+def test_exports_markdown_and_json_from_the_view(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+) -> None:
+    iid = reviewed_incident(incidents, runbook)
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid, read_only=True)
+    assert view.export_button.isEnabled()
+    assert view.export_to(tmp_path / "inc.json", "json")
+    doc = json.loads((tmp_path / "inc.json").read_text())
+    assert doc["integrity"]["verified"] is True
+    assert doc["review"]["action_items"][0]["overdue"] is True
+    assert view.export_to(tmp_path / "inc.md", "md")
+    assert "Connection pool leak" in (tmp_path / "inc.md").read_text()
+    assert view.feedback.text() == f"Exported MD to {tmp_path / 'inc.md'}"
+
+
+def test_an_open_incident_shows_the_review_waiting(qtbot, incidents, runbook, clock) -> None:
+    iid = incidents.declare("Still burning", "Major").id
+    clock.advance(minutes=5)
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
+    assert view.deadline_label.text().startswith(
+        "Post-incident review: not started: the incident is not resolved yet"
+    )
+    assert not view.save_impact_button.isEnabled()
+    assert "the review starts once it is resolved" in view.save_impact_button.toolTip()
+    assert view.graphs.note.text().startswith("No probe samples were stored")

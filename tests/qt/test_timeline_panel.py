@@ -1,0 +1,156 @@
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from stratus_commander.clock import FakeClock
+from stratus_commander.comms import zone_name
+from stratus_commander.incident import Incident, Incidents
+from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.timeline_panel import ALL, CATEGORIES, TimelinePanel
+from stratus_commander.runbook import load_runbook
+from stratus_commander.store import Store
+from stratus_commander.timeline import EVENT_KINDS
+
+T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
+RUNBOOK = load_runbook()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def incidents(tmp_path: Path, clock: FakeClock) -> Iterator[Incidents]:
+    store = Store.open(tmp_path / "incidents.db")
+    yield Incidents(store, clock)
+    store.close()
+
+
+@pytest.fixture
+def bus(incidents: Incidents) -> Bus:
+    bus = Bus()
+    bus.watch_incidents(incidents)
+    return bus
+
+
+@pytest.fixture
+def incident(incidents: Incidents) -> Incident:
+    return incidents.declare("Webhooks failing", "Major", ["Webhooks"])
+
+
+def _panel(qtbot, bus: Bus, incidents: Incidents, clock: FakeClock) -> TimelinePanel:
+    panel = TimelinePanel(bus, incidents, RUNBOOK, clock)
+    qtbot.addWidget(panel)
+    return panel
+
+
+def _activate(qtbot, widget: TimelinePanel) -> None:
+    # Offscreen, waitActive can return before the window is active; wait for the real thing.
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
+
+
+def _rows(panel: TimelinePanel) -> list[tuple[str, str]]:
+    tree = panel.tree
+    return [
+        (tree.topLevelItem(i).text(1), tree.topLevelItem(i).text(2))
+        for i in range(tree.topLevelItemCount())
+    ]
+
+
+def _show(panel: TimelinePanel, label: str) -> None:
+    panel.filter_combo.setCurrentIndex(panel.filter_combo.findData(label))
+
+
+def test_every_kind_has_exactly_one_filter_category() -> None:
+    seen = [kind for kinds in CATEGORIES.values() for kind in kinds]
+    assert sorted(seen) == sorted(EVENT_KINDS)
+
+
+def test_new_events_appear_live_newest_first(qtbot, bus, incidents, clock, incident) -> None:
+    panel = _panel(qtbot, bus, incidents, clock)
+    panel.set_incident(incident)
+    assert _rows(panel) == [("Declared", "Webhooks failing")]
+    clock.advance(minutes=2)
+    incidents.record(
+        incident.id,
+        "probe_flipped",
+        "stripe-webhooks (webhooks): up → down — 3 failed deliveries",
+        {"probe": "stripe-webhooks", "to": "down"},
+    )
+    incidents.note(incident.id, "Stripe dashboard shows 500s from our endpoint")
+    assert _rows(panel)[:2] == [
+        ("Note", "Stripe dashboard shows 500s from our endpoint"),
+        ("Probe ▼", "stripe-webhooks (webhooks): up → down — 3 failed deliveries"),
+    ]
+    # Local time, its zone named in the column header.
+    local_time = clock.now().astimezone().strftime("%H:%M:%S")
+    assert panel.tree.topLevelItem(1).text(0) == local_time
+    assert panel.tree.headerItem().text(0) == f"Time ({zone_name(clock.now())})"
+    other = incidents.declare("Another incident", "Minor")
+    incidents.note(other.id, "not for this panel")
+    assert len(_rows(panel)) == 3
+
+
+def test_filter_by_kind(qtbot, bus, incidents, clock, incident) -> None:
+    panel = _panel(qtbot, bus, incidents, clock)
+    panel.set_incident(incident)
+    incidents.note(incident.id, "first note")
+    incidents.set_status(incident.id, "identified")
+    incidents.note(incident.id, "second note")
+    _show(panel, "Notes")
+    assert _rows(panel) == [("Note", "second note"), ("Note", "first note")]
+    incidents.set_status(incident.id, "monitoring")  # filtered out live, too
+    incidents.note(incident.id, "third note")
+    assert [kind for kind, _ in _rows(panel)] == ["Note"] * 3
+    _show(panel, "Status and decisions")
+    assert [kind for kind, _ in _rows(panel)] == ["Status", "Status", "Declared"]
+    _show(panel, "Messages sent")
+    assert _rows(panel) == [("", "No events of this kind yet.")]
+    _show(panel, ALL)
+    assert len(_rows(panel)) == 6
+
+
+def test_n_then_typing_then_enter_adds_a_note(qtbot, bus, incidents, clock, incident) -> None:
+    panel = _panel(qtbot, bus, incidents, clock)
+    panel.set_incident(incident)
+    _activate(qtbot, panel)
+    panel.tree.setFocus()
+    qtbot.keyClick(panel.tree, Qt.Key.Key_N)
+    assert QApplication.focusWidget() is panel.note_edit
+    assert panel.note_edit.text() == ""  # the N itself is not typed into the note
+    qtbot.keyClicks(panel.note_edit, "Rolled back deploy 4812")
+    qtbot.keyClick(panel.note_edit, Qt.Key.Key_Return)
+
+    notes = incidents.events(incident.id, {"note"})
+    assert [n.text for n in notes] == ["Rolled back deploy 4812"]
+    assert _rows(panel)[0] == ("Note", "Rolled back deploy 4812")
+    assert panel.note_edit.text() == ""
+    assert QApplication.focusWidget() is panel.tree  # back to the list for the next N
+
+
+def test_focus_note_is_a_slot_for_the_global_shortcut(
+    qtbot, bus, incidents, clock, incident
+) -> None:
+    panel = _panel(qtbot, bus, incidents, clock)
+    panel.set_incident(incident)
+    _activate(qtbot, panel)
+    panel.filter_combo.setFocus()
+    panel.focus_note()
+    assert QApplication.focusWidget() is panel.note_edit
+    qtbot.keyClick(panel.note_edit, Qt.Key.Key_Return)  # an empty note is not recorded
+    assert incidents.events(incident.id, {"note"}) == []
+
+
+def test_without_an_incident_notes_are_disabled(qtbot, bus, incidents, clock) -> None:
+    panel = _panel(qtbot, bus, incidents, clock)
+    panel.set_incident(None)
+    assert not panel.note_edit.isEnabled()
+    assert _rows(panel) == [("", "No incident open.")]
