@@ -74,6 +74,8 @@ Ctrl+1 … Ctrl+5 Triage · Graphs · Communicate · Mitigate · Escalate
 Ctrl+6          Timeline (N in the list: note)
 Ctrl+L          Incident library (again: back)
 Ctrl+Shift+L    Switch between the light and the dark palette
+Ctrl+Shift+C    Close the incident (once resolved): RCA, fix, lessons
+Ctrl+Shift+R    Post-incident review: timeline, durations, credits, actions
 Esc             Dismiss the top warning banner
 Tab / Space     Move between controls / tick a check
 Alt+letter      The underlined choice (e.g. Alt+E: external dependency)
@@ -124,6 +126,7 @@ class Cockpit(QMainWindow):
         self._summary_stale = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dialog: DeclareDialog | None = None
+        self.review_window: QMainWindow | None = None
         self.setWindowIcon(app_icon())
 
         self.drill_strip = DrillStrip()
@@ -236,6 +239,9 @@ class Cockpit(QMainWindow):
         self._action(m, "Add &note", "Ctrl+Shift+N", self.focus_note)
         self._action(m, "Incident &library", "Ctrl+L", self.toggle_library)
         m.addSeparator()
+        self._action(m, "&Close incident…", "Ctrl+Shift+C", self.close_incident)
+        self._action(m, "Post-incident &review…", "Ctrl+Shift+R", self.open_review)
+        m.addSeparator()
         self._action(m, "&Quit", "Ctrl+Q", self.close)
 
         v = bar.addMenu("View")
@@ -304,6 +310,28 @@ class Cockpit(QMainWindow):
             self.welcome.incident_list.setFocus()
         else:
             self.stack.setCurrentIndex(1)
+
+    def close_incident(self) -> None:
+        """The runbook's close steps for the incident on screen (refused until it is resolved)."""
+        if self.incident is None:
+            return
+        from stratus_commander.qt.close_dialog import CloseDialog
+
+        incident_id = self.incident.id
+        dialog = CloseDialog(self.incidents, self.runbook, self.clock, incident_id, self)
+        dialog.closed.connect(lambda _: self.set_incident(self.incidents.get(incident_id)))
+        dialog.open()  # not exec(): a nested event loop would stall the probes' loop
+
+    def open_review(self) -> None:
+        """The post-incident review of the incident on screen, in a window of its own."""
+        if self.incident is None or self.db_path is None:
+            return
+        from stratus_commander.qt.library import ReviewWindow
+
+        self.review_window = ReviewWindow(
+            self.db_path, self.runbook, self.clock, self.incident.id, read_only=False
+        )
+        self.review_window.show()
 
     def switch_theme(self) -> None:
         self.set_theme("dark" if theme.current().name == "light" else "light")
@@ -533,6 +561,8 @@ class Cockpit(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
+        if self.review_window is not None:
+            self.review_window.close()  # stops its loader thread and closes its connection
         for task in self._tasks:
             task.cancel()
         super().closeEvent(event)

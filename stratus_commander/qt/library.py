@@ -37,13 +37,22 @@ COLUMNS = ["Incident", "Declared", "Status", "Impact", "Drill", "Title"]
 
 
 class ReviewWindow(QMainWindow):
-    """One incident's review, read-only, in a window of its own."""
+    """One incident's review in a window of its own (read-only when opened from the library)."""
 
-    def __init__(self, store_path: Path, runbook: Runbook, clock: Clock, incident_id: int) -> None:
+    def __init__(
+        self,
+        store_path: Path,
+        runbook: Runbook,
+        clock: Clock,
+        incident_id: int,
+        *,
+        read_only: bool = True,
+    ) -> None:
         super().__init__()
-        self.view = ReviewView(store_path, runbook, clock, incident_id, read_only=True)
+        self.view = ReviewView(store_path, runbook, clock, incident_id, read_only=read_only)
         self.setCentralWidget(self.view)
-        self.setWindowTitle(f"INC-{incident_id} — review (read-only)")
+        suffix = " (read-only)" if read_only else ""
+        self.setWindowTitle(f"INC-{incident_id} — post-incident review{suffix}")
         self.resize(1300, 880)
 
     def closeEvent(self, event: QCloseEvent) -> None:
