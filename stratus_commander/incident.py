@@ -7,6 +7,7 @@ and the GUI both call :class:`Incidents`.
 
 from __future__ import annotations
 
+import builtins  # Incidents.list shadows the builtin inside the class
 import json
 import re
 import sqlite3
@@ -197,7 +198,7 @@ class Incidents:
         open_ = self.list(open_only=True)
         return open_[0] if open_ else None
 
-    def events(self, incident_id: int, kinds: set[str] | None = None) -> list[Event]:
+    def events(self, incident_id: int, kinds: set[str] | None = None) -> builtins.list[Event]:
         self.get(incident_id)
         return events(self._conn, incident_id, kinds)
 
@@ -205,7 +206,7 @@ class Incidents:
         self.get(incident_id)
         return verify(self._conn, incident_id)
 
-    def verify_projection(self, incident_id: int) -> list[str]:
+    def verify_projection(self, incident_id: int) -> builtins.list[str]:
         """Replay the timeline; list the incident fields that disagree with the stored row."""
         stored = self.get(incident_id)
         evs = events(self._conn, incident_id)
@@ -223,7 +224,7 @@ class Incidents:
             status="investigating",
             drill=bool(d.get("drill", False)),
             triage_decision=None,
-            **{name: None for name in _TIME_FIELDS - {"detected_at", "declared_at"}},
+            **dict.fromkeys(_TIME_FIELDS - {"detected_at", "declared_at"}),  # type: ignore[arg-type]
         )
         for ev in evs[1:]:
             replayed = project(replayed, ev)
@@ -231,7 +232,7 @@ class Incidents:
             f.name for f in fields(Incident) if getattr(replayed, f.name) != getattr(stored, f.name)
         ]
 
-    def search(self, text: str) -> list[Incident]:
+    def search(self, text: str) -> builtins.list[Incident]:
         """Full-text search over titles, timeline text (notes, messages, ...) and the close and
         review records (RCA, fix, lessons, action items; ``reviews.search_text``)."""
         words = text.replace('"', " ").split()

@@ -116,8 +116,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX flips_at ON flips(at_ms)")
-    db["incidents"].enable_fts(["title"], create_triggers=True)
-    db["events"].enable_fts(["text"], create_triggers=True)
+    db.table("incidents").enable_fts(["title"], create_triggers=True)
+    db.table("events").enable_fts(["text"], create_triggers=True)
 
 
 #: Sample outcome codes (compact storage); the order is "how bad".
@@ -292,7 +292,7 @@ class Store:
     def query(
         self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
     ) -> list[dict[str, Any]]:
-        args = params if isinstance(params, Mapping) else list(params)
+        args = dict(params) if isinstance(params, Mapping) else list(params)
         return list(self.db.query(sql, args))
 
     # --- probes and samples -----------------------------------------------------------------

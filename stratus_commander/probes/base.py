@@ -139,3 +139,35 @@ def make_result(
         metrics=metrics or {},
         retry_after_s=retry_after_s,
     )
+
+
+def timed_result(
+    spec: ProbeSpec,
+    ctx: CheckContext,
+    outcome: Outcome,
+    detail: str,
+    latency_ms: float | None,
+    metrics: dict[str, float] | None = None,
+) -> ProbeResult:
+    """:func:`make_result` with the latency also among the metrics (the cockpit graphs it)."""
+    timed = {} if latency_ms is None else {"latency_ms": latency_ms}
+    return make_result(
+        spec, ctx, outcome, detail, latency_ms=latency_ms, metrics={**timed, **(metrics or {})}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a check of several parts found wrong: how bad, and what to tell the person."""
+
+    outcome: Outcome
+    text: str
+
+
+def summarise_findings(findings: Iterable[Finding]) -> tuple[Outcome, str]:
+    """The worst outcome and every finding's text, worst first, each said once (several reads can
+    fail for one reason, an exhausted pool say); ``(UP, "")`` when there are none."""
+    ranked = sorted(findings, key=lambda f: SEVERITY[f.outcome], reverse=True)
+    if not ranked:
+        return Outcome.UP, ""
+    return ranked[0].outcome, "; ".join(dict.fromkeys(f.text for f in ranked))

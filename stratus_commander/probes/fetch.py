@@ -45,6 +45,7 @@ __all__ = [
     "HttpURL",
     "describe_http_error",
     "fetch",
+    "get_json",
     "retry_after_seconds",
 ]
 
@@ -67,11 +68,16 @@ HttpURL = Annotated[str, AfterValidator(_check_http_url)]
 
 
 class FetchFailed(Exception):
-    """The request did not produce a usable response; ``reason`` says why, for a person."""
+    """The request did not produce a usable response; ``reason`` says why, for a person.
 
-    def __init__(self, reason: str) -> None:
+    ``elapsed_ms`` is set when the server did answer (the answer was not the one wanted), so the
+    latency is still reported.
+    """
+
+    def __init__(self, reason: str, elapsed_ms: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.elapsed_ms = elapsed_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +268,24 @@ async def fetch(
             request = next_request
     except httpx.HTTPError as exc:
         raise FetchFailed(describe_http_error(exc)) from None
+
+
+async def get_json(ctx: CheckContext, url: str, what: str) -> tuple[Fetched, Any]:
+    """``GET url`` for an HTTP 200 JSON answer: the response and its decoded body.
+
+    Anything else is :class:`FetchFailed` whose reason names ``what`` ("status page unreadable:
+    connection refused", "status page answered HTTP 500: …").
+    """
+    try:
+        got = await fetch(ctx, "GET", url)
+    except FetchFailed as exc:
+        raise FetchFailed(f"{what} unreadable: {exc.reason}") from None
+    if got.status != 200:
+        raise FetchFailed(f"{what} answered HTTP {got.status}: {got.snippet()}", got.elapsed_ms)
+    try:
+        return got, got.json()
+    except FetchFailed as exc:
+        raise FetchFailed(f"{what} unreadable: {exc.reason}", got.elapsed_ms) from None
 
 
 def retry_after_seconds(headers: httpx.Headers, now: datetime, default: float = 60.0) -> float:

@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from stratus_commander.probes.base import (
-    SEVERITY,
     CheckContext,
+    Finding,
     Outcome,
     ProbeResult,
     ProbeSpec,
     make_result,
+    summarise_findings,
 )
 from stratus_commander.secrets import missing_credential
 
@@ -78,12 +79,6 @@ class Spec(ProbeSpec):
                 f"pool_down_ratio ({self.pool_down_ratio})"
             )
         return self
-
-
-@dataclass(frozen=True, slots=True)
-class _Finding:
-    outcome: Outcome
-    text: str
 
 
 async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
@@ -136,7 +131,7 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
     deadlock_delta = _deadlock_delta(spec.id, stats.deadlocks)
     if deadlock_delta > 0:
         findings.append(
-            _Finding(Outcome.DEGRADED, f"{deadlock_delta} deadlock(s) since the last check")
+            Finding(Outcome.DEGRADED, f"{deadlock_delta} deadlock(s) since the last check")
         )
     metrics = {
         "connect_ms": connect_ms,
@@ -154,8 +149,7 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
             f"connect {connect_ms:.0f} ms",
             metrics,
         )
-    findings.sort(key=lambda f: SEVERITY[f.outcome], reverse=True)
-    return result(findings[0].outcome, "; ".join(f.text for f in findings), metrics)
+    return result(*summarise_findings(findings), metrics)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,13 +244,13 @@ async def _read_stats(conn: AsyncConnection[Any], spec: Spec) -> _Stats:
     )
 
 
-def _judge(spec: Spec, stats: _Stats) -> list[_Finding]:
-    findings: list[_Finding] = []
+def _judge(spec: Spec, stats: _Stats) -> list[Finding]:
+    findings: list[Finding] = []
     pool = f"connection pool at {stats.connections}/{stats.max_connections}"
     if stats.pool_ratio >= spec.pool_down_ratio:
-        findings.append(_Finding(Outcome.DOWN, f"{pool} (exhausted)"))
+        findings.append(Finding(Outcome.DOWN, f"{pool} (exhausted)"))
     elif stats.pool_ratio >= spec.pool_warn_ratio:
-        findings.append(_Finding(Outcome.DEGRADED, f"{pool} (≥ {spec.pool_warn_ratio:.0%})"))
+        findings.append(Finding(Outcome.DEGRADED, f"{pool} (≥ {spec.pool_warn_ratio:.0%})"))
 
     if stats.long_queries:
         shown = ", ".join(
@@ -267,7 +261,7 @@ def _judge(spec: Spec, stats: _Stats) -> list[_Finding]:
             shown += f", +{count - 3} more"
         queries = "1 query" if count == 1 else f"{count} queries"
         findings.append(
-            _Finding(Outcome.DEGRADED, f"{queries} running > {spec.long_query_s:g}s ({shown})")
+            Finding(Outcome.DEGRADED, f"{queries} running > {spec.long_query_s:g}s ({shown})")
         )
 
     if stats.lock_waits:
@@ -276,16 +270,16 @@ def _judge(spec: Spec, stats: _Stats) -> list[_Finding]:
             for pid, blockers, secs in stats.lock_waits[:3]
         )
         findings.append(
-            _Finding(Outcome.DEGRADED, f"{len(stats.lock_waits)} lock wait(s) ({shown})")
+            Finding(Outcome.DEGRADED, f"{len(stats.lock_waits)} lock wait(s) ({shown})")
         )
 
     for table, enabled, policies in stats.rls:
         if enabled is None:
-            findings.append(_Finding(Outcome.UNKNOWN, f"RLS not checked: {table} not found"))
+            findings.append(Finding(Outcome.UNKNOWN, f"RLS not checked: {table} not found"))
         elif not enabled:
-            findings.append(_Finding(Outcome.DOWN, f"RLS disabled on {table}"))
+            findings.append(Finding(Outcome.DOWN, f"RLS disabled on {table}"))
         elif policies == 0:
-            findings.append(_Finding(Outcome.DOWN, f"RLS on {table} has no policy"))
+            findings.append(Finding(Outcome.DOWN, f"RLS on {table} has no policy"))
     return findings
 
 

@@ -30,10 +30,10 @@ from stratus_commander.probes.base import (
     Outcome,
     ProbeResult,
     ProbeSpec,
-    make_result,
+    timed_result,
     worst,
 )
-from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch
+from stratus_commander.probes.fetch import FetchFailed, HttpURL, get_json
 
 ON_TIMEOUT = Outcome.UNKNOWN
 
@@ -66,31 +66,13 @@ def _text(value: Any) -> str:
 
 async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
     try:
-        got = await fetch(ctx, "GET", f"{spec.url}/api/v2/summary.json")
+        got, data = await get_json(ctx, f"{spec.url}/api/v2/summary.json", "status page")
     except FetchFailed as exc:
-        return make_result(spec, ctx, Outcome.UNKNOWN, f"status page unreadable: {exc.reason}")
+        return timed_result(spec, ctx, Outcome.UNKNOWN, exc.reason, exc.elapsed_ms)
     latency = got.elapsed_ms
-
-    def result(outcome: Outcome, detail: str, metrics: dict[str, float]) -> ProbeResult:
-        return make_result(
-            spec,
-            ctx,
-            outcome,
-            detail,
-            latency_ms=latency,
-            metrics={"latency_ms": latency, **metrics},
-        )
-
-    if got.status != 200:
-        return result(
-            Outcome.UNKNOWN, f"status page answered HTTP {got.status}: {got.snippet()}", {}
-        )
-    try:
-        data = got.json()
-    except FetchFailed as exc:
-        return result(Outcome.UNKNOWN, f"status page unreadable: {exc.reason}", {})
     if not isinstance(data, dict) or not ("status" in data or "components" in data):
-        return result(Outcome.UNKNOWN, f"not a Statuspage v2 summary: {got.snippet()}", {})
+        detail = f"not a Statuspage v2 summary: {got.snippet()}"
+        return timed_result(spec, ctx, Outcome.UNKNOWN, detail, latency)
 
     page = data.get("page")
     name = _text(page.get("name")) if isinstance(page, dict) else ""
@@ -163,4 +145,4 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         "components_down": float(component_outcomes.count(Outcome.DOWN)),
         "incidents_open": float(len(incidents)),
     }
-    return result(outcome, detail, metrics)
+    return timed_result(spec, ctx, outcome, detail, latency, metrics)

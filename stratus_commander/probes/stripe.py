@@ -22,7 +22,6 @@ import functools
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -30,12 +29,13 @@ import httpx
 from pydantic import Field, field_validator, model_validator
 
 from stratus_commander.probes.base import (
-    SEVERITY,
     CheckContext,
+    Finding,
     Outcome,
     ProbeResult,
     ProbeSpec,
     make_result,
+    summarise_findings,
 )
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch, retry_after_seconds
 from stratus_commander.secrets import missing_credential
@@ -73,12 +73,6 @@ class Spec(ProbeSpec):
                 f"failed_down ({self.failed_down})"
             )
         return self
-
-
-@dataclass(frozen=True, slots=True)
-class _Finding:
-    outcome: Outcome
-    text: str
 
 
 class _NotFound(Exception):
@@ -128,17 +122,17 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         )
     metrics["api_ms"] = elapsed_ms()
 
-    parts: list[Awaitable[list[_Finding]]] = []
+    parts: list[Awaitable[list[Finding]]] = []
     if spec.check_webhooks:
         parts += [_endpoints(ctx, client, metrics), _failed(spec, ctx, client, metrics)]
     parts += [_account(ctx, client, account) for account in spec.connect_accounts]
-    findings: list[_Finding] = []
+    findings: list[Finding] = []
     retry_after_s: float | None = None
     # Every call runs to its end (nothing is left running after we return); a failed call is
     # one finding among the others.
     for got in await asyncio.gather(*parts, return_exceptions=True):
         if isinstance(got, _Refused):
-            findings.append(_Finding(got.outcome, got.text))
+            findings.append(Finding(got.outcome, got.text))
             if got.retry_after_s is not None:
                 retry_after_s = max(retry_after_s or 0.0, got.retry_after_s)
         elif isinstance(got, BaseException):
@@ -150,12 +144,12 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         return make_result(
             spec, ctx, Outcome.UP, _summary(spec, metrics), latency_ms=elapsed_ms(), metrics=metrics
         )
-    findings.sort(key=lambda f: SEVERITY[f.outcome], reverse=True)
+    outcome, detail = summarise_findings(findings)
     return make_result(
         spec,
         ctx,
-        findings[0].outcome,
-        "; ".join(dict.fromkeys(f.text for f in findings)),
+        outcome,
+        detail,
         latency_ms=elapsed_ms(),
         metrics=metrics,
         retry_after_s=retry_after_s,
@@ -164,7 +158,7 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
 
 async def _endpoints(
     ctx: CheckContext, client: stripe_sdk.StripeClient, metrics: dict[str, float]
-) -> list[_Finding]:
+) -> list[Finding]:
     # An account has at most 16 webhook endpoints: one page holds them all.
     page = await _call(
         ctx, "webhook endpoints", client.v1.webhook_endpoints.list_async({"limit": 100})
@@ -173,14 +167,14 @@ async def _endpoints(
     metrics["webhook_endpoints"] = float(len(page.data))
     metrics["webhook_endpoints_disabled"] = float(len(disabled))
     return [
-        _Finding(Outcome.DOWN, f"webhook endpoint {e.id} ({_field(e, 'url')}) is disabled")
+        Finding(Outcome.DOWN, f"webhook endpoint {e.id} ({_field(e, 'url')}) is disabled")
         for e in disabled
     ]
 
 
 async def _failed(
     spec: Spec, ctx: CheckContext, client: stripe_sdk.StripeClient, metrics: dict[str, float]
-) -> list[_Finding]:
+) -> list[Finding]:
     since = ctx.now() - timedelta(seconds=spec.failed_window_s)
     page = await _call(
         ctx,
@@ -206,26 +200,26 @@ async def _failed(
         f"(latest {latest.id} {_field(latest, 'type')})"
     )
     outcome = Outcome.DOWN if count >= spec.failed_down else Outcome.DEGRADED
-    return [_Finding(outcome, text)]
+    return [Finding(outcome, text)]
 
 
 async def _account(
     ctx: CheckContext, client: stripe_sdk.StripeClient, account: str
-) -> list[_Finding]:
+) -> list[Finding]:
     try:
         acct = await _call(
             ctx, f"account {account}", client.v1.accounts.retrieve_async(account), missing_ok=True
         )
     except _NotFound:
-        return [_Finding(Outcome.UNKNOWN, f"Connect account {account} not found")]
+        return [Finding(Outcome.UNKNOWN, f"Connect account {account} not found")]
     reason = _field(_field(acct, "requirements"), "disabled_reason")
     why = f" ({reason})" if reason else ""
     findings = []
     if not _field(acct, "charges_enabled"):
-        findings.append(_Finding(Outcome.DOWN, f"Connect account {account}: charges disabled{why}"))
+        findings.append(Finding(Outcome.DOWN, f"Connect account {account}: charges disabled{why}"))
     if not _field(acct, "payouts_enabled"):
         findings.append(
-            _Finding(Outcome.DEGRADED, f"Connect account {account}: payouts disabled{why}")
+            Finding(Outcome.DEGRADED, f"Connect account {account}: payouts disabled{why}")
         )
     return findings
 

@@ -24,10 +24,10 @@ from stratus_commander.probes.base import (
     Outcome,
     ProbeResult,
     ProbeSpec,
-    make_result,
+    timed_result,
     worst,
 )
-from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch
+from stratus_commander.probes.fetch import FetchFailed, HttpURL, get_json
 
 ON_TIMEOUT = Outcome.UNKNOWN
 
@@ -49,34 +49,19 @@ def _value(raw: Any) -> tuple[Outcome, str]:
 
 async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
     try:
-        got = await fetch(ctx, "GET", f"{spec.url}/current")
+        got, data = await get_json(ctx, f"{spec.url}/current", "Stripe status")
     except FetchFailed as exc:
-        return make_result(spec, ctx, Outcome.UNKNOWN, f"Stripe status unreadable: {exc.reason}")
+        return timed_result(spec, ctx, Outcome.UNKNOWN, exc.reason, exc.elapsed_ms)
     latency = got.elapsed_ms
-
-    def result(outcome: Outcome, detail: str, metrics: dict[str, float]) -> ProbeResult:
-        return make_result(
-            spec,
-            ctx,
-            outcome,
-            detail,
-            latency_ms=latency,
-            metrics={"latency_ms": latency, **metrics},
-        )
-
-    if got.status != 200:
-        return result(Outcome.UNKNOWN, f"Stripe status answered HTTP {got.status}", {})
-    try:
-        data = got.json()
-    except FetchFailed as exc:
-        return result(Outcome.UNKNOWN, f"Stripe status unreadable: {exc.reason}", {})
     if not isinstance(data, dict):
-        return result(Outcome.UNKNOWN, f"unrecognised Stripe status: {got.snippet()}", {})
+        detail = f"unrecognised Stripe status: {got.snippet()}"
+        return timed_result(spec, ctx, Outcome.UNKNOWN, detail, latency)
     statuses = data.get("statuses")
     statuses = statuses if isinstance(statuses, dict) else {}
     large = data.get("largestatus")
     if large is None and not statuses:
-        return result(Outcome.UNKNOWN, f"unrecognised Stripe status: {got.snippet()}", {})
+        detail = f"unrecognised Stripe status: {got.snippet()}"
+        return timed_result(spec, ctx, Outcome.UNKNOWN, detail, latency)
 
     outcomes: list[Outcome] = []
     notes: list[str] = []
@@ -114,4 +99,4 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         ),
         "services_down": float(sum(_value(v)[0] is Outcome.DOWN for v in statuses.values())),
     }
-    return result(outcome, detail, metrics)
+    return timed_result(spec, ctx, outcome, detail, latency, metrics)

@@ -21,19 +21,19 @@ import binascii
 import json
 import re
 import time
-from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
 from stratus_commander.probes.base import (
-    SEVERITY,
     CheckContext,
+    Finding,
     Outcome,
     ProbeResult,
     ProbeSpec,
     make_result,
+    summarise_findings,
 )
 from stratus_commander.probes.fetch import Fetched, FetchFailed, HttpURL, fetch
 from stratus_commander.secrets import missing_credential
@@ -75,12 +75,6 @@ def _table_name(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True, slots=True)
-class _Finding:
-    outcome: Outcome
-    text: str
-
-
 async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
     started = time.perf_counter()
     key = ctx.resolve_secret(spec.anon_key)
@@ -112,32 +106,28 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         return make_result(
             spec, ctx, Outcome.UP, _summary(spec, metrics), latency_ms=latency_ms, metrics=metrics
         )
-    findings.sort(key=lambda f: SEVERITY[f.outcome], reverse=True)
-    # Several reads can fail for one reason (an exhausted pool): say it once.
-    detail = "; ".join(dict.fromkeys(f.text for f in findings))
-    return make_result(
-        spec, ctx, findings[0].outcome, detail, latency_ms=latency_ms, metrics=metrics
-    )
+    outcome, detail = summarise_findings(findings)
+    return make_result(spec, ctx, outcome, detail, latency_ms=latency_ms, metrics=metrics)
 
 
 async def _auth(
     spec: Spec, ctx: CheckContext, headers: dict[str, str], metrics: dict[str, float]
-) -> list[_Finding]:
+) -> list[Finding]:
     try:
         got = await fetch(ctx, "GET", f"{spec.url}/auth/v1/health", headers=headers)
     except FetchFailed as exc:
-        return [_Finding(Outcome.DOWN, f"auth: {exc.reason}")]
+        return [Finding(Outcome.DOWN, f"auth: {exc.reason}")]
     metrics["auth_ms"] = got.elapsed_ms
     if got.status in (401, 403):
-        return [_Finding(Outcome.UNKNOWN, f"Supabase rejected the anon key ({got.status})")]
+        return [Finding(Outcome.UNKNOWN, f"Supabase rejected the anon key ({got.status})")]
     if got.status != 200:
-        return [_Finding(Outcome.DOWN, f"auth health HTTP {got.status}: {got.snippet()}")]
+        return [Finding(Outcome.DOWN, f"auth health HTTP {got.status}: {got.snippet()}")]
     try:
         body = got.json()
     except FetchFailed as exc:
-        return [_Finding(Outcome.DOWN, f"auth health: {exc.reason}")]
+        return [Finding(Outcome.DOWN, f"auth health: {exc.reason}")]
     if not isinstance(body, dict) or "version" not in body:
-        return [_Finding(Outcome.DOWN, f"auth health is not GoTrue's: {got.snippet()}")]
+        return [Finding(Outcome.DOWN, f"auth health is not GoTrue's: {got.snippet()}")]
     return []
 
 
@@ -148,11 +138,11 @@ async def _read(ctx: CheckContext, spec: Spec, headers: dict[str, str], table: s
 
 async def _rest(
     spec: Spec, ctx: CheckContext, headers: dict[str, str], table: str, metrics: dict[str, float]
-) -> list[_Finding]:
+) -> list[Finding]:
     try:
         got = await _read(ctx, spec, headers, table)
     except FetchFailed as exc:
-        return [_Finding(Outcome.DOWN, f"REST: {exc.reason}")]
+        return [Finding(Outcome.DOWN, f"REST: {exc.reason}")]
     metrics["rest_ms"] = got.elapsed_ms
     if got.status == 200:
         return []
@@ -161,11 +151,11 @@ async def _rest(
 
 async def _canary(
     spec: Spec, ctx: CheckContext, headers: dict[str, str], table: str
-) -> list[_Finding]:
+) -> list[Finding]:
     try:
         got = await _read(ctx, spec, headers, table)
     except FetchFailed as exc:
-        return [_Finding(Outcome.DOWN, f"RLS check of {table}: {exc.reason}")]
+        return [Finding(Outcome.DOWN, f"RLS check of {table}: {exc.reason}")]
     if got.status in (401, 403) and _postgrest_error(got).get("code") == "42501":
         # Permission denied: the anon role has no grant at all, protected even without RLS.
         return []
@@ -174,31 +164,31 @@ async def _canary(
     try:
         rows = got.json()
     except FetchFailed as exc:
-        return [_Finding(Outcome.DOWN, f"RLS check of {table}: {exc.reason}")]
+        return [Finding(Outcome.DOWN, f"RLS check of {table}: {exc.reason}")]
     if not isinstance(rows, list):
-        return [_Finding(Outcome.DOWN, f"RLS check of {table}: not a row list: {got.snippet()}")]
+        return [Finding(Outcome.DOWN, f"RLS check of {table}: not a row list: {got.snippet()}")]
     if rows:
-        return [_Finding(Outcome.DOWN, f"RLS not enforced on {table}: the anon key reads its rows")]
+        return [Finding(Outcome.DOWN, f"RLS not enforced on {table}: the anon key reads its rows")]
     return []
 
 
-def _rest_failure(got: Fetched, table: str) -> _Finding:
+def _rest_failure(got: Fetched, table: str) -> Finding:
     error = _postgrest_error(got)
     code, message = error.get("code", ""), error.get("message", "")
     if got.status == 503 or code == "53300":
         said = f"{code} {message} {error.get('details', '')}".lower()
         if any(sign in said for sign in _POOL_EXHAUSTED):
-            return _Finding(Outcome.DOWN, "connection pool exhausted (503)")
+            return Finding(Outcome.DOWN, "connection pool exhausted (503)")
         why = message or got.snippet()
-        return _Finding(Outcome.DOWN, f"REST cannot reach the database (503): {why}")
+        return Finding(Outcome.DOWN, f"REST cannot reach the database (503): {why}")
     if code == "42501":
-        return _Finding(Outcome.UNKNOWN, f"the anon role may not read {table}: pick a public table")
+        return Finding(Outcome.UNKNOWN, f"the anon role may not read {table}: pick a public table")
     if got.status in (401, 403):
-        return _Finding(Outcome.UNKNOWN, f"Supabase rejected the anon key ({got.status})")
+        return Finding(Outcome.UNKNOWN, f"Supabase rejected the anon key ({got.status})")
     if got.status == 404 or code in ("42P01", "PGRST205"):
-        return _Finding(Outcome.UNKNOWN, f"table {table} not found in the REST API")
+        return Finding(Outcome.UNKNOWN, f"table {table} not found in the REST API")
     why = f"{code} {message}".strip() or got.snippet()
-    return _Finding(Outcome.DOWN, f"REST read of {table}: HTTP {got.status}: {why}")
+    return Finding(Outcome.DOWN, f"REST read of {table}: HTTP {got.status}: {why}")
 
 
 def _postgrest_error(got: Fetched) -> dict[str, str]:

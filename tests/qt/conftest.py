@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 import qasync
@@ -18,11 +18,11 @@ import qasync
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
+from stratus_commander.qt.bus import Bus
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import Store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
-
 
 
 def hm(minutes: float = 0, fmt: str = "%H:%M") -> str:
@@ -53,6 +53,34 @@ def incidents(db_path: Path, clock: FakeClock) -> Iterator[Incidents]:
     store = Store.open(db_path)
     yield Incidents(store, clock)
     store.close()
+
+
+@pytest.fixture
+def bus(incidents: Incidents) -> Bus:
+    """A bus that hears every change made through the ``incidents`` fixture."""
+    bus = Bus()
+    bus.watch_incidents(incidents)
+    return bus
+
+
+PanelT = TypeVar("PanelT")
+
+
+class MountPanel(Protocol):
+    def __call__(self, cls: Callable[..., PanelT], bus: Bus, incidents: Incidents) -> PanelT: ...
+
+
+@pytest.fixture
+def mount_panel(qtbot: Any, runbook: Runbook, clock: FakeClock) -> MountPanel:
+    """``mount_panel(PanelClass, bus, incidents)``: a cockpit panel on the shared runbook and clock,
+    closed by qtbot after the test. Pass another bus/incidents to rebuild a panel from the store."""
+
+    def mount(cls: Callable[..., PanelT], bus: Bus, incidents: Incidents) -> PanelT:
+        panel = cls(bus, incidents, runbook, clock)
+        qtbot.addWidget(panel)
+        return panel
+
+    return mount
 
 
 @pytest.fixture

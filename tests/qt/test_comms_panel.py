@@ -1,46 +1,16 @@
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from stratus_commander.clock import FakeClock
 from stratus_commander.comms import format_time
 from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.comms_panel import CommsPanel
-from stratus_commander.runbook import load_runbook
 from stratus_commander.store import Store
-
-T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
-RUNBOOK = load_runbook()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "incidents.db"
-
-
-@pytest.fixture
-def incidents(db: Path, clock: FakeClock) -> Iterator[Incidents]:
-    store = Store.open(db)
-    yield Incidents(store, clock)
-    store.close()
-
-
-@pytest.fixture
-def bus(incidents: Incidents) -> Bus:
-    bus = Bus()
-    bus.watch_incidents(incidents)
-    return bus
+from tests.qt.conftest import T0
 
 
 @pytest.fixture
@@ -54,12 +24,6 @@ def incident(incidents: Incidents) -> Incident:
     )
 
 
-def _panel(qtbot, bus: Bus, incidents: Incidents, clock: FakeClock) -> CommsPanel:
-    panel = CommsPanel(bus, incidents, RUNBOOK, clock)
-    qtbot.addWidget(panel)
-    return panel
-
-
 @pytest.mark.parametrize(
     ("fmt", "impact"),
     [
@@ -69,9 +33,9 @@ def _panel(qtbot, bus: Bus, incidents: Incidents, clock: FakeClock) -> CommsPane
     ],
 )
 def test_copy_puts_the_rendered_message_on_the_clipboard(
-    qtbot, bus, incidents, clock, incident, fmt: str, impact: str
+    mount_panel, qtbot, bus, incidents, incident, fmt: str, impact: str
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(CommsPanel, bus, incidents)
     panel.set_incident(incident)
     QGuiApplication.clipboard().clear()
     qtbot.mouseClick(panel.copy_buttons[fmt], Qt.MouseButton.LeftButton)
@@ -84,9 +48,9 @@ def test_copy_puts_the_rendered_message_on_the_clipboard(
 
 
 def test_mark_sent_records_the_message_and_restarts_next_update(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, qtbot, bus, incidents, clock, incident, runbook
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(CommsPanel, bus, incidents)
     panel.set_incident(incident)
     assert panel.template == "investigating"
     clock.advance(minutes=9)
@@ -99,7 +63,7 @@ def test_mark_sent_records_the_message_and_restarts_next_update(
     assert sent.data == {"channel": "slack", "template": "investigating", "format": "slack"}
     assert sent.text.startswith("We are currently investigating an issue affecting API")
     after = incidents.get(incident.id)
-    readings = {r.id: r for r in clocks(after, RUNBOOK, clock.now())}
+    readings = {r.id: r for r in clocks(after, runbook, clock.now())}
     assert readings["communicate"].state == ClockState.MET
     assert readings["next_update"].due_at == clock.now() + timedelta(minutes=30)
     assert "Next status update due by" in panel.due_label.text()
@@ -113,8 +77,10 @@ def test_mark_sent_records_the_message_and_restarts_next_update(
     assert "OVERDUE" in panel.due_label.text()
 
 
-def test_edits_survive_ticks_until_regenerated(qtbot, bus, incidents, clock, incident) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_edits_survive_ticks_until_regenerated(
+    mount_panel, qtbot, bus, incidents, clock, incident
+) -> None:
+    panel = mount_panel(CommsPanel, bus, incidents)
     panel.set_incident(incident)
     qtbot.keyClick(panel.preview, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(panel.preview, " Payments are queued, not lost.")
@@ -130,9 +96,9 @@ def test_edits_survive_ticks_until_regenerated(qtbot, bus, incidents, clock, inc
 
 
 def test_next_update_follows_the_clock_before_the_first_update(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, bus, incidents, clock, incident
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(CommsPanel, bus, incidents)
     panel.set_incident(incident)
     panel.template_combo.setCurrentIndex(panel.template_combo.findData("update"))
     panel.template_combo.activated.emit(panel.template_combo.currentIndex())
@@ -143,18 +109,18 @@ def test_next_update_follows_the_clock_before_the_first_update(
 
 
 def test_status_page_ticks_are_events_restored_on_rebuild(
-    qtbot, db, clock, bus, incidents, incident
+    mount_panel, db_path, clock, bus, incidents, incident, runbook
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(CommsPanel, bus, incidents)
     panel.set_incident(incident)
-    step = RUNBOOK.comms.status_page_steps[1]
+    step = runbook.comms.status_page_steps[1]
     panel.status_page.item(1).setCheckState(Qt.CheckState.Checked)
     (tick,) = incidents.events(incident.id, {"check_ticked"})
     assert tick.data == {"group": "status_page", "item": step.id}
 
-    with Store.open(db) as store:
+    with Store.open(db_path) as store:
         fresh = Incidents(store, clock)
-        again = _panel(qtbot, Bus(), fresh, clock)
+        again = mount_panel(CommsPanel, Bus(), fresh)
         again.set_incident(fresh.get(incident.id))
         states = [again.status_page.item(i).checkState() for i in range(again.status_page.count())]
     assert states.count(Qt.CheckState.Checked) == 1
@@ -162,14 +128,14 @@ def test_status_page_ticks_are_events_restored_on_rebuild(
 
 
 def test_audience_for_the_severity_is_beside_the_message(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, bus, incidents, incident
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(CommsPanel, bus, incidents)
     panel.set_incident(incident)
     assert "All users, brokers, operators" in panel.audience_label.text()
 
 
-def test_no_incident_shows_a_calm_empty_state(qtbot, bus, incidents, clock) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_no_incident_shows_a_calm_empty_state(mount_panel, bus, incidents) -> None:
+    panel = mount_panel(CommsPanel, bus, incidents)
     panel.set_incident(None)
     assert panel.stack.currentIndex() == 0

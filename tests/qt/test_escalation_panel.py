@@ -1,44 +1,13 @@
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC
 
 import pytest
 from PySide6.QtCore import Qt
 
-from stratus_commander.clock import FakeClock
 from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.escalation_panel import EscalationPanel
-from stratus_commander.runbook import load_runbook
 from stratus_commander.store import Store
-
-T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
-RUNBOOK = load_runbook()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "incidents.db"
-
-
-@pytest.fixture
-def incidents(db: Path, clock: FakeClock) -> Iterator[Incidents]:
-    store = Store.open(db)
-    yield Incidents(store, clock)
-    store.close()
-
-
-@pytest.fixture
-def bus(incidents: Incidents) -> Bus:
-    bus = Bus()
-    bus.watch_incidents(incidents)
-    return bus
 
 
 @pytest.fixture
@@ -46,20 +15,14 @@ def incident(incidents: Incidents) -> Incident:
     return incidents.declare("Payment Processing API Down", "Critical", ["API"])
 
 
-def _panel(qtbot, bus: Bus, incidents: Incidents, clock: FakeClock) -> EscalationPanel:
-    panel = EscalationPanel(bus, incidents, RUNBOOK, clock)
-    qtbot.addWidget(panel)
-    return panel
-
-
 def _timer_texts(panel: EscalationPanel) -> list[str]:
     return [panel.timer_list.item(i).text() for i in range(panel.timer_list.count())]
 
 
 def test_matrix_row_for_the_severity_with_its_deadline(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, qtbot, bus, incidents, clock, incident, runbook
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(EscalationPanel, bus, incidents)
     panel.set_incident(incident)
     assert "CTO, Head of Engineering" in panel.who_label.text()
     assert "5" in panel.who_label.text()
@@ -71,16 +34,16 @@ def test_matrix_row_for_the_severity_with_its_deadline(
     qtbot.mouseClick(panel.escalate_button, Qt.MouseButton.LeftButton)
     after = incidents.get(incident.id)
     assert after.escalated_at == clock.now()
-    (escalate,) = [r for r in clocks(after, RUNBOOK, clock.now()) if r.id == "escalate"]
+    (escalate,) = [r for r in clocks(after, runbook, clock.now()) if r.id == "escalate"]
     assert escalate.state == ClockState.MET and escalate.met_late
     assert panel.by_label.text().startswith("✓ Escalated")
     assert not panel.escalate_button.isEnabled()
 
 
 def test_contacts_show_placeholders_as_such_and_real_numbers_plainly(
-    qtbot, bus, incidents, clock
+    mount_panel, bus, incidents, runbook
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(EscalationPanel, bus, incidents)
     panel.set_incident(None)
     texts = [w.text() for w in panel.findChildren(type(panel.who_label))]
     assert any("<b>+44 20 1234 5678</b>" in t for t in texts)
@@ -88,8 +51,10 @@ def test_contacts_show_placeholders_as_such_and_real_numbers_plainly(
     assert "Major" in panel.matrix_label.text()  # no incident: the whole matrix
 
 
-def test_a_call_log_entry_lands_on_the_timeline(qtbot, bus, incidents, clock, incident) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_a_call_log_entry_lands_on_the_timeline(
+    mount_panel, qtbot, bus, incidents, clock, incident
+) -> None:
+    panel = mount_panel(EscalationPanel, bus, incidents)
     panel.set_incident(incident)
     clock.advance(minutes=10)  # 14:40: the CTO answered a minute ago
     panel.call_who.setCurrentText("CTO")
@@ -112,9 +77,9 @@ def test_a_call_log_entry_lands_on_the_timeline(qtbot, bus, incidents, clock, in
 
 
 def test_a_reminder_is_raised_when_due_and_survives_a_rebuild(
-    qtbot, db, bus, incidents, clock, incident
+    mount_panel, qtbot, db_path, bus, incidents, clock, incident
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(EscalationPanel, bus, incidents)
     panel.set_incident(incident)
     qtbot.keyClicks(panel.timer_who, "Dana")
     qtbot.keyClicks(panel.timer_task, "roll back deploy 4812")
@@ -146,11 +111,11 @@ def test_a_reminder_is_raised_when_due_and_survives_a_rebuild(
     qtbot.keyClick(panel.timer_task, Qt.Key.Key_Return)
     clock.advance(minutes=2)
 
-    with Store.open(db) as store:
+    with Store.open(db_path) as store:
         fresh = Incidents(store, clock)
         rebuilt_bus = Bus()
         rebuilt_bus.watch_incidents(fresh)
-        rebuilt = _panel(qtbot, rebuilt_bus, fresh, clock)
+        rebuilt = mount_panel(EscalationPanel, rebuilt_bus, fresh)
         again: list[str] = []
         rebuilt.reminder_due.connect(again.append)
         rebuilt.set_incident(fresh.get(incident.id))
@@ -166,8 +131,8 @@ def test_a_reminder_is_raised_when_due_and_survives_a_rebuild(
         assert len(done) == 1 and "Dana" in done[0].text
 
 
-def test_bad_timer_input_is_shown_not_raised(qtbot, bus, incidents, clock, incident) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_bad_timer_input_is_shown_not_raised(mount_panel, qtbot, bus, incidents, incident) -> None:
+    panel = mount_panel(EscalationPanel, bus, incidents)
     panel.set_incident(incident)
     qtbot.keyClicks(panel.timer_task, "nobody named")
     qtbot.mouseClick(panel.set_timer_button, Qt.MouseButton.LeftButton)

@@ -1,54 +1,15 @@
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 
-from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.mitigate_panel import MitigatePanel
-from stratus_commander.runbook import load_runbook
 from stratus_commander.store import Store
-
-T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
-RUNBOOK = load_runbook()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "incidents.db"
-
-
-@pytest.fixture
-def incidents(db: Path, clock: FakeClock) -> Iterator[Incidents]:
-    store = Store.open(db)
-    yield Incidents(store, clock)
-    store.close()
-
-
-@pytest.fixture
-def bus(incidents: Incidents) -> Bus:
-    bus = Bus()
-    bus.watch_incidents(incidents)
-    return bus
 
 
 @pytest.fixture
 def incident(incidents: Incidents) -> Incident:
     return incidents.declare("Database pool exhausted", "Major", ["Database"], ["Bookings"])
-
-
-def _panel(qtbot, bus: Bus, incidents: Incidents, clock: FakeClock) -> MitigatePanel:
-    panel = MitigatePanel(bus, incidents, RUNBOOK, clock)
-    qtbot.addWidget(panel)
-    return panel
 
 
 def _checked(panel: MitigatePanel) -> list[bool]:
@@ -59,9 +20,9 @@ def _checked(panel: MitigatePanel) -> list[bool]:
 
 
 def test_a_tick_is_a_timed_event_restored_after_rebuild(
-    qtbot, db, bus, incidents, clock, incident
+    mount_panel, qtbot, db_path, bus, incidents, clock, incident, runbook
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(MitigatePanel, bus, incidents)
     panel.set_incident(incident)
     assert panel.group == "mitigate:database"  # the declared scope picks the checklist
     clock.advance(minutes=4)
@@ -70,7 +31,7 @@ def test_a_tick_is_a_timed_event_restored_after_rebuild(
     qtbot.keyClick(panel.checklist, Qt.Key.Key_Space)  # ticking works from the keyboard
 
     (tick,) = incidents.events(incident.id, {"check_ticked"})
-    item = RUNBOOK.mitigation["database"][2]
+    item = runbook.mitigation["database"][2]
     assert tick.at == clock.now()
     assert tick.data == {"group": "mitigate:database", "item": item.id}
     assert item.text in tick.text
@@ -78,15 +39,15 @@ def test_a_tick_is_a_timed_event_restored_after_rebuild(
     assert "1 of 4 done" in panel.progress_label.text()
     assert "✓" in panel.checklist.item(2).text()
 
-    with Store.open(db) as store:
+    with Store.open(db_path) as store:
         fresh = Incidents(store, clock)
-        rebuilt = _panel(qtbot, Bus(), fresh, clock)
+        rebuilt = mount_panel(MitigatePanel, Bus(), fresh)
         rebuilt.set_incident(fresh.get(incident.id))
         assert _checked(rebuilt) == [False, False, True, False]
 
 
-def test_untick_and_playbooks_are_separate_groups(qtbot, bus, incidents, clock, incident) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_untick_and_playbooks_are_separate_groups(mount_panel, bus, incidents, incident) -> None:
+    panel = mount_panel(MitigatePanel, bus, incidents)
     panel.set_incident(incident)
     panel.checklist.item(0).setCheckState(Qt.CheckState.Checked)
     panel.checklist.item(0).setCheckState(Qt.CheckState.Unchecked)
@@ -108,9 +69,9 @@ def test_untick_and_playbooks_are_separate_groups(qtbot, bus, incidents, clock, 
 
 
 def test_status_goes_investigating_identified_monitoring_resolved(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, qtbot, bus, incidents, clock, incident
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(MitigatePanel, bus, incidents)
     panel.set_incident(incident)
     asked: list[str] = []
     panel.confirm = lambda title, text: asked.append(title) or True
@@ -132,9 +93,9 @@ def test_status_goes_investigating_identified_monitoring_resolved(
 
 
 def test_declining_the_confirmation_keeps_the_status(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, qtbot, bus, incidents, incident
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(MitigatePanel, bus, incidents)
     panel.set_incident(incident)
     panel.confirm = lambda title, text: False
     qtbot.mouseClick(panel.status_buttons["resolved"], Qt.MouseButton.LeftButton)
@@ -144,17 +105,19 @@ def test_declining_the_confirmation_keeps_the_status(
 
 
 def test_an_external_decision_opens_the_external_checklist(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, bus, incidents, incident
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(MitigatePanel, bus, incidents)
     panel.set_incident(incident)
     incidents.decide(incident.id, "external", "Supabase status page red")
     assert panel.group == "mitigate:external"
 
 
-def test_without_an_incident_the_checklists_are_read_only(qtbot, bus, incidents, clock) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_without_an_incident_the_checklists_are_read_only(
+    mount_panel, bus, incidents, runbook
+) -> None:
+    panel = mount_panel(MitigatePanel, bus, incidents)
     panel.set_incident(None)
-    assert panel.checklist.count() == len(RUNBOOK.mitigation["api"])
+    assert panel.checklist.count() == len(runbook.mitigation["api"])
     assert not panel.checklist.isEnabled()
     assert not any(b.isEnabled() for b in panel.status_buttons.values())

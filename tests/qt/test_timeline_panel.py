@@ -1,52 +1,16 @@
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from stratus_commander.clock import FakeClock
 from stratus_commander.comms import zone_name
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.timeline_panel import ALL, CATEGORIES, TimelinePanel
-from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
 from stratus_commander.timeline import EVENT_KINDS
-
-T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
-RUNBOOK = load_runbook()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def incidents(tmp_path: Path, clock: FakeClock) -> Iterator[Incidents]:
-    store = Store.open(tmp_path / "incidents.db")
-    yield Incidents(store, clock)
-    store.close()
-
-
-@pytest.fixture
-def bus(incidents: Incidents) -> Bus:
-    bus = Bus()
-    bus.watch_incidents(incidents)
-    return bus
 
 
 @pytest.fixture
 def incident(incidents: Incidents) -> Incident:
     return incidents.declare("Webhooks failing", "Major", ["Webhooks"])
-
-
-def _panel(qtbot, bus: Bus, incidents: Incidents, clock: FakeClock) -> TimelinePanel:
-    panel = TimelinePanel(bus, incidents, RUNBOOK, clock)
-    qtbot.addWidget(panel)
-    return panel
 
 
 def _activate(qtbot, widget: TimelinePanel) -> None:
@@ -74,8 +38,8 @@ def test_every_kind_has_exactly_one_filter_category() -> None:
     assert sorted(seen) == sorted(EVENT_KINDS)
 
 
-def test_new_events_appear_live_newest_first(qtbot, bus, incidents, clock, incident) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_new_events_appear_live_newest_first(mount_panel, bus, incidents, clock, incident) -> None:
+    panel = mount_panel(TimelinePanel, bus, incidents)
     panel.set_incident(incident)
     assert _rows(panel) == [("Declared", "Webhooks failing")]
     clock.advance(minutes=2)
@@ -99,8 +63,8 @@ def test_new_events_appear_live_newest_first(qtbot, bus, incidents, clock, incid
     assert len(_rows(panel)) == 3
 
 
-def test_filter_by_kind(qtbot, bus, incidents, clock, incident) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_filter_by_kind(mount_panel, bus, incidents, incident) -> None:
+    panel = mount_panel(TimelinePanel, bus, incidents)
     panel.set_incident(incident)
     incidents.note(incident.id, "first note")
     incidents.set_status(incident.id, "identified")
@@ -118,8 +82,8 @@ def test_filter_by_kind(qtbot, bus, incidents, clock, incident) -> None:
     assert len(_rows(panel)) == 6
 
 
-def test_n_then_typing_then_enter_adds_a_note(qtbot, bus, incidents, clock, incident) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_n_then_typing_then_enter_adds_a_note(mount_panel, qtbot, bus, incidents, incident) -> None:
+    panel = mount_panel(TimelinePanel, bus, incidents)
     panel.set_incident(incident)
     _activate(qtbot, panel)
     panel.tree.setFocus()
@@ -137,9 +101,9 @@ def test_n_then_typing_then_enter_adds_a_note(qtbot, bus, incidents, clock, inci
 
 
 def test_focus_note_is_a_slot_for_the_global_shortcut(
-    qtbot, bus, incidents, clock, incident
+    mount_panel, qtbot, bus, incidents, incident
 ) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+    panel = mount_panel(TimelinePanel, bus, incidents)
     panel.set_incident(incident)
     _activate(qtbot, panel)
     panel.filter_combo.setFocus()
@@ -149,8 +113,8 @@ def test_focus_note_is_a_slot_for_the_global_shortcut(
     assert incidents.events(incident.id, {"note"}) == []
 
 
-def test_without_an_incident_notes_are_disabled(qtbot, bus, incidents, clock) -> None:
-    panel = _panel(qtbot, bus, incidents, clock)
+def test_without_an_incident_notes_are_disabled(mount_panel, bus, incidents) -> None:
+    panel = mount_panel(TimelinePanel, bus, incidents)
     panel.set_incident(None)
     assert not panel.note_edit.isEnabled()
     assert _rows(panel) == [("", "No incident open.")]
