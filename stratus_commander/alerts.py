@@ -36,6 +36,8 @@ _RANK = {
     ClockState.PENDING: 2,
     ClockState.WAITING: 3,
     ClockState.MET: 4,
+    ClockState.MISSED: 5,
+    ClockState.NOT_NEEDED: 6,
 }
 _WARNS = (ClockState.DUE_SOON, ClockState.OVERDUE)
 

@@ -8,7 +8,7 @@ when it was met.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -25,6 +25,9 @@ class ClockState(StrEnum):
     DUE_SOON = "due soon"
     OVERDUE = "overdue"
     MET = "met"
+    # The incident was resolved before this milestone was met: the clock stops there.
+    MISSED = "missed"  # its deadline had passed
+    NOT_NEEDED = "not needed"  # its deadline had not come
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,13 @@ def clocks(incident: Incident, runbook: Runbook, now: datetime) -> list[ClockRea
     for clock in runbook.clocks:
         # NEXT UPDATE waits for the first update (COMMUNICATE runs until then).
         due_after = clock.due_after_for(incident.impact)
-        out.append(reading(clock, _anchor(incident, clock), _met(incident, clock), due_after, now))
+        r = reading(clock, _anchor(incident, clock), _met(incident, clock), due_after, now)
+        stopped = incident.resolved_at
+        if stopped is not None and r.met_at is None and r.due_at is not None and clock.id != "pir":
+            # Resolution ends every milestone but the review: freeze it instead of counting on.
+            state = ClockState.MISSED if r.due_at < stopped else ClockState.NOT_NEEDED
+            r = replace(r, state=state, remaining=r.due_at - stopped)
+        out.append(r)
     return out
 
 

@@ -126,6 +126,8 @@ class ClockTile(QFrame):
             text = f"met at {_time(r.met_at)} · {how}"
         elif r.state is ClockState.OVERDUE:
             text = f"was due {_time(r.due_at)}"
+        elif r.state in (ClockState.MISSED, ClockState.NOT_NEEDED):
+            text = f"was due {_time(r.due_at)} · stopped at resolution"
         else:
             text = f"due {_time(r.due_at)}"
         if who and r.state in (ClockState.PENDING, ClockState.DUE_SOON, ClockState.OVERDUE):

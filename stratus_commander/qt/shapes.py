@@ -31,6 +31,8 @@ CLOCK_SHAPE: dict[ClockState, tuple[str, str]] = {
     ClockState.OVERDUE: ("triangle", "OVERDUE"),
     ClockState.MET: ("check", "MET"),
     ClockState.WAITING: ("dashed", "NOT STARTED"),
+    ClockState.MISSED: ("triangle", "MISSED"),
+    ClockState.NOT_NEEDED: ("dashed", "NOT NEEDED"),
 }
 #: Shape and word per probe outcome (``None``: no result yet).
 OUTCOME_SHAPE: dict[str | None, tuple[str, str]] = {
@@ -59,6 +61,9 @@ def clock_colors(state: ClockState) -> QColor:
         ClockState.OVERDUE: "urgent_fg",
         ClockState.MET: "ok",
         ClockState.WAITING: "unknown",
+        # History, not a call to act: the incident is resolved.
+        ClockState.MISSED: "text",
+        ClockState.NOT_NEEDED: "unknown",
     }[state]
     return t.color(token)
 

@@ -143,3 +143,22 @@ def test_banners_say_what_to_do_and_retire_when_met(qtbot, incidents, runbook, c
     incidents.decide(incident.id, "external")
     notifier.retire({r.id: r.state for r in rail.readings})
     assert banners.order() == []
+
+
+def test_resolution_freezes_unmet_clocks_and_raises_no_alarm(
+    qtbot, incidents, runbook, clock
+) -> None:
+    incident = incidents.declare("Webhook deliveries failing", "Minor")
+    bus, rail, alerts = _rail(qtbot, incidents, runbook, clock)
+    rail.set_incident(incident)
+    clock.advance(minutes=40)
+    incidents.resolve(incident.id)
+    rail.set_incident(incidents.get(incident.id))
+    clock.advance(hours=5)
+    alerts.clear()
+    bus.tick.emit()
+    state, word, digits, detail = _tile(rail, "communicate")
+    assert (state, word, digits) == ("missed", "MISSED", "+25:00")  # frozen at resolution
+    assert "stopped at resolution" in detail
+    assert _tile(rail, "escalate")[:3] == ("not needed", "NOT NEEDED", "20:00")
+    assert not [a for a in alerts if a.clock_id in ("communicate", "escalate", "triage")]

@@ -108,3 +108,20 @@ def test_restart_reads_the_same_clocks(minutes: int) -> None:
 def test_declare_clock_before_any_incident() -> None:
     r = declare_clock(RUNBOOK, T0, T0 + timedelta(minutes=4))
     assert (r.state, r.countdown()) == (ClockState.DUE_SOON, "01:00")
+
+
+def test_resolution_stops_the_milestones_it_left_unmet() -> None:
+    resolved = replace(
+        _incident(impact="Minor"),
+        triaged_at=T0 + timedelta(minutes=3),
+        resolved_at=T0 + timedelta(minutes=40),
+        status="resolved",
+    )
+    later = T0 + timedelta(hours=30)
+    r = _by_id(resolved, later)
+    assert r["triage"].state == ClockState.MET
+    # COMMUNICATE (15 min) was never sent: missed, frozen at resolution, not counting on.
+    assert (r["communicate"].state, r["communicate"].countdown()) == (ClockState.MISSED, "+25:00")
+    # ESCALATE (Minor: 1 h) had not come due when it was resolved.
+    assert (r["escalate"].state, r["escalate"].countdown()) == (ClockState.NOT_NEEDED, "20:00")
+    assert r["pir"].state == ClockState.PENDING  # the review clock runs on
