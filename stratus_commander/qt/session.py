@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings
 
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.qt.app import ensure_app
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.resources import resource_path
@@ -76,6 +77,7 @@ class CockpitApp:
         settings: QSettings,
         drill_speed: float = 1.0,
     ) -> None:
+        ensure_app()  # the loop must outlive any window closing (quitOnLastWindowClosed off)
         self.db_path = Path(db_path)
         self.clock = clock or SystemClock()
         self.specs = specs or []
