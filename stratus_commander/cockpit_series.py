@@ -28,7 +28,6 @@ import numpy as np
 import numpy.typing as npt
 
 from stratus_commander.clock import from_ms
-from stratus_commander.probes.engine import ERROR_RATE_WINDOW
 from stratus_commander.series import graph_series
 from stratus_commander.store import OUTCOME_CODES, Store
 
@@ -162,9 +161,16 @@ def _connect(db_path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
 
 
-def rolling_error_rate(outcome: CodeArray, window: int = ERROR_RATE_WINDOW) -> FloatArray:
+def rolling_error_rate(outcome: CodeArray, window: int | None = None) -> FloatArray:
     """The engine's ``error_rate`` rebuilt from outcomes: the share of ``down`` among the last
-    ``window`` known (not ``unknown``) results, carried over unknown ones; NaN before any."""
+    ``window`` (default: the engine's) known (not ``unknown``) results, carried over unknown ones;
+    NaN before any."""
+    if window is None:
+        # Here, not at the top: the engine loads httpx, which the cockpit's first paint can do
+        # without (the graphs import this module).
+        from stratus_commander.probes.engine import ERROR_RATE_WINDOW
+
+        window = ERROR_RATE_WINDOW
     known = (outcome != _UNKNOWN) & (outcome != NO_SAMPLE)
     k = np.cumsum(known)  # known results so far
     downs = np.concatenate([[0], np.cumsum((outcome == _DOWN)[known])])  # downs among the first j

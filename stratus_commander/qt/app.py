@@ -114,7 +114,8 @@ def run_gui(db_path: Path, runbook_path: Path | None, config_path: Path) -> int:
             incident = last_real_incident(cockpit.incidents)
             if incident is not None:
                 cockpit.window.set_incident(incident, restore=True)
-            cockpit.start_probes()
+            if specs:  # else nothing to start, and the probing machinery need not load
+                cockpit.start_probes()
             await cockpit.run(shown=first.close)  # the splash goes when the cockpit is up
 
         return main

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QGraphicsView, QLabel, QVBoxLayout, QWidget
 
 from stratus_commander import cockpit_series as series
@@ -39,6 +39,9 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import OUTCOME_CODES
 from stratus_commander.timeline import Event
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 __all__ = ["GraphsPanel", "Ring"]
 
@@ -114,15 +117,37 @@ class Ring:
 
 
 @dataclass
+class _Series:
+    """A curve to draw: its plot, its pen and its legend entry (the pyqtgraph item comes later)."""
+
+    plot: str
+    color: str | QColor | int  # an int: the n-th of pyqtgraph's distinct hues
+    style: Qt.PenStyle
+    legend: tuple[str, str] | None = None  # (legend, label)
+
+
+@dataclass
 class _Marker:
     at_s: float
     label: str
-    lines: list[pg.InfiniteLine]  # one per plot
     flips: int  # probe flips it stands for (0: a timeline event)
+    height: float  # where its label sits (staggered so close labels do not overlap)
+    lines: list[pg.InfiniteLine] = field(default_factory=list)  # one per plot, once drawn
+
+    @property
+    def text(self) -> str:
+        more = f" (+{self.flips - 1} more flips)" if self.flips > 1 else ""
+        return self.label + more
 
 
 class GraphsPanel(QWidget):
-    """The graphs tab."""
+    """The graphs tab.
+
+    The buffers and markers follow the probes and the timeline from the start; the pyqtgraph
+    plots (importing pyqtgraph is a third of a second) are made the first time they are needed:
+    when the tab is first shown, :meth:`redraw_now`, or :meth:`build` (the cockpit calls it once
+    its first frame is on screen).
+    """
 
     def __init__(
         self,
@@ -142,7 +167,12 @@ class GraphsPanel(QWidget):
         self.incident: Incident | None = None
         self.per_probe = True  # False: group median/highest latency (many probes)
         self.rings: dict[str, Ring] = {}  # curve key -> its buffer
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._series: dict[str, _Series] = {}  # curve key -> how it is drawn
+        self.curves: dict[str, pg.PlotDataItem] = {}  # curve key -> its item, once built
+        self.view: pg.GraphicsLayoutWidget | None = None
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.legends: dict[str, pg.LegendItem] = {}
+        self._latency_title = "Latency (ms)"
         self._latest: dict[
             str, tuple[str, int, float, float]
         ] = {}  # probe -> check, code, rate, ms
@@ -150,8 +180,35 @@ class GraphsPanel(QWidget):
         self._dirty = False
         self._x_range: tuple[float, float] | None = None
 
+        for check in CHECK_ORDER:
+            for key in ("error", "availability"):
+                legend = ("groups", GROUP_TITLE[check]) if key == "error" else None
+                self._add_series(f"{key}:{check}", key, *GROUP_STYLE[check], legend=legend)
+        self.note = QLabel(LEGEND_NOTE)
+        self.note.setObjectName("evidence")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.note)
+
+        bus.probe_result.connect(self._on_result)
+        bus.probe_flip.connect(self._on_flip)
+        bus.incident_event.connect(self._on_event)
+        bus.tick.connect(self._on_tick)
+
+    # --- building ------------------------------------------------------------------------------
+
+    @property
+    def built(self) -> bool:
+        return self.view is not None
+
+    def build(self) -> None:
+        """Make the plots, their curves and markers (once; later calls do nothing)."""
+        if self.view is not None:
+            return
+        import pyqtgraph as pg  # here, not at the top: see the class docstring
+
         pg.setConfigOptions(antialias=False, foreground=theme.current().plot_fg)
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground(theme.current().plot_bg)
         # Repainted once a second by redraw_now(), not after every change in the scene (flip
         # storms add dozens of markers in a second). No grid either: it was 80 % of a paint.
@@ -159,7 +216,7 @@ class GraphsPanel(QWidget):
         # Legends sit in rows of their own: inside a plot they hide the very lines they name.
         self.legends = {"latency": self._legend(0, 6), "groups": self._legend(2, 4)}
         self.plots = {
-            "latency": self._plot(1, "Latency (ms)"),
+            "latency": self._plot(1, self._latency_title),
             "error": self._plot(3, "Error rate (%) per group"),
             "availability": self._plot(4, "Availability (%) per group"),
         }
@@ -170,25 +227,22 @@ class GraphsPanel(QWidget):
             self.plots[key].getAxis("left").setTicks([[(v, str(v)) for v in (0, 50, 100)]])
             self.plots[key].setXLink(self.plots["latency"])
         self.plots["latency"].enableAutoRange(axis="x", enable=False)
-        for check in CHECK_ORDER:
-            for key in ("error", "availability"):
-                self._curve(f"{key}:{check}", key, *GROUP_STYLE[check])
-            self.legends["groups"].addItem(self.curves[f"error:{check}"], GROUP_TITLE[check])
-        self.note = QLabel(LEGEND_NOTE)
-        self.note.setObjectName("evidence")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.note)
-
-        bus.probe_result.connect(self._on_result)
-        bus.probe_flip.connect(self._on_flip)
-        bus.incident_event.connect(self._on_event)
-        bus.tick.connect(self._on_tick)
-
-    # --- building ------------------------------------------------------------------------------
+        for key in self._series:
+            self._draw_series(key)
+        for marker in self._markers:
+            self._draw_marker(marker)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, self.view, 1)
+        if self.isVisible():  # built while on screen (first shown): show it in this frame
+            self.view.show()
+        self.set_theme()
+        self._dirty = True
 
     def _legend(self, row: int, columns: int) -> pg.LegendItem:
+        import pyqtgraph as pg
+
+        assert self.view is not None
         legend = pg.LegendItem(
             labelTextSize="9pt", labelTextColor=theme.current().plot_fg, colCount=columns
         )
@@ -199,6 +253,9 @@ class GraphsPanel(QWidget):
         return legend
 
     def _plot(self, row: int, title: str) -> pg.PlotItem:
+        import pyqtgraph as pg
+
+        assert self.view is not None
         axis = pg.DateAxisItem(orientation="bottom")
         plot = self.view.addPlot(row=row, col=0, axisItems={"bottom": axis})
         plot.setTitle(title)
@@ -208,15 +265,41 @@ class GraphsPanel(QWidget):
         self.view.ci.layout.setRowStretchFactor(row, 1)
         return plot
 
-    def _curve(
-        self, key: str, plot: str, color: str | object, style: Qt.PenStyle = Qt.PenStyle.SolidLine
-    ) -> pg.PlotDataItem:
-        pen = pg.mkPen(color, width=1, style=style)
-        curve = self.plots[plot].plot([], [], pen=pen, connect="finite")
+    def _add_series(
+        self,
+        key: str,
+        plot: str,
+        color: str | QColor | int,
+        style: Qt.PenStyle = Qt.PenStyle.SolidLine,
+        legend: tuple[str, str] | None = None,
+    ) -> None:
+        self._series[key] = _Series(plot, color, style, legend)
+        self.rings[key] = Ring(self.capacity)
+        if self.view is not None:
+            self._draw_series(key)
+
+    def _draw_series(self, key: str) -> None:
+        import pyqtgraph as pg
+
+        s = self._series[key]
+        color = (
+            pg.intColor(s.color, hues=9, values=1, maxValue=220)
+            if isinstance(s.color, int)
+            else s.color
+        )
+        pen = pg.mkPen(color, width=1, style=s.style)
+        curve = self.plots[s.plot].plot([], [], pen=pen, connect="finite")
         curve.opts["autoDownsampleFactor"] = _SAMPLES_PER_PIXEL
         self.curves[key] = curve
-        self.rings[key] = Ring(self.capacity)
-        return curve
+        if s.legend is not None:
+            self.legends[s.legend[0]].addItem(curve, s.legend[1])
+
+    def _remove_series(self, key: str) -> None:
+        del self._series[key]
+        del self.rings[key]
+        curve = self.curves.pop(key, None)
+        if curve is not None:
+            self.plots["latency"].removeItem(curve)
 
     def set_probe_count(self, n: int) -> None:
         """How many probes run: above :data:`MAX_PROBE_LINES`, latency is drawn per group."""
@@ -224,28 +307,33 @@ class GraphsPanel(QWidget):
         if per_probe == self.per_probe:
             return
         self.per_probe = per_probe
-        for key in [k for k in self.curves if k.startswith("latency:")]:
-            self.plots["latency"].removeItem(self.curves.pop(key))
-            del self.rings[key]
-        self.legends["latency"].clear()
+        for key in self.latency_keys():
+            self._remove_series(key)
+        if self.view is not None:
+            self.legends["latency"].clear()
         if not per_probe:
-            self.plots["latency"].setTitle("Latency (ms): median and highest per group")
+            self._latency_title = "Latency (ms): median and highest per group"
+            if self.view is not None:
+                self.plots["latency"].setTitle(self._latency_title)
             for check in CHECK_ORDER:
                 color, style = GROUP_STYLE[check]
-                median = self._curve(f"latency:{check}:median", "latency", color, style)
-                self._curve(f"latency:{check}:max", "latency", pg.mkColor(color).darker(160), style)
-                self.legends["latency"].addItem(median, f"{GROUP_TITLE[check]} median")
+                median = ("latency", f"{GROUP_TITLE[check]} median")
+                self._add_series(f"latency:{check}:median", "latency", color, style, median)
+                self._add_series(
+                    f"latency:{check}:max", "latency", QColor(color).darker(160), style
+                )
         self.set_theme()
 
     def _probe_curve(self, probe: str) -> str:
         key = f"latency:{probe}"
-        if key not in self.curves:
-            i = sum(k.startswith("latency:") for k in self.curves)
-            curve = self._curve(key, "latency", pg.intColor(i, hues=9, values=1, maxValue=220))
-            self.legends["latency"].addItem(curve, probe)
+        if key not in self._series:
+            i = len(self.latency_keys())
+            self._add_series(key, "latency", i, legend=("latency", probe))
         return key
 
     def set_theme(self) -> None:
+        if self.view is None:
+            return  # built in the palette of the moment
         t = theme.current()
         self.view.setBackground(t.plot_bg)
         for plot in self.plots.values():
@@ -371,7 +459,7 @@ class GraphsPanel(QWidget):
             if marker.flips:
                 marker.flips += 1
                 for line in marker.lines:
-                    line.setToolTip(f"{marker.label} (+{marker.flips - 1} more flips)")
+                    line.setToolTip(marker.text)
                 return
         self._marker(at_s, label, flip=True)
 
@@ -388,40 +476,52 @@ class GraphsPanel(QWidget):
         self._marker(_epoch(event.at), label, flip=False)
 
     def _marker(self, at_s: float, label: str, flip: bool) -> None:
-        t = theme.current()
-        color = t.urgent_bg if flip and not label.endswith(" up") else t.accent
-        style = Qt.PenStyle.DashLine if flip else Qt.PenStyle.SolidLine
-        pen = pg.mkPen(color, width=1, style=style)
-        lines = []
-        labelled = not flip  # flips come in clusters; the triage tab names them
         # Staggered heights so labels of close markers do not print over each other.
         height = (0.95, 0.78, 0.61)[len(self._markers) % 3]
-        for key, plot in self.plots.items():
-            on_top = labelled and key == "latency"
-            line = pg.InfiniteLine(
-                pos=at_s,
-                angle=90,
-                pen=pen,
-                label=label if on_top else None,
-                labelOpts={"position": height, "color": color, "anchors": [(0, 0.5), (0, 0.5)]}
-                if on_top
-                else None,
-            )
-            line.setToolTip(label)
-            plot.addItem(line, ignoreBounds=True)
-            lines.append(line)
-        self._markers.append(_Marker(at_s, label, lines, 1 if flip else 0))
+        marker = _Marker(at_s, label, 1 if flip else 0, height)
+        self._markers.append(marker)
+        if self.view is not None:
+            self._draw_marker(marker)
         while len(self._markers) > MAX_MARKERS:
             self._drop_oldest_marker()
 
+    def _draw_marker(self, marker: _Marker) -> None:
+        import pyqtgraph as pg
+
+        t = theme.current()
+        flip = marker.flips > 0
+        color = t.urgent_bg if flip and not marker.label.endswith(" up") else t.accent
+        style = Qt.PenStyle.DashLine if flip else Qt.PenStyle.SolidLine
+        pen = pg.mkPen(color, width=1, style=style)
+        labelled = not flip  # flips come in clusters; the triage tab names them
+        for key, plot in self.plots.items():
+            on_top = labelled and key == "latency"
+            line = pg.InfiniteLine(
+                pos=marker.at_s,
+                angle=90,
+                pen=pen,
+                label=marker.label if on_top else None,
+                labelOpts={
+                    "position": marker.height,
+                    "color": color,
+                    "anchors": [(0, 0.5), (0, 0.5)],
+                }
+                if on_top
+                else None,
+            )
+            line.setToolTip(marker.text)
+            plot.addItem(line, ignoreBounds=True)
+            marker.lines.append(line)
+
     def _drop_oldest_marker(self) -> None:
         marker = self._markers.popleft()
-        for line, plot in zip(marker.lines, self.plots.values(), strict=True):
-            plot.removeItem(line)
+        if marker.lines:  # drawn (the plots exist)
+            for line, plot in zip(marker.lines, self.plots.values(), strict=True):
+                plot.removeItem(line)
 
     def marker_labels(self) -> list[str]:
         """What each marker stands for, oldest first."""
-        return [m.lines[0].toolTip() for m in self._markers]
+        return [m.text for m in self._markers]
 
     # --- drawing -------------------------------------------------------------------------------
 
@@ -432,11 +532,14 @@ class GraphsPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.build()
         if self._dirty:
             self.redraw_now()
 
     def redraw_now(self) -> None:
         """Give every curve its buffer (one paint follows) and step the time axis if needed."""
+        self.build()
+        assert self.view is not None
         self._dirty = False
         first, last = np.inf, -np.inf
         for key, curve in self.curves.items():
@@ -464,4 +567,4 @@ class GraphsPanel(QWidget):
         return len(curve.xData)
 
     def latency_keys(self) -> list[str]:
-        return [k for k in self.curves if k.startswith("latency:")]
+        return [k for k in self._series if k.startswith("latency:")]

@@ -12,8 +12,8 @@ long until the first paint event of a main window:
 
 The child installs an application-wide event filter before the CLI runs and reports the first
 paint of any window (the app's splash) and of a main window (the cockpit itself), then exits.
-Runs alternate; medians are compared. Target: first window ≤ 1.3 × baseline; the cockpit's own
-paint is printed beside it.
+Runs alternate; medians are compared. Target: ≤ 1.3 × baseline, checked for the first window and,
+separately, for the cockpit's own paint (a verdict line each).
 """
 
 from __future__ import annotations
@@ -128,8 +128,10 @@ def main() -> None:
         a, b = statistics.median(first[name]), statistics.median(main_window[name])
         row = f"{a * 1000:6.0f} ms {a / base:4.2f} x   {b * 1000:8.0f} ms {b / base:4.2f} x"
         print(f"  {name:<46} {row}")
-    worst = max(statistics.median(v) for v in first.values()) / base
-    print(f"  first window, target <= 1.3 x baseline: {'OK' if worst <= 1.3 else 'MISSED'}")
+    for label, marks in (("first window", first), ("cockpit (main window)", main_window)):
+        worst = max(statistics.median(v) for v in marks.values()) / base
+        verdict = "OK" if worst <= 1.3 else "MISSED"
+        print(f"  {label}, target <= 1.3 x baseline: {verdict} (worst {worst:.2f} x)")
 
 
 if __name__ == "__main__":
