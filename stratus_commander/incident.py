@@ -303,7 +303,7 @@ class Incidents:
             incident_id = int(cur.lastrowid or 0)
             event = append(conn, incident_id, now, "declared", self.actor, title, data)
         incident = self.get(incident_id)
-        self.store.after_commit(lambda: self._notify(incident, event))
+        self.store.after_commit(lambda: self.announce(incident, event))
         return incident
 
     def record(
@@ -334,7 +334,7 @@ class Incidents:
                     f"UPDATE incidents SET {sets} WHERE id = ?", [*changed.values(), incident_id]
                 )
         incident = replace(after, event_count=event.seq, head_hash=event.hash)
-        self.store.after_commit(lambda: self._notify(incident, event))
+        self.store.after_commit(lambda: self.announce(incident, event))
         return event
 
     def note(self, incident_id: int, text: str) -> Event:
@@ -369,6 +369,8 @@ class Incidents:
         text = f"Triage decision: {decision}" + (f" — {reason}" if reason else "")
         return self.record(incident_id, "decision", text, {"decision": decision, "reason": reason})
 
-    def _notify(self, incident: Incident, event: Event) -> None:
+    def announce(self, incident: Incident, event: Event) -> None:
+        """Tell the listeners of a committed event (this instance's own events are told at once;
+        the recorder's, written on its thread, are announced here by whoever owns this one)."""
         for listener in list(self._listeners):
             listener(incident, event)

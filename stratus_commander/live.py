@@ -1,47 +1,208 @@
-"""Live probing for the cockpit: the probe engine, the recorder and, for a drill, the simulator.
+"""Live probing for the cockpit: the probes at work elsewhere, their reports delivered here.
 
     live = LiveProbes(config.probes, db_path, incidents, current_incident=lambda: cockpit_id)
     live = LiveProbes.drill("payment-processing-down", 1.0, db_path, incidents, current)
-    live.start()            # on a running event loop (qasync in the GUI)
+    live.on_result(show_sample); live.on_state_change(show_flip)
+    live.start()            # from the event loop that owns the window (qasync in the GUI)
     ...
-    await live.aclose()     # cancels the loops, flushes samples, closes the client, stops the drill
+    await live.aclose()     # stops the probes, writes what they saw, stops the drill
 
-Qt-free: the GUI subscribes to ``live.engine`` through its Bus. A drill's probe config holds only
-``env:`` references (as a real one does); they resolve to :func:`drill_secrets` in-process, through
-the engine's resolver, so nothing is written to the process environment.
+The probes (:class:`~stratus_commander.probe_worker.ProbeWorker`: the engine and the recorder)
+run in a child process: 200 checks a second cost most of a CPU core (TLS, JSON, the Stripe
+SDK), and on a thread of this process they still starved the UI thread of the GIL. The recorder
+writes samples, flips and the flips' ``probe_flipped`` timeline events there, on its own
+connection, so the UI thread never waits for SQLite while the probes are busy either. Tests that
+drive time with a fake clock pass ``isolated=False``: the same worker then runs on a thread.
+
+Everything the owner hears comes through one queue, in order, on the owner's loop: results,
+flips, and the recorder's committed timeline events (announced through ``incidents``, as if the
+owner had written them). Which incident flips belong to is read from ``current_incident`` on the
+owner's loop whenever reports arrive and a few times a second, and passed to the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+import logging
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
-from stratus_commander.clock import Clock
+from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.config import parse_config
 from stratus_commander.drill import Simulator, drill_secrets, probe_config_toml
 from stratus_commander.drill.scenario import Scenario
 from stratus_commander.incident import Incidents
-from stratus_commander.probes.base import ProbeSpec, StateChange
-from stratus_commander.probes.engine import ProbeEngine
-from stratus_commander.recorder import Recorder
-from stratus_commander.secrets import register_secret, resolve_secret
+from stratus_commander.probe_worker import (
+    ProbeWorker,
+    Report,
+    Setup,
+    read_frame,
+    write_frame,
+)
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState, StateChange
 
-__all__ = ["LiveProbes", "drill_resolver"]
+__all__ = ["LiveProbes"]
+
+log = logging.getLogger(__name__)
+
+FAILING = (Outcome.DEGRADED, Outcome.DOWN)
+SYNC_INTERVAL_S = 0.25  # how soon a newly shown incident starts collecting flips, at worst
+STOP_TIMEOUT_S = 15.0
+
+_T = TypeVar("_T")
 
 
-def drill_resolver() -> Callable[[str], str | None]:
-    """Resolve the drill's ``env:`` references to its fake keys (anything else as usual)."""
-    secrets = drill_secrets()
-    for value in secrets.values():
-        register_secret(value)  # redacted like real keys wherever they might be written
+class _Handover:
+    """Reports from another thread, delivered in order on the owner's loop.
 
-    def resolve(ref: str) -> str | None:
-        if ref.startswith("env:") and ref[4:] in secrets:
-            return secrets[ref[4:]]
-        return resolve_secret(ref)
+    One wake-up of the owner's loop carries everything queued since the last one, so a burst
+    of reports (a flip storm) costs the owner one callback, not one per report.
+    """
 
-    return resolve
+    def __init__(self, owner: asyncio.AbstractEventLoop, deliver: Callable[[list[Any]], None]):
+        self._owner = owner
+        self._deliver = deliver
+        self._items: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self._wake_pending = False
+        self.open = True
+
+    def put(self, item: object) -> None:
+        with self._lock:
+            if not self.open:
+                return
+            self._items.append(item)
+            wake, self._wake_pending = not self._wake_pending, True
+        if wake:
+            with contextlib.suppress(RuntimeError):  # the owner's loop closed: nobody to tell
+                self._owner.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:
+        """On the owner's loop: deliver everything queued so far."""
+        with self._lock:
+            self._wake_pending = False
+            items = list(self._items)
+            self._items.clear()
+        if items and self.open:
+            self._deliver(items)
+
+    def close(self) -> None:
+        """Deliver nothing more (what the probes see while shutting down is not evidence)."""
+        with self._lock:
+            self.open = False
+            self._items.clear()
+
+
+@dataclass(frozen=True)
+class _Died:
+    reason: str
+
+
+class _OnThread:
+    """The worker on a thread with its own loop (tests with a fake clock)."""
+
+    def __init__(self, setup: Setup, report: Callable[[Report], None], clock: Clock) -> None:
+        self.worker = ProbeWorker(setup, report, clock)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="probes", daemon=True)
+        self._thread.start()
+        self._task: asyncio.Task[None] | None = None  # on the thread's loop
+
+    def start(self) -> None:
+        def create() -> None:
+            self._task = self._loop.create_task(self.worker.run())
+
+        self._loop.call_soon_threadsafe(create)
+
+    async def run_once(self) -> list[ProbeResult]:
+        return await self._on_thread(self.worker.run_once())
+
+    def follow_incident(self, incident_id: int | None) -> None:
+        self._loop.call_soon_threadsafe(self.worker.follow_incident, incident_id)
+
+    async def stop(self) -> None:
+        async def stop_there() -> None:
+            self.worker.listening = False
+            if self._task is not None:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+            await self.worker.aclose()
+
+        try:
+            await self._on_thread(stop_there())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+    async def _on_thread(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
+
+
+class _InProcess:
+    """The worker in a child process, probing from the moment it has read its setup; reports
+    arrive as pickled frames on its stdout, read by a thread of ours."""
+
+    def __init__(
+        self, setup: Setup, report: Callable[[Report], None], died: Callable[[str], None]
+    ) -> None:
+        self._report = report
+        self._died = died
+        self._stopped = threading.Event()
+        self._proc = subprocess.Popen(
+            # Not ``-m``: as __main__ the module's classes would not be the ones pickles name.
+            [sys.executable, "-c", "from stratus_commander.probe_worker import main; main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._commands: IO[bytes] = self._proc.stdin
+        reports = self._proc.stdout
+        self._reader = threading.Thread(
+            target=self._read, args=(reports,), name="probe reports", daemon=True
+        )
+        self._reader.start()
+        self._send(setup)
+
+    def follow_incident(self, incident_id: int | None) -> None:
+        self._send(("incident", incident_id))
+
+    async def stop(self) -> None:
+        self._send(("stop",))
+        if not await asyncio.to_thread(self._stopped.wait, STOP_TIMEOUT_S):
+            log.error("the probe process did not stop in %.0f s; killing it", STOP_TIMEOUT_S)
+            self._proc.kill()
+        await asyncio.to_thread(self._proc.wait)
+        await asyncio.to_thread(self._reader.join)
+        with contextlib.suppress(OSError):
+            self._commands.close()
+
+    def _send(self, message: object) -> None:
+        with contextlib.suppress(OSError):  # it died: the reader says so
+            write_frame(self._commands, message)
+
+    def _read(self, reports: IO[bytes]) -> None:
+        try:
+            while True:
+                message = read_frame(reports)
+                if message is None:  # gone without saying it stopped
+                    self._died(f"the probe process exited (code {self._proc.wait()})")
+                    return
+                if message[0] == "stopped":
+                    return
+                self._report(message[1])
+        finally:
+            self._stopped.set()
+            reports.close()
 
 
 class LiveProbes:
@@ -55,21 +216,40 @@ class LiveProbes:
         current_incident: Callable[[], int | None],
         *,
         simulator: Simulator | None = None,
-        resolve: Callable[[str], str | None] = resolve_secret,
+        secrets: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        isolated: bool = True,
         max_concurrency: int = 50,
         batch_interval_s: float = 1.0,
     ) -> None:
-        self.engine = ProbeEngine.with_own_client(
-            specs, resolve=resolve, clock=clock, max_concurrency=max_concurrency
-        )
-        self.recorder = Recorder(db_path, incidents, current_incident, batch_interval_s)
-        self._detach = [
-            self.engine.on_result(self.recorder.on_result),
-            self.engine.on_state_change(self.recorder.on_state_change),
-        ]
+        self._specs = tuple(specs)
+        ids = [s.id for s in self._specs]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"duplicate probe ids in {ids}")
+        self.incidents = incidents
+        self.current_incident = current_incident
         self.simulator = simulator
-        self._tasks: list[asyncio.Task[None]] = []
+        self.first_failure: StateChange | None = None  # detection evidence for the DECLARE clock
+        #: why the probes stopped by themselves, if they did (the cockpit says so)
+        self.problem: str | None = None
+        self._states: dict[str, ProbeState] = {}
+        self._result_listeners: list[Callable[[ProbeResult], object]] = []
+        self._change_listeners: list[Callable[[StateChange], object]] = []
+        self._setup = Setup(
+            list(self._specs),
+            Path(db_path),
+            incidents.actor,
+            dict(secrets or {}),
+            batch_interval_s=batch_interval_s,
+            max_concurrency=max_concurrency,
+        )
+        self._clock = clock
+        self._isolated = isolated
+        self._handover: _Handover | None = None
+        self._runner: _OnThread | _InProcess | None = None
+        self._following: int | None = None
+        self._syncing: asyncio.Task[None] | None = None
+        self._batch: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
 
     @classmethod
     def drill(
@@ -82,8 +262,13 @@ class LiveProbes:
         *,
         clock: Clock | None = None,
         simulator_clock: Clock | None = None,
+        isolated: bool = True,
     ) -> LiveProbes:
-        """Start the simulator on 127.0.0.1 and probe it with the drill's probe config."""
+        """Start the simulator on 127.0.0.1 and probe it with the drill's probe config.
+
+        The config holds only ``env:`` references (as a real one does); they resolve to
+        :func:`drill_secrets` inside the probes, so nothing is written to the environment.
+        """
         simulator = Simulator(scenario, speed=speed, clock=simulator_clock)
         base_url = simulator.start()
         try:
@@ -94,43 +279,131 @@ class LiveProbes:
                 incidents,
                 current_incident,
                 simulator=simulator,
-                resolve=drill_resolver(),
+                secrets=drill_secrets(),
                 clock=clock,
+                isolated=isolated,
             )
         except BaseException:
             simulator.stop()
             raise
 
+    # --- what the owner reads and hears ------------------------------------------------------
+
     @property
-    def first_failure(self) -> StateChange | None:
-        """The first probe flip to a failing state since start: the detection evidence."""
-        return self.recorder.first_failure
+    def specs(self) -> tuple[ProbeSpec, ...]:
+        return self._specs
+
+    @property
+    def states(self) -> dict[str, ProbeState]:
+        """Probe id -> displayed state, as delivered so far (absent before a first result)."""
+        return dict(self._states)
+
+    def on_result(self, callback: Callable[[ProbeResult], object]) -> None:
+        """Call ``callback(result)`` on the owner's loop for every probe result."""
+        self._result_listeners.append(callback)
+
+    def on_state_change(self, callback: Callable[[StateChange], object]) -> None:
+        """Call ``callback(change)`` on the owner's loop for every flip of a displayed state."""
+        self._change_listeners.append(callback)
+
+    def deliver_within(self, batch: Callable[[], AbstractContextManager[object]]) -> None:
+        """Deliver each batch of reports inside ``batch()`` (views redraw once a batch)."""
+        self._batch = batch
+
+    # --- running ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Run the probes and the recorder's batch writer on the running event loop."""
-        if self._tasks:
+        """Start probing on schedule (from the owner's running loop)."""
+        if self._runner is not None:
             raise RuntimeError("already started")
-        self._tasks = [
-            asyncio.ensure_future(self.engine.run()),
-            asyncio.ensure_future(self.recorder.run()),
-        ]
+        handover = self._hand_over_here()
+        if self._isolated:
+            self._runner = _InProcess(
+                self._setup_now(), handover.put, lambda why: handover.put(_Died(why))
+            )
+        else:
+            self._runner = _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
+            self._runner.start()
+        self._syncing = asyncio.ensure_future(self._keep_following())
+
+    async def run_once(self) -> list[ProbeResult]:
+        """Run every probe once now and write what it saw; returns once the owner has heard.
+
+        Not isolated only (tests step a fake clock between rounds), and not once started.
+        """
+        if self._isolated or self._syncing is not None:
+            raise RuntimeError("run_once needs LiveProbes(isolated=False), not started")
+        if not isinstance(self._runner, _OnThread):
+            handover = self._hand_over_here()
+            self._runner = _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
+        self._follow()
+        results = await self._runner.run_once()
+        assert self._handover is not None
+        self._handover.drain()
+        return results
 
     async def aclose(self) -> None:
-        """Stop probing, write what is buffered, close the client and the simulator.
+        """Stop probing, write what was seen, stop the simulator.
 
-        The recorder lets go first: whatever the probes see while things shut down (a simulator
-        that stopped answering) is not evidence and must not reach the store or the timeline.
-        The simulator stops before the probes are cancelled, so it expects the cut connections.
+        The owner stops hearing first: whatever the probes see while things shut down (a
+        simulator that stopped answering) is not evidence.
         """
-        for detach in self._detach:
-            detach()
+        if self._handover is not None:
+            self._handover.close()
+        if self._syncing is not None:
+            self._syncing.cancel()
+            await asyncio.gather(self._syncing, return_exceptions=True)
         try:
+            if self._runner is not None:
+                await self._runner.stop()
+        finally:
+            self._runner = None
             if self.simulator is not None:
                 self.simulator.stop()
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            self._tasks = []
-            await self.engine.aclose()
-        finally:
-            await self.recorder.aclose()
+
+    def _hand_over_here(self) -> _Handover:
+        self._handover = _Handover(asyncio.get_running_loop(), self._deliver)
+        return self._handover
+
+    def _setup_now(self) -> Setup:
+        self._following = self.current_incident()
+        return replace(self._setup, incident_id=self._following)
+
+    def _follow(self) -> None:
+        """Tell the worker which incident flips belong to, if that changed."""
+        current = self.current_incident()
+        if current != self._following and self._runner is not None:
+            self._following = current
+            self._runner.follow_incident(current)
+
+    async def _keep_following(self) -> None:
+        while True:
+            self._follow()
+            await asyncio.sleep(SYNC_INTERVAL_S)
+
+    def _deliver(self, items: list[Any]) -> None:
+        self._follow()
+        with self._batch():
+            self._deliver_each(items)
+
+    def _deliver_each(self, items: list[Any]) -> None:
+        for item in items:
+            calls: list[Callable[[], object]]
+            if isinstance(item, ProbeState):
+                self._states[item.probe] = item
+                calls = [partial(listener, item.last) for listener in self._result_listeners]
+            elif isinstance(item, StateChange):
+                if item.current in FAILING and self.first_failure is None:
+                    self.first_failure = item
+                calls = [partial(listener, item) for listener in self._change_listeners]
+            elif isinstance(item, _Died):
+                self.problem = item.reason
+                log.error("%s", item.reason)
+                continue
+            else:
+                calls = [partial(self.incidents.announce, *item)]
+            for call in calls:
+                try:
+                    call()
+                except Exception:  # one broken view must not silence the others
+                    log.exception("delivering %r failed", item)

@@ -6,11 +6,13 @@
     ...
     await recorder.aclose()          # flushes what is buffered
 
-Samples and flips are buffered on the event loop and written in batches (one transaction each) by
-one worker thread holding its own SQLite connection, so the UI thread never waits for them. A flip
-while an incident is open also becomes a ``probe_flipped`` timeline event, written at once through
-``incidents`` (its own connection, on the caller's thread): that one is part of the record.
-Samples from before any declaration are kept the same way; they are the detection evidence.
+Samples and flips are buffered on the event loop and written in batches by one worker thread
+holding its own SQLite connection, so the loop never waits for them. A flip while an incident is
+open also becomes a ``probe_flipped`` timeline event, written in the same transaction as its
+batch (one fsync a batch, even for a storm of hundreds of flips). The incident is the one that
+was current when the flip was seen. Once committed, each event is announced (by default to
+``incidents``' listeners) on the loop that flushed. Samples from before any declaration are kept
+the same way; they are the detection evidence.
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from stratus_commander.clock import to_iso, to_ms
-from stratus_commander.incident import Incidents
+from stratus_commander.clock import Clock, to_iso, to_ms
+from stratus_commander.errors import StratusError
+from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.probes.engine import ProbeEngine
 from stratus_commander.store import SampleRow, Store, refresh_sample_minutes
+from stratus_commander.timeline import Event
 
 log = logging.getLogger(__name__)
 
 FAILING = (Outcome.DEGRADED, Outcome.DOWN)
+
+Announce = Callable[[Incident, Event], None]
 
 
 def sample_row(result: ProbeResult) -> SampleRow:
@@ -55,18 +61,24 @@ class Recorder:
         current_incident: Callable[[], int | None] = lambda: None,
         batch_interval_s: float = 1.0,
         rollup_interval_s: float = 60.0,
+        announce: Announce | None = None,
+        signer: tuple[Clock, str] | None = None,
     ) -> None:
         self.db_path = Path(db_path)
-        self.incidents = incidents
+        # Who signs the flips' timeline events (default: as ``incidents`` would) and who hears.
+        self.signer = signer or ((incidents.clock, incidents.actor) if incidents else None)
         self.current_incident = current_incident
         self.batch_interval_s = batch_interval_s
         self.rollup_interval_s = rollup_interval_s
+        self.announce = announce or (incidents.announce if incidents is not None else None)
         self._last_rollup = 0.0
         self.first_failure: StateChange | None = None  # detection evidence for the DECLARE clock
         self._samples: list[SampleRow] = []
-        self._flips: list[StateChange] = []
+        self._flips: list[tuple[StateChange, int | None]] = []  # with the incident of the time
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
         self._store: Store | None = None  # lives on the worker thread only
+        self._writer: Incidents | None = None  # the worker's view of the incidents
+        self._written: list[tuple[Incident, Event]] = []  # committed, not yet announced
 
     def attach(self, engine: ProbeEngine) -> None:
         engine.on_result(self.on_result)
@@ -76,33 +88,9 @@ class Recorder:
         self._samples.append(sample_row(result))
 
     def on_state_change(self, change: StateChange) -> None:
-        self._flips.append(change)
         if change.current in FAILING and self.first_failure is None:
             self.first_failure = change
-        incident_id = self.current_incident()
-        # A probe's first state that is "up" is not news; anything else during an incident is.
-        if incident_id is None or self.incidents is None:
-            return
-        if change.previous is None and change.current is Outcome.UP:
-            return
-        before = change.previous.value if change.previous else "first check"
-        try:
-            self.incidents.record(
-                incident_id,
-                "probe_flipped",
-                f"{change.probe} ({change.check}): {before} → {change.current.value}"
-                + (f" — {change.detail}" if change.detail else ""),
-                {
-                    "probe": change.probe,
-                    "kind": change.kind,
-                    "check": change.check,
-                    "from": change.previous.value if change.previous else None,
-                    "to": change.current.value,
-                    "at": to_iso(change.at),
-                },
-            )
-        except Exception:  # a closed incident must not stop the evidence from being kept
-            log.exception("could not put a flip of %s on INC-%s", change.probe, incident_id)
+        self._flips.append((change, self.current_incident()))
 
     async def flush(self) -> int:
         """Write what is buffered; returns how many samples were written."""
@@ -112,12 +100,15 @@ class Recorder:
             return 0
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._executor, self._write, samples, flips)
+            written = await loop.run_in_executor(self._executor, self._write, samples, flips)
         except BaseException:
-            # Keep the batch for the next try (rows are keyed, so a partial write repeats safely).
+            # Keep the batch for the next try (it was one transaction: nothing of it is written).
             self._samples[:0] = samples
             self._flips[:0] = flips
             raise
+        if self.announce is not None:
+            for incident, event in written:
+                self.announce(incident, event)
         return len(samples)
 
     async def run(self) -> None:
@@ -137,27 +128,62 @@ class Recorder:
 
     # --- worker thread ------------------------------------------------------------------------
 
-    def _write(self, samples: list[SampleRow], flips: list[StateChange]) -> None:
+    def _write(
+        self, samples: list[SampleRow], flips: list[tuple[StateChange, int | None]]
+    ) -> list[tuple[Incident, Event]]:
         if self._store is None:
             self._store = Store.open(self.db_path)
+            if self.signer is not None:
+                self._writer = Incidents(self._store, *self.signer)
+                self._writer.subscribe(
+                    lambda incident, event: self._written.append((incident, event))
+                )
         store = self._store
-        store.add_samples(samples)
-        for f in flips:
-            store.add_flip(
-                f.probe,
-                f.kind,
-                f.check,
-                to_ms(f.at),
-                f.previous.value if f.previous else None,
-                f.current.value,
-                f.detail,
-            )
+        self._written = []
+        with store.write():
+            store.add_samples(samples)
+            for change, incident_id in flips:
+                store.add_flip(
+                    change.probe,
+                    change.kind,
+                    change.check,
+                    to_ms(change.at),
+                    change.previous.value if change.previous else None,
+                    change.current.value,
+                    change.detail,
+                )
+                if incident_id is not None:
+                    self._put_on_timeline(change, incident_id)
         # Keep the per-minute rollup current as we go (a few ms a minute), so opening a review
         # after hours of recording does not first recompute all of them.
         now = time.monotonic()
         if now - self._last_rollup >= self.rollup_interval_s:
             self._last_rollup = now
             refresh_sample_minutes(store)
+        return self._written
+
+    def _put_on_timeline(self, change: StateChange, incident_id: int) -> None:
+        # A probe's first state that is "up" is not news; anything else during an incident is.
+        if self._writer is None or (change.previous is None and change.current is Outcome.UP):
+            return
+        before = change.previous.value if change.previous else "first check"
+        try:
+            self._writer.record(
+                incident_id,
+                "probe_flipped",
+                f"{change.probe} ({change.check}): {before} → {change.current.value}"
+                + (f" — {change.detail}" if change.detail else ""),
+                {
+                    "probe": change.probe,
+                    "kind": change.kind,
+                    "check": change.check,
+                    "from": change.previous.value if change.previous else None,
+                    "to": change.current.value,
+                    "at": to_iso(change.at),
+                },
+            )
+        except StratusError:  # closed since: the evidence is still kept as a sample and a flip
+            log.exception("could not put a flip of %s on INC-%s", change.probe, incident_id)
 
     def _close_store(self) -> None:
         if self._store is not None:

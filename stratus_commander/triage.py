@@ -22,8 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from stratus_commander.probes.base import CHECK_ORDER, Check, Outcome, worst
-from stratus_commander.probes.engine import ProbeState
+from stratus_commander.probes.base import CHECK_ORDER, Check, Outcome, ProbeState, worst
 
 __all__ = ["GROUP_TITLES", "DecisionHint", "TriageGroup", "group_evidence", "hint"]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import socket
 import socketserver
+import sys
 import threading
 from collections.abc import Mapping
 from contextlib import suppress
@@ -257,6 +258,8 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         if self.stopping.is_set():
             return  # a connection cut by stop(): expected
+        if isinstance(sys.exc_info()[1], ConnectionError):  # a client that went away (a probe
+            return  # timing out, a cockpit quitting): nothing the simulator did wrong
         log.exception("drill simulator: error on a connection from %s", client_address)
 
 

@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # the contract's types; importing httpx costs a tenth of a second at start-up
+    import httpx
 
 Check = Literal["api", "webhooks", "database", "external"]
 #: The runbook's triage order.
@@ -105,6 +107,27 @@ class StateChange:
     current: Outcome
     at: datetime
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeState:
+    """A probe's displayed state: the debounced outcome, since when, and the latest sample."""
+
+    outcome: Outcome
+    since: datetime
+    last: ProbeResult
+
+    @property
+    def probe(self) -> str:
+        return self.last.probe
+
+    @property
+    def kind(self) -> str:
+        return self.last.kind
+
+    @property
+    def check(self) -> Check:
+        return self.last.check
 
 
 @dataclass

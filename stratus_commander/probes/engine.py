@@ -46,8 +46,6 @@ import math
 import random
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -55,11 +53,11 @@ import httpx
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.probes import kinds
 from stratus_commander.probes.base import (
-    Check,
     CheckContext,
     Outcome,
     ProbeResult,
     ProbeSpec,
+    ProbeState,
     StateChange,
     worst,
 )
@@ -99,27 +97,6 @@ def make_client(*, max_connections: int = 50, timeout_s: float = 60.0) -> httpx.
         follow_redirects=False,  # fetch() follows at most 5 itself
         headers={"User-Agent": USER_AGENT},
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeState:
-    """A probe's displayed state: the debounced outcome, since when, and the latest sample."""
-
-    outcome: Outcome
-    since: datetime
-    last: ProbeResult
-
-    @property
-    def probe(self) -> str:
-        return self.last.probe
-
-    @property
-    def kind(self) -> str:
-        return self.last.kind
-
-    @property
-    def check(self) -> Check:
-        return self.last.check
 
 
 class StateTracker:
@@ -270,6 +247,10 @@ class ProbeEngine:
         return {
             pid: p.tracker.state for pid, p in self._probes.items() if p.tracker.state is not None
         }
+
+    def state(self, probe_id: str) -> ProbeState | None:
+        """One probe's displayed state (``None`` before its first result)."""
+        return self._probes[probe_id].tracker.state
 
     # --- running -------------------------------------------------------------------------------
 

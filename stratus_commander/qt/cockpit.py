@@ -8,20 +8,34 @@ timeline beside them. Everything is reachable from the keyboard (F1 lists the ke
 The window holds no incident state of its own: it shows what :class:`Incidents` and the probe
 engine say, through the :class:`Bus`. Geometry, the splitter, the current tab and the palette are
 kept in QSettings.
+
+Start-up: the first frame gets only what it shows. The work area (:class:`WorkArea`: rail, tabs,
+timeline) is made when there is work to show, else just after the first frame; the Communicate,
+Mitigate and Escalate pages and the graphs' plots also follow the first frame (or come at once
+when shown or asked for). Everything is made within a few turns of the event loop either way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from dataclasses import replace
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QIcon,
+    QKeySequence,
+    QPaintEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -39,20 +53,23 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import Outcome, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.clock_rail import ClockRail
-from stratus_commander.qt.comms_panel import CommsPanel
 from stratus_commander.qt.declare_dialog import CHECK_SCOPE, DeclareDialog, evidence_text
-from stratus_commander.qt.escalation_panel import EscalationPanel
-from stratus_commander.qt.graphs import GraphsPanel
 from stratus_commander.qt.header import DrillStrip, IncidentHeader
-from stratus_commander.qt.mitigate_panel import MitigatePanel
 from stratus_commander.qt.notify import BannerArea, Notifier
-from stratus_commander.qt.timeline_panel import TimelinePanel
-from stratus_commander.qt.triage_panel import TriagePanel
 from stratus_commander.qt.welcome import WelcomePage
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook, format_duration
 from stratus_commander.timeline import Event
+
+if TYPE_CHECKING:
+    from stratus_commander.probes.base import ProbeSpec, ProbeState
+    from stratus_commander.qt.clock_rail import ClockRail
+    from stratus_commander.qt.comms_panel import CommsPanel
+    from stratus_commander.qt.escalation_panel import EscalationPanel
+    from stratus_commander.qt.graphs import GraphsPanel
+    from stratus_commander.qt.mitigate_panel import MitigatePanel
+    from stratus_commander.qt.timeline_panel import TimelinePanel
+    from stratus_commander.qt.triage_panel import TriagePanel
 
 __all__ = ["Cockpit", "Live"]
 
@@ -67,6 +84,7 @@ SHORTCUT_HINTS = {
     "escalate": "Ctrl+5",
 }
 TABS = ("triage", "graphs", "communicate", "mitigate", "escalate")
+TAB_TITLES = ("Triage", "Graphs", "Communicate", "Mitigate", "Escalate")
 KEYS_HELP = """\
 Ctrl+N          Declare an incident
 Ctrl+Shift+N    Add a note to the timeline
@@ -81,6 +99,8 @@ Tab / Space     Move between controls / tick a check
 Alt+letter      The underlined choice (e.g. Alt+E: external dependency)
 Ctrl+Q          Quit (everything is already saved)"""
 HISTORY_MARGIN = timedelta(minutes=15)
+#: What the first frame does without is made once it is painted, or this long after showing.
+DEFERRED_BUILD_FALLBACK_MS = 1000
 
 
 class Live(Protocol):
@@ -89,8 +109,64 @@ class Live(Protocol):
     @property
     def first_failure(self) -> StateChange | None: ...
 
-    engine: Any
+    @property
+    def specs(self) -> tuple[ProbeSpec, ...]: ...
+
+    @property
+    def states(self) -> dict[str, ProbeState]: ...
+
+    problem: str | None  # why the probes stopped by themselves
     simulator: Any
+
+
+class ShowsIncident(Protocol):
+    """A panel of the work area: it shows the incident it is given (None: no incident)."""
+
+    def set_incident(self, incident: Incident | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class WorkArea:
+    """The clock rail over the work tabs, beside the timeline: page 1 of the cockpit's stack.
+
+    Tabs listed in ``later`` hold a placeholder until their page is first needed (:meth:`page`):
+    shown, asked for, or made just after the cockpit's first frame.
+    """
+
+    rail: ClockRail
+    splitter: QSplitter
+    tabs: QTabWidget
+    triage: TriagePanel
+    graphs: GraphsPanel
+    timeline_box: QWidget
+    timeline: TimelinePanel
+    later: dict[int, Callable[[], QWidget]]  # tab index -> makes its page
+
+    def page(self, index: int) -> QWidget:
+        """The page of tab ``index``, made now if it was left for later."""
+        make = self.later.pop(index, None)
+        if make is not None:
+            placeholder, title = self.tabs.widget(index), self.tabs.tabText(index)
+            current = self.tabs.currentIndex()
+            made = make()
+            with QSignalBlocker(self.tabs):  # a page replaces its placeholder: no change of tab
+                self.tabs.removeTab(index)
+                self.tabs.insertTab(index, made, title)
+                self.tabs.setCurrentIndex(current)
+            if placeholder is not None:
+                placeholder.deleteLater()
+        page = self.tabs.widget(index)
+        assert page is not None, f"no tab {index}"
+        return page
+
+    def panels(self) -> list[ShowsIncident]:
+        """Everything made so far that shows the incident."""
+        made_later = [  # the pages after Triage and Graphs
+            cast(ShowsIncident, self.tabs.widget(i))
+            for i in range(2, self.tabs.count())
+            if i not in self.later
+        ]
+        return [self.rail, self.triage, self.graphs, *made_later, self.timeline]
 
 
 def app_icon() -> QIcon:
@@ -122,87 +198,44 @@ class Cockpit(QMainWindow):
         self.settings = settings
         self.incident: Incident | None = None
         self.live: Live | None = None
+        self._probe_problem: str | None = None  # said once in a banner
         self.drill = False
         self._summary_stale = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dialog: DeclareDialog | None = None
         self.review_window: QMainWindow | None = None
+        # Page 1 (clock rail, tabs, timeline) is made when first needed: at once when there is
+        # work to show, else just after the first frame (:meth:`paintEvent`). On the welcome page
+        # it is not on screen, and the first frame should not wait for it.
+        self._work: WorkArea | None = None
+        self._painted = False
         self.setWindowIcon(app_icon())
 
-        self.drill_strip = DrillStrip()
-        self.header = IncidentHeader()
-        self.header.declare_clicked.connect(self.declare)
-        self.banners = BannerArea()
-        self.rail = ClockRail(bus, incidents, runbook, clock)
-        self.notifier = Notifier(
-            self.banners, SHORTCUT_HINTS, app_icon(), self, details=self._alert_detail
-        )
-        self.rail.alerts.connect(self.notifier.notify)
-
-        args = (bus, incidents, runbook, clock)
-        self.triage = TriagePanel(*args)
-        self.triage.goto.connect(self._goto)
-        self.graphs = GraphsPanel(*args)
-        self.comms = CommsPanel(*args)
-        self.mitigate = MitigatePanel(*args)
-        self.escalation = EscalationPanel(*args)
-        self.escalation.reminder_due.connect(
-            lambda text: self.banners.show_banner(
-                f"reminder:{text}", "soon", f"CHECK BACK — {text}"
-            )
-        )
-        self.timeline = TimelinePanel(*args)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        for i, (panel, title) in enumerate(
-            (
-                (self.triage, "Triage"),
-                (self.graphs, "Graphs"),
-                (self.comms, "Communicate"),
-                (self.mitigate, "Mitigate"),
-                (self.escalation, "Escalate"),
-            ),
-            start=1,
-        ):
-            self.tabs.addTab(panel, f"{i}  {title}")
-
-        self.welcome = WelcomePage(incidents, scenarios or [], probe_note)
-        self.welcome.declare_requested.connect(self.declare)
-        self.welcome.drill_requested.connect(self.drill_requested)
-        self.welcome.open_requested.connect(self.open_incident)
-
-        self.timeline_box = QWidget()
-        timeline_layout = QVBoxLayout(self.timeline_box)
-        timeline_layout.setContentsMargins(0, 0, 0, 0)
-        timeline_layout.addWidget(QLabel("<b>6  Timeline</b>"))
-        timeline_layout.addWidget(self.timeline, 1)
-        # A splitter, not a dock: the clock rail above keeps the window's full width.
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("workSplitter")
-        self.splitter.addWidget(self.tabs)
-        self.splitter.addWidget(self.timeline_box)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([1060, 380])
-
-        body = QWidget()
-        body_box = QVBoxLayout(body)
-        body_box.setContentsMargins(0, 0, 0, 0)
-        body_box.addWidget(self.rail)
-        body_box.addWidget(self.splitter, 1)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.welcome)
-        self.stack.addWidget(body)
-
-        central = QWidget()
+        # Built top-down, each widget into its final parent: with the application style sheet,
+        # re-parenting a finished subtree re-styles every widget in it (assembled bottom-up, the
+        # window took nearly twice as long to build).
+        central = QWidget(self)
+        self.setCentralWidget(central)
         box = QVBoxLayout(central)
         box.setContentsMargins(0, 0, 0, 4)
         box.setSpacing(4)
-        box.addWidget(self.drill_strip)
-        box.addWidget(self.header)
-        box.addWidget(self.banners)
+        self.drill_strip = DrillStrip(central)
+        self.header = IncidentHeader(central)
+        self.header.declare_clicked.connect(self.declare)
+        self.banners = BannerArea(central)
+        self.stack = QStackedWidget(central)
+        for widget in (self.drill_strip, self.header, self.banners):
+            box.addWidget(widget)
         box.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+
+        self.welcome = WelcomePage(incidents, scenarios or [], probe_note, self.stack)
+        self.welcome.declare_requested.connect(self.declare)
+        self.welcome.drill_requested.connect(self.drill_requested)
+        self.welcome.open_requested.connect(self.open_incident)
+        self.stack.addWidget(self.welcome)
+        self.notifier = Notifier(
+            self.banners, SHORTCUT_HINTS, app_icon(), self, details=self._alert_detail
+        )
 
         self.probe_summary = QLabel()
         self.statusBar().addWidget(self.probe_summary, 1)
@@ -215,8 +248,169 @@ class Cockpit(QMainWindow):
         bus.probe_flip.connect(self._on_flip)
         bus.incident_event.connect(self._on_event)
         self.resize(1440, 900)
-        self._restore_settings()
+        self._restore_geometry()
         self.set_incident(None)
+
+    # --- the work area -------------------------------------------------------------------------
+
+    def work_area(self) -> WorkArea:
+        """Page 1 of the stack, made on the first call."""
+        if self._work is None:
+            self._work = self._build_work_area()
+            for panel in self._work.panels():
+                panel.set_incident(self.incident)
+            if self.live is not None:  # attached before the page existed
+                self._work.triage.set_states(self.live.states)
+                self._work.graphs.set_probe_count(len(self.live.specs))
+                evidence = self._evidence()
+                if self.incident is None and evidence is not None:
+                    self._work.rail.set_detection(evidence.at)
+            self._work.tabs.currentChanged.connect(self._work.page)  # a tab shown: its page
+            self._restore_work_layout()
+        return self._work
+
+    def _build_work_area(self) -> WorkArea:
+        # Top-down, like the window (see __init__); the panels' modules load with them.
+        from stratus_commander.qt.clock_rail import ClockRail
+        from stratus_commander.qt.graphs import GraphsPanel
+        from stratus_commander.qt.timeline_panel import TimelinePanel
+        from stratus_commander.qt.triage_panel import TriagePanel
+
+        body = QWidget(self.stack)
+        body_box = QVBoxLayout(body)
+        body_box.setContentsMargins(0, 0, 0, 0)
+        args = (self.bus, self.incidents, self.runbook, self.clock)
+        rail = ClockRail(*args, body)
+        rail.alerts.connect(self.notifier.notify)
+        # A splitter, not a dock: the clock rail above keeps the window's full width.
+        splitter = QSplitter(Qt.Orientation.Horizontal, body)
+        splitter.setObjectName("workSplitter")
+        body_box.addWidget(rail)
+        body_box.addWidget(splitter, 1)
+
+        tabs = QTabWidget(splitter)
+        tabs.setDocumentMode(True)
+        timeline_box = QWidget(splitter)
+        splitter.addWidget(tabs)
+        splitter.addWidget(timeline_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([1060, 380])
+        timeline_layout = QVBoxLayout(timeline_box)
+        timeline_layout.setContentsMargins(0, 0, 0, 0)
+        timeline_layout.addWidget(QLabel("<b>6  Timeline</b>", timeline_box))
+        timeline = TimelinePanel(*args, timeline_box)
+        timeline_layout.addWidget(timeline, 1)
+
+        triage = TriagePanel(*args)
+        triage.goto.connect(self._goto)
+        graphs = GraphsPanel(*args)  # cheap: its plots are made when first shown (see there)
+        pages: tuple[QWidget, ...] = (triage, graphs, QWidget(), QWidget(), QWidget())
+        for i, (page, title) in enumerate(zip(pages, TAB_TITLES, strict=True), start=1):
+            tabs.addTab(page, f"{i}  {title}")
+        self.stack.addWidget(body)
+        later = {
+            TABS.index("communicate"): self._make_comms,
+            TABS.index("mitigate"): self._make_mitigate,
+            TABS.index("escalate"): self._make_escalation,
+        }
+        return WorkArea(rail, splitter, tabs, triage, graphs, timeline_box, timeline, later)
+
+    def _make_comms(self) -> QWidget:
+        from stratus_commander.qt.comms_panel import CommsPanel
+
+        panel = CommsPanel(self.bus, self.incidents, self.runbook, self.clock)
+        panel.set_incident(self.incident)
+        return panel
+
+    def _make_mitigate(self) -> QWidget:
+        from stratus_commander.qt.mitigate_panel import MitigatePanel
+
+        panel = MitigatePanel(self.bus, self.incidents, self.runbook, self.clock)
+        panel.set_incident(self.incident)
+        return panel
+
+    def _make_escalation(self) -> QWidget:
+        from stratus_commander.qt.escalation_panel import EscalationPanel
+
+        panel = EscalationPanel(self.bus, self.incidents, self.runbook, self.clock)
+        panel.reminder_due.connect(
+            lambda text: self.banners.show_banner(
+                f"reminder:{text}", "soon", f"CHECK BACK — {text}"
+            )
+        )
+        panel.set_incident(self.incident)
+        return panel
+
+    @property
+    def rail(self) -> ClockRail:
+        return self.work_area().rail
+
+    @property
+    def splitter(self) -> QSplitter:
+        return self.work_area().splitter
+
+    @property
+    def tabs(self) -> QTabWidget:
+        return self.work_area().tabs
+
+    @property
+    def triage(self) -> TriagePanel:
+        return self.work_area().triage
+
+    @property
+    def graphs(self) -> GraphsPanel:
+        return self.work_area().graphs
+
+    @property
+    def comms(self) -> CommsPanel:
+        return cast("CommsPanel", self.work_area().page(TABS.index("communicate")))
+
+    @property
+    def mitigate(self) -> MitigatePanel:
+        return cast("MitigatePanel", self.work_area().page(TABS.index("mitigate")))
+
+    @property
+    def escalation(self) -> EscalationPanel:
+        return cast("EscalationPanel", self.work_area().page(TABS.index("escalate")))
+
+    @property
+    def timeline_box(self) -> QWidget:
+        return self.work_area().timeline_box
+
+    @property
+    def timeline(self) -> TimelinePanel:
+        return self.work_area().timeline
+
+    def _show_work(self) -> None:
+        self.work_area()
+        self.stack.setCurrentIndex(1)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self, self._after_first_frame)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._painted:  # shown but not exposed (minimised...): do not wait for a frame
+            QTimer.singleShot(DEFERRED_BUILD_FALLBACK_MS, self, self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """Make what the first frame did without, one step per turn of the event loop, so the
+        commander finds it ready (and the check-back reminders run) without waiting for it."""
+        if not self.isVisible():
+            return  # closed: the session is ending (its store may be closed already)
+        if self._work is None:
+            self.work_area()
+        elif self._work.later:
+            self._work.page(min(self._work.later))
+        elif not self._work.graphs.built:  # pyqtgraph: the plots, off screen until Ctrl+2
+            self._work.graphs.build()
+        else:
+            return  # all made
+        QTimer.singleShot(0, self, self._after_first_frame)
 
     # --- menus and keys ------------------------------------------------------------------------
 
@@ -245,10 +439,10 @@ class Cockpit(QMainWindow):
         self._action(m, "&Quit", "Ctrl+Q", self.close)
 
         v = bar.addMenu("View")
-        for i in range(len(TABS)):
+        for i, title in enumerate(TAB_TITLES):
             self._action(
                 v,
-                self.tabs.tabText(i).strip(),
+                f"{i + 1}  {title}",
                 f"Ctrl+{i + 1}",
                 lambda _=False, n=i: self.show_tab(n),
             )
@@ -274,7 +468,7 @@ class Cockpit(QMainWindow):
 
     def show_tab(self, index: int) -> None:
         if self.stack.currentIndex() == 0 and self._has_work():
-            self.stack.setCurrentIndex(1)
+            self._show_work()
         self.tabs.setCurrentIndex(index)
         self.tabs.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.tabs.currentWidget().focusNextChild()
@@ -290,7 +484,7 @@ class Cockpit(QMainWindow):
 
     def _show_timeline(self) -> None:
         if self.stack.currentIndex() == 0 and self._has_work():
-            self.stack.setCurrentIndex(1)
+            self._show_work()
         sizes = self.splitter.sizes()
         if sizes[1] == 0:  # collapsed by hand: open it again
             self.splitter.setSizes([max(sizes[0] - 380, 200), 380])
@@ -309,7 +503,7 @@ class Cockpit(QMainWindow):
             self.stack.setCurrentIndex(0)
             self.welcome.incident_list.setFocus()
         else:
-            self.stack.setCurrentIndex(1)
+            self._show_work()
 
     def close_incident(self) -> None:
         """The runbook's close steps for the incident on screen (refused until it is resolved)."""
@@ -341,9 +535,10 @@ class Cockpit(QMainWindow):
         if isinstance(app, QApplication):
             theme.apply_theme(app, name)
         self.theme_actions[theme.current().name].setChecked(True)
-        self.rail.refresh_icons()
-        self.graphs.set_theme()
-        self.triage.set_states(self.triage.states)
+        if self._work is not None:  # else made in the palette of the moment
+            self._work.rail.refresh_icons()
+            self._work.graphs.set_theme()
+            self._work.triage.set_states(self._work.triage.states)
         if self.settings is not None:
             self.settings.setValue("view/theme", theme.current().name)
 
@@ -378,8 +573,8 @@ class Cockpit(QMainWindow):
         """Probes are running (a drill's when ``drill``): show their evidence and states."""
         self.live = live
         self.drill = drill
-        self.triage.set_states(live.engine.states)
-        self.graphs.set_probe_count(len(live.engine.specs))
+        self.triage.set_states(live.states)
+        self.graphs.set_probe_count(len(live.specs))
         self._update_probe_summary()
         self._on_tick()
         if self.incident is None:
@@ -388,16 +583,11 @@ class Cockpit(QMainWindow):
     def set_incident(self, incident: Incident | None, *, restore: bool = False) -> None:
         """Show ``incident`` (``restore``: refill the graphs from its stored samples)."""
         self.incident = incident
-        for panel in (
-            self.rail,
-            self.triage,
-            self.graphs,
-            self.comms,
-            self.mitigate,
-            self.escalation,
-            self.timeline,
-        ):
-            panel.set_incident(incident)
+        if self._work is not None:
+            for panel in self._work.panels():
+                panel.set_incident(incident)
+        elif self._has_work():
+            self.work_area()  # made for this incident
         self._show_header()
         self.stack.setCurrentIndex(1 if self._has_work() else 0)
         if incident is not None:
@@ -419,7 +609,7 @@ class Cockpit(QMainWindow):
             self.header.show_incident(incident)
             self.setWindowTitle(f"{prefix}{incident.label} {incident.title} — Stratus Commander")
         else:
-            watching = len(self.live.engine.specs) if self.live is not None else 0
+            watching = len(self.live.specs) if self.live is not None else 0
             self.header.show_no_incident(self._evidence(), watching, self.drill)
             self.setWindowTitle(f"{prefix}Stratus Commander")
         self.declare_action.setText(
@@ -437,7 +627,7 @@ class Cockpit(QMainWindow):
         if self.live is not None:
             failing_checks = {
                 s.check
-                for s in self.live.engine.states.values()
+                for s in self.live.states.values()
                 if s.outcome in (Outcome.DOWN, Outcome.DEGRADED)
             }
         dialog = DeclareDialog(
@@ -472,10 +662,20 @@ class Cockpit(QMainWindow):
             )
         elif self.drill:
             self.drill_strip.show_drill("drill", "—", 1.0)
-        warning = {r.id: r.state for r in self.rail.readings}
+        readings = self._work.rail.readings if self._work is not None else []
+        warning = {r.id: r.state for r in readings}
         self.notifier.retire(warning)
         if self._summary_stale:
             self._update_probe_summary()
+        problem = self.live.problem if self.live is not None else None
+        if problem and self._probe_problem != problem:
+            self._probe_problem = problem
+            self.banners.show_banner(
+                "probes",
+                "overdue",
+                f"PROBES STOPPED — {problem}. The panels show the last states seen; "
+                "restart the cockpit to probe again.",
+            )
 
     def _on_flip(self, change: StateChange) -> None:
         self._summary_stale = True  # recounted on the next tick: storms flip hundreds at once
@@ -507,9 +707,9 @@ class Cockpit(QMainWindow):
         if self.live is None:
             self.probe_summary.setText("No probes running.")
             return
-        states = self.live.engine.states
+        states = self.live.states
         counts = {o: sum(1 for s in states.values() if s.outcome is o) for o in Outcome}
-        parts = [f"Probes: {len(self.live.engine.specs)}"]
+        parts = [f"Probes: {len(self.live.specs)}"]
         for outcome in (Outcome.DOWN, Outcome.DEGRADED, Outcome.UNKNOWN):
             if counts[outcome]:
                 parts.append(f"{counts[outcome]} {outcome.value.upper()}")
@@ -537,12 +737,16 @@ class Cockpit(QMainWindow):
     def pending_tasks(self) -> set[asyncio.Task[Any]]:
         return set(self._tasks)
 
-    def _restore_settings(self) -> None:
+    def _restore_geometry(self) -> None:
         if self.settings is None:
             return
         geometry = self.settings.value("cockpit/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def _restore_work_layout(self) -> None:
+        if self.settings is None:
+            return
         splitter = self.settings.value("cockpit/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -554,8 +758,9 @@ class Cockpit(QMainWindow):
         if self.settings is None:
             return
         self.settings.setValue("cockpit/geometry", self.saveGeometry())
-        self.settings.setValue("cockpit/splitter", self.splitter.saveState())
-        self.settings.setValue("cockpit/tab", self.tabs.currentIndex())
+        if self._work is not None:  # else the stored layout stands as it was
+            self.settings.setValue("cockpit/splitter", self._work.splitter.saveState())
+            self.settings.setValue("cockpit/tab", self._work.tabs.currentIndex())
         self.settings.setValue("view/theme", theme.current().name)
         self.settings.sync()
 

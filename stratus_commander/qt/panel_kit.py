@@ -112,11 +112,13 @@ class IncidentPanel(QWidget):
         self.clock = clock
         self.incident: Incident | None = None
         self.events: list[Event] = []
+        self._stale = False  # events came in a batch; refresh at its end
         if QApplication.font().pointSizeF() < MIN_POINT_SIZE:
             # The cockpit sets an 11 pt application font; elsewhere, still no tiny text. A style
             # sheet, because under the application's style sheet children do not inherit fonts.
             self.setStyleSheet(f"QWidget {{ font-size: {MIN_POINT_SIZE}pt; }}")
         bus.incident_event.connect(self._on_incident_event)
+        bus.batch_done.connect(self._after_batch)
 
     def set_incident(self, incident: Incident | None) -> None:
         self.incident = incident
@@ -130,7 +132,15 @@ class IncidentPanel(QWidget):
         self.incident = incident
         self.events.append(event)
         self.event_added(event)
-        self.refresh()
+        if self.bus.batching:  # a flip storm is a hundred events: refresh once, after them
+            self._stale = True
+        else:
+            self.refresh()
+
+    def _after_batch(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     @property
     def writable(self) -> bool:

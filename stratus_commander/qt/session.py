@@ -80,6 +80,9 @@ class CockpitApp:
         ensure_app()  # the loop must outlive any window closing (quitOnLastWindowClosed off)
         self.db_path = Path(db_path)
         self.clock = clock or SystemClock()
+        # Probes run in their own process; a test that drives time keeps them on a thread, where
+        # its fake clock reaches them.
+        self.isolated = isinstance(self.clock, SystemClock)
         self.specs = specs or []
         self.drill_speed = drill_speed
         self.settings = settings
@@ -112,7 +115,12 @@ class CockpitApp:
 
         if self.specs:
             live = LiveProbes(
-                self.specs, self.db_path, self.incidents, self._current, clock=self.clock
+                self.specs,
+                self.db_path,
+                self.incidents,
+                self._current,
+                clock=self.clock,
+                isolated=self.isolated,
             )
             self._attach(live, drill=False)
 
@@ -131,12 +139,13 @@ class CockpitApp:
             self._current,
             clock=self.clock,
             simulator_clock=self.clock,  # one time for the runbook, the probes and the drill
+            isolated=self.isolated,
         )
         self._attach(live, drill=True)
 
     def _attach(self, live: LiveProbes, *, drill: bool) -> None:
         self.live = live
-        self.bus.watch_engine(live.engine)
+        self.bus.watch_probes(live)
         live.start()
         self.window.attach_live(live, drill=drill)
 

@@ -39,8 +39,7 @@ from stratus_commander.clock import Clock
 from stratus_commander.comms import format_time
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import Outcome, ProbeResult, StateChange, worst
-from stratus_commander.probes.engine import ProbeState
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeState, StateChange, worst
 from stratus_commander.qt import shapes
 from stratus_commander.qt.bus import Bus
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem

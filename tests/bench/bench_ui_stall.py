@@ -6,7 +6,8 @@ A 10 ms ticker on the cockpit's qasync loop measures how late the UI thread gets
 loop (p50/p99/max overshoot), in four phases of the same run:
 
 1. idle — the cockpit shown on its graphs tab, nothing probing (the floor of this machine);
-2. probes only — 200 probes at 1 s with the recorder writing samples, not wired to the window;
+2. probes only — 200 probes at 1 s with the recorder writing samples (both in the probe worker's
+   process, as the cockpit runs them), not wired to the window;
 3. cockpit — the same probes wired to the window (graphs visible, an incident declared);
 4. storms — the same, while the scenario jumps to Stripe down (dozens to hundreds of probes flip
    within a second, each flip a durable timeline event that every panel shows) and back up.
@@ -40,9 +41,9 @@ import qasync  # noqa: E402
 
 from stratus_commander.clock import SystemClock  # noqa: E402
 from stratus_commander.config import parse_config  # noqa: E402
-from stratus_commander.drill.config import probe_config_toml  # noqa: E402
+from stratus_commander.drill.config import drill_secrets, probe_config_toml  # noqa: E402
 from stratus_commander.incident import Incidents  # noqa: E402
-from stratus_commander.live import LiveProbes, drill_resolver  # noqa: E402
+from stratus_commander.live import LiveProbes  # noqa: E402
 from stratus_commander.qt.app import ensure_app, open_settings  # noqa: E402
 from stratus_commander.qt.bus import Bus  # noqa: E402
 from stratus_commander.qt.cockpit import Cockpit  # noqa: E402
@@ -125,12 +126,13 @@ async def bench(seconds: float, mix: str) -> None:
     window.show()
     window.show_tab(1)  # graphs on screen
     bus.start_ticking()
+    await asyncio.sleep(2)  # the first paints and whatever the window builds after them
     live = LiveProbes(
         specs(base_url, PROBES, mix),
         TMP / "bench.db",
         incidents,
         lambda: window.live_incident_id,
-        resolve=drill_resolver(),
+        secrets=drill_secrets(),
     )
     control = httpx.AsyncClient(base_url=base_url)
     try:
@@ -143,7 +145,7 @@ async def bench(seconds: float, mix: str) -> None:
         await asyncio.sleep(3)  # the start-up jitter spreads the first checks
         settle_heap()  # as the app does once started
         summary("2. probes + recorder, no window", await measure(seconds))
-        bus.watch_engine(live.engine)
+        bus.watch_probes(live)
         window.attach_live(live)
         window.set_incident(incidents.declare("Bench: Stripe down", "Critical", drill=True))
 
@@ -182,15 +184,7 @@ def main() -> None:
         help="drill: the 8 drill probes (Stripe SDK, Supabase, status pages...) 25 times over; "
         "http: 200 plain HTTP probes of the platform's /api/health",
     )
-    parser.add_argument(
-        "--no-sniffio-lookup",
-        action="store_true",
-        help="make httpcore's per-request `import sniffio` fail fast (sniffio is not installed "
-        "here, so each request searches sys.path for it): what adding sniffio would give",
-    )
     args = parser.parse_args()
-    if args.no_sniffio_lookup:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
     ensure_app()
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         runner.run(bench(args.seconds, args.mix))

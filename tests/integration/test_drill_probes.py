@@ -24,7 +24,8 @@ from stratus_commander.drill import (
 )
 from stratus_commander.export import render
 from stratus_commander.incident import Incidents
-from stratus_commander.probes.engine import ProbeEngine, ProbeState, make_client
+from stratus_commander.probes.base import ProbeState
+from stratus_commander.probes.engine import ProbeEngine, make_client
 from stratus_commander.recorder import Recorder
 from stratus_commander.runbook import load_runbook
 from stratus_commander.store import Store

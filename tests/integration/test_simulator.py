@@ -119,6 +119,19 @@ def test_stop_cuts_a_slowed_request_short(drill: Callable[..., Drill]) -> None:
     assert isinstance(outcome[0], httpx.RemoteProtocolError | httpx.ReadError)
 
 
+def test_a_client_that_hangs_up_is_not_an_error(
+    drill: Callable[..., Drill], caplog: pytest.LogCaptureFixture
+) -> None:
+    d = drill({"fault": "api_slow", "ms": 300})  # a probe that times out before the answer
+    host, port = d.sim.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as conn:
+        conn.sendall(b"GET /platform/api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    time.sleep(0.6)  # the handler answers into the closed connection meanwhile
+    assert d.http.get("/platform/api/health").status_code == 200  # still serving
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 def test_an_unknown_service_is_404_naming_the_services(drill: Callable[..., Drill]) -> None:
     response = drill().http.get("/nowhere/at/all")
     assert response.status_code == 404

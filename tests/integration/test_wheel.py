@@ -28,13 +28,26 @@ def test_wheel_carries_resources_and_forms(wheel: Path) -> None:
     assert "stratus_commander/_data/resources/runbooks/stratusconnect.toml" in names
     assert any(n.startswith("stratus_commander/_data/ui/") for n in names)
     assert "stratus_commander/qt/app.py" in names
+    # Every resource the app reads, and not the README's screenshots (most of the size).
+    shipped = {n.split("/")[3] for n in names if n.startswith("stratus_commander/_data/resources/")}
+    on_disk = {p.name for p in (ROOT / "resources").iterdir() if p.is_dir()}
+    assert shipped == on_disk - {"screenshots"}
 
 
 def test_installed_wheel_finds_its_resources(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         timeout=600,

@@ -32,20 +32,21 @@ def test_a_probe_flip_from_the_simulator_reaches_panel_rail_and_timeline(
         lambda: window.live_incident_id,
         clock=clock,
         simulator_clock=FakeClock(T0),
+        isolated=False,  # on a thread, so the fake clock reaches the probes
     )
     try:
-        bus.watch_engine(live.engine)
+        bus.watch_probes(live)
         window.attach_live(live, drill=True)
         assert window.drill_strip.text().startswith("DRILL — Payment processing down")
         assert window.header.title.text() == "No incident declared"
-        arun(live.engine.run_once())  # calm: every probe up
+        arun(live.run_once())  # calm: every probe up
         assert window.triage.probe_state_text("stripe-api") == "UP"
         assert window.rail.tiles["declare"].digits.text() == "--:--"
 
         live.simulator.advance_to("4m")  # Stripe's API fails, status.stripe.com agrees
         for _ in range(3):  # three failures in a row flip a probe
             clock.advance(seconds=5)
-            arun(live.engine.run_once())
+            arun(live.run_once())
         first = live.first_failure
         assert first is not None and first.at == T0 + timedelta(seconds=15)
         assert window.triage.probe_state_text("stripe-api") == "DOWN"
@@ -71,7 +72,7 @@ def test_a_probe_flip_from_the_simulator_reaches_panel_rail_and_timeline(
         live.simulator.advance_to("25m")  # Stripe answers again; webhooks still degraded
         for _ in range(3):
             clock.advance(seconds=5)
-            arun(live.engine.run_once())
+            arun(live.run_once())
         flips = incidents.events(incident.id, {"probe_flipped"})
         assert flips, "a flip during the incident is on its timeline"
         assert {e.data["probe"] for e in flips} >= {"stripe-status"}

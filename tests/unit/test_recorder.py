@@ -45,6 +45,8 @@ def test_samples_before_declaration_and_flips_during_the_incident(tmp_path: Path
     incidents = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
     current: list[int] = []
     recorder = Recorder(db, incidents, current_incident=lambda: current[0] if current else None)
+    heard: list[str] = []
+    incidents.subscribe(lambda _incident, event: heard.append(event.kind))
 
     async def scenario() -> None:
         recorder.on_state_change(_flip(0, None, Outcome.UP))
@@ -58,7 +60,9 @@ def test_samples_before_declaration_and_flips_during_the_incident(tmp_path: Path
         recorder.on_result(_result(7, Outcome.UP))
         recorder.on_result(_result(8, Outcome.UP))
         recorder.on_state_change(_flip(8, Outcome.DOWN, Outcome.UP))
+        assert heard == ["declared"]  # the flip's event is written with the next batch...
         await recorder.aclose()
+        assert heard == ["declared", "probe_flipped"]  # ... and announced once committed
 
     asyncio.run(scenario())
     rows = store.query("SELECT at_ms, outcome, detail, metrics FROM samples ORDER BY at_ms")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from stratus_commander.probes.base import Check, Outcome, ProbeResult
-from stratus_commander.probes.engine import ProbeState
+from stratus_commander.probes.base import Check, Outcome, ProbeResult, ProbeState
 from stratus_commander.triage import group_evidence, hint
 from tests.unit.probe_kit import T0
 
