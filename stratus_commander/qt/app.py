@@ -134,7 +134,7 @@ def run_drill(db_path: Path, runbook_path: Path | None, scenario: str, speed: fl
 
         async def main(first: QWidget) -> None:
             cockpit = CockpitApp(db_path, runbook, drill_speed=speed, settings=settings)
-            cockpit.start_drill(drill, speed)
+            cockpit.start_drill_once_shown(drill, speed)
             await cockpit.run(shown=first.close)  # the splash goes when the cockpit is up
 
         return main

@@ -176,6 +176,8 @@ def app_icon() -> QIcon:
 class Cockpit(QMainWindow):
     closed = Signal()
     drill_requested = Signal(str)
+    #: once, when the window has been painted (or shown unexposed for a moment)
+    first_frame = Signal()
 
     def __init__(
         self,
@@ -200,6 +202,7 @@ class Cockpit(QMainWindow):
         self.live: Live | None = None
         self._probe_problem: str | None = None  # said once in a banner
         self.drill = False
+        self._told_first_frame = False
         self._summary_stale = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dialog: DeclareDialog | None = None
@@ -402,6 +405,9 @@ class Cockpit(QMainWindow):
         commander finds it ready (and the check-back reminders run) without waiting for it."""
         if not self.isVisible():
             return  # closed: the session is ending (its store may be closed already)
+        if not self._told_first_frame:
+            self._told_first_frame = True
+            self.first_frame.emit()
         if self._work is None:
             self.work_area()
         elif self._work.later:
@@ -569,6 +575,12 @@ class Cockpit(QMainWindow):
     def _evidence(self) -> StateChange | None:
         return self.live.first_failure if self.live is not None else None
 
+    def expect_drill(self, title: str, speed: float) -> None:
+        """A drill is starting: show its cockpit (marked DRILL) before its probes report."""
+        self.drill = True
+        self.drill_strip.show_drill(title, "starting…", speed)
+        self.set_incident(None)
+
     def attach_live(self, live: Live, *, drill: bool = False) -> None:
         """Probes are running (a drill's when ``drill``): show their evidence and states."""
         self.live = live
@@ -660,7 +672,7 @@ class Cockpit(QMainWindow):
             self.drill_strip.show_drill(
                 sim.scenario.title, format_duration(sim.elapsed()), sim.clock.speed
             )
-        elif self.drill:
+        elif self.drill and not self.drill_strip.isVisible():
             self.drill_strip.show_drill("drill", "—", 1.0)
         readings = self._work.rail.readings if self._work is not None else []
         warning = {r.id: r.state for r in readings}

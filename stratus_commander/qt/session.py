@@ -143,6 +143,12 @@ class CockpitApp:
         )
         self._attach(live, drill=True)
 
+    def start_drill_once_shown(self, scenario: Scenario, speed: float) -> None:
+        """The drill's cockpit first (marked DRILL), then the simulator and its probes: the
+        first frame does not wait for them."""
+        self.window.expect_drill(scenario.title, speed)
+        self.window.first_frame.connect(lambda: self.start_drill(scenario, speed))
+
     def _attach(self, live: LiveProbes, *, drill: bool) -> None:
         self.live = live
         self.bus.watch_probes(live)

@@ -42,3 +42,19 @@ def test_probes_that_stopped_by_themselves_raise_an_urgent_banner(
     window.banners.dismiss("probes")
     bus.tick.emit()  # said once: a dismissed banner does not come back every second
     assert "probes" not in window.banners.order()
+
+
+def test_a_drill_shows_its_cockpit_before_its_probes_start(
+    qtbot, incidents, runbook, clock
+) -> None:
+    window = Cockpit(Bus(), incidents, runbook, clock)
+    qtbot.addWidget(window)
+    window.expect_drill("Payment processing down", 60)
+    with qtbot.waitSignal(window.first_frame, timeout=5000):  # when the drill's probes start
+        window.show()
+    assert window.drill_strip.isVisible()
+    assert window.drill_strip.text().startswith(
+        "DRILL — Payment processing down — scenario time starting… · x60"
+    )
+    assert window.stack.currentIndex() == 1  # the cockpit, not the welcome page
+    assert window.windowTitle().startswith("[DRILL]")
