@@ -78,7 +78,7 @@ def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) 
             }
             for r in clocks(incident, runbook, now)
         ],
-        "timeline": [e.as_json() for e in events(incidents.store.db.conn, incident_id)],
+        "timeline": [e.as_json() for e in events(incidents.store.conn, incident_id)],
         "review": review.as_json(),
         "credits": review.credits.as_json() if review.credits else None,
         "learnings": [

@@ -177,7 +177,7 @@ class Incidents:
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        return self.store.db.conn
+        return self.store.conn
 
     # --- reading ----------------------------------------------------------------------------
 

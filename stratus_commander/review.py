@@ -1075,7 +1075,7 @@ def build_review(
     incident = incidents.get(incident_id)
     now = now or incidents.clock.now()
     store = incidents.store
-    events = timeline_events(store.db.conn, incident_id)
+    events = timeline_events(store.conn, incident_id)
     evidence = _first_evidence(store, incident)
     credits = _credits_of(store, incident_id)
     if credits is not None:

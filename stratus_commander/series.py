@@ -99,12 +99,10 @@ def graph_series(
         k = -(-bucket // _MINUTE_MS)
         bucket = k * _MINUTE_MS
         origin = lo * _MINUTE_MS
-        cursor = store.db.conn.execute(_FROM_MINUTES, {"lo": lo, "hi": hi, "k": k})
+        cursor = store.conn.execute(_FROM_MINUTES, {"lo": lo, "hi": hi, "k": k})
     else:
         origin = start
-        cursor = store.db.conn.execute(
-            _FROM_SAMPLES, {"start": start, "end": end, "bucket": bucket}
-        )
+        cursor = store.conn.execute(_FROM_SAMPLES, {"start": start, "end": end, "bucket": bucket})
     rows = cursor.fetchall()
     if not rows:
         return []

@@ -1,9 +1,10 @@
 """The one SQLite file that holds every incident, its timeline and the probes' samples.
 
-sqlite-utils over a connection we open ourselves in autocommit mode, so every write is an explicit,
-short transaction. WAL lets the GUI read while the recorder writes; ``synchronous=FULL`` makes each
-committed timeline event survive a crash or power cut (an event the user saw acknowledged is on
-disk). Probe samples arrive in batches: one transaction (one fsync) per batch.
+A connection we open ourselves in autocommit mode, so every write is an explicit, short
+transaction; the schema is sqlite-utils migrations (stratus_commander/migrations.py). WAL lets
+the GUI read while the recorder writes; ``synchronous=FULL`` makes each committed timeline event
+survive a crash or power cut (an event the user saw acknowledged is on disk). Probe samples
+arrive in batches: one transaction (one fsync) per batch.
 
 A file that is not SQLite, is truncated, is someone else's database or has a newer schema than this
 app knows raises :class:`StoreError` *before* anything is written to it.
@@ -18,107 +19,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
-
 from stratus_commander.errors import StoreError
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 
-migrations = Migrations("stratus_commander")
-
-
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
-    # Incident rows are a projection of their timeline (see incident.py); the events are the record.
-    db.execute(
-        """
-        CREATE TABLE incidents (
-            id INTEGER PRIMARY KEY,
-            title TEXT NOT NULL,
-            scope TEXT NOT NULL DEFAULT '[]',
-            impact TEXT NOT NULL,
-            affected_services TEXT NOT NULL DEFAULT '[]',
-            status TEXT NOT NULL,
-            drill INTEGER NOT NULL DEFAULT 0,
-            detected_at TEXT NOT NULL,
-            declared_at TEXT NOT NULL,
-            triaged_at TEXT,
-            triage_decision TEXT,
-            first_update_at TEXT,
-            last_update_at TEXT,
-            escalated_at TEXT,
-            mitigated_at TEXT,
-            resolved_at TEXT,
-            closed_at TEXT,
-            review_done_at TEXT,
-            event_count INTEGER NOT NULL DEFAULT 0,
-            head_hash TEXT NOT NULL
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE events (
-            id INTEGER PRIMARY KEY,
-            incident_id INTEGER NOT NULL REFERENCES incidents(id),
-            seq INTEGER NOT NULL,
-            at TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            text TEXT NOT NULL DEFAULT '',
-            data TEXT NOT NULL DEFAULT '{}',
-            prev_hash TEXT NOT NULL,
-            hash TEXT NOT NULL,
-            UNIQUE (incident_id, seq)
-        )
-        """
-    )
-    db.execute("CREATE INDEX events_incident_at ON events(incident_id, at)")
-    db.execute(
-        """
-        CREATE TABLE probes (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            kind TEXT NOT NULL,
-            "check" TEXT NOT NULL
-        )
-        """
-    )
-    # Millions of rows: integer times, an outcome code, a clustered key per probe and time so a
-    # window of one probe is one range scan. detail is kept only when the sample is not "up".
-    # No foreign key: probe ids come from our own registry, and the per-row check halves the
-    # batch insert rate.
-    db.execute(
-        """
-        CREATE TABLE samples (
-            probe_id INTEGER NOT NULL,
-            at_ms INTEGER NOT NULL,
-            outcome INTEGER NOT NULL,
-            latency_ms REAL,
-            detail TEXT,
-            metrics TEXT,
-            PRIMARY KEY (probe_id, at_ms)
-        ) WITHOUT ROWID
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE flips (
-            id INTEGER PRIMARY KEY,
-            probe_id INTEGER NOT NULL REFERENCES probes(id),
-            at_ms INTEGER NOT NULL,
-            previous TEXT,
-            current TEXT NOT NULL,
-            detail TEXT NOT NULL DEFAULT ''
-        )
-        """
-    )
-    db.execute("CREATE INDEX flips_at ON flips(at_ms)")
-    db.table("incidents").enable_fts(["title"], create_triggers=True)
-    db.table("events").enable_fts(["text"], create_triggers=True)
-
+#: The schema: sqlite-utils migrations in stratus_commander/migrations.py, by name, in order.
+MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' own
+MIGRATION_SET = "stratus_commander"
+MIGRATIONS = ("m001_initial", "m002_review_credits")
 
 #: Sample outcome codes (compact storage); the order is "how bad".
 OUTCOME_CODES = {"up": 0, "degraded": 1, "down": 2, "unknown": 3}
@@ -165,15 +74,7 @@ def _inspect_existing(path: Path) -> None:
         ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            applied: set[str] = set()
-            if Migrations.migrations_table in tables:
-                applied = {
-                    r[0]
-                    for r in ro.execute(
-                        f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?",
-                        [migrations.name],
-                    )
-                }
+            applied = _applied(ro, tables)
         finally:
             ro.close()
     except sqlite3.DatabaseError as exc:
@@ -184,7 +85,7 @@ def _inspect_existing(path: Path) -> None:
             "choose another --db path",
             where=str(path),
         )
-    unknown = applied - {m.name for m in migrations._migrations}
+    unknown = applied - set(MIGRATIONS)
     if unknown:
         raise StoreError(
             f"created by a newer Stratus Commander (schema {', '.join(sorted(unknown))}); "
@@ -193,11 +94,20 @@ def _inspect_existing(path: Path) -> None:
         )
 
 
+def _applied(conn: sqlite3.Connection, tables: set[str]) -> set[str]:
+    if MIGRATIONS_TABLE not in tables:
+        return set()
+    rows = conn.execute(
+        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET]
+    )
+    return {r[0] for r in rows}
+
+
 class Store:
     """An open incident database. One per thread: sqlite connections are not shared."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.conn = conn
         self.path = path
         self._probe_ids: dict[str, int] = {}
         self._pending_after_commit: list[Callable[[], None]] = []
@@ -233,15 +143,18 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            db = sqlite_utils.Database(conn)
-            migrations.apply(db)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if not set(MIGRATIONS) <= _applied(conn, tables):
+                from stratus_commander.migrations import apply  # sqlite-utils: only when needed
+
+                apply(conn)
         except sqlite3.Error as exc:
             conn.close()
             raise StoreError(f"cannot prepare the database: {exc}", where=str(path)) from exc
-        return cls(db, path)
+        return cls(conn, path)
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -257,7 +170,7 @@ class Store:
         Nested use joins the outer transaction through a savepoint: a domain action that writes
         its own tables and then a timeline event commits both or neither.
         """
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             self._savepoints += 1
             name = f"nested_{self._savepoints}"
@@ -284,7 +197,7 @@ class Store:
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once what is being written is committed (at once outside a write)."""
-        if self.db.conn.in_transaction:
+        if self.conn.in_transaction:
             self._pending_after_commit.append(callback)
         else:
             callback()
@@ -293,7 +206,9 @@ class Store:
         self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
     ) -> list[dict[str, Any]]:
         args = dict(params) if isinstance(params, Mapping) else list(params)
-        return list(self.db.query(sql, args))
+        cursor = self.conn.execute(sql, args)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # --- probes and samples -----------------------------------------------------------------
 
@@ -302,7 +217,7 @@ class Store:
         cached = self._probe_ids.get(name)
         if cached is not None:
             return cached
-        conn = self.db.conn
+        conn = self.conn
         row = conn.execute("SELECT id FROM probes WHERE name = ?", [name]).fetchone()
         if row is None:
             conn.execute(
@@ -370,143 +285,6 @@ class Store:
 # without a sort). Writing samples only marks their minute dirty (a trigger that costs ~10 % on a
 # batched insert, once per probe-minute); refresh_sample_minutes() recomputes the dirty minutes
 # from their samples, so INSERT OR REPLACE, deletes and updates all end up exact.
-_MARK_DIRTY = """
-INSERT INTO sample_minutes_dirty (probe_id, minute) VALUES ({row}.probe_id, {row}.at_ms / 60000)
-ON CONFLICT DO NOTHING;
-"""
-
-
-@migrations()
-def m002_review_credits(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE sample_minutes (
-            "check" TEXT NOT NULL,
-            minute INTEGER NOT NULL,
-            probe_id INTEGER NOT NULL,
-            n INTEGER NOT NULL,
-            n_known INTEGER NOT NULL,
-            n_degraded INTEGER NOT NULL,
-            n_down INTEGER NOT NULL,
-            lat_max REAL,
-            PRIMARY KEY ("check", minute, probe_id)
-        ) WITHOUT ROWID
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE sample_minutes_dirty (
-            probe_id INTEGER NOT NULL,
-            minute INTEGER NOT NULL,
-            PRIMARY KEY (probe_id, minute)
-        ) WITHOUT ROWID
-        """
-    )
-    # The WHEN clause keeps the common case (the minute is already marked) to one lookup.
-    db.execute(
-        "CREATE TRIGGER samples_minute_ins AFTER INSERT ON samples WHEN NOT EXISTS ("
-        "SELECT 1 FROM sample_minutes_dirty WHERE probe_id = NEW.probe_id "
-        f"AND minute = NEW.at_ms / 60000) BEGIN {_MARK_DIRTY.format(row='NEW')} END"
-    )
-    db.execute(
-        "CREATE TRIGGER samples_minute_del AFTER DELETE ON samples "
-        f"BEGIN {_MARK_DIRTY.format(row='OLD')} END"
-    )
-    db.execute(
-        "CREATE TRIGGER samples_minute_upd AFTER UPDATE ON samples "
-        f"BEGIN {_MARK_DIRTY.format(row='OLD')} {_MARK_DIRTY.format(row='NEW')} END"
-    )
-    rebuild_sample_minutes(db.conn)
-    # The close record and the review (JSON), with their text flattened for full-text search.
-    db.execute(
-        """
-        CREATE TABLE reviews (
-            incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
-            close TEXT,
-            pir TEXT,
-            search_text TEXT NOT NULL DEFAULT '',
-            updated_at TEXT NOT NULL
-        )
-        """
-    )
-    db.table("reviews").enable_fts(["search_text"], create_triggers=True)
-    db.execute(
-        """
-        CREATE TABLE action_items (
-            id INTEGER PRIMARY KEY,
-            incident_id INTEGER NOT NULL REFERENCES incidents(id),
-            category TEXT NOT NULL,
-            text TEXT NOT NULL,
-            owner TEXT NOT NULL DEFAULT '',
-            deadline TEXT,
-            status TEXT NOT NULL DEFAULT 'open',
-            created_at TEXT NOT NULL,
-            done_at TEXT
-        )
-        """
-    )
-    db.execute("CREATE INDEX action_items_incident ON action_items(incident_id)")
-    db.execute(
-        """
-        CREATE TABLE maintenance_windows (
-            id INTEGER PRIMARY KEY,
-            start_ms INTEGER NOT NULL,
-            end_ms INTEGER NOT NULL,
-            reason TEXT NOT NULL DEFAULT '',
-            created_at TEXT NOT NULL,
-            UNIQUE (start_ms, end_ms),
-            CHECK (end_ms > start_ms)
-        )
-        """
-    )
-    # Amounts and percentages are Decimal text, never REAL: credits are money.
-    db.execute(
-        """
-        CREATE TABLE credit_runs (
-            incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
-            month TEXT NOT NULL,
-            data TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            computed_at TEXT NOT NULL
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE credits (
-            incident_id INTEGER NOT NULL REFERENCES incidents(id),
-            account_id TEXT NOT NULL,
-            name TEXT NOT NULL,
-            currency TEXT NOT NULL,
-            monthly_fee TEXT NOT NULL,
-            groups TEXT NOT NULL,
-            month TEXT NOT NULL,
-            uptime TEXT,
-            credit_percent TEXT NOT NULL,
-            due_amount TEXT NOT NULL,
-            previously_credited TEXT NOT NULL,
-            amount TEXT NOT NULL,
-            explanation TEXT NOT NULL,
-            PRIMARY KEY (incident_id, account_id)
-        )
-        """
-    )
-    db.execute("CREATE INDEX credits_month_account ON credits(month, account_id)")
-    db.execute(
-        """
-        CREATE TABLE learnings (
-            id INTEGER PRIMARY KEY,
-            incident_id INTEGER NOT NULL REFERENCES incidents(id),
-            step TEXT NOT NULL,
-            text TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        )
-        """
-    )
-    db.execute("CREATE INDEX learnings_step ON learnings(step)")
-
-
 # One pass over the samples of the dirty minutes. The four outcome counts travel packed in one
 # integer (16 bits each; a probe has at most 60 000 samples a minute), which halves the per-row
 # work of a catch-up over a day of 1 Hz data.
@@ -544,7 +322,7 @@ def refresh_sample_minutes(store: Store) -> int:
     (each call is cheap when little has changed) so the first review after a long recording does
     not have to catch up on all of it.
     """
-    conn = store.db.conn
+    conn = store.conn
     if conn.execute("SELECT 1 FROM sample_minutes_dirty LIMIT 1").fetchone() is None:
         return 0
     with store.write():

@@ -96,7 +96,7 @@ def measure(path: Path, what: str) -> dict[str, float]:
     from stratus_commander.store import Store, refresh_sample_minutes
 
     store = Store.open(path)
-    conn = store.db.conn
+    conn = store.conn
     out: dict[str, float] = {}
     if what == "scan":
         t = time.perf_counter()

@@ -36,7 +36,7 @@ def measure(path: Path, what: str) -> dict[str, float]:
 
         with Store.open(path) as store:
             t = time.perf_counter()
-            rows = store.db.conn.execute(
+            rows = store.conn.execute(
                 "SELECT probe_id, count(*), sum(outcome = 2) FROM samples GROUP BY probe_id"
             ).fetchall()
             out["seconds"] = time.perf_counter() - t

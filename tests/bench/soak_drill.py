@@ -5,8 +5,9 @@
 The cockpit runs in a child process (so a crash — an exception, an abort, a segfault — is seen
 and reported, not suffered): the drill scenarios play one after another at ``--speed``, an
 incident is declared in each and resolved at its end, the commander's hand switches tabs, the
-palette and adds notes. The child prints its RSS every minute; the parent reports the growth
-from the first minute (start-up settled) to the last, and how the child ended.
+palette and adds notes. The child prints its RSS every minute, with its probe worker's (a new
+worker for each scenario); the parent reports the cockpit's growth from the first minute
+(start-up settled) to the last, and how the child ended.
 """
 
 from __future__ import annotations
@@ -21,9 +22,24 @@ import time
 from pathlib import Path
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
+def rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def probe_workers() -> list[float]:
+    """RSS (MB) of each child process (the probe worker; a stuck old one would show here)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if (
+                entry.name.isdigit()
+                and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid()
+            ):
+                out.append(rss_mb(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return out
 
 
 async def child(minutes: float, speed: float) -> None:
@@ -51,7 +67,12 @@ async def child(minutes: float, speed: float) -> None:
         while time.monotonic() - start < minutes * 60:
             now = time.monotonic()
             if now >= next_rss:
-                print(f"rss {(now - start) / 60:.1f} {rss_mb():.1f}", flush=True)
+                workers = probe_workers()
+                print(
+                    f"rss {(now - start) / 60:.1f} {rss_mb():.1f} "
+                    f"workers {len(workers)} {sum(workers):.1f}",
+                    flush=True,
+                )
                 next_rss += 60
             step += 1
             window.show_tab(step % 5)
@@ -99,8 +120,10 @@ def parent(minutes: float, speed: float) -> int:
     for line in proc.stdout:
         print(line.rstrip(), flush=True)
         if line.startswith("rss "):
-            _, at, mb = line.split()
+            _, at, mb, *workers = line.split()
             rss.append((float(at), float(mb)))
+            if workers and int(workers[1]) > 1:
+                print(f"  {workers[1]} probe workers alive at minute {at} (expected 1)")
         elif line.startswith("done "):
             summary = line.strip()
     err = proc.stderr.read()

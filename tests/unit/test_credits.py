@@ -423,7 +423,7 @@ def test_rollup_follows_deletes_and_walks_only_dirty_minutes(inc: Incidents) -> 
     assert (uptime.counted_minutes, uptime.down_minutes) == (3, 0)
     assert refresh_sample_minutes(inc.store) == 0  # nothing left to do
     # A day of 1 Hz data must be walked minute by minute, never scanned whole or sorted.
-    plan = [r[3] for r in inc.store.db.conn.execute("EXPLAIN QUERY PLAN " + _REFRESH_MINUTES)]
+    plan = [r[3] for r in inc.store.conn.execute("EXPLAIN QUERY PLAN " + _REFRESH_MINUTES)]
     assert plan[1] == "SCAN d"
     assert any(p.startswith("SEARCH s USING PRIMARY KEY") for p in plan)
     assert not any("TEMP B-TREE" in p for p in plan)

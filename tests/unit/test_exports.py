@@ -238,7 +238,7 @@ def test_a_graph_that_is_not_png_is_refused(built, runbook: Runbook) -> None:
 
 def test_export_states_a_broken_chain(built, runbook: Runbook) -> None:
     inc, iid = built
-    inc.store.db.conn.execute(
+    inc.store.conn.execute(
         "UPDATE events SET text = 'nothing to see' WHERE incident_id = ? AND seq = 2", [iid]
     )
     doc = incident_document(inc, runbook, iid)
@@ -252,7 +252,7 @@ def test_review_and_exports_work_offline_from_a_copied_file(
     original = tmp_path / "incidents.db"
     with Store.open(original) as store:
         _, iid = build(store, runbook)
-        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     copy = tmp_path / "elsewhere" / "copied.db"
     copy.parent.mkdir()
     shutil.copy(original, copy)

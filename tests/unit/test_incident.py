@@ -94,7 +94,7 @@ def test_refusals(inc: Incidents) -> None:
 
 def test_edited_incident_row_disagrees_with_its_timeline(inc: Incidents) -> None:
     iid = inc.declare("x", "Minor").id
-    inc.store.db.conn.execute("UPDATE incidents SET impact = 'Critical' WHERE id = ?", [iid])
+    inc.store.conn.execute("UPDATE incidents SET impact = 'Critical' WHERE id = ?", [iid])
     assert inc.verify_projection(iid) == ["impact"]
 
 

@@ -339,10 +339,8 @@ def test_records_edited_outside_the_app_are_detected(inc: Incidents, runbook: Ru
     iid = worked_incident(inc)
     rv.close_incident(inc, runbook, iid, full_record(runbook))
     item = rv.add_action_item(inc, runbook, iid, "process", "Practise failover", "carol")
-    inc.store.db.conn.execute(
-        "UPDATE reviews SET close = replace(close, 'pool leak', 'cosmic ray')"
-    )
-    inc.store.db.conn.execute("UPDATE action_items SET owner = 'mallory' WHERE id = ?", [item.id])
+    inc.store.conn.execute("UPDATE reviews SET close = replace(close, 'pool leak', 'cosmic ray')")
+    inc.store.conn.execute("UPDATE action_items SET owner = 'mallory' WHERE id = ?", [item.id])
     problems = rv.build_review(inc, runbook, iid).record_problems
     assert problems == (
         "the stored close record differs from the one the timeline recorded",

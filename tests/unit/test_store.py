@@ -1,28 +1,52 @@
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
+from stratus_commander import store as store_module
 from stratus_commander.errors import StoreError
-from stratus_commander.store import SampleRow, Store, migrations
+from stratus_commander.migrations import migrations
+from stratus_commander.store import SampleRow, Store
 
 
 def test_new_file_gets_wal_full_sync_and_schema(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "incidents.db"
     with Store.open(path) as store:
-        conn = store.db.conn
+        conn = store.conn
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
         assert {"incidents", "events", "samples", "probes", "flips", "events_fts"} <= set(
-            store.db.table_names()
+            sqlite_utils.Database(store.conn).table_names()
         )
     # Re-opening applies nothing new and keeps data.
     with Store.open(path) as store:
-        assert [m.name for m in migrations.applied(store.db)] == [
+        assert [m.name for m in migrations.applied(sqlite_utils.Database(store.conn))] == [
             m.name for m in migrations._migrations
         ]
+
+
+def test_the_store_knows_every_migration_by_name() -> None:
+    # It decides without sqlite-utils whether the schema is current: the names must agree.
+    assert tuple(m.name for m in migrations._migrations) == store_module.MIGRATIONS
+    assert migrations.name == store_module.MIGRATION_SET
+    assert Migrations.migrations_table == store_module.MIGRATIONS_TABLE
+
+
+def test_an_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
+    Store.open(tmp_path / "incidents.db").close()  # created: migrated
+    code = (
+        "import sys; from stratus_commander.store import Store; "
+        f"Store.open({str(tmp_path / 'incidents.db')!r}).close(); "
+        "print('sqlite_utils' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # start-up does not pay for it
 
 
 @pytest.mark.parametrize(
@@ -51,7 +75,7 @@ def test_truncated_real_database_is_refused_untouched(tmp_path: Path) -> None:
         store.add_samples(
             SampleRow("api", "http", "api", i * 1000, "up", 12.0) for i in range(5000)
         )
-        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = path.read_bytes()
     cut = data[: len(data) // 2]
     path.write_bytes(cut)
@@ -77,14 +101,14 @@ def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "incidents.db"
     with Store.open(path) as store:
-        store.db["_sqlite_migrations"].insert(
+        sqlite_utils.Database(store.conn)["_sqlite_migrations"].insert(
             {
                 "migration_set": "stratus_commander",
                 "name": "m999_from_the_future",
                 "applied_at": "2030-01-01",
             }
         )
-        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = path.read_bytes()
     with pytest.raises(StoreError, match="newer Stratus Commander"):
         Store.open(path)
@@ -103,7 +127,7 @@ def test_samples_batch_and_first_failure_evidence() -> None:
     store.add_samples([SampleRow("api", "http", "api", 2000, "down", None, "HTTP 503")])
     store.add_flip("api", "http", "api", 1500, "up", "degraded", "slow")
     store.add_flip("api", "http", "api", 2500, "degraded", "down", "HTTP 503")
-    count = store.db.conn.execute("SELECT count(*) FROM samples").fetchone()[0]
+    count = store.conn.execute("SELECT count(*) FROM samples").fetchone()[0]
     assert count == 101
     first = store.first_failure_since(0)
     assert first is not None

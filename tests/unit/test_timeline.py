@@ -38,7 +38,7 @@ def test_events_chain_and_verify(incidents: Incidents) -> None:
 
 
 def _raw(inc: Incidents) -> sqlite3.Connection:
-    return inc.store.db.conn
+    return inc.store.conn
 
 
 def test_edited_event_is_reported_at_its_seq(incidents: Incidents) -> None:
