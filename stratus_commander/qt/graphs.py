@@ -19,18 +19,17 @@ the UI thread (:meth:`GraphsPanel.load_history`).
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QGraphicsView, QLabel, QVBoxLayout, QWidget
 
-from stratus_commander import cockpit_series as series
 from stratus_commander.clock import Clock, to_ms
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import CHECK_ORDER, ProbeResult, StateChange
@@ -40,7 +39,8 @@ from stratus_commander.runbook import Runbook
 from stratus_commander.store import OUTCOME_CODES
 from stratus_commander.timeline import Event
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy loads with the first data (a tenth of a second at start-up)
+    import numpy as np
     import pyqtgraph as pg
 
 __all__ = ["GraphsPanel", "Ring"]
@@ -79,16 +79,32 @@ def _epoch(dt: datetime) -> float:
 class Ring:
     """A fixed-capacity series of (time, value): appends are O(1), the view is contiguous.
 
-    Backed by arrays of twice the capacity; when the end is reached the newest ``capacity``
-    points move to the front (one copy per ``capacity`` appends), so :meth:`view` never copies.
+    Backed by arrays of twice the capacity, made when first used; when the end is reached the
+    newest ``capacity`` points move to the front (one copy per ``capacity`` appends), so
+    :meth:`view` never copies.
     """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._t = np.empty(2 * capacity, dtype=np.float64)
-        self._y = np.empty(2 * capacity, dtype=np.float32)
+        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
         self._start = 0
         self._end = 0
+
+    @property
+    def _t(self) -> np.ndarray:
+        return self._made()[0]
+
+    @property
+    def _y(self) -> np.ndarray:
+        return self._made()[1]
+
+    def _made(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            import numpy as np
+
+            n = 2 * self.capacity
+            self._arrays = (np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float32))
+        return self._arrays
 
     def append(self, t: float, y: float) -> None:
         if self._end == len(self._t):
@@ -372,6 +388,8 @@ class GraphsPanel(QWidget):
 
     async def load_history(self, db_path: Path, since: datetime, until: datetime) -> int:
         """Fill the buffers from stored samples (read on a worker thread); returns points read."""
+        from stratus_commander import cockpit_series as series
+
         loop = asyncio.get_running_loop()
         since_s, until_s = _epoch(since), _epoch(until)
         histories = await loop.run_in_executor(
@@ -411,8 +429,8 @@ class GraphsPanel(QWidget):
     # --- live ----------------------------------------------------------------------------------
 
     def _on_result(self, result: ProbeResult) -> None:
-        latency = np.nan if result.latency_ms is None else result.latency_ms
-        rate = result.metrics.get("error_rate", np.nan)
+        latency = math.nan if result.latency_ms is None else result.latency_ms
+        rate = result.metrics.get("error_rate", math.nan)
         code = OUTCOME_CODES[result.outcome.value]
         self._latest[result.probe] = (result.check, code, rate, latency)
         if self.per_probe:
@@ -424,6 +442,10 @@ class GraphsPanel(QWidget):
 
     def _on_tick(self) -> None:
         if self._latest:
+            import numpy as np
+
+            from stratus_commander import cockpit_series as series
+
             now = _epoch(self.clock.now())
             values = list(self._latest.values())
             checks = [v[0] for v in values]
@@ -541,13 +563,13 @@ class GraphsPanel(QWidget):
         self.build()
         assert self.view is not None
         self._dirty = False
-        first, last = np.inf, -np.inf
+        first, last = math.inf, -math.inf
         for key, curve in self.curves.items():
             t, y = self.rings[key].view()
             curve.setData(t, y)
             if len(t):
                 first, last = min(first, t[0]), max(last, t[-1])
-        if np.isfinite(first):
+        if math.isfinite(first):
             self._follow(float(first), float(last))
         self.view.viewport().update()
 
