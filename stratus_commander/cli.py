@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from stratus_commander.errors import InputError, NotFound, StratusError
+from stratus_commander.errors import InputError, NotFound, RefusedForGaps, StratusError
 
 
 @dataclass
@@ -45,6 +45,8 @@ def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call a domain function; its deliberate errors become a message and exit code 2."""
     try:
         return fn(*args, **kwargs)
+    except RefusedForGaps as exc:
+        fail(f"{exc.headline}:\n" + "\n".join(f"  - {gap}" for gap in exc.missing))
     except (InputError, NotFound, StratusError) as exc:
         fail(str(exc))
 

@@ -7,12 +7,15 @@
     │   └── StoreError           database file unusable (not SQLite, truncated, newer schema)
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
     └── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
+        └── RefusedForGaps       ... until each listed gap is filled (one per line in the CLI)
 
 Errors that name a place carry it in ``where`` ("runbook.toml: clocks[1].due_after") so the CLI
 and the GUI show the same text.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class StratusError(Exception):
@@ -46,3 +49,13 @@ class NotFound(StratusError):
 
 class DomainRefused(StratusError):
     """A well-formed request that the domain rules refuse, with the reason."""
+
+
+class RefusedForGaps(DomainRefused):
+    """Refused until every gap in ``missing`` is filled: forms highlight them, the CLI lists
+    them one per line."""
+
+    def __init__(self, headline: str, missing: Sequence[str]) -> None:
+        super().__init__(f"{headline}: " + "; ".join(missing))
+        self.headline = headline
+        self.missing = list(missing)

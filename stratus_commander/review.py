@@ -41,7 +41,7 @@ from stratus_commander.credits import (
     uptime_by_group,
 )
 from stratus_commander.deadlines import clocks
-from stratus_commander.errors import DomainRefused, InputError, NotFound
+from stratus_commander.errors import DomainRefused, InputError, NotFound, RefusedForGaps
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import Runbook, Section, format_duration
 from stratus_commander.store import Store
@@ -226,12 +226,11 @@ def close_requirements(
     return missing
 
 
-class CloseRefused(DomainRefused):
+class CloseRefused(RefusedForGaps):
     """Closing refused; ``missing`` lists each gap for the form to highlight."""
 
     def __init__(self, label: str, missing: Sequence[str]) -> None:
-        super().__init__(f"{label} cannot close yet: " + "; ".join(missing))
-        self.missing = list(missing)
+        super().__init__(f"{label} cannot close yet", missing)
 
 
 def _credits_of(store: Store, incident_id: int) -> CreditReport | None:
@@ -1146,12 +1145,11 @@ def _rca(
     return tuple(out)
 
 
-class ReviewRefused(DomainRefused):
+class ReviewRefused(RefusedForGaps):
     """Completing the review refused; ``missing`` lists each gap."""
 
     def __init__(self, label: str, missing: Sequence[str]) -> None:
-        super().__init__(f"{label} review cannot be completed yet: " + "; ".join(missing))
-        self.missing = list(missing)
+        super().__init__(f"{label} review cannot be completed yet", missing)
 
 
 def review_requirements(review: Review) -> list[str]:

@@ -292,7 +292,9 @@ def test_cli_close_refuses_then_closes_from_a_file(tmp_path: Path) -> None:
 
     result = run("incidents", "close", str(iid), "--fix-applied", "Raised pool size")
     assert result.exit_code == 2
-    assert "cannot close yet" in result.stderr and "“Identify root cause” is empty" in result.stderr
+    assert "cannot close yet:\n" in result.stderr
+    gaps = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert len(gaps) > 1 and any("“Identify root cause” is empty" in g for g in gaps)  # one a line
     close_file = tmp_path / "close.toml"
     close_file.write_text(
         'fix_applied = "Raised the pool size"\n'
