@@ -263,6 +263,7 @@ class Cockpit(QMainWindow):
             for panel in self._work.panels():
                 panel.set_incident(self.incident)
             if self.live is not None:  # attached before the page existed
+                self._work.triage.expect(self.live.specs)
                 self._work.triage.set_states(self.live.states)
                 self._work.graphs.set_probe_count(len(self.live.specs))
                 evidence = self._evidence()
@@ -585,6 +586,7 @@ class Cockpit(QMainWindow):
         """Probes are running (a drill's when ``drill``): show their evidence and states."""
         self.live = live
         self.drill = drill
+        self.triage.expect(live.specs)
         self.triage.set_states(live.states)
         self.graphs.set_probe_count(len(live.specs))
         self._update_probe_summary()
@@ -621,7 +623,7 @@ class Cockpit(QMainWindow):
             self.header.show_incident(incident)
             self.setWindowTitle(f"{prefix}{incident.label} {incident.title} — Stratus Commander")
         else:
-            watching = len(self.live.specs) if self.live is not None else 0
+            watching = len(self.live.specs) if self.live is not None else None if self.drill else 0
             self.header.show_no_incident(self._evidence(), watching, self.drill)
             self.setWindowTitle(f"{prefix}Stratus Commander")
         self.declare_action.setText(
@@ -682,6 +684,7 @@ class Cockpit(QMainWindow):
         problem = self.live.problem if self.live is not None else None
         if problem and self._probe_problem != problem:
             self._probe_problem = problem
+            self._update_probe_summary()
             self.banners.show_banner(
                 "probes",
                 "overdue",
@@ -718,6 +721,9 @@ class Cockpit(QMainWindow):
         self._summary_stale = False
         if self.live is None:
             self.probe_summary.setText("No probes running.")
+            return
+        if self.live.problem:
+            self.probe_summary.setText(f"Probes: STOPPED — {self.live.problem}")
             return
         states = self.live.states
         counts = {o: sum(1 for s in states.values() if s.outcome is o) for o in Outcome}

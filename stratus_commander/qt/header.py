@@ -85,7 +85,10 @@ class IncidentHeader(QFrame):
             w.setVisible(True)
         self.declare.setVisible(False)
 
-    def show_no_incident(self, evidence: StateChange | None, watching: int, drill: bool) -> None:
+    def show_no_incident(
+        self, evidence: StateChange | None, watching: int | None, drill: bool
+    ) -> None:
+        """``watching``: how many probes run (``None``: a drill's are still starting)."""
         if evidence is not None:
             self.title.setText("Something is failing — no incident declared yet")
             self.meta.setText(
@@ -96,11 +99,12 @@ class IncidentHeader(QFrame):
         else:
             self.title.setText("No incident declared")
             what = "Drill running: " if drill else ""
-            self.meta.setText(
-                f"{what}watching {watching} probe(s); nothing failing yet."
-                if watching
-                else f"{what}no probes configured."
-            )
+            if watching is None:  # a drill before its simulator and probes are up
+                self.meta.setText("Drill starting: the simulator and its probes are coming up…")
+            elif watching:
+                self.meta.setText(f"{what}watching {watching} probe(s); nothing failing yet.")
+            else:
+                self.meta.setText(f"{what}no probes configured.")
         for w in (self.impact, self.status):
             w.setVisible(False)
         self.declare.setVisible(True)

@@ -13,6 +13,7 @@ a moment later (once for a whole storm of flips), latency and detail on the bus'
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -39,7 +40,14 @@ from stratus_commander.clock import Clock
 from stratus_commander.comms import format_time
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import Outcome, ProbeResult, ProbeState, StateChange, worst
+from stratus_commander.probes.base import (
+    Outcome,
+    ProbeResult,
+    ProbeSpec,
+    ProbeState,
+    StateChange,
+    worst,
+)
 from stratus_commander.qt import shapes
 from stratus_commander.qt.bus import Bus
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
@@ -122,6 +130,12 @@ class ProbeTable(QTableWidget):
         cells[0].setFont(font)
         cells[4].setText(_clock_time(since) if since else "")
 
+    def show_waiting(self, probe: str) -> None:
+        """A probe that has not reported yet."""
+        cells = self.cells(probe)
+        cells[0].setText("WAITING")
+        cells[0].setIcon(shapes.outcome_icon(None))
+
     def show_result(self, result: ProbeResult) -> None:
         cells = self.cells(result.probe)
         latency = "—" if result.latency_ms is None else f"{result.latency_ms:.0f} ms"
@@ -191,8 +205,13 @@ class GroupBox(QGroupBox):
                 box.addWidget(evidence)
                 self.evidence[item.id] = evidence
 
-    def show_group_state(self, outcome: str | None, failing: int, total: int) -> None:
-        if total == 0:
+    def show_group_state(
+        self, outcome: str | None, failing: int, total: int, waiting: int = 0
+    ) -> None:
+        """``total`` probes have reported, ``failing`` of them fail; ``waiting`` have not yet."""
+        if total == 0 and waiting:
+            text, prop = f"WAITING — first result of {waiting} probe(s)", "none"
+        elif total == 0:
             text, prop = "NO PROBE — check by hand", "none"
         else:
             word = _state_word(outcome)
@@ -342,6 +361,7 @@ class TriagePanel(QWidget):
         self.clock = clock
         self.incident: Incident | None = None
         self.states: dict[str, ProbeState] = {}
+        self.expected: dict[str, list[str]] = {}  # check -> probe ids that will report
         self._dirty: dict[str, ProbeResult] = {}
         self._groups_dirty = True
         self.feedback = QLabel()
@@ -450,6 +470,17 @@ class TriagePanel(QWidget):
 
     # --- evidence ------------------------------------------------------------------------------
 
+    def expect(self, specs: Iterable[ProbeSpec]) -> None:
+        """The probes that will report: a WAITING row each until its first result."""
+        self.expected = {}
+        for spec in specs:
+            if spec.check in self.groups:
+                self.expected.setdefault(spec.check, []).append(spec.id)
+                if spec.id not in self.states:
+                    self._table(spec.check).show_waiting(spec.id)
+        self._groups_dirty = True
+        self.flush()
+
     def set_states(self, states: dict[str, ProbeState]) -> None:
         """Start from the engine's current states (a panel built after probing began)."""
         self.states = dict(states)
@@ -513,15 +544,16 @@ class TriagePanel(QWidget):
             states = group.states if group else ()
             outcome = worst(s.outcome for s in states).value if states else None
             failing = group.failing if group else ()
-            gb.show_group_state(outcome, len(failing), len(states))
+            gb.show_group_state(outcome, len(failing), len(states), len(self.expected.get(gid, ())))
             for item in gb.group.items:
                 if not item.manual:
                     gb.evidence[item.id].setText(self._evidence_text(item, evidence))
         self.decision.show_hint(hint(list(evidence.values())))
 
-    @staticmethod
-    def _evidence_text(item: TriageItem, evidence: dict) -> str:  # type: ignore[type-arg]
+    def _evidence_text(self, item: TriageItem, evidence: dict) -> str:  # type: ignore[type-arg]
         group = evidence.get(item.check)
+        if (group is None or not group.states) and self.expected.get(item.check or ""):
+            return "Waiting for the first result of its probe(s)."
         if group is None or not group.states:
             return "No probe reads this: check by hand."
         if group.failing:

@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
 from stratus_commander.live import LiveProbes
@@ -17,6 +19,9 @@ from stratus_commander.probes.base import ProbeResult, StateChange
 from stratus_commander.store import Store
 from stratus_commander.timeline import Event
 
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="finds the worker process through /proc"
+)
 SPEED = 120.0  # Stripe fails at scenario minute 1: half a second in
 
 

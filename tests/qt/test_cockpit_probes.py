@@ -39,6 +39,7 @@ def test_probes_that_stopped_by_themselves_raise_an_urgent_banner(
     assert window.banners.texts()[0].startswith(
         "PROBES STOPPED — the probe process exited (code -9)"
     )
+    assert window.probe_summary.text() == "Probes: STOPPED — the probe process exited (code -9)"
     window.banners.dismiss("probes")
     bus.tick.emit()  # said once: a dismissed banner does not come back every second
     assert "probes" not in window.banners.order()
@@ -57,4 +58,5 @@ def test_a_drill_shows_its_cockpit_before_its_probes_start(
         "DRILL — Payment processing down — scenario time starting… · x60"
     )
     assert window.stack.currentIndex() == 1  # the cockpit, not the welcome page
+    assert window.header.meta.text().startswith("Drill starting")  # not "no probes configured"
     assert window.windowTitle().startswith("[DRILL]")

@@ -127,3 +127,26 @@ def test_probe_evidence_rows_hint_and_decision(qtbot, incidents, runbook, clock)
     assert goto.args == ["mitigate", "external"]
     (event,) = incidents.events(incident.id, {"decision"})
     assert event.data["reason"] == "as the probe evidence suggests"
+
+
+def test_probes_that_have_not_reported_yet_say_so(qtbot, incidents, runbook, clock) -> None:
+    from stratus_commander.config import parse_config
+    from stratus_commander.drill.config import probe_config_toml
+
+    bus, panel = _panel(qtbot, incidents, runbook, clock)
+    specs = parse_config(probe_config_toml("http://127.0.0.1:1", 1.0)).probes
+    panel.expect(specs)
+    api = panel.groups["api"]
+    assert panel.probe_state_text("api-health") == "WAITING"
+    assert api.state.text() == "WAITING — first result of 1 probe(s)"  # not "NO PROBE"
+    assert (
+        api.evidence["api-health-endpoint"].text()
+        == "Waiting for the first result of its probe(s)."
+    )
+
+    first = _result("api-health", "api", Outcome.UP, 1, "200")
+    bus.probe_result.emit(first)
+    bus.probe_flip.emit(_flip(first, None))
+    panel.flush()
+    assert panel.probe_state_text("api-health") == "UP"
+    assert api.state.text() == "UP — all 1 probe(s)"
