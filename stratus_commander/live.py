@@ -318,9 +318,13 @@ class LiveProbes:
             raise RuntimeError("already started")
         handover = self._hand_over_here()
         if self._isolated:
-            self._runner = _InProcess(
-                self._setup_now(), handover.put, lambda why: handover.put(_Died(why))
-            )
+            try:
+                self._runner = _InProcess(
+                    self._setup_now(), handover.put, lambda why: handover.put(_Died(why))
+                )
+            except OSError as exc:  # the cockpit still runs (manual checks, comms, clocks)
+                handover.put(_Died(f"the probe process could not start ({exc})"))
+                return
         else:
             self._runner = _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
             self._runner.start()

@@ -122,3 +122,24 @@ def test_a_worker_that_dies_is_reported_not_silent(tmp_path: Path) -> None:
     problem = asyncio.run(run())
     assert problem == f"the probe process exited (code {-signal.SIGKILL})"
     store.close()
+
+
+def test_a_worker_that_cannot_start_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store.open(tmp_path / "incidents.db")
+    incidents = Incidents(store, SystemClock())
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+
+    async def run() -> str | None:
+        live = LiveProbes.drill(
+            "payment-processing-down", SPEED, tmp_path / "incidents.db", incidents, lambda: None
+        )
+        live.start()  # does not raise: the cockpit keeps its clocks, checks and comms
+        await wait_for(lambda: live.problem is not None, timeout_s=5)
+        await live.aclose()
+        return live.problem
+
+    problem = asyncio.run(run())
+    assert problem is not None and problem.startswith("the probe process could not start")
+    store.close()
