@@ -811,6 +811,11 @@ def incidents_credits(
     click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
     for uptime in report.month_uptime.values():
         click.echo(f"  {uptime.describe()}")
+        if uptime.thinly_observed:
+            click.echo(
+                "  WARNING: the probes saw under half of the month; unobserved minutes count as "
+                "up, so this uptime may be too high and the credits too low."
+            )
     for credit in report.accounts:
         amount = f"{credit.account.currency} {credit.amount}"
         click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")

@@ -186,6 +186,12 @@ class Uptime:
         return self.period_minutes - self.maintenance_minutes - self.counted_minutes
 
     @property
+    def thinly_observed(self) -> bool:
+        """Probes saw under half of the period: its unobserved minutes, counted as up, may hide
+        downtime, so the uptime may be too high and a credit too low (say it loudly)."""
+        return 2 * self.counted_minutes < self.period_minutes - self.maintenance_minutes
+
+    @property
     def percent(self) -> Fraction | None:
         """Exact uptime percent; ``None`` when no minute was observed at all."""
         minutes = self.period_minutes - self.maintenance_minutes

@@ -862,6 +862,9 @@ class ReviewView(QWidget):
         self.credits_summary.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.credits_summary)
         layout.addWidget(QLabel("<b>Measured uptime per group</b> (hover for the calculation)"))
+        self.uptime_warning = feedback_label()
+        self.uptime_warning.setVisible(False)
+        layout.addWidget(self.uptime_warning)
         self.uptime = Table(
             [
                 "Group",
@@ -1113,6 +1116,7 @@ class ReviewView(QWidget):
                 ]
             )
             described.append((window.describe(), month.describe() if month else ""))
+        self._warn_if_thin({g: m for g, m in review.month_uptime.items() if m.thinly_observed})
         for (window_text, month_text), cells in zip(
             described, self.uptime.fill(uptime_rows), strict=True
         ):
@@ -1151,6 +1155,23 @@ class ReviewView(QWidget):
             for cell in cells:
                 cell.setToolTip(a.explanation)
         self.calculations.setPlainText("\n\n".join(a.explanation for a in report.accounts))
+
+    def _warn_if_thin(self, thin: dict[str, cr.Uptime]) -> None:
+        self.uptime_warning.setVisible(bool(thin))
+        if not thin:
+            return
+        seen = "; ".join(
+            f"{GROUP_TITLE.get(g, g)} {m.counted_minutes:,} of "
+            f"{m.period_minutes - m.maintenance_minutes:,} minutes"
+            for g, m in thin.items()
+        )
+        label = next(iter(thin.values())).period.label
+        self.uptime_warning.setText(
+            f"⚠ Little of {label} was observed — the probes saw {seen}. The rest counts as "
+            "available, so the month's uptime may be too high and its credits too low: check "
+            "it against UptimeRobot's or the providers' records before applying credits."
+        )
+        self.uptime_warning.setStyleSheet(warn_style())
 
     def set_theme(self) -> None:
         """Redraw in the current palette (the cockpit calls this when the theme changes)."""

@@ -253,6 +253,10 @@ def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
         "4,320",
         "0 min excluded · 38,790 min counted as up",
     ]
+    assert view.uptime_warning.isVisible()  # nine minutes in ten unobserved: said aloud
+    assert view.uptime_warning.text().startswith(
+        "⚠ Little of November 2026 was observed — the probes saw API 4,410 of 43,200 minutes"
+    )
     assert view.uptime.item(0, 3).toolTip() == (
         "api in November 2026: 4,320 of 43,200 minutes unavailable = 90.0000 % "
         "(38,790 minutes without samples counted as available)"

@@ -398,6 +398,7 @@ def test_cli_bad_csv_imports_nothing_and_keeps_the_previous_run(cli, tmp_path: P
     )
     assert code == 0, err
     assert "acme" in out and "GBP 125.00" in out and out_csv.exists()
+    assert "WARNING: the probes saw under half of the month" in out  # 500 of 43,200 minutes
     bad = tmp_path / "bad.csv"
     bad.write_text(GOOD + "acme,Acme twice,10.00,GBP,\n")
     code, _, err = cli("incidents", "credits", str(iid), "--accounts", str(bad))
@@ -427,3 +428,14 @@ def test_rollup_follows_deletes_and_walks_only_dirty_minutes(inc: Incidents) -> 
     assert plan[1] == "SCAN d"
     assert any(p.startswith("SEARCH s USING PRIMARY KEY") for p in plan)
     assert not any("TEMP B-TREE" in p for p in plan)
+
+
+def test_a_month_observed_less_than_half_is_flagged_as_thin() -> None:
+    period = cr.Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC), "Nov")
+
+    def uptime(counted: int, maintenance: int = 0) -> cr.Uptime:
+        return cr.Uptime(("api",), period, 43_200, maintenance, counted, 0)
+
+    assert uptime(21_599).thinly_observed  # the rest, counted as up, may hide downtime
+    assert not uptime(21_600).thinly_observed
+    assert not uptime(20_000, maintenance=3_200).thinly_observed  # half of the measurable time
