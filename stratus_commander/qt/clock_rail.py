@@ -24,6 +24,7 @@ from stratus_commander.deadlines import ClockReading, ClockState, clocks, declar
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt import shapes
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
 from stratus_commander.timeline import Event
 
@@ -149,7 +150,7 @@ def _set(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
-class ClockRail(QWidget):
+class ClockRail(CockpitPanel):
     """All runbook clocks of the incident on screen (or DECLARE alone before one is declared)."""
 
     #: list[Alert] — warnings not raised before for this incident.
@@ -163,12 +164,7 @@ class ClockRail(QWidget):
         clock: Clock,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.bus = bus
-        self.incidents = incidents
-        self.runbook = runbook
-        self.clock = clock
-        self.incident: Incident | None = None
+        super().__init__(bus, incidents, runbook, clock, parent)
         self.detected_at: datetime | None = None
         self.readings: list[ClockReading] = []
         self._tracker = AlertTracker()

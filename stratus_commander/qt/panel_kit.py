@@ -1,8 +1,10 @@
-"""What the incident panels (comms, mitigate, escalation, timeline) share.
+"""What the cockpit's panels share.
 
-:class:`IncidentPanel` is the contract the cockpit relies on: ``Panel(bus, incidents, runbook,
-clock, parent=None)`` and ``set_incident(incident | None)``. It keeps the current incident and its
-events up to date from ``bus.incident_event`` and calls ``refresh()`` when anything changed.
+:class:`CockpitPanel` holds what every panel is made with (the rail and triage derive from it).
+:class:`IncidentPanel` is the contract the incident panels (comms, mitigate, escalation, timeline)
+follow: ``Panel(bus, incidents, runbook, clock, parent=None)`` and ``set_incident(incident |
+None)``. It keeps the current incident and its events up to date from ``bus.incident_event`` and
+calls ``refresh()`` when anything changed.
 """
 
 from __future__ import annotations
@@ -94,8 +96,8 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
-class IncidentPanel(QWidget):
-    """Base of the panels: the current incident and its events, kept live from the bus."""
+class CockpitPanel(QWidget):
+    """What every panel of the cockpit is made with, and the incident it shows."""
 
     def __init__(
         self,
@@ -111,6 +113,20 @@ class IncidentPanel(QWidget):
         self.runbook = runbook
         self.clock = clock
         self.incident: Incident | None = None
+
+
+class IncidentPanel(CockpitPanel):
+    """Base of the panels: the current incident and its events, kept live from the bus."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        incidents: Incidents,
+        runbook: Runbook,
+        clock: Clock,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(bus, incidents, runbook, clock, parent)
         self.events: list[Event] = []
         self._stale = False  # events came in a batch; refresh at its end
         if QApplication.font().pointSizeF() < MIN_POINT_SIZE:

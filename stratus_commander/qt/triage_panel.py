@@ -50,6 +50,7 @@ from stratus_commander.probes.base import (
 )
 from stratus_commander.qt import shapes
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
 from stratus_commander.timeline import Event
 from stratus_commander.triage import DecisionHint, group_evidence, hint
@@ -340,7 +341,7 @@ class DecisionBox(QFrame):
         self.goto.emit(chosen.routes_to, chosen.checklist)
 
 
-class TriagePanel(QWidget):
+class TriagePanel(CockpitPanel):
     """The triage tab: four groups in the runbook's order beside the decision box."""
 
     #: (routes_to, checklist | None) — the commander asked to go to the decision's next step.
@@ -354,12 +355,7 @@ class TriagePanel(QWidget):
         clock: Clock,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.bus = bus
-        self.incidents = incidents
-        self.runbook = runbook
-        self.clock = clock
-        self.incident: Incident | None = None
+        super().__init__(bus, incidents, runbook, clock, parent)
         self.states: dict[str, ProbeState] = {}
         self.expected: dict[str, list[str]] = {}  # check -> probe ids that will report
         self._dirty: dict[str, ProbeResult] = {}
