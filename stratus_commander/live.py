@@ -16,7 +16,8 @@ drive time with a fake clock pass ``isolated=False``: the same worker then runs 
 
 Everything the owner hears comes through one queue, in order, on the owner's loop: results,
 flips, and the recorder's committed timeline events (announced through ``incidents``, as if the
-owner had written them). Which incident flips belong to is read from ``current_incident`` on the
+owner had written them, with the incident as it is by then: a commander's action may have come
+in between). Which incident flips belong to is read from ``current_incident`` on the
 owner's loop whenever reports arrive and a few times a second, and passed to the worker.
 """
 
@@ -40,7 +41,7 @@ from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.config import parse_config
 from stratus_commander.drill import Simulator, drill_secrets, probe_config_toml
 from stratus_commander.drill.scenario import Scenario
-from stratus_commander.incident import Incidents
+from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probe_worker import (
     ProbeWorker,
     Report,
@@ -391,6 +392,9 @@ class LiveProbes:
             self._deliver_each(items)
 
     def _deliver_each(self, items: list[Any]) -> None:
+        # The worker's events are announced with the incident as it is now, read once a batch:
+        # the projection it sent may predate a commander's action announced since.
+        current: dict[int, Incident] = {}
         for item in items:
             calls: list[Callable[[], object]]
             if isinstance(item, ProbeState):
@@ -405,7 +409,10 @@ class LiveProbes:
                 log.error("%s", item.reason)
                 continue
             else:
-                calls = [partial(self.incidents.announce, *item)]
+                event = item[1]
+                if event.incident_id not in current:
+                    current[event.incident_id] = self.incidents.get(event.incident_id)
+                calls = [partial(self.incidents.announce, current[event.incident_id], event)]
             for call in calls:
                 try:
                     call()

@@ -146,8 +146,11 @@ class IncidentPanel(CockpitPanel):
         if self.incident is None or incident.id != self.incident.id:
             return
         self.incident = incident
-        self.events.append(event)
-        self.event_added(event)
+        if event.seq == len(self.events) + 1:
+            self.events.append(event)
+            self.event_added(event)
+        else:  # out of turn (the probes' writer and ours raced): re-read, in order, all of it
+            self.events = self.incidents.events(incident.id)
         if self.bus.batching:  # a flip storm is a hundred events: refresh once, after them
             self._stale = True
         else:

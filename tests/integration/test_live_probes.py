@@ -143,3 +143,21 @@ def test_a_worker_that_cannot_start_is_reported(
     problem = asyncio.run(run())
     assert problem is not None and problem.startswith("the probe process could not start")
     store.close()
+
+
+def test_the_workers_events_are_announced_with_the_incident_as_it_is_now(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "incidents.db")
+    incidents = Incidents(store, SystemClock())
+    incident = incidents.declare("API down", "Critical")
+    heard: list[str] = []
+    incidents.subscribe(lambda now, event: heard.append(f"{event.kind}: {now.status}"))
+    worker_side = Incidents(store, SystemClock())  # as the worker writes, on its connection
+    flip = worker_side.record(incident.id, "probe_flipped", "api-health: up → down")
+    sent_with = worker_side.get(incident.id)  # the projection the worker sends: investigating
+    incidents.set_status(incident.id, "identified")  # the commander, before the flip arrives
+    live = LiveProbes([], tmp_path / "incidents.db", incidents, lambda: incident.id)
+    live._deliver([(sent_with, flip)])  # what the handover does with the worker's report
+    assert heard == ["status_changed: identified", "probe_flipped: identified"]  # not stale
+    store.close()

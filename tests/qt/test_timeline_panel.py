@@ -63,6 +63,27 @@ def test_new_events_appear_live_newest_first(mount_panel, bus, incidents, clock,
     assert len(_rows(panel)) == 3
 
 
+def test_an_event_announced_out_of_turn_is_shown_in_order_once(
+    mount_panel, bus, incidents, clock, incident
+) -> None:
+    # The probes' writer commits a flip (seq 2) but is announced after the commander's note
+    # (seq 3), as when both write within the same moment.
+    panel = mount_panel(TimelinePanel, bus, incidents)
+    panel.set_incident(incident)
+    probes = Incidents(incidents.store, clock, actor="dana")  # no listener: announced later
+    flip = probes.record(
+        incident.id, "probe_flipped", "api-health (api): up → down", {"to": "down"}
+    )
+    incidents.note(incident.id, "rolling back deploy 4812")
+    incidents.announce(incidents.get(incident.id), flip)
+    assert _rows(panel) == [
+        ("Note", "rolling back deploy 4812"),
+        ("Probe ▼", "api-health (api): up → down"),
+        ("Declared", "Webhooks failing"),
+    ]
+    assert [e.seq for e in panel.events] == [1, 2, 3]
+
+
 def test_filter_by_kind(mount_panel, bus, incidents, incident) -> None:
     panel = mount_panel(TimelinePanel, bus, incidents)
     panel.set_incident(incident)
