@@ -159,7 +159,7 @@ def _check_services(
     return tuple(dict.fromkeys(out))
 
 
-Listener = Callable[[Incident, Event], None]
+Listener = Callable[[Incident, Event], object]
 
 
 class Incidents:
@@ -171,9 +171,16 @@ class Incidents:
         self.actor = actor
         self._listeners: list[Listener] = []
 
-    def subscribe(self, listener: Listener) -> None:
-        """``listener(incident_after, event)`` after every committed event."""
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """``listener(incident_after, event)`` after every committed event; returns a function
+        that unsubscribes."""
         self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     @property
     def _conn(self) -> sqlite3.Connection:

@@ -18,7 +18,8 @@ Everything the owner hears comes through one queue, in order, on the owner's loo
 flips, and the recorder's committed timeline events (announced through ``incidents``, as if the
 owner had written them, with the incident as it is by then: a commander's action may have come
 in between). Which incident flips belong to is read from ``current_incident`` on the
-owner's loop whenever reports arrive and a few times a second, and passed to the worker.
+owner's loop after each incident event, whenever reports arrive and a few times a second, and
+passed to the worker.
 """
 
 from __future__ import annotations
@@ -250,6 +251,7 @@ class LiveProbes:
         self._runner: _OnThread | _InProcess | None = None
         self._following: int | None = None
         self._syncing: asyncio.Task[None] | None = None
+        self._unfollow: Callable[[], None] = lambda: None
         self._batch: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
 
     @classmethod
@@ -330,6 +332,10 @@ class LiveProbes:
             self._runner = _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
             self._runner.start()
         self._syncing = asyncio.ensure_future(self._keep_following())
+        # A declaration (or a status change) is followed at once: the window shows the new
+        # incident right after the event, so look once this turn of the loop is over.
+        loop = asyncio.get_running_loop()
+        self._unfollow = self.incidents.subscribe(lambda *_: loop.call_soon(self._follow))
 
     async def run_once(self) -> list[ProbeResult]:
         """Run every probe once now and write what it saw; returns once the owner has heard.
@@ -355,6 +361,7 @@ class LiveProbes:
         """
         if self._handover is not None:
             self._handover.close()
+        self._unfollow()
         if self._syncing is not None:
             self._syncing.cancel()
             await asyncio.gather(self._syncing, return_exceptions=True)

@@ -161,3 +161,31 @@ def test_the_workers_events_are_announced_with_the_incident_as_it_is_now(
     live._deliver([(sent_with, flip)])  # what the handover does with the worker's report
     assert heard == ["status_changed: identified", "probe_flipped: identified"]  # not stale
     store.close()
+
+
+def test_flips_follow_a_declaration_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stratus_commander.live.SYNC_INTERVAL_S", 3600.0)  # no polling to help
+    store = Store.open(tmp_path / "incidents.db")
+    incidents = Incidents(store, SystemClock())
+    shown: list[int] = []  # the window's incident: set just after the declaration returns
+
+    async def run() -> int | None:
+        live = LiveProbes(
+            [],
+            tmp_path / "incidents.db",
+            incidents,
+            lambda: shown[-1] if shown else None,
+            isolated=False,
+        )
+        live.start()
+        await asyncio.sleep(0.1)  # the first poll has happened: nothing shown yet
+        shown.append(incidents.declare("API down", "Critical").id)
+        worker = live._runner.worker  # type: ignore[union-attr]
+        await wait_for(lambda: worker._incident_id is not None, timeout_s=3)
+        await live.aclose()
+        return worker._incident_id
+
+    assert asyncio.run(run()) == 1
+    store.close()
