@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -30,18 +33,35 @@ def test_the_gui_refuses_an_invalid_probe_config(tmp_path: Path) -> None:
     assert not (tmp_path / "x.db").exists()  # refused before anything was opened
 
 
-def _close_cockpit_soon(ms: int) -> None:
+def _close_cockpit_when(done: Callable[[], bool], timeout_ms: int = 60_000) -> None:
+    """Close the cockpit once ``done()`` (checked five times a second), or after the timeout."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from stratus_commander.qt.cockpit import Cockpit
 
-    def close() -> None:
+    waited = [0]
+
+    def check() -> None:
+        waited[0] += 200
+        if not done() and waited[0] < timeout_ms:
+            QTimer.singleShot(200, check)
+            return
         for w in QApplication.topLevelWidgets():
             if isinstance(w, Cockpit) and w.isVisible():
                 w.close()
 
-    QTimer.singleShot(ms, close)
+    QTimer.singleShot(200, check)
+
+
+def _stored_samples(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with closing(sqlite3.connect(db)) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM samples").fetchone()[0])
+        except sqlite3.OperationalError:  # not created yet
+            return 0
 
 
 def test_run_drill_starts_probes_and_quits_cleanly(qapp, tmp_path: Path, app_style) -> None:
@@ -49,7 +69,7 @@ def test_run_drill_starts_probes_and_quits_cleanly(qapp, tmp_path: Path, app_sty
     from stratus_commander.store import Store
 
     db = tmp_path / "drill.db"
-    _close_cockpit_soon(3000)
+    _close_cockpit_when(lambda: _stored_samples(db) >= 8)  # the probe worker is writing
     assert run_drill(db, None, "baseline", 60.0) == 0
     with Store.open(db) as store:  # everything probed was written before the exit
         assert store.query("SELECT count(*) AS n FROM samples")[0]["n"] >= 8
@@ -59,6 +79,6 @@ def test_run_drill_starts_probes_and_quits_cleanly(qapp, tmp_path: Path, app_sty
 def test_run_gui_without_config_opens_the_welcome_page(qapp, tmp_path: Path, app_style) -> None:
     from stratus_commander.qt.app import run_gui
 
-    _close_cockpit_soon(1000)
+    _close_cockpit_when(lambda: True)
     assert run_gui(tmp_path / "x.db", None, tmp_path / "no-config.toml") == 0
     assert (tmp_path / "x.db").exists()
