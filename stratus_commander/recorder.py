@@ -159,7 +159,10 @@ class Recorder:
         now = time.monotonic()
         if now - self._last_rollup >= self.rollup_interval_s:
             self._last_rollup = now
-            refresh_sample_minutes(store)
+            try:
+                refresh_sample_minutes(store)
+            except Exception:  # the batch is committed: retrying it would write it twice
+                log.exception("refreshing the per-minute rollup failed; readers will catch up")
         return self._written
 
     def _put_on_timeline(self, change: StateChange, incident_id: int) -> None:
