@@ -97,7 +97,11 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
         first.close()
         raise
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(main(first))
+        try:
+            runner.run(main(first))
+        except KeyboardInterrupt:  # Ctrl+C: the runner cancelled the session; it closed in order
+            print("Interrupted: the cockpit closed; all it recorded is saved.", file=sys.stderr)
+            return 130
     return 0
 
 

@@ -82,3 +82,32 @@ def test_run_gui_without_config_opens_the_welcome_page(qapp, tmp_path: Path, app
     _close_cockpit_when(lambda: True)
     assert run_gui(tmp_path / "x.db", None, tmp_path / "no-config.toml") == 0
     assert (tmp_path / "x.db").exists()
+
+
+def test_ctrl_c_closes_the_drill_in_order(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "drill.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stratus_commander", "--db", str(db), "drill", "--speed", "60"],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _stored_samples(db) < 8:  # the probe worker is writing
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)  # what Ctrl+C in the terminal sends
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "Interrupted: the cockpit closed; all it recorded is saved." in err
+    assert "Traceback" not in err
+    assert _stored_samples(db) >= 8
