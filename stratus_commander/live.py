@@ -50,13 +50,12 @@ from stratus_commander.probe_worker import (
     read_frame,
     write_frame,
 )
-from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState, StateChange
+from stratus_commander.probes.base import FAILING, ProbeResult, ProbeSpec, ProbeState, StateChange
 
 __all__ = ["LiveProbes"]
 
 log = logging.getLogger(__name__)
 
-FAILING = (Outcome.DEGRADED, Outcome.DOWN)
 SYNC_INTERVAL_S = 0.25  # how soon a newly shown incident starts collecting flips, at worst
 STOP_TIMEOUT_S = 15.0
 
@@ -329,7 +328,7 @@ class LiveProbes:
                 handover.put(_Died(f"the probe process could not start ({exc})"))
                 return
         else:
-            self._runner = _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
+            self._runner = self._on_thread(handover)
             self._runner.start()
         self._syncing = asyncio.ensure_future(self._keep_following())
         # A declaration (or a status change) is followed at once: the window shows the new
@@ -345,8 +344,7 @@ class LiveProbes:
         if self._isolated or self._syncing is not None:
             raise RuntimeError("run_once needs LiveProbes(isolated=False), not started")
         if not isinstance(self._runner, _OnThread):
-            handover = self._hand_over_here()
-            self._runner = _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
+            self._runner = self._on_thread(self._hand_over_here())
         self._follow()
         results = await self._runner.run_once()
         assert self._handover is not None
@@ -376,6 +374,9 @@ class LiveProbes:
     def _hand_over_here(self) -> _Handover:
         self._handover = _Handover(asyncio.get_running_loop(), self._deliver)
         return self._handover
+
+    def _on_thread(self, handover: _Handover) -> _OnThread:
+        return _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
 
     def _setup_now(self) -> Setup:
         self._following = self.current_incident()

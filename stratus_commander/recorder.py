@@ -35,8 +35,6 @@ from stratus_commander.timeline import Event
 
 log = logging.getLogger(__name__)
 
-FAILING = (Outcome.DEGRADED, Outcome.DOWN)
-
 Announce = Callable[[Incident, Event], None]
 
 
@@ -72,7 +70,6 @@ class Recorder:
         self.rollup_interval_s = rollup_interval_s
         self.announce = announce or (incidents.announce if incidents is not None else None)
         self._last_rollup = 0.0
-        self.first_failure: StateChange | None = None  # detection evidence for the DECLARE clock
         self._samples: list[SampleRow] = []
         self._flips: list[tuple[StateChange, int | None]] = []  # with the incident of the time
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
@@ -88,8 +85,6 @@ class Recorder:
         self._samples.append(sample_row(result))
 
     def on_state_change(self, change: StateChange) -> None:
-        if change.current in FAILING and self.first_failure is None:
-            self.first_failure = change
         self._flips.append((change, self.current_incident()))
 
     async def flush(self) -> int:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from stratus_commander.probes.base import CHECK_ORDER, Check, Outcome, ProbeState, worst
+from stratus_commander.probes.base import CHECK_ORDER, FAILING, Check, Outcome, ProbeState, worst
 
 __all__ = ["GROUP_TITLES", "DecisionHint", "TriageGroup", "group_evidence", "hint"]
 
@@ -32,7 +32,6 @@ GROUP_TITLES: dict[Check, str] = {
     "database": "Database connectivity",
     "external": "External dependencies",
 }
-_FAILING = (Outcome.DEGRADED, Outcome.DOWN)
 #: Probe kinds in the external group that watch our own services from outside.
 OUTSIDE_MONITORS = frozenset({"uptimerobot"})
 _MAX_DETAIL = 80
@@ -55,7 +54,7 @@ class TriageGroup:
 
     @property
     def failing(self) -> tuple[ProbeState, ...]:
-        return tuple(s for s in self.states if s.outcome in _FAILING)
+        return tuple(s for s in self.states if s.outcome in FAILING)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,10 @@ class ProbeResult:
         }
 
 
+#: The outcomes that are trouble (unknown is not: the probe could not tell).
+FAILING = (Outcome.DEGRADED, Outcome.DOWN)
+
+
 @dataclass(frozen=True, slots=True)
 class StateChange:
     """The displayed state of a probe flipped (after the configured run of failures/successes)."""

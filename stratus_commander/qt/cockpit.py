@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 
 from stratus_commander.clock import Clock
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import Outcome, StateChange
+from stratus_commander.probes.base import FAILING, Outcome, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.declare_dialog import CHECK_SCOPE, DeclareDialog, evidence_text
@@ -639,11 +639,7 @@ class Cockpit(QMainWindow):
         evidence = self._evidence()
         failing_checks = set()
         if self.live is not None:
-            failing_checks = {
-                s.check
-                for s in self.live.states.values()
-                if s.outcome in (Outcome.DOWN, Outcome.DEGRADED)
-            }
+            failing_checks = {s.check for s in self.live.states.values() if s.outcome in FAILING}
         dialog = DeclareDialog(
             self.incidents,
             self.runbook,
@@ -670,12 +666,10 @@ class Cockpit(QMainWindow):
 
     def _on_tick(self) -> None:
         sim = self.live.simulator if self.live is not None else None
-        if self.drill and sim is not None:
+        if self.drill and sim is not None:  # before the simulator is up: "starting…" stays
             self.drill_strip.show_drill(
                 sim.scenario.title, format_duration(sim.elapsed()), sim.clock.speed
             )
-        elif self.drill and not self.drill_strip.isVisible():
-            self.drill_strip.show_drill("drill", "—", 1.0)
         readings = self._work.rail.readings if self._work is not None else []
         warning = {r.id: r.state for r in readings}
         self.notifier.retire(warning)

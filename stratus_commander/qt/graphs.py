@@ -35,6 +35,7 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import CHECK_ORDER, ProbeResult, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import OUTCOME_CODES
 from stratus_commander.timeline import Event
@@ -156,7 +157,7 @@ class _Marker:
         return self.label + more
 
 
-class GraphsPanel(QWidget):
+class GraphsPanel(CockpitPanel):
     """The graphs tab.
 
     The buffers and markers follow the probes and the timeline from the start; the pyqtgraph
@@ -174,13 +175,8 @@ class GraphsPanel(QWidget):
         parent: QWidget | None = None,
         capacity: int = 8192,
     ) -> None:
-        super().__init__(parent)
-        self.bus = bus
-        self.incidents = incidents
-        self.runbook = runbook
-        self.clock = clock
+        super().__init__(bus, incidents, runbook, clock, parent)
         self.capacity = capacity
-        self.incident: Incident | None = None
         self.per_probe = True  # False: group median/highest latency (many probes)
         self.rings: dict[str, Ring] = {}  # curve key -> its buffer
         self._series: dict[str, _Series] = {}  # curve key -> how it is drawn

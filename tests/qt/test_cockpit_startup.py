@@ -75,8 +75,9 @@ def test_the_welcome_page_paints_before_plots_probes_and_hidden_tabs_load(tmp_pa
     assert frame["loaded"] == []
 
 
-def test_a_drill_paints_with_its_probes_but_before_plots_and_hidden_tabs(tmp_path: Path) -> None:
-    frame = _first_frame(tmp_path, DEFERRED, "--db", str(tmp_path / "x.db"), "drill", "baseline")
+def test_a_drill_paints_its_cockpit_before_plots_hidden_tabs_and_probes(tmp_path: Path) -> None:
+    watch = (*DEFERRED, "httpx")  # the probes (and their client) start after the first frame
+    frame = _first_frame(tmp_path, watch, "--db", str(tmp_path / "x.db"), "drill", "baseline")
     assert not frame["welcome"] and str(frame["title"]).startswith("[DRILL]")
     assert frame["loaded"] == []
 
