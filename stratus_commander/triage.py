@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stratus_commander.probes.base import CHECK_ORDER, FAILING, Check, Outcome, ProbeState, worst
+from stratus_commander.secrets import redact
 
 __all__ = ["GROUP_TITLES", "DecisionHint", "TriageGroup", "group_evidence", "hint"]
 
@@ -73,7 +74,8 @@ def group_evidence(states: Mapping[str, ProbeState] | Iterable[ProbeState]) -> l
 
 
 def _describe(state: ProbeState) -> str:
-    detail = " ".join(state.last.detail.split())
+    # Redacted whole before it is cut: a key cut in half no longer matches the patterns.
+    detail = " ".join(redact(state.last.detail).split())
     if len(detail) > _MAX_DETAIL:
         detail = detail[: _MAX_DETAIL - 1] + "…"
     return f"{state.probe} {state.outcome.value}" + (f" ({detail})" if detail else "")

@@ -16,7 +16,8 @@ What it guarantees:
 - at most :data:`MAX_REDIRECTS` redirects are followed (httpx builds each next request, so
   ``Authorization`` is dropped on a cross-origin hop), and a loop is named as a loop;
 - every failure is a :class:`FetchFailed` whose ``reason`` is one short sentence for a person
-  ("connection refused", "body larger than 1 MiB", "redirect loop: /a → /b → /a").
+  ("connection refused", "body larger than 1 MiB", "redirect loop: /a → /b → /a");
+- :meth:`Fetched.snippet`, the body quoted in a detail, is redacted before it is cut short.
 
 The whole-check deadline is the engine's (``asyncio.timeout`` around the check), not ours.
 """
@@ -37,6 +38,7 @@ import httpx
 from pydantic import AfterValidator
 
 from stratus_commander.probes.base import CheckContext
+from stratus_commander.secrets import redact
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -120,8 +122,10 @@ class Fetched:
         raise FetchFailed(f"body is not valid JSON (HTTP {self.status}): {self.snippet()}")
 
     def snippet(self, limit: int = 120) -> str:
-        """The start of the body on one line, for a detail text."""
-        text = " ".join(self.text()[: limit * 2].split())
+        """The start of the body on one line, redacted, for a detail text."""
+        # Redact the whole body before cutting it: a key cut in half (``sk_live_`` and a few
+        # characters, half a JWT, part of a registered password) no longer matches redaction.
+        text = " ".join(redact(self.text())[: limit * 2].split())
         if not text:
             return "(empty body)"
         return text if len(text) <= limit else text[: limit - 1] + "…"

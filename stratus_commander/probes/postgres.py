@@ -36,7 +36,7 @@ from stratus_commander.probes.base import (
     make_result,
     summarise_findings,
 )
-from stratus_commander.secrets import missing_credential
+from stratus_commander.secrets import missing_credential, redact
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -48,6 +48,10 @@ _TOO_MANY = ("too many clients", "remaining connection slots are reserved", "too
 # configuration is wrong, which says nothing about the database's health.
 _CREDENTIAL_STATES = {"28000", "28P01", "3D000", "42501"}
 _CREDENTIAL_TEXTS = ("password authentication failed", "no pg_hba.conf entry", "does not exist")
+# A long query is named by its start. The server sends more (bounded: the server keeps at most
+# track_activity_query_size bytes anyway) so that a key in it is redacted whole before the cut.
+_QUERY_SHOWN = 80
+_QUERY_READ = 2048
 
 #: pg_stat_database.deadlocks seen at each probe's previous check, by probe id. The check signature
 #: is fixed (spec, ctx), so the last value lives here; it is only a baseline for a delta, and a
@@ -157,7 +161,7 @@ class _Stats:
     connections: int
     max_connections: int
     deadlocks: int
-    long_queries: Sequence[tuple[int, float, str]]  # pid, seconds running, query start
+    long_queries: Sequence[tuple[int, float, str]]  # pid, seconds running, query text (its start)
     # waiting pid, blocking pids, seconds since its statement started (the wait began within it)
     lock_waits: Sequence[tuple[int, list[int], float]]
     # schema.table, relrowsecurity (None: no such table), number of policies
@@ -188,14 +192,14 @@ async def _read_stats(conn: AsyncConnection[Any], spec: Spec) -> _Stats:
     cur = await conn.execute(
         """
         SELECT pid, extract(epoch FROM clock_timestamp() - query_start)::float8,
-               left(regexp_replace(query, '\\s+', ' ', 'g'), 80)
+               left(regexp_replace(query, '\\s+', ' ', 'g'), %s::int)
           FROM pg_stat_activity
          WHERE state = 'active' AND backend_type = 'client backend'
            AND pid <> pg_backend_pid()
            AND clock_timestamp() - query_start > make_interval(secs => %s)
          ORDER BY query_start
         """,
-        (spec.long_query_s,),
+        (_QUERY_READ, spec.long_query_s),
     )
     long_queries = [
         (int(pid), float(secs), str(query)) for pid, secs, query in await cur.fetchall()
@@ -254,7 +258,8 @@ def _judge(spec: Spec, stats: _Stats) -> list[Finding]:
 
     if stats.long_queries:
         shown = ", ".join(
-            f"pid {pid} {secs:.0f}s: {query}" for pid, secs, query in stats.long_queries[:3]
+            f"pid {pid} {secs:.0f}s: {_query_start(query)}"
+            for pid, secs, query in stats.long_queries[:3]
         )
         count = len(stats.long_queries)
         if count > 3:
@@ -281,6 +286,13 @@ def _judge(spec: Spec, stats: _Stats) -> list[Finding]:
         elif policies == 0:
             findings.append(Finding(Outcome.DOWN, f"RLS on {table} has no policy"))
     return findings
+
+
+def _query_start(query: str) -> str:
+    """A query's start on one line, for the detail: redacted whole, then cut (a key cut in half
+    would no longer match the redaction patterns)."""
+    text = " ".join(redact(query).split())
+    return text if len(text) <= _QUERY_SHOWN else text[: _QUERY_SHOWN - 1] + "…"
 
 
 def _deadlock_delta(probe_id: str, deadlocks: int) -> int:

@@ -38,7 +38,7 @@ from stratus_commander.probes.base import (
     summarise_findings,
 )
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch, retry_after_seconds
-from stratus_commander.secrets import missing_credential
+from stratus_commander.secrets import missing_credential, redact
 
 if TYPE_CHECKING:
     import stripe as stripe_sdk
@@ -266,7 +266,8 @@ def _field(obj: object, name: str) -> Any:
 
 
 def _message(exc: stripe_sdk.StripeError) -> str:
-    text = " ".join((exc.user_message or type(exc).__name__).split())
+    # Redacted whole before it is cut: a key cut in half no longer matches the redaction patterns.
+    text = " ".join(redact(exc.user_message or type(exc).__name__).split())
     return text if len(text) <= 160 else text[:159] + "…"
 
 

@@ -28,6 +28,7 @@ from stratus_commander.probes.base import (
     worst,
 )
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, get_json
+from stratus_commander.secrets import redact
 
 ON_TIMEOUT = Outcome.UNKNOWN
 
@@ -88,7 +89,7 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         outcome = Outcome.UNKNOWN  # a watched service is missing and nothing else is wrong
     message = data.get("message")
     if isinstance(message, str) and message.strip() and outcome is not Outcome.UP:
-        text = " ".join(message.split())
+        text = " ".join(redact(message).split())  # redacted whole, then cut: see fetch.snippet
         notes.append(text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…")
     scope = "watched services" if spec.services else "all services"
     head = f"Stripe: {scope} up" if outcome is Outcome.UP else f"Stripe {outcome.value}"

@@ -18,6 +18,7 @@ Like Stripe, the probe does not follow redirects: a 3xx is a failed delivery.
 from __future__ import annotations
 
 import json
+import re
 import secrets as random_ids
 import time
 from typing import Any, Literal
@@ -33,11 +34,17 @@ from stratus_commander.probes.base import (
     make_result,
 )
 from stratus_commander.probes.fetch import HttpURL, describe_http_error
-from stratus_commander.secrets import missing_credential
+from stratus_commander.secrets import missing_credential, redact
 
 # What Stripe's webhook sender calls itself; some platforms filter on it.
 _USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks) stratus-commander-probe"
 _SNIPPET_BYTES = 2048  # of a response body: enough for a reason, never a flood
+_SNIPPET_CHARS = 120
+# The lookbehind starts a try only at a word's start: without it, a long run is scanned again
+# from each of its characters (quadratic in a 2 KiB snippet).
+_LAST_WORD = re.compile(r"(?<!\S)\S+\Z")
+# Longer than any key we redact (a Supabase JWT is a few hundred characters).
+_LONGEST_SECRET = 1024
 
 
 class Spec(ProbeSpec):
@@ -184,15 +191,32 @@ async def _post(ctx: CheckContext, url: str, payload: str, signature: str) -> tu
     request = ctx.client.build_request("POST", url, content=payload.encode(), headers=headers)
     response = await ctx.client.send(request, stream=True, follow_redirects=False)
     try:
+        # One byte past the snippet tells whether the body goes on.
         if response.is_stream_consumed:  # a body handed over in memory (httpx.MockTransport)
-            head = response.content[:_SNIPPET_BYTES]
+            head = response.content[: _SNIPPET_BYTES + 1]
         else:
             head = b""
             async for chunk in response.aiter_raw():
                 head += chunk
-                if len(head) >= _SNIPPET_BYTES:
+                if len(head) > _SNIPPET_BYTES:
                     break
     finally:
         await response.aclose()
-    text = " ".join(head[:_SNIPPET_BYTES].decode("utf-8", errors="replace").split())
-    return response.status_code, (text[:120] + "…" if len(text) > 120 else text) or "(empty body)"
+    return response.status_code, _snippet(head)
+
+
+def _snippet(head: bytes) -> str:
+    """The start of a reply on one line, redacted before it is cut (a key cut in half would no
+    longer match the redaction patterns)."""
+    text = head[:_SNIPPET_BYTES].decode("utf-8", errors="replace")
+    cut = len(head) > _SNIPPET_BYTES
+    last = _LAST_WORD.search(text) if cut else None
+    # The read stopped mid-body: the last word may be the start of a key whose rest was never
+    # read, too short to be recognised (keys hold no spaces). Drop it, unless it is so long that
+    # no key starting in the text shown could reach the cut (a flood of one token still shows).
+    if last and len(last.group()) < _LONGEST_SECRET + _SNIPPET_CHARS:
+        text = text[: last.start()]
+    text = " ".join(redact(text).split())
+    if cut or len(text) > _SNIPPET_CHARS:
+        return text[:_SNIPPET_CHARS] + "…"
+    return text or "(empty body)"

@@ -4,6 +4,7 @@ reason, and memory stays bounded (a 100 MB body is never held).
 
 from __future__ import annotations
 
+import json
 import time
 import tracemalloc
 from typing import Any
@@ -103,3 +104,37 @@ async def test_a_declared_100mb_body_is_refused_before_reading(loopback: Loopbac
     results, peak = await run_against(loopback, declared)
     assert all("Content-Length 104857600" in r.detail for r in results), results
     assert peak < 32 * 1024 * 1024
+
+
+@pytest.mark.asyncio
+async def test_a_server_echoing_our_token_across_the_snippet_cut_shows_none_of_it(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The detail quotes the body's first 120 characters. Cut before redaction, the token's first
+    half would be shown: half a registered secret no longer matches it literally."""
+    token = "Ocelot-Harbour-7391-Quill-Meridian-0457"  # no key family's shape: redacted literally
+    monkeypatch.setenv("HEALTH_TOKEN", token)
+
+    def echoing(h: Any) -> None:
+        # The token straddles the cut: it starts at character 102 of the body, the snippet
+        # keeps 119 and "…".
+        said = "invalid token " + "." * 76 + " " + h.headers.get("X-Health-Token", "")
+        h.reply(401, json.dumps({"error": said}).encode())
+
+    loopback.route("/api/health", echoing)
+    spec = http.Spec(
+        id="api-health",
+        kind="http",
+        check="api",
+        url=f"{loopback.url}/api/health",
+        headers={"X-Health-Token": "env:HEALTH_TOKEN"},
+    )
+    engine = ProbeEngine.with_own_client([spec])  # the real resolver: it registers the token
+    try:
+        (result,) = await engine.run_once()
+    finally:
+        await engine.aclose()
+    assert result.outcome is Outcome.DOWN
+    assert result.detail.startswith("HTTP 401 (expected 200): ")
+    assert token[:12] not in result.detail, result.detail
+    assert "[REDACTED]" in result.detail

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from stratus_commander.probes import stripe as stripe_probe
 from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult
+from stratus_commander.secrets import redact
 
 NOW = datetime(2026, 11, 27, 10, 51, 44, 123000, tzinfo=UTC)
 KEY = "sk_test_51QxTestKeyNotReal0000aaaaBBBBccccDDDDeeeeFFFFgggg"  # shaped like one, not one
@@ -206,6 +207,19 @@ async def test_rejected_key_is_unknown_not_down() -> None:
     result = await run(FakeStripe(), secrets={"env:STRIPE_API_KEY": "sk_test_51QxRevokedKey0000"})
     assert result.outcome is Outcome.UNKNOWN
     assert result.detail == "Stripe rejected the API key (401)"
+
+
+@pytest.mark.asyncio
+async def test_a_key_in_a_long_error_message_is_redacted_before_it_is_cut() -> None:
+    # The message is cut at 160 characters; cut first, only "sk_live_" and 5 characters of the
+    # key would remain: too short to match the redaction pattern, so they would be shown.
+    leaked = "sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv"
+    message = "x" * 145 + " " + leaked
+    fake = FakeStripe(broken={"/v1/balance": stripe_error(400, message)})
+    result = await run(fake)
+    assert result.outcome is Outcome.DOWN
+    assert leaked[8:13] not in redact(result.detail)  # as the engine would show it
+    assert "sk_live_[RE" in result.detail
 
 
 @pytest.mark.asyncio

@@ -9,6 +9,7 @@ import pytest
 
 from stratus_commander.probes import stripe_status
 from stratus_commander.probes.base import Outcome
+from stratus_commander.secrets import redact
 from tests.unit.probe_kit import run_check
 
 SERVICES = ("api", "dashboard", "stripejs", "checkoutjs", "webhooks", "emails")
@@ -120,3 +121,14 @@ async def test_custom_url_for_the_drill_simulator() -> None:
     result = await run_check(stripe_status, handler, url="http://127.0.0.1:8080/stripe-status/")
     assert result.outcome is Outcome.UP
     assert seen == ["http://127.0.0.1:8080/stripe-status/current"]
+
+
+@pytest.mark.asyncio
+async def test_a_key_in_a_long_message_is_redacted_before_it_is_cut() -> None:
+    # The message is cut at 200 characters; cut first, "sk_live_" and 5 characters of the key
+    # would remain: too short for the redaction pattern, so they would be shown.
+    leaked = "sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv"
+    result = await probe(current("degraded", "x" * 185 + " " + leaked))
+    assert result.outcome is Outcome.DEGRADED
+    assert leaked[8:13] not in redact(result.detail)  # as the engine would show it
+    assert "sk_live_[RE" in result.detail

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from stratus_commander.probes import webhook_signature
 from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult
+from stratus_commander.secrets import redact
 
 WHSEC = "whsec_3Qx9TestSigningSecretNotReal0000aaaaBBBB"  # shaped like one, not one
 URL = "https://stratusconnect.test/api/webhooks/stripe"
@@ -234,3 +235,28 @@ async def test_missing_secret_is_unknown_and_nothing_is_posted() -> None:
 def test_bad_config_is_refused(keys: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         make_spec(**keys)
+
+
+LEAKED = "sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv"  # a key the handler echoes by mistake
+
+
+@pytest.mark.asyncio
+async def test_a_key_in_the_reply_is_redacted_before_the_snippet_is_cut() -> None:
+    # The snippet keeps 120 characters; cut first, "sk_live_" and 6 characters of the key would
+    # remain: too short for the redaction pattern, so they would be shown.
+    body = ("x" * 105 + " " + LEAKED).encode()
+    result = await run(lambda request: httpx.Response(500, content=body))
+    assert result.outcome is Outcome.DOWN
+    assert LEAKED[8:14] not in redact(result.detail)  # as the engine would show it
+    assert "sk_live_[RED" in result.detail
+
+
+@pytest.mark.asyncio
+async def test_a_key_cut_by_the_read_limit_is_not_shown() -> None:
+    # Only the first 2 KiB are read: a key starting just before that is cut with 5 characters
+    # left, which no pattern can recognise. After the spaces collapse, it would be shown.
+    body = (" " * 2035 + LEAKED + " and more").encode()
+    result = await run(lambda request: httpx.Response(500, content=body))
+    assert result.outcome is Outcome.DOWN
+    assert LEAKED[8:13] not in redact(result.detail)
+    assert result.detail.startswith("endpoint failed a correctly signed event (HTTP 500: …")

@@ -159,3 +159,12 @@ def test_only_the_outside_monitor_down_still_points_at_us() -> None:
         )
     )
     assert decided.decision == "internal"
+
+
+def test_a_key_in_a_long_detail_is_redacted_before_it_is_cut() -> None:
+    # Cut first at 80 characters, only "sk_live_" and 5 characters would remain: too short for
+    # the redaction pattern, so they would be shown.
+    leaked = "sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv"
+    decided = hint(group_evidence([state("api", "api", D, "x" * 65 + " " + leaked)]))
+    assert leaked[8:13] not in decided.reason
+    assert "sk_live_[" in decided.reason
