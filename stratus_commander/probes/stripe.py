@@ -3,14 +3,21 @@
 One check makes these calls (the SDK's async methods, through the engine's shared httpx client
 with the body cap and redirect limit of :mod:`~stratus_commander.probes.fetch`):
 
-- ``GET /v1/balance``: the API answers our key at all (a rejected key is ``unknown``: the probe
-  cannot judge; 5xx or no connection is ``down``; 429 is ``degraded`` and honours Retry-After);
+- ``GET /v1/balance``: the API answers our key at all (a rejected key, 401 or 403, is
+  ``unknown`` and ends the check: no other answer can be judged);
 - ``GET /v1/webhook_endpoints`` (``check_webhooks``): a disabled endpoint is ``down``;
 - ``GET /v1/events?delivery_success=false&created[gte]=…``: events whose webhooks failed in the
   last ``failed_window_s``; ``failed_degraded`` or more is ``degraded``, ``failed_down`` or more
   is ``down``;
 - ``GET /v1/accounts/{id}`` for each of ``connect_accounts``: charges disabled is ``down``,
   payouts disabled ``degraded``, with Stripe's ``requirements.disabled_reason``.
+
+Any call may fail on its own: 5xx or no connection is ``down``, 429 is ``degraded`` (the longest
+Retry-After asked for is honoured). A failed call is one finding among the others, never the end
+of the check: when ``/v1/balance`` answers 500, a disabled endpoint or an account that cannot
+charge is still named. The worst outcome wins and every finding is in the detail; one failure
+that hits several calls is said once, naming them ("Stripe API HTTP 500 reading balance, events
+and …").
 
 The SDK's own retries are off (the engine retries); its module is imported on the first check.
 """
@@ -79,14 +86,33 @@ class _NotFound(Exception):
     """A 404 for something the config named (a Connect account that does not exist)."""
 
 
-class _Refused(Exception):
-    """A Stripe call failed: the outcome it means and why, for the detail."""
+#: Where a failure's text names the call it hit; several calls failing alike are named together.
+_WHAT = "{what}"
 
-    def __init__(self, outcome: Outcome, text: str, retry_after_s: float | None = None) -> None:
-        super().__init__(text)
+
+class _Refused(Exception):
+    """A Stripe call failed: the outcome it means, why (``template`` names the call as
+    :data:`_WHAT`), and whether it was our key that was refused."""
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        template: str,
+        what: str,
+        *,
+        retry_after_s: float | None = None,
+        key_refused: bool = False,
+    ) -> None:
+        super().__init__(template.replace(_WHAT, what))
         self.outcome = outcome
-        self.text = text
+        self.template = template
+        self.what = what
         self.retry_after_s = retry_after_s
+        self.key_refused = key_refused
+
+    @property
+    def text(self) -> str:
+        return self.template.replace(_WHAT, self.what)
 
 
 async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
@@ -108,42 +134,39 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         max_network_retries=0,  # the engine owns retries and the deadline
     )
     metrics: dict[str, float] = {}
+    found: list[Finding | _Refused] = []
     try:
-        # Reachability first: when the API or our key fails, nothing else can be judged.
+        # Our key first: when Stripe refuses it, no other answer can be judged (and there is no
+        # point sending the rest).
         await _call(ctx, "balance", client.v1.balance.retrieve_async())
+        metrics["api_ms"] = elapsed_ms()
     except _Refused as refused:
-        return make_result(
-            spec,
-            ctx,
-            refused.outcome,
-            refused.text,
-            latency_ms=elapsed_ms(),
-            retry_after_s=refused.retry_after_s,
-        )
-    metrics["api_ms"] = elapsed_ms()
+        if refused.key_refused:
+            return make_result(spec, ctx, refused.outcome, refused.text, latency_ms=elapsed_ms())
+        found.append(refused)  # Stripe failing to answer one read says nothing of the others
 
     parts: list[Awaitable[list[Finding]]] = []
     if spec.check_webhooks:
         parts += [_endpoints(ctx, client, metrics), _failed(spec, ctx, client, metrics)]
     parts += [_account(ctx, client, account) for account in spec.connect_accounts]
-    findings: list[Finding] = []
-    retry_after_s: float | None = None
     # Every call runs to its end (nothing is left running after we return); a failed call is
     # one finding among the others.
     for got in await asyncio.gather(*parts, return_exceptions=True):
         if isinstance(got, _Refused):
-            findings.append(Finding(got.outcome, got.text))
-            if got.retry_after_s is not None:
-                retry_after_s = max(retry_after_s or 0.0, got.retry_after_s)
+            found.append(got)
         elif isinstance(got, BaseException):
             raise got
         else:
-            findings += got
+            found += got
 
-    if not findings:
+    if not found:
         return make_result(
             spec, ctx, Outcome.UP, _summary(spec, metrics), latency_ms=elapsed_ms(), metrics=metrics
         )
+    findings = _merge_refusals(found)
+    waits = [
+        r.retry_after_s for r in found if isinstance(r, _Refused) and r.retry_after_s is not None
+    ]
     outcome, detail = summarise_findings(findings)
     return make_result(
         spec,
@@ -152,8 +175,37 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         detail,
         latency_ms=elapsed_ms(),
         metrics=metrics,
-        retry_after_s=retry_after_s,
+        # Every call that was rate limited asked for a wait: the longest one covers them all.
+        retry_after_s=max(waits, default=None),
     )
+
+
+def _merge_refusals(found: list[Finding | _Refused]) -> list[Finding]:
+    """The findings in call order, with the calls that failed alike said once, naming each one
+    ("Stripe API HTTP 500 reading balance, events and account acct_…: …")."""
+    calls: dict[tuple[Outcome, str], list[str]] = {}
+    order: list[Finding | tuple[Outcome, str]] = []
+    for item in found:
+        if isinstance(item, Finding):
+            order.append(item)
+            continue
+        key = (item.outcome, item.template)
+        if key not in calls:
+            calls[key] = []
+            order.append(key)
+        calls[key].append(item.what)
+    return [
+        item
+        if isinstance(item, Finding)
+        else Finding(item[0], item[1].replace(_WHAT, _and(calls[item])))
+        for item in order
+    ]
+
+
+def _and(names: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    unique = list(dict.fromkeys(names))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
 async def _endpoints(
@@ -235,28 +287,36 @@ async def _call(ctx: CheckContext, what: str, call: Awaitable[T], missing_ok: bo
     try:
         return await call
     except stripe.AuthenticationError:
-        raise _Refused(Outcome.UNKNOWN, "Stripe rejected the API key (401)") from None
+        raise _Refused(
+            Outcome.UNKNOWN, "Stripe rejected the API key (401)", what, key_refused=True
+        ) from None
     except stripe.PermissionError:
         raise _Refused(
-            Outcome.UNKNOWN, f"the API key may not read {what} (403: restricted key?)"
+            Outcome.UNKNOWN,
+            f"the API key may not read {_WHAT} (403: restricted key?)",
+            what,
+            key_refused=True,
         ) from None
     except stripe.RateLimitError as exc:
         wait = retry_after_seconds(httpx.Headers(dict(exc.headers or {})), ctx.now())
         raise _Refused(
-            Outcome.DEGRADED, f"rate limited by Stripe (429) reading {what}", wait
+            Outcome.DEGRADED,
+            f"rate limited by Stripe (429) reading {_WHAT}",
+            what,
+            retry_after_s=wait,
         ) from None
     except stripe.APIConnectionError as exc:
-        raise _Refused(Outcome.DOWN, f"cannot reach Stripe: {exc.user_message}") from None
+        raise _Refused(Outcome.DOWN, f"cannot reach Stripe: {exc.user_message}", what) from None
     except stripe.InvalidRequestError as exc:
         if exc.http_status == 404 and missing_ok:
             raise _NotFound(what) from None
         raise _Refused(
-            Outcome.DOWN, f"Stripe refused the {what} request: {_message(exc)}"
+            Outcome.DOWN, f"Stripe refused the {_WHAT} request: {_message(exc)}", what
         ) from None
     except stripe.StripeError as exc:
         status = f"HTTP {exc.http_status}" if exc.http_status else "error"
         raise _Refused(
-            Outcome.DOWN, f"Stripe API {status} reading {what}: {_message(exc)}"
+            Outcome.DOWN, f"Stripe API {status} reading {_WHAT}: {_message(exc)}", what
         ) from None
 
 

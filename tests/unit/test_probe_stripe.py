@@ -203,10 +203,21 @@ async def test_connect_account_with_payouts_paused_is_degraded_and_unknown_id_is
 
 
 @pytest.mark.asyncio
-async def test_rejected_key_is_unknown_not_down() -> None:
-    result = await run(FakeStripe(), secrets={"env:STRIPE_API_KEY": "sk_test_51QxRevokedKey0000"})
+async def test_rejected_key_is_unknown_not_down_and_ends_the_check() -> None:
+    fake = FakeStripe()
+    result = await run(fake, secrets={"env:STRIPE_API_KEY": "sk_test_51QxRevokedKey0000"})
     assert result.outcome is Outcome.UNKNOWN
     assert result.detail == "Stripe rejected the API key (401)"
+    assert [r.url.path for r in fake.requests] == ["/v1/balance"]  # nothing else can be judged
+
+
+@pytest.mark.asyncio
+async def test_key_without_permission_is_unknown_and_ends_the_check() -> None:
+    fake = FakeStripe(broken={"/v1/balance": stripe_error(403, "The provided key does not have")})
+    result = await run(fake)
+    assert result.outcome is Outcome.UNKNOWN
+    assert result.detail == "the API key may not read balance (403: restricted key?)"
+    assert [r.url.path for r in fake.requests] == ["/v1/balance"]
 
 
 @pytest.mark.asyncio
@@ -237,7 +248,75 @@ async def test_server_error_is_down() -> None:
     result = await run(fake)
     assert result.outcome is Outcome.DOWN
     assert result.detail == "Stripe API HTTP 500 reading balance: An unknown error occurred"
-    assert [r.url.path for r in fake.requests] == ["/v1/balance"]  # no SDK retries of our own
+    paths = [r.url.path for r in fake.requests]
+    assert paths.count("/v1/balance") == 1  # no SDK retries of our own
+
+
+@pytest.mark.asyncio
+async def test_failing_balance_keeps_every_other_finding() -> None:
+    """Stripe's API fails one read: the other reads still answer, and what they show is kept."""
+    fake = FakeStripe(
+        endpoints=[endpoint(1), endpoint(2, status="disabled")],
+        failed=[event(1), event(2)],
+        accounts={
+            "acct_1QxOperatorA": account(
+                "acct_1QxOperatorA", charges=False, reason="requirements.past_due"
+            )
+        },
+        broken={"/v1/balance": stripe_error(500, "An unknown error occurred")},
+    )
+    result = await run(fake, connect_accounts=["acct_1QxOperatorA"])
+    assert result.outcome is Outcome.DOWN
+    assert result.detail.split("; ") == [
+        "Stripe API HTTP 500 reading balance: An unknown error occurred",
+        "webhook endpoint we_1QxEndpoint2 "
+        "(https://stratusconnect.example/api/webhooks/stripe/2) is disabled",
+        "Connect account acct_1QxOperatorA: charges disabled (requirements.past_due)",
+        "2 event(s) with failed webhook deliveries in the last 1 h "
+        "(latest evt_3QxFailed0001 payment_intent.succeeded)",
+    ]
+    assert result.metrics["webhook_endpoints_disabled"] == 1
+    assert result.metrics["failed_deliveries"] == 2
+
+
+@pytest.mark.asyncio
+async def test_one_failure_on_every_call_is_said_once_naming_each_call() -> None:
+    fake = FakeStripe(accounts={"acct_1QxOperatorA": account("acct_1QxOperatorA")})
+    error = stripe_error(500, "An unknown error occurred")
+    fake.broken = {
+        path: error
+        for path in (
+            "/v1/balance",
+            "/v1/webhook_endpoints",
+            "/v1/events",
+            "/v1/accounts/acct_1QxOperatorA",
+        )
+    }
+    result = await run(fake, connect_accounts=["acct_1QxOperatorA"])
+    assert result.outcome is Outcome.DOWN
+    assert result.detail == (
+        "Stripe API HTTP 500 reading balance, webhook endpoints, events and account "
+        "acct_1QxOperatorA: An unknown error occurred"
+    )
+
+
+@pytest.mark.asyncio
+async def test_rate_limits_on_several_calls_wait_for_the_longest_retry_after() -> None:
+    def limited(wait: str) -> httpx.Response:
+        return stripe_error(429, "Too many requests", code="rate_limit", **{"Retry-After": wait})
+
+    fake = FakeStripe(
+        endpoints=[endpoint(1, status="disabled")],
+        broken={"/v1/balance": limited("3"), "/v1/events": limited("9")},
+    )
+    result = await run(fake)
+    assert result.outcome is Outcome.DOWN  # the disabled endpoint, found despite the 429s
+    assert result.detail.split("; ") == [
+        "webhook endpoint we_1QxEndpoint1 "
+        "(https://stratusconnect.example/api/webhooks/stripe/1) is disabled",
+        "rate limited by Stripe (429) reading balance and events",
+    ]
+    assert result.retry_after_s == 9
 
 
 @pytest.mark.asyncio
