@@ -2,18 +2,31 @@
 
 The runbook checks, in order: API health, webhook status, database connectivity, external
 dependencies; then decides *internal* (proceed to mitigation), *external* (contact the provider,
-work around) or *unknown* (escalate). :func:`hint` proposes that decision from the evidence:
+work around) or *unknown* (escalate). :func:`hint` proposes that decision from the evidence.
 
-- **external** when a provider probe (check ``external``) is degraded or down — even if our own
-  checks fail too, since a provider outage usually explains them (the reason says so);
-- **internal** when our own checks (api, webhooks, database) fail and no provider does. Outside
-  monitors (UptimeRobot) sit in the runbook's external group, but a monitor that is down watches
-  *our* endpoint: that is evidence against us, not against a provider. (UptimeRobot itself being
-  unreachable makes its probe ``unknown``, never down.);
+Each failing probe's evidence points to a party, ours or a provider's:
+
+- a finding that says so itself (``Finding.points_to`` on the latest sample) is taken at its word:
+  Stripe answering 500 ``api_error`` or Supabase's auth health failing is the provider's own API
+  failing, even from a probe in our webhooks or database group — often minutes before the
+  provider's status page admits it. One probe can point both ways (Stripe's API fails *and* our
+  webhook endpoint is disabled): each finding counts for its own party;
+- otherwise the check group decides: a provider probe (check ``external``) points to the provider,
+  our own checks (api, webhooks, database) to us. Outside monitors (UptimeRobot) sit in the
+  runbook's external group, but a monitor that is down watches *our* endpoint: evidence against
+  us, not a provider. (UptimeRobot itself being unreachable makes its probe ``unknown``.)
+
+Then:
+
+- **external** when any evidence points to a provider — even if our own checks fail too, since a
+  provider outage usually explains them (the reason says so);
+- **internal** when our own checks fail and no evidence points to a provider;
 - **unknown** otherwise: nothing failing (the fault is outside what we probe), nothing could run,
   or no probes at all.
 
-Pure functions over displayed states (already debounced by the engine): no I/O, no clock.
+Pure functions over displayed states (already debounced by the engine): no I/O, no clock. The
+party comes from the latest sample: while a failing state waits out its ``success_threshold``
+after the first good sample, that sample has no findings and the check group decides.
 """
 
 from __future__ import annotations
@@ -22,7 +35,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from stratus_commander.probes.base import CHECK_ORDER, FAILING, Check, Outcome, ProbeState, worst
+from stratus_commander.probes.base import (
+    CHECK_ORDER,
+    FAILING,
+    Check,
+    Outcome,
+    Party,
+    ProbeState,
+    worst,
+)
 from stratus_commander.secrets import redact
 
 __all__ = ["GROUP_TITLES", "DecisionHint", "TriageGroup", "group_evidence", "hint"]
@@ -73,46 +94,72 @@ def group_evidence(states: Mapping[str, ProbeState] | Iterable[ProbeState]) -> l
     ]
 
 
-def _describe(state: ProbeState) -> str:
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What one failing probe says against one party, under the title it is listed by."""
+
+    title: str
+    state: ProbeState
+    text: str
+
+
+def _group_party(state: ProbeState) -> Party:
+    """Whose fault a probe's evidence points to when its findings do not say."""
+    if state.check == "external" and state.kind not in OUTSIDE_MONITORS:
+        return "provider"
+    return "ours"
+
+
+def _evidence(groups: Iterable[TriageGroup]) -> dict[Party, list[_Evidence]]:
+    """Every failing probe's evidence, split by the party it points to, in the runbook's order."""
+    found: dict[Party, list[_Evidence]] = {"ours": [], "provider": []}
+    for g in groups:
+        for state in g.failing:
+            default = _group_party(state)
+            title = "Outside monitoring" if state.kind in OUTSIDE_MONITORS else g.title
+            said: dict[Party, list[str]] = {}
+            for finding in state.last.findings:
+                if finding.outcome in FAILING:
+                    said.setdefault(finding.points_to or default, []).append(finding.text)
+            if not said:  # no itemised findings (or the latest sample is no longer failing)
+                said = {default: [state.last.detail]}
+            for party, texts in said.items():
+                found[party].append(_Evidence(title, state, "; ".join(dict.fromkeys(texts))))
+    return found
+
+
+def _describe(evidence: _Evidence) -> str:
     # Redacted whole before it is cut: a key cut in half no longer matches the patterns.
-    detail = " ".join(redact(state.last.detail).split())
+    detail = " ".join(redact(evidence.text).split())
     if len(detail) > _MAX_DETAIL:
         detail = detail[: _MAX_DETAIL - 1] + "…"
+    state = evidence.state
     return f"{state.probe} {state.outcome.value}" + (f" ({detail})" if detail else "")
 
 
-def _listing(groups: Iterable[TriageGroup]) -> str:
-    return "; ".join(
-        f"{g.title}: " + ", ".join(_describe(s) for s in g.failing) for g in groups if g.failing
-    )
+def _listing(evidence: Iterable[_Evidence]) -> str:
+    by_title: dict[str, list[str]] = {}
+    for item in evidence:
+        by_title.setdefault(item.title, []).append(_describe(item))
+    return "; ".join(f"{title}: " + ", ".join(said) for title, said in by_title.items())
 
 
 def hint(groups: list[TriageGroup]) -> DecisionHint:
     """The proposed triage decision and why, in words."""
-    # Split the external group: provider evidence vs outside monitors of our own services.
-    own = [g for g in groups if g.check != "external"]
-    external = []
-    for g in groups:
-        if g.check != "external":
-            continue
-        monitors = tuple(s for s in g.states if s.kind in OUTSIDE_MONITORS)
-        external.append(
-            TriageGroup(g.check, g.title, tuple(s for s in g.states if s not in monitors))
-        )
-        if monitors:
-            own.append(TriageGroup(g.check, "Outside monitoring", monitors))
+    found = _evidence(groups)
     every = [s for g in groups for s in g.states]
-    providers = [s for g in external for s in g.states]
-    own_failing = any(g.failing for g in own)
+    providers = [s for s in every if _group_party(s) == "provider"]
 
-    if any(g.failing for g in external):
-        reason = f"A provider reports trouble — {_listing(external)}."
-        if own_failing:
-            reason += f" Our own checks fail too, likely as a consequence: {_listing(own)}."
+    if found["provider"]:
+        reason = f"A provider reports trouble — {_listing(found['provider'])}."
+        if found["ours"]:
+            reason += (
+                f" Our own checks fail too, likely as a consequence: {_listing(found['ours'])}."
+            )
         return DecisionHint("external", reason)
 
-    if own_failing:
-        reason = f"Our own checks fail — {_listing(own)}."
+    if found["ours"]:
+        reason = f"Our own checks fail — {_listing(found['ours'])}."
         unknown = [s.probe for s in providers if s.outcome is Outcome.UNKNOWN]
         if not providers:
             reason += " No provider is probed, so an external cause is not ruled out."

@@ -12,6 +12,12 @@ bad config) is ``unknown``. The engine enforces the whole-check deadline (``time
 A kind module may also set ``ON_TIMEOUT: Outcome`` (default ``Outcome.DOWN``): the outcome the
 engine reports when the deadline cuts the check short. Provider status kinds set ``UNKNOWN``: a
 status page that does not answer says nothing about the provider itself.
+
+A check of several parts reports each thing it found wrong as a :class:`Finding`, and keeps them on
+its result (``ProbeResult.findings``). A finding may say whose fault it points to
+(``points_to``): Stripe answering 500 ``api_error`` is the provider's, whatever triage group the
+probe sits in. Without it, the probe's check group decides (``external`` is a provider's, the rest
+ours; see :mod:`stratus_commander.triage`).
 """
 
 from __future__ import annotations
@@ -68,6 +74,26 @@ class ProbeSpec(BaseModel):
     success_threshold: int = Field(default=2, ge=1)  # consecutive successes before it flips back up
 
 
+#: The outcomes that are trouble (unknown is not: the probe could not tell).
+FAILING = (Outcome.DEGRADED, Outcome.DOWN)
+
+#: Whose fault a piece of evidence points to: our own systems, or a provider's.
+Party = Literal["ours", "provider"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a check of several parts found wrong: how bad, and what to tell the person.
+
+    ``points_to`` is set when the evidence itself says whose fault it is (a provider's own API
+    answering 5xx); ``None`` leaves it to the probe's check group.
+    """
+
+    outcome: Outcome
+    text: str
+    points_to: Party | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
     probe: str
@@ -80,6 +106,9 @@ class ProbeResult:
     metrics: dict[str, float] = field(default_factory=dict)
     # The target asked us to wait (HTTP 429 Retry-After): the engine does not re-poll sooner.
     retry_after_s: float | None = None
+    # What a check of several parts found wrong (``outcome`` and ``detail`` sum them up); empty
+    # when the outcome and detail are the whole story.
+    findings: tuple[Finding, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The DESIGN.md ``probe --json`` line."""
@@ -94,10 +123,6 @@ class ProbeResult:
             "detail": self.detail,
             "at": to_iso(self.at),
         }
-
-
-#: The outcomes that are trouble (unknown is not: the probe could not tell).
-FAILING = (Outcome.DEGRADED, Outcome.DOWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +178,7 @@ def make_result(
     latency_ms: float | None = None,
     metrics: dict[str, float] | None = None,
     retry_after_s: float | None = None,
+    findings: Iterable[Finding] = (),
 ) -> ProbeResult:
     """A result for ``spec`` stamped with the context's clock (what every kind returns)."""
     return ProbeResult(
@@ -165,6 +191,7 @@ def make_result(
         at=ctx.now(),
         metrics=metrics or {},
         retry_after_s=retry_after_s,
+        findings=tuple(findings),
     )
 
 
@@ -181,14 +208,6 @@ def timed_result(
     return make_result(
         spec, ctx, outcome, detail, latency_ms=latency_ms, metrics={**timed, **(metrics or {})}
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One thing a check of several parts found wrong: how bad, and what to tell the person."""
-
-    outcome: Outcome
-    text: str
 
 
 def summarise_findings(findings: Iterable[Finding]) -> tuple[Outcome, str]:

@@ -32,9 +32,9 @@ the first ``min(interval_s, start_jitter_s)`` seconds (stratified jitter: no thu
 start). A check that overruns skips the slots it missed rather than running back to back, and a
 result with ``retry_after_s`` (HTTP 429) pushes the next check to the first slot after it.
 
-Every result's detail is redacted (:func:`stratus_commander.secrets.redact`) before anyone sees it,
-and gets ``error_rate`` in its metrics: the share of ``down`` among the probe's last
-:data:`ERROR_RATE_WINDOW` known results.
+Every result's detail and findings are redacted (:func:`stratus_commander.secrets.redact`) before
+anyone sees them, and every result gets ``error_rate`` in its metrics: the share of ``down`` among
+the probe's last :data:`ERROR_RATE_WINDOW` known results.
 """
 
 from __future__ import annotations
@@ -315,7 +315,12 @@ class ProbeEngine:
         metrics = dict(result.metrics)
         if probe.recent:
             metrics["error_rate"] = sum(probe.recent) / len(probe.recent)
-        result = dataclasses.replace(result, detail=redact(result.detail), metrics=metrics)
+        result = dataclasses.replace(
+            result,
+            detail=redact(result.detail),
+            findings=tuple(dataclasses.replace(f, text=redact(f.text)) for f in result.findings),
+            metrics=metrics,
+        )
         change = probe.tracker.feed(result)
         for callback in tuple(self._result_callbacks):
             self._call(callback, result)

@@ -19,6 +19,11 @@ charge is still named. The worst outcome wins and every finding is in the detail
 that hits several calls is said once, naming them ("Stripe API HTTP 500 reading balance, events
 and …").
 
+Whose fault: Stripe answering 5xx is Stripe's own API failing, evidence against the provider
+whatever triage group the probe sits in (``Finding.points_to``); a disabled endpoint or Connect
+account is ours. The rest (failed deliveries, 429, no connection) could be either: the probe's
+check group decides.
+
 The SDK's own retries are off (the engine retries); its module is imported on the first check.
 """
 
@@ -39,6 +44,7 @@ from stratus_commander.probes.base import (
     CheckContext,
     Finding,
     Outcome,
+    Party,
     ProbeResult,
     ProbeSpec,
     make_result,
@@ -92,7 +98,7 @@ _WHAT = "{what}"
 
 class _Refused(Exception):
     """A Stripe call failed: the outcome it means, why (``template`` names the call as
-    :data:`_WHAT`), and whether it was our key that was refused."""
+    :data:`_WHAT`), whose fault it points to, and whether it was our key that was refused."""
 
     def __init__(
         self,
@@ -101,6 +107,7 @@ class _Refused(Exception):
         what: str,
         *,
         retry_after_s: float | None = None,
+        points_to: Party | None = None,
         key_refused: bool = False,
     ) -> None:
         super().__init__(template.replace(_WHAT, what))
@@ -108,6 +115,7 @@ class _Refused(Exception):
         self.template = template
         self.what = what
         self.retry_after_s = retry_after_s
+        self.points_to = points_to
         self.key_refused = key_refused
 
     @property
@@ -177,19 +185,20 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
         metrics=metrics,
         # Every call that was rate limited asked for a wait: the longest one covers them all.
         retry_after_s=max(waits, default=None),
+        findings=findings,
     )
 
 
 def _merge_refusals(found: list[Finding | _Refused]) -> list[Finding]:
     """The findings in call order, with the calls that failed alike said once, naming each one
     ("Stripe API HTTP 500 reading balance, events and account acct_…: …")."""
-    calls: dict[tuple[Outcome, str], list[str]] = {}
-    order: list[Finding | tuple[Outcome, str]] = []
+    calls: dict[tuple[Outcome, str, Party | None], list[str]] = {}
+    order: list[Finding | tuple[Outcome, str, Party | None]] = []
     for item in found:
         if isinstance(item, Finding):
             order.append(item)
             continue
-        key = (item.outcome, item.template)
+        key = (item.outcome, item.template, item.points_to)
         if key not in calls:
             calls[key] = []
             order.append(key)
@@ -197,7 +206,7 @@ def _merge_refusals(found: list[Finding | _Refused]) -> list[Finding]:
     return [
         item
         if isinstance(item, Finding)
-        else Finding(item[0], item[1].replace(_WHAT, _and(calls[item])))
+        else Finding(item[0], item[1].replace(_WHAT, _and(calls[item])), item[2])
         for item in order
     ]
 
@@ -218,8 +227,9 @@ async def _endpoints(
     disabled = [e for e in page.data if _field(e, "status") != "enabled"]
     metrics["webhook_endpoints"] = float(len(page.data))
     metrics["webhook_endpoints_disabled"] = float(len(disabled))
+    # Stripe disables an endpoint that kept failing its deliveries (or someone did): ours to fix.
     return [
-        Finding(Outcome.DOWN, f"webhook endpoint {e.id} ({_field(e, 'url')}) is disabled")
+        Finding(Outcome.DOWN, f"webhook endpoint {e.id} ({_field(e, 'url')}) is disabled", "ours")
         for e in disabled
     ]
 
@@ -252,6 +262,8 @@ async def _failed(
         f"(latest {latest.id} {_field(latest, 'type')})"
     )
     outcome = Outcome.DOWN if count >= spec.failed_down else Outcome.DEGRADED
+    # Whose fault is open: our handler failing, or Stripe delaying deliveries. The check group
+    # decides (points_to None).
     return [Finding(outcome, text)]
 
 
@@ -266,12 +278,15 @@ async def _account(
         return [Finding(Outcome.UNKNOWN, f"Connect account {account} not found")]
     reason = _field(_field(acct, "requirements"), "disabled_reason")
     why = f" ({reason})" if reason else ""
+    # A disabled account is the account's own standing (requirements due), not Stripe failing.
     findings = []
     if not _field(acct, "charges_enabled"):
-        findings.append(Finding(Outcome.DOWN, f"Connect account {account}: charges disabled{why}"))
+        findings.append(
+            Finding(Outcome.DOWN, f"Connect account {account}: charges disabled{why}", "ours")
+        )
     if not _field(acct, "payouts_enabled"):
         findings.append(
-            Finding(Outcome.DEGRADED, f"Connect account {account}: payouts disabled{why}")
+            Finding(Outcome.DEGRADED, f"Connect account {account}: payouts disabled{why}", "ours")
         )
     return findings
 
@@ -306,6 +321,7 @@ async def _call(ctx: CheckContext, what: str, call: Awaitable[T], missing_ok: bo
             retry_after_s=wait,
         ) from None
     except stripe.APIConnectionError as exc:
+        # No answer at all: Stripe, or this laptop's own network. Not evidence against either.
         raise _Refused(Outcome.DOWN, f"cannot reach Stripe: {exc.user_message}", what) from None
     except stripe.InvalidRequestError as exc:
         if exc.http_status == 404 and missing_ok:
@@ -315,8 +331,14 @@ async def _call(ctx: CheckContext, what: str, call: Awaitable[T], missing_ok: bo
         ) from None
     except stripe.StripeError as exc:
         status = f"HTTP {exc.http_status}" if exc.http_status else "error"
+        # Stripe itself answered that it failed (500 api_error, a 502/503 from its edge): the
+        # provider's own API is at fault, whatever our probes say about us.
+        provider: Party | None = "provider" if (exc.http_status or 0) >= 500 else None
         raise _Refused(
-            Outcome.DOWN, f"Stripe API {status} reading {_WHAT}: {_message(exc)}", what
+            Outcome.DOWN,
+            f"Stripe API {status} reading {_WHAT}: {_message(exc)}",
+            what,
+            points_to=provider,
         ) from None
 
 

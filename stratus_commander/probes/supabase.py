@@ -11,6 +11,11 @@
 
 A service-role or ``sb_secret_`` key bypasses RLS, which would make the canary lie; such a key is
 refused (``unknown``) rather than used.
+
+Whose fault: auth health answering 5xx is Supabase's own service saying it fails (its health
+answer asks nothing of our tables or queries), so that finding points to the provider whatever
+triage group the probe sits in. A REST 503 does not: PostgREST says the same when *our* queries
+exhausted the pool. No answer at all could be this laptop's network; the check group decides.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from stratus_commander.probes.base import (
     CheckContext,
     Finding,
     Outcome,
+    Party,
     ProbeResult,
     ProbeSpec,
     make_result,
@@ -107,7 +113,9 @@ async def check(spec: Spec, ctx: CheckContext) -> ProbeResult:
             spec, ctx, Outcome.UP, _summary(spec, metrics), latency_ms=latency_ms, metrics=metrics
         )
     outcome, detail = summarise_findings(findings)
-    return make_result(spec, ctx, outcome, detail, latency_ms=latency_ms, metrics=metrics)
+    return make_result(
+        spec, ctx, outcome, detail, latency_ms=latency_ms, metrics=metrics, findings=findings
+    )
 
 
 async def _auth(
@@ -121,7 +129,8 @@ async def _auth(
     if got.status in (401, 403):
         return [Finding(Outcome.UNKNOWN, f"Supabase rejected the anon key ({got.status})")]
     if got.status != 200:
-        return [Finding(Outcome.DOWN, f"auth health HTTP {got.status}: {got.snippet()}")]
+        provider: Party | None = "provider" if got.status >= 500 else None
+        return [Finding(Outcome.DOWN, f"auth health HTTP {got.status}: {got.snippet()}", provider)]
     try:
         body = got.json()
     except FetchFailed as exc:

@@ -14,7 +14,15 @@ import pytest
 
 from stratus_commander.clock import FakeClock
 from stratus_commander.probes import http, statuspage, uptimerobot
-from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, StateChange
+from stratus_commander.probes.base import (
+    CheckContext,
+    Finding,
+    Outcome,
+    ProbeResult,
+    ProbeSpec,
+    StateChange,
+    make_result,
+)
 from stratus_commander.probes.engine import ProbeEngine, StateTracker, next_due
 from tests.unit.probe_kit import T0
 
@@ -275,6 +283,23 @@ async def test_details_are_redacted_before_anyone_sees_them() -> None:
     assert "sk_live_[REDACTED]" in result.detail
     assert leak not in changes[0].detail
     assert leak not in engine.states["api"].last.detail
+
+
+@pytest.mark.asyncio
+async def test_findings_are_redacted_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Triage quotes a result's findings in its reason: they must be as clean as the detail."""
+    leak = "sk_live_51HxYzAbCdEfGhIjKlMnOp"
+
+    async def finds_a_key(spec: ProbeSpec, ctx: CheckContext) -> ProbeResult:
+        found = Finding(D, f"Stripe API HTTP 500: bad key {leak}", "provider")
+        return make_result(spec, ctx, D, found.text, findings=[found])
+
+    monkeypatch.setattr(http, "check", finds_a_key)
+    async with engine_for(lambda request: httpx.Response(200), [spec()]) as engine:
+        (result,) = await engine.run_once()
+    assert result.findings == (
+        Finding(D, "Stripe API HTTP 500: bad key sk_live_[REDACTED]", "provider"),
+    )
 
 
 @pytest.mark.asyncio

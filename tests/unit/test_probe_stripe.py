@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from stratus_commander.probes import stripe as stripe_probe
-from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult
+from stratus_commander.probes.base import CheckContext, Finding, Outcome, ProbeResult
 from stratus_commander.secrets import redact
 
 NOW = datetime(2026, 11, 27, 10, 51, 44, 123000, tzinfo=UTC)
@@ -243,11 +243,18 @@ async def test_missing_credential_is_unknown_and_nothing_is_sent() -> None:
 
 
 @pytest.mark.asyncio
-async def test_server_error_is_down() -> None:
+async def test_server_error_is_down_and_points_to_stripe() -> None:
     fake = FakeStripe(broken={"/v1/balance": stripe_error(500, "An unknown error occurred")})
     result = await run(fake)
     assert result.outcome is Outcome.DOWN
     assert result.detail == "Stripe API HTTP 500 reading balance: An unknown error occurred"
+    assert result.findings == (
+        Finding(
+            Outcome.DOWN,
+            "Stripe API HTTP 500 reading balance: An unknown error occurred",
+            "provider",
+        ),
+    )
     paths = [r.url.path for r in fake.requests]
     assert paths.count("/v1/balance") == 1  # no SDK retries of our own
 
@@ -277,6 +284,14 @@ async def test_failing_balance_keeps_every_other_finding() -> None:
     ]
     assert result.metrics["webhook_endpoints_disabled"] == 1
     assert result.metrics["failed_deliveries"] == 2
+    # Whose fault each says: Stripe's API is Stripe's; a disabled endpoint or account is ours;
+    # failed deliveries could be either (the check group decides).
+    assert {f.text.split(" ")[0]: f.points_to for f in result.findings} == {
+        "Stripe": "provider",
+        "webhook": "ours",
+        "Connect": "ours",
+        "2": None,
+    }
 
 
 @pytest.mark.asyncio
@@ -298,6 +313,7 @@ async def test_one_failure_on_every_call_is_said_once_naming_each_call() -> None
         "Stripe API HTTP 500 reading balance, webhook endpoints, events and account "
         "acct_1QxOperatorA: An unknown error occurred"
     )
+    assert [f.points_to for f in result.findings] == ["provider"]
 
 
 @pytest.mark.asyncio

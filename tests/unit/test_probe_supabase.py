@@ -170,11 +170,28 @@ async def test_rest_unable_to_reach_the_database_is_down_with_postgrests_reason(
 
 
 @pytest.mark.asyncio
-async def test_auth_failure_is_down() -> None:
+async def test_auth_failure_is_down_and_points_to_supabase() -> None:
     broken = {"/auth/v1/health": respond(502, raw=b"<html>upstream connect error</html>")}
     result = await run(FakeProject(broken=broken))
     assert result.outcome is Outcome.DOWN
     assert result.detail == "auth health HTTP 502: <html>upstream connect error</html>"
+    # Supabase's own auth service failing is the provider's fault, whatever group the probe is in.
+    assert [f.points_to for f in result.findings] == ["provider"]
+
+
+@pytest.mark.asyncio
+async def test_a_503_from_rest_alone_does_not_point_to_supabase() -> None:
+    """PostgREST answers 503 when our own queries exhausted the pool: not evidence of Supabase."""
+    result = await run(FakeProject(pool_exhausted=True))
+    assert result.outcome is Outcome.DOWN
+    assert {f.points_to for f in result.findings} == {None}
+
+    # Nor is no answer at all: that could be this laptop's network.
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    result = await run(refuse, protected_tables=[])
+    assert {f.points_to for f in result.findings} == {None}
 
 
 @pytest.mark.asyncio

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stratus_commander.probes.base import Check, Outcome, ProbeResult, ProbeState
+from stratus_commander.probes.base import Check, Finding, Outcome, ProbeResult, ProbeState
 from stratus_commander.triage import group_evidence, hint
 from tests.unit.probe_kit import T0
 
@@ -10,7 +10,12 @@ U, G, D, X = Outcome.UP, Outcome.DEGRADED, Outcome.DOWN, Outcome.UNKNOWN
 
 
 def state(
-    probe: str, check: Check, outcome: Outcome, detail: str = "", kind: str = "http"
+    probe: str,
+    check: Check,
+    outcome: Outcome,
+    detail: str = "",
+    kind: str = "http",
+    findings: tuple[Finding, ...] = (),
 ) -> ProbeState:
     result = ProbeResult(
         probe=probe,
@@ -18,10 +23,16 @@ def state(
         check=check,
         outcome=outcome,
         latency_ms=None,
-        detail=detail or f"{probe} is {outcome.value}",
+        detail=detail or "; ".join(f.text for f in findings) or f"{probe} is {outcome.value}",
         at=T0,
+        findings=findings,
     )
     return ProbeState(outcome=outcome, since=T0, last=result)
+
+
+STRIPE_500 = Finding(
+    D, "Stripe API HTTP 500 reading balance: An unknown error occurred", "provider"
+)
 
 
 def states(*items: ProbeState) -> dict[str, ProbeState]:
@@ -159,6 +170,71 @@ def test_only_the_outside_monitor_down_still_points_at_us() -> None:
         )
     )
     assert decided.decision == "internal"
+
+
+def test_a_providers_own_api_failing_is_external_before_its_status_page_says_so() -> None:
+    """The drill's first minute: Stripe answers 500 api_error, status.stripe.com is still green,
+    and our /api/health is down because it depends on Stripe."""
+    decided = hint(
+        group_evidence(
+            [
+                state("api-health", "api", D, "HTTP 200: status is 'degraded' (expected 'ok')"),
+                state("stripe-api", "webhooks", D, kind="stripe", findings=(STRIPE_500,)),
+                state("stripe-status", "external", U),
+            ]
+        )
+    )
+    assert decided.decision == "external"
+    assert decided.reason.startswith(
+        "A provider reports trouble — Webhook status: stripe-api down "
+        "(Stripe API HTTP 500 reading balance: An unknown error occurred)."
+    )
+    assert "Our own checks fail too, likely as a consequence: API health: api-health down" in (
+        decided.reason
+    )
+
+
+def test_one_probe_can_point_at_the_provider_and_at_us() -> None:
+    disabled = Finding(D, "webhook endpoint we_1 (https://example.test/hook) is disabled", "ours")
+    decided = hint(
+        group_evidence(
+            [state("stripe-api", "webhooks", D, kind="stripe", findings=(STRIPE_500, disabled))]
+        )
+    )
+    assert decided.decision == "external"
+    provider, ours = decided.reason.split(" Our own checks fail too, likely as a consequence: ")
+    assert "Stripe API HTTP 500" in provider and "is disabled" not in provider
+    assert ours == (
+        "Webhook status: stripe-api down "
+        "(webhook endpoint we_1 (https://example.test/hook) is disabled)."
+    )
+
+
+def test_a_finding_that_points_at_us_counts_against_us_in_any_group() -> None:
+    """A Stripe probe configured under external dependencies still blames us for our disabled
+    webhook endpoint; its findings without a party follow the group (a provider's)."""
+    disabled = Finding(D, "webhook endpoint we_1 (https://example.test/hook) is disabled", "ours")
+    decided = hint(
+        group_evidence([state("stripe", "external", D, kind="stripe", findings=(disabled,))])
+    )
+    assert decided.decision == "internal"
+    assert decided.reason.startswith("Our own checks fail — External dependencies: stripe down")
+
+    failed = Finding(G, "3 event(s) with failed webhook deliveries in the last 1 h")
+    decided = hint(
+        group_evidence([state("stripe", "external", G, kind="stripe", findings=(failed,))])
+    )
+    assert decided.decision == "external"
+
+
+def test_a_sample_without_failing_findings_falls_back_to_its_group() -> None:
+    # Only failing findings count: an unknown one (an account id not found) blames nobody.
+    missing = Finding(X, "Connect account acct_1 not found", "ours")
+    decided = hint(
+        group_evidence([state("stripe-status", "external", D, "Stripe down", findings=(missing,))])
+    )
+    assert decided.decision == "external"
+    assert "stripe-status down (Stripe down)" in decided.reason
 
 
 def test_a_key_in_a_long_detail_is_redacted_before_it_is_cut() -> None:
