@@ -159,6 +159,7 @@ class _InProcess:
         self._report = report
         self._died = died
         self._stopped = threading.Event()
+        self._stopping = False  # we asked it to stop (else a stop is a death)
         self._proc = subprocess.Popen(
             # Not ``-m``: as __main__ the module's classes would not be the ones pickles name.
             [sys.executable, "-c", "from stratus_commander.probe_worker import main; main()"],
@@ -178,6 +179,7 @@ class _InProcess:
         self._send(("incident", incident_id))
 
     async def stop(self) -> None:
+        self._stopping = True
         self._send(("stop",))
         if not await asyncio.to_thread(self._stopped.wait, STOP_TIMEOUT_S):
             log.error("the probe process did not stop in %.0f s; killing it", STOP_TIMEOUT_S)
@@ -199,7 +201,12 @@ class _InProcess:
                     self._died(f"the probe process exited (code {self._proc.wait()})")
                     return
                 if message[0] == "stopped":
+                    if not self._stopping:  # a SIGTERM meant for it alone: probing has stopped
+                        self._died(f"the probe process stopped ({message[1]})")
                     return
+                if message[0] == "log":  # its log records go to our handlers (one log file)
+                    logging.getLogger(message[1].name).handle(message[1])
+                    continue
                 self._report(message[1])
         finally:
             self._stopped.set()
@@ -321,9 +328,10 @@ class LiveProbes:
         handover = self._hand_over_here()
         if self._isolated:
             try:
-                self._runner = _InProcess(
-                    self._setup_now(), handover.put, lambda why: handover.put(_Died(why))
+                setup = replace(
+                    self._setup_now(), log_level=logging.getLogger().getEffectiveLevel()
                 )
+                self._runner = _InProcess(setup, handover.put, lambda why: handover.put(_Died(why)))
             except OSError as exc:  # the cockpit still runs (manual checks, comms, clocks)
                 handover.put(_Died(f"the probe process could not start ({exc})"))
                 return
