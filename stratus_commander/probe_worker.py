@@ -17,6 +17,10 @@ log file) and ``("stopped", why)`` once everything is written. It stops when std
 (the cockpit died), and on SIGTERM (a logout or service manager signals the whole process group:
 the last batch is written first). It ignores Ctrl+C (the terminal's, meant for the cockpit,
 which stops it in order).
+
+A restarted worker is told the states shown before (``Setup.known``): its first results are
+flips only where they differ, so a restart does not put "first check → down" on the timeline
+of a probe that was down all along.
 """
 
 from __future__ import annotations
@@ -31,14 +35,14 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident
 from stratus_commander.logs import quiet_noisy_loggers
-from stratus_commander.probes.base import ProbeResult, ProbeSpec, ProbeState, StateChange
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState, StateChange
 from stratus_commander.secrets import register_secret, resolve_secret
 from stratus_commander.timeline import Event
 
@@ -63,6 +67,8 @@ class Setup:
     incident_id: int | None = None
     batch_interval_s: float = 1.0
     max_concurrency: int = 50
+    #: probe id -> the state shown before this worker started (a restart)
+    known: Mapping[str, Outcome] = field(default_factory=dict)
     log_level: int = logging.INFO
 
 
@@ -96,6 +102,7 @@ class ProbeWorker:
             max_concurrency=setup.max_concurrency,
         )
         self._incident_id = setup.incident_id
+        self._known = dict(setup.known)
         self.recorder = Recorder(
             setup.db_path,
             None,
@@ -141,6 +148,11 @@ class ProbeWorker:
                 self._emit(state)
 
     def _on_change(self, change: StateChange) -> None:
+        known = self._known.pop(change.probe, None) if change.previous is None else None
+        if known is change.current:
+            return  # as shown before this worker started: not a flip
+        if known is not None:
+            change = replace(change, previous=known)
         if self.listening:
             self.recorder.on_state_change(change)
             self._emit(change)
