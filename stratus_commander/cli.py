@@ -72,13 +72,23 @@ pass_options = click.make_pass_decorator(Options)
     type=click.Path(dir_okay=False, path_type=Path),
     help="Runbook TOML [default: the bundled StratusConnect runbook].",
 )
+@click.option(
+    "--verbose", is_flag=True, help="Log DEBUG to the log file and stderr (default: INFO/warnings)."
+)
 @click.version_option(package_name="stratus-commander")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None, runbook: Path | None) -> None:
+def main(
+    ctx: click.Context, db: Path | None, config: Path | None, runbook: Path | None, verbose: bool
+) -> None:
     """Stratus Commander: the incident commander's cockpit.
 
-    With no command, opens the cockpit (GUI) on the last open incident.
+    With no command, opens the cockpit (GUI) on the last open incident. The log is in the user
+    log dir (~/.local/state/stratus-commander/log/stratus-commander.log on Linux).
     """
+    from stratus_commander.logs import setup_logging, teardown_logging
+
+    setup_logging(verbose=verbose)
+    ctx.call_on_close(teardown_logging)
     ctx.obj = Options(db=db, config=config, runbook=runbook)
     if ctx.invoked_subcommand is None:
         from stratus_commander.qt.app import run_gui

@@ -20,6 +20,13 @@ owner had written them, with the incident as it is by then: a commander's action
 in between). Which incident flips belong to is read from ``current_incident`` on the
 owner's loop after each incident event, whenever reports arrive and a few times a second, and
 passed to the worker.
+
+A worker process that dies (killed, crashed, stopped by a signal meant for it alone) is started
+again after a backoff (:class:`Backoff`: 1 s, 2 s, 4 s ... at most 60 s; a process that had run
+well for a while starts the count over). Meanwhile :attr:`LiveProbes.problem` says why it stopped
+and :attr:`LiveProbes.restart` when the next attempt is due, by the injected clock; both clear
+once the new process reports. It is told the last states seen, so a restart is not mistaken for
+probes flipping.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -52,7 +60,7 @@ from stratus_commander.probe_worker import (
 )
 from stratus_commander.probes.base import FAILING, ProbeResult, ProbeSpec, ProbeState, StateChange
 
-__all__ = ["LiveProbes"]
+__all__ = ["Backoff", "LiveProbes", "Restart"]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +116,37 @@ class _Died:
     reason: str
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """How soon a probe process that died is started again.
+
+    ``first_s`` after the first death, doubling with each death that follows a short run, at
+    most ``cap_s``; a process that ran ``healthy_s`` or more before dying starts the count over.
+    """
+
+    first_s: float = 1.0
+    cap_s: float = 60.0
+    healthy_s: float = 120.0
+
+    def delay(self, attempt: int) -> timedelta:
+        return timedelta(seconds=min(self.first_s * 2.0 ** max(attempt - 1, 0), self.cap_s))
+
+    def next_attempt(self, attempt: int, ran: timedelta | None) -> int:
+        """The attempt after ``attempt`` for a process that ran ``ran`` (``None``: never ran)."""
+        if ran is not None and ran >= timedelta(seconds=self.healthy_s):
+            return 1
+        return attempt + 1
+
+
+@dataclass(frozen=True)
+class Restart:
+    """The probe process is down; attempt ``attempt`` starts it at ``at`` (``None``: started,
+    not heard from yet)."""
+
+    attempt: int
+    at: datetime | None = field(default=None)
+
+
 class _OnThread:
     """The worker on a thread with its own loop (tests with a fake clock)."""
 
@@ -159,6 +198,7 @@ class _InProcess:
         self._report = report
         self._died = died
         self._stopped = threading.Event()
+        self._stopping = False  # we asked it to stop (else a stop is a death: restart it)
         self._proc = subprocess.Popen(
             # Not ``-m``: as __main__ the module's classes would not be the ones pickles name.
             [sys.executable, "-c", "from stratus_commander.probe_worker import main; main()"],
@@ -178,6 +218,7 @@ class _InProcess:
         self._send(("incident", incident_id))
 
     async def stop(self) -> None:
+        self._stopping = True
         self._send(("stop",))
         if not await asyncio.to_thread(self._stopped.wait, STOP_TIMEOUT_S):
             log.error("the probe process did not stop in %.0f s; killing it", STOP_TIMEOUT_S)
@@ -199,7 +240,12 @@ class _InProcess:
                     self._died(f"the probe process exited (code {self._proc.wait()})")
                     return
                 if message[0] == "stopped":
+                    if not self._stopping:  # a SIGTERM meant for it alone: probing has stopped
+                        self._died(f"the probe process stopped ({message[1]})")
                     return
+                if message[0] == "log":  # its log records go to our handlers (one log file)
+                    logging.getLogger(message[1].name).handle(message[1])
+                    continue
                 self._report(message[1])
         finally:
             self._stopped.set()
@@ -222,6 +268,7 @@ class LiveProbes:
         isolated: bool = True,
         max_concurrency: int = 50,
         batch_interval_s: float = 1.0,
+        backoff: Backoff | None = None,
     ) -> None:
         self._specs = tuple(specs)
         ids = [s.id for s in self._specs]
@@ -233,6 +280,9 @@ class LiveProbes:
         self.first_failure: StateChange | None = None  # detection evidence for the DECLARE clock
         #: why the probes stopped by themselves, if they did (the cockpit says so)
         self.problem: str | None = None
+        #: while the probe process is down: when it starts again, and which attempt that is
+        self.restart: Restart | None = None
+        self.backoff = backoff or Backoff()
         self._states: dict[str, ProbeState] = {}
         self._result_listeners: list[Callable[[ProbeResult], object]] = []
         self._change_listeners: list[Callable[[StateChange], object]] = []
@@ -244,8 +294,10 @@ class LiveProbes:
             batch_interval_s=batch_interval_s,
             max_concurrency=max_concurrency,
         )
-        self._clock = clock
+        self._clock = clock or SystemClock()  # the probes' (on a thread) and the restarts'
         self._isolated = isolated
+        self._started_at: datetime | None = None  # of the probe process, for the backoff
+        self._attempt = 0  # restarts since the probe process last ran well
         self._handover: _Handover | None = None
         self._runner: _OnThread | _InProcess | None = None
         self._following: int | None = None
@@ -265,6 +317,7 @@ class LiveProbes:
         clock: Clock | None = None,
         simulator_clock: Clock | None = None,
         isolated: bool = True,
+        backoff: Backoff | None = None,
     ) -> LiveProbes:
         """Start the simulator on 127.0.0.1 and probe it with the drill's probe config.
 
@@ -284,6 +337,7 @@ class LiveProbes:
                 secrets=drill_secrets(),
                 clock=clock,
                 isolated=isolated,
+                backoff=backoff,
             )
         except BaseException:
             simulator.stop()
@@ -316,17 +370,11 @@ class LiveProbes:
 
     def start(self) -> None:
         """Start probing on schedule (from the owner's running loop)."""
-        if self._runner is not None:
+        if self._runner is not None or self._syncing is not None:
             raise RuntimeError("already started")
         handover = self._hand_over_here()
         if self._isolated:
-            try:
-                self._runner = _InProcess(
-                    self._setup_now(), handover.put, lambda why: handover.put(_Died(why))
-                )
-            except OSError as exc:  # the cockpit still runs (manual checks, comms, clocks)
-                handover.put(_Died(f"the probe process could not start ({exc})"))
-                return
+            self._spawn(handover)
         else:
             self._runner = self._on_thread(handover)
             self._runner.start()
@@ -371,12 +419,53 @@ class LiveProbes:
             if self.simulator is not None:
                 self.simulator.stop()
 
+    def _spawn(self, handover: _Handover) -> None:
+        """Start the probe process (a failure is reported like a death: it is retried)."""
+        self._started_at = self._clock.now()
+        setup = replace(
+            self._setup_now(),
+            known={probe: state.outcome for probe, state in self._states.items()},
+            log_level=logging.getLogger().getEffectiveLevel(),
+        )
+        try:
+            self._runner = _InProcess(setup, handover.put, lambda why: handover.put(_Died(why)))
+        except OSError as exc:  # the cockpit still runs (manual checks, comms, clocks)
+            self._runner = None
+            handover.put(_Died(f"the probe process could not start ({exc})"))
+
+    def _died(self, reason: str) -> None:
+        """The probe process is gone: say why, and when it starts again."""
+        self.problem = reason
+        now = self._clock.now()
+        ran = now - self._started_at if self._runner is not None and self._started_at else None
+        attempt = self._attempt = self.backoff.next_attempt(self._attempt, ran)
+        self.restart = Restart(attempt, now + self.backoff.delay(attempt))
+        delay = self.backoff.delay(attempt).total_seconds()
+        log.error("%s; starting it again in %g s (attempt %d)", reason, delay, attempt)
+
+    async def _restart_if_due(self) -> None:
+        restart = self.restart
+        if restart is None or restart.at is None or self._clock.now() < restart.at:
+            return
+        assert self._handover is not None
+        self.restart = Restart(restart.attempt)  # started, not heard from yet
+        if self._runner is not None:  # dead: reap it, close its pipes
+            await self._runner.stop()
+        log.info("starting the probe process again (attempt %d)", restart.attempt)
+        self._spawn(self._handover)
+
+    def _running_again(self) -> None:
+        if self.restart is not None and self.restart.at is None:
+            log.info("the probe process is running again (attempt %d)", self.restart.attempt)
+            self.problem = None
+            self.restart = None
+
     def _hand_over_here(self) -> _Handover:
         self._handover = _Handover(asyncio.get_running_loop(), self._deliver)
         return self._handover
 
     def _on_thread(self, handover: _Handover) -> _OnThread:
-        return _OnThread(self._setup_now(), handover.put, self._clock or SystemClock())
+        return _OnThread(self._setup_now(), handover.put, self._clock)
 
     def _setup_now(self) -> Setup:
         self._following = self.current_incident()
@@ -392,6 +481,7 @@ class LiveProbes:
     async def _keep_following(self) -> None:
         while True:
             self._follow()
+            await self._restart_if_due()
             await asyncio.sleep(SYNC_INTERVAL_S)
 
     def _deliver(self, items: list[Any]) -> None:
@@ -405,6 +495,10 @@ class LiveProbes:
         current: dict[int, Incident] = {}
         for item in items:
             calls: list[Callable[[], object]]
+            if isinstance(item, _Died):
+                self._died(item.reason)
+                continue
+            self._running_again()  # a report: the process is up (all a dead one said came first)
             if isinstance(item, ProbeState):
                 self._states[item.probe] = item
                 calls = [partial(listener, item.last) for listener in self._result_listeners]
@@ -412,10 +506,6 @@ class LiveProbes:
                 if item.current in FAILING and self.first_failure is None:
                     self.first_failure = item
                 calls = [partial(listener, item) for listener in self._change_listeners]
-            elif isinstance(item, _Died):
-                self.problem = item.reason
-                log.error("%s", item.reason)
-                continue
             else:
                 event = item[1]
                 if event.incident_id not in current:

@@ -11,9 +11,16 @@ writes never compete with the cockpit's UI thread, not even for the GIL. Tests t
 with a fake clock run it on a thread instead.
 
 The child reads pickled frames on stdin (first a :class:`Setup`, then ``("incident", id)`` and
-``("stop",)``) and writes pickled frames on stdout: ``("report", item)`` for each item and
-``("stopped",)`` once everything is written. It stops when stdin closes too (the cockpit died),
-and ignores Ctrl+C (the terminal's, meant for the cockpit, which stops it in order).
+``("stop",)``) and writes pickled frames on stdout: ``("report", item)`` for each item,
+``("log", record)`` for each log record (the cockpit's handlers write them: one process owns the
+log file) and ``("stopped", why)`` once everything is written. It stops when stdin closes too
+(the cockpit died), and on SIGTERM (a logout or service manager signals the whole process group:
+the last batch is written first). It ignores Ctrl+C (the terminal's, meant for the cockpit,
+which stops it in order).
+
+A restarted worker is told the states shown before (``Setup.known``): its first results are
+flips only where they differ, so a restart does not put "first check → down" on the timeline
+of a probe that was down all along.
 """
 
 from __future__ import annotations
@@ -28,13 +35,14 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident
-from stratus_commander.probes.base import ProbeResult, ProbeSpec, ProbeState, StateChange
+from stratus_commander.logs import quiet_noisy_loggers
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState, StateChange
 from stratus_commander.secrets import register_secret, resolve_secret
 from stratus_commander.timeline import Event
 
@@ -59,6 +67,9 @@ class Setup:
     incident_id: int | None = None
     batch_interval_s: float = 1.0
     max_concurrency: int = 50
+    #: probe id -> the state shown before this worker started (a restart)
+    known: Mapping[str, Outcome] = field(default_factory=dict)
+    log_level: int = logging.INFO
 
 
 def secret_resolver(extra: Mapping[str, str]) -> Callable[[str], str | None]:
@@ -91,6 +102,7 @@ class ProbeWorker:
             max_concurrency=setup.max_concurrency,
         )
         self._incident_id = setup.incident_id
+        self._known = dict(setup.known)
         self.recorder = Recorder(
             setup.db_path,
             None,
@@ -136,6 +148,11 @@ class ProbeWorker:
                 self._emit(state)
 
     def _on_change(self, change: StateChange) -> None:
+        known = self._known.pop(change.probe, None) if change.previous is None else None
+        if known is change.current:
+            return  # as shown before this worker started: not a flip
+        if known is not None:
+            change = replace(change, previous=known)
         if self.listening:
             self.recorder.on_state_change(change)
             self._emit(change)
@@ -162,14 +179,48 @@ def read_frame(stream: IO[bytes]) -> Any:
     return pickle.loads(data)  # our own parent or child, over our own pipe
 
 
-async def _serve(setup: Setup, commands: IO[bytes], out: IO[bytes]) -> bool:
+class _Outbox:
+    """Frames to the cockpit from any thread: reports from the loop, log records from anywhere."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, message: object) -> None:
+        with self._lock:
+            write_frame(self._stream, message)
+
+
+class _ToParent(logging.Handler):
+    """Log records to the cockpit, rendered here (arguments and tracebacks do not pickle)."""
+
+    def __init__(self, outbox: _Outbox) -> None:
+        super().__init__()
+        self._outbox = outbox
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sent = logging.makeLogRecord(record.__dict__)
+            sent.msg, sent.args = record.getMessage(), None
+            if record.exc_info:
+                sent.exc_text = logging.Formatter().formatException(record.exc_info)
+            sent.exc_info = None
+            self._outbox.send(("log", sent))
+        except (OSError, ValueError):  # the cockpit is gone (or its pipe closed): nobody to tell
+            pass
+        except Exception:
+            self.handleError(record)
+
+
+async def _serve(setup: Setup, commands: IO[bytes], outbox: _Outbox) -> bool:
     """Probe until told to stop; ``False`` if the probes failed instead."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    why = ["asked"]
 
     def emit(item: Report) -> None:  # always on this loop: results, flips and announcements
         try:
-            write_frame(out, ("report", item))
+            outbox.send(("report", item))
         except OSError:  # the cockpit is gone: write what was seen, then stop
             stop.set()
 
@@ -184,6 +235,12 @@ async def _serve(setup: Setup, commands: IO[bytes], out: IO[bytes]) -> bool:
             if message[0] == "incident":
                 loop.call_soon_threadsafe(worker.follow_incident, message[1])
 
+    def terminated() -> None:
+        log.warning("SIGTERM: stopping the probes, writing what they saw")
+        why[0] = "SIGTERM"
+        stop.set()
+
+    loop.add_signal_handler(signal.SIGTERM, terminated)
     threading.Thread(target=listen, name="commands", daemon=True).start()
     running = asyncio.create_task(worker.run())
     stopping = asyncio.create_task(stop.wait())
@@ -198,7 +255,7 @@ async def _serve(setup: Setup, commands: IO[bytes], out: IO[bytes]) -> bool:
     await worker.aclose()
     if failure is None:  # else the cockpit sees the process end without saying it stopped
         with contextlib.suppress(OSError):
-            write_frame(out, ("stopped",))
+            outbox.send(("stopped", why[0]))
     return failure is None
 
 
@@ -212,7 +269,20 @@ def main() -> None:
     setup = read_frame(commands)
     if not isinstance(setup, Setup):
         sys.exit("probe worker: no setup on stdin")
-    ok = asyncio.run(_serve(setup, commands, out))
+    outbox = _Outbox(out)
+    to_parent = _ToParent(outbox)
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # from now on the cockpit's handlers write our records
+        root.removeHandler(handler)
+    root.addHandler(to_parent)
+    root.setLevel(setup.log_level)
+    quiet_noisy_loggers(verbose=setup.log_level <= logging.DEBUG)
+    ok = asyncio.run(_serve(setup, commands, outbox))
+    root.removeHandler(to_parent)
     with contextlib.suppress(OSError):
         out.close()
-    sys.exit(0 if ok else 1)
+    sys.stderr.flush()
+    # Everything is written. Not sys.exit: stopped by SIGTERM (or a failure) rather than by the
+    # cockpit, the command thread is still blocked reading stdin, and the interpreter's shutdown
+    # aborts on that stream's lock ("could not acquire lock ... at interpreter shutdown").
+    os._exit(0 if ok else 1)

@@ -10,34 +10,68 @@ page, and probes what the config lists (no config file: no probes, said on the w
 invalid runbook or config closes the splash and is reported, exit 2, before anything is opened).
 ``run_drill`` starts the loopback simulator and probes it; nothing is declared for the commander.
 Both end when the window closes: the probes stop, buffered samples are written, the client and
-the simulator close, then the database.
+the simulator close, then the database. Ctrl+C (SIGINT) and SIGTERM (a logout, ``kill``, a
+service manager) close the cockpit the same way, exiting 130 and 143; a second SIGTERM ends the
+process at once. With no display to open a window on, both refuse (exit 2) before Qt is started,
+pointing to the command line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
 import sys
-from collections.abc import Callable, Coroutine
+import threading
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 import qasync
+import shiboken6
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from stratus_commander.errors import InputError
 from stratus_commander.paths import APP
 from stratus_commander.qt import theme
 from stratus_commander.resources import resource_path
 
-__all__ = ["ensure_app", "open_settings", "run_drill", "run_gui"]
+__all__ = ["display_problem", "ensure_app", "open_settings", "run_drill", "run_gui"]
+
+log = logging.getLogger(__name__)
+
+#: Platforms where Qt needs an X11 or Wayland display (macOS and Windows always have one).
+_NEEDS_DISPLAY = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly", "sunos")
 
 
 def open_settings() -> QSettings:
     """Window layout and palette, in an INI file under the user config dir (tests: under tmp)."""
     path = Path(platformdirs.user_config_dir(APP)) / "cockpit.ini"
     return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def display_problem(
+    environ: Mapping[str, str] = os.environ, platform: str = sys.platform
+) -> str | None:
+    """Why a window cannot open here, or ``None``.
+
+    Without a display Qt aborts the process (exit 134, "Reinstalling the application may fix
+    this"); the commander on a server or over ssh should hear what to do instead. A platform
+    chosen explicitly (``QT_QPA_PLATFORM``, e.g. offscreen) is left to Qt.
+    """
+    if not platform.startswith(_NEEDS_DISPLAY):
+        return None
+    if any(environ.get(name) for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
+        return None
+    return (
+        "no display found (DISPLAY and WAYLAND_DISPLAY are not set), so the cockpit cannot "
+        "open; everything also works from the command line: `stratus-commander --help`, "
+        "`stratus-commander incidents list|show|note|...`"
+    )
 
 
 def ensure_app() -> QApplication:
@@ -81,27 +115,74 @@ class Splash(QWidget):
         painter.end()
 
 
-Main = Callable[[QWidget], Coroutine[Any, Any, None]]
+#: ``main(splash, stop)``: runs the cockpit until it is closed or ``stop`` is set.
+Main = Callable[[QWidget, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+class _Sigterm:
+    """While installed, SIGTERM sets ``stop`` (the cockpit closes in order, as on Ctrl+C)."""
+
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+        self.received = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._previous: Any = None
+
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread():  # else Python refuses
+            self._previous = signal.signal(signal.SIGTERM, self._on_signal)
+
+    def uninstall(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        # Little here: it interrupts whatever Python code was running (logging included).
+        self.received = True
+        # A second SIGTERM (a closing that hangs) ends the process the default way.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if self.loop is not None:  # else the cockpit sees ``stop`` set as soon as it runs
+            self.loop.call_soon_threadsafe(self.set_stop)
+
+    def set_stop(self) -> None:
+        log.warning("SIGTERM: closing the cockpit in order")
+        self.stop.set()
 
 
 def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
+    problem = display_problem()
+    if problem is not None:
+        raise InputError(problem)
     app = ensure_app()
     settings = open_settings()
     theme.apply_theme(app, str(settings.value("view/theme", "light")))
     first = Splash(message)
     first.show()
     app.processEvents()  # paint it now: the imports below take a while
+    sigterm = _Sigterm()
+    sigterm.install()
     try:
         main = prepare(settings)  # loads and validates the runbook and the config
-    except BaseException:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            sigterm.loop = runner.get_loop()
+            if sigterm.received:
+                sigterm.set_stop()
+            try:
+                runner.run(main(first, sigterm.stop))
+            except KeyboardInterrupt:  # Ctrl+C: the runner cancelled the session, closed in order
+                print("Interrupted: the cockpit closed; all it recorded is saved.", file=sys.stderr)
+                return 130
+    finally:
+        sigterm.uninstall()
+        # Deleted now, not whenever the collector reaches it: an error's traceback holds it in
+        # a reference cycle, and a top-level widget deleted by a collection that happens to run
+        # inside Qt (while it re-polishes every widget for a new style sheet) crashes the process.
         first.close()
-        raise
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        try:
-            runner.run(main(first))
-        except KeyboardInterrupt:  # Ctrl+C: the runner cancelled the session; it closed in order
-            print("Interrupted: the cockpit closed; all it recorded is saved.", file=sys.stderr)
-            return 130
+        shiboken6.delete(first)
+    if sigterm.received:
+        print("Terminated: the cockpit closed; all it recorded is saved.", file=sys.stderr)
+        return 128 + signal.SIGTERM
     return 0
 
 
@@ -113,14 +194,14 @@ def run_gui(db_path: Path, runbook_path: Path | None, config_path: Path) -> int:
         runbook = load_runbook(runbook_path)
         specs, note = probe_config(config_path)
 
-        async def main(first: QWidget) -> None:
+        async def main(first: QWidget, stop: asyncio.Event) -> None:
             cockpit = CockpitApp(db_path, runbook, specs=specs, probe_note=note, settings=settings)
             incident = last_real_incident(cockpit.incidents)
             if incident is not None:
                 cockpit.window.set_incident(incident, restore=True)
             if specs:  # else nothing to start, and the probing machinery need not load
                 cockpit.start_probes()
-            await cockpit.run(shown=first.close)  # the splash goes when the cockpit is up
+            await cockpit.run(stop, shown=first.close)  # the splash goes when the cockpit is up
 
         return main
 
@@ -136,10 +217,10 @@ def run_drill(db_path: Path, runbook_path: Path | None, scenario: str, speed: fl
         runbook = load_runbook(runbook_path)
         drill = load_scenario(scenario)  # an unknown name is an InputError listing the bundled ones
 
-        async def main(first: QWidget) -> None:
+        async def main(first: QWidget, stop: asyncio.Event) -> None:
             cockpit = CockpitApp(db_path, runbook, drill_speed=speed, settings=settings)
             cockpit.start_drill_once_shown(drill, speed)
-            await cockpit.run(shown=first.close)  # the splash goes when the cockpit is up
+            await cockpit.run(stop, shown=first.close)  # the splash goes when the cockpit is up
 
         return main
 

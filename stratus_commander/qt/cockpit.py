@@ -50,12 +50,13 @@ from PySide6.QtWidgets import (
 
 from stratus_commander.clock import Clock
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import FAILING, Outcome, StateChange
+from stratus_commander.probes.base import FAILING, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.declare_dialog import CHECK_SCOPE, DeclareDialog, evidence_text
 from stratus_commander.qt.header import DrillStrip, IncidentHeader
 from stratus_commander.qt.notify import BannerArea, Notifier
+from stratus_commander.qt.probe_status import ProbeStatus
 from stratus_commander.qt.welcome import WelcomePage
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook, format_duration
@@ -116,6 +117,7 @@ class Live(Protocol):
     def states(self) -> dict[str, ProbeState]: ...
 
     problem: str | None  # why the probes stopped by themselves
+    restart: Any  # when they start again (see qt/probe_status.py)
     simulator: Any
 
 
@@ -200,7 +202,6 @@ class Cockpit(QMainWindow):
         self.settings = settings
         self.incident: Incident | None = None
         self.live: Live | None = None
-        self._probe_problem: str | None = None  # said once in a banner
         self.drill = False
         self._told_first_frame = False
         self._summary_stale = False
@@ -242,6 +243,7 @@ class Cockpit(QMainWindow):
 
         self.probe_summary = QLabel()
         self.statusBar().addWidget(self.probe_summary, 1)
+        self.probe_status = ProbeStatus(self.banners, self.probe_summary, clock)
         zone = self.clock.now().astimezone().tzname() or "local time"
         where = f"  ·  {db_path}" if db_path else ""
         self.statusBar().addPermanentWidget(QLabel(f"times in {zone}{where}"))
@@ -673,18 +675,8 @@ class Cockpit(QMainWindow):
         readings = self._work.rail.readings if self._work is not None else []
         warning = {r.id: r.state for r in readings}
         self.notifier.retire(warning)
-        if self._summary_stale:
-            self._update_probe_summary()
-        problem = self.live.problem if self.live is not None else None
-        if problem and self._probe_problem != problem:
-            self._probe_problem = problem
-            self._update_probe_summary()
-            self.banners.show_banner(
-                "probes",
-                "overdue",
-                f"PROBES STOPPED — {problem}. The panels show the last states seen; "
-                "restart the cockpit to probe again.",
-            )
+        self.probe_status.show(self.live, recount=self._summary_stale)  # a restart counts down
+        self._summary_stale = False
 
     def _on_flip(self, change: StateChange) -> None:
         self._summary_stale = True  # recounted on the next tick: storms flip hundreds at once
@@ -713,19 +705,7 @@ class Cockpit(QMainWindow):
 
     def _update_probe_summary(self) -> None:
         self._summary_stale = False
-        if self.live is None:
-            self.probe_summary.setText("No probes running.")
-            return
-        if self.live.problem:
-            self.probe_summary.setText(f"Probes: STOPPED — {self.live.problem}")
-            return
-        states = self.live.states
-        counts = {o: sum(1 for s in states.values() if s.outcome is o) for o in Outcome}
-        parts = [f"Probes: {len(self.live.specs)}"]
-        for outcome in (Outcome.DOWN, Outcome.DEGRADED, Outcome.UNKNOWN):
-            if counts[outcome]:
-                parts.append(f"{counts[outcome]} {outcome.value.upper()}")
-        self.probe_summary.setText(" · ".join(parts))
+        self.probe_status.show(self.live)
 
     # --- tasks, settings, closing --------------------------------------------------------------
 

@@ -17,9 +17,11 @@ from PySide6.QtCore import QSettings
 
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.logs import log_path
 from stratus_commander.qt.app import ensure_app
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
+from stratus_commander.qt.crash import CrashReporter
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store
@@ -103,6 +105,14 @@ class CockpitApp:
             probe_note=probe_note,
         )
         self.window.drill_requested.connect(self.start_drill)
+        #: unhandled exceptions: logged, and a dialog says what is saved (installed by run())
+        self.crash = CrashReporter(
+            self.window,
+            self.db_path,
+            self.incidents,
+            lambda: self.window.incident_id,
+            log_path=log_path(),
+        )
         self.live: LiveProbes | None = None
         self._closing: list[asyncio.Future[None]] = []  # probes being replaced by a drill
 
@@ -161,6 +171,8 @@ class CockpitApp:
         """Show the cockpit (then call ``shown``) and wait until it is closed or ``stop`` is set."""
         closed = asyncio.Event()
         self.window.closed.connect(closed.set)
+        self.crash.install()
+        log.info("cockpit open on %s", self.db_path)
         self.window.show()
         if shown is not None:
             shown()
@@ -177,6 +189,7 @@ class CockpitApp:
             for w in waits:
                 w.cancel()
             await self.aclose()
+            log.info("cockpit closed; everything it recorded is in %s", self.db_path)
             gc.unfreeze()  # the process (or the test session) collects normally again
 
     async def aclose(self) -> None:
@@ -195,6 +208,7 @@ class CockpitApp:
         finally:
             self.live = None
             self._closing = []
+            self.crash.uninstall()  # before its dialog goes with the window
             self.window.deleteLater()
             self.store.close()
 

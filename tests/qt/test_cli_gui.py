@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from stratus_commander.cli import main
@@ -85,12 +91,6 @@ def test_run_gui_without_config_opens_the_welcome_page(qapp, tmp_path: Path, app
 
 
 def test_ctrl_c_closes_the_drill_in_order(tmp_path: Path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     db = tmp_path / "drill.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "stratus_commander", "--db", str(db), "drill", "--speed", "60"],
@@ -111,3 +111,66 @@ def test_ctrl_c_closes_the_drill_in_order(tmp_path: Path) -> None:
     assert "Interrupted: the cockpit closed; all it recorded is saved." in err
     assert "Traceback" not in err
     assert _stored_samples(db) >= 8
+
+
+def _drill_process(db: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "stratus_commander", "--db", str(db), "drill", "--speed", "60"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a desktop session would give it
+    )
+
+
+@pytest.mark.parametrize("to", ["process", "group"])
+def test_sigterm_closes_the_drill_in_order(to: str, tmp_path: Path) -> None:
+    """``kill PID`` (the cockpit alone), or a logout or service manager (its whole group: the
+    probe worker too, which then writes its last batch by itself)."""
+    db = tmp_path / "drill.db"
+    proc = _drill_process(db, {**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    try:
+        deadline = time.monotonic() + 60
+        while _stored_samples(db) < 8:  # the probe worker is writing
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        if to == "group":
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, err
+    assert "Terminated: the cockpit closed; all it recorded is saved." in err
+    assert "Traceback" not in err and "Fatal Python error" not in err  # the worker's too
+    assert _stored_samples(db) >= 8
+    # tests/conftest.py points XDG_STATE_HOME (inherited) under tmp_path.
+    log = (tmp_path / "home/.local/state/stratus-commander/log/stratus-commander.log").read_text()
+    assert "SIGTERM: closing the cockpit in order" in log
+    assert "stratus_commander.probes.engine: probe api-health: " in log  # the worker's, too
+    if to == "group":
+        assert "probe_worker: SIGTERM: stopping the probes, writing what they saw" in log
+    assert log.rstrip().endswith(f"cockpit closed; everything it recorded is in {db}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland platforms only")
+@pytest.mark.parametrize("command", [[], ["drill"]], ids=["cockpit", "drill"])
+def test_without_a_display_the_gui_says_so_and_points_to_the_cli(
+    command: list[str], tmp_path: Path
+) -> None:
+    no_display = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in no_display}
+    db = tmp_path / "x.db"
+    out = subprocess.run(
+        [sys.executable, "-m", "stratus_commander", "--db", str(db), *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr  # not 134 (Qt's abort)
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("Error: no display found")
+    assert "`stratus-commander --help`" in line and "`stratus-commander incidents" in line
+    assert not db.exists()  # refused before anything was opened

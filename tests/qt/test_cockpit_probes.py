@@ -18,6 +18,7 @@ class StoppedProbes:
     specs: tuple[Any, ...] = ()
     states: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
+    restart: Any = None
     simulator: Any = None
 
 
@@ -60,3 +61,51 @@ def test_a_drill_shows_its_cockpit_before_its_probes_start(
     assert window.stack.currentIndex() == 1  # the cockpit, not the welcome page
     assert window.header.meta.text().startswith("Drill starting")  # not "no probes configured"
     assert window.windowTitle().startswith("[DRILL]")
+
+
+def test_the_banner_counts_down_to_the_restart_and_clears_when_probes_report_again(
+    qtbot, incidents, runbook, clock
+) -> None:
+    from datetime import timedelta
+
+    from stratus_commander.live import Restart
+
+    bus = Bus()
+    window = Cockpit(bus, incidents, runbook, clock)
+    qtbot.addWidget(window)
+    live = StoppedProbes()
+    window.attach_live(live)
+    live.problem = "the probe process exited (code -9)"
+    live.restart = Restart(3, clock.now() + timedelta(seconds=4))
+    bus.tick.emit()
+    assert window.banners.texts() == [
+        "PROBES STOPPED — restarting in 4 s (attempt 3); the probe process exited (code -9). "
+        "The panels show the last states seen until the probes report again."
+    ]
+    assert window.probe_summary.text() == "Probes: STOPPED — restarting in 4 s (attempt 3)"
+    window.banners.show_banner("reminder:x", "soon", "CHECK BACK — Stripe support")
+    clock.advance(1.5)
+    bus.tick.emit()
+    assert window.banners.order() == ["reminder:x", "probes"]  # updated in place
+    assert window.banners.texts()[1].startswith("PROBES STOPPED — restarting in 3 s (attempt 3)")
+    assert window.probe_summary.text() == "Probes: STOPPED — restarting in 3 s (attempt 3)"
+
+    live.restart = Restart(3)  # started, not heard from yet
+    bus.tick.emit()
+    assert window.probe_summary.text() == "Probes: STOPPED — restarting now (attempt 3)"
+
+    live.problem, live.restart = None, None  # it reports again
+    bus.tick.emit()
+    assert window.banners.order() == ["reminder:x"]
+    assert window.probe_summary.text() == "Probes: 0"
+
+    live.problem = "the probe process exited (code 1)"  # and dies again
+    live.restart = Restart(4, clock.now() + timedelta(seconds=8))
+    bus.tick.emit()
+    window.banners.dismiss("probes")
+    bus.tick.emit()  # dismissed: not back every second ...
+    assert window.banners.order() == ["reminder:x"]
+    assert window.probe_summary.text() == "Probes: STOPPED — restarting in 8 s (attempt 4)"
+    live.restart = Restart(5, clock.now() + timedelta(seconds=16))
+    bus.tick.emit()  # ... but for the next death
+    assert window.banners.order() == ["probes", "reminder:x"]
