@@ -23,6 +23,7 @@ from jinja2 import Environment
 
 from stratus_commander import __version__
 from stratus_commander.clock import to_iso
+from stratus_commander.comms import md_escape
 from stratus_commander.deadlines import clocks
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook
@@ -363,8 +364,20 @@ def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> lis
 # ---------------------------------------------------------------- Markdown
 
 
+class _Md(str):
+    """Markdown we wrote ourselves (``**OVERDUE**``): put in as it is, never escaped."""
+
+
+def _text(value: Any) -> str:
+    """A value of the document (a title, a note, a name: anyone's words) as literal Markdown on
+    one line: a newline in it would end the list item or table row it sits in."""
+    if isinstance(value, _Md):
+        return value
+    return md_escape(" ".join(str(value).splitlines()))
+
+
 def _cell(text: Any) -> str:
-    return str("—" if text is None or text == "" else text).replace("|", "\\|").replace("\n", " ")
+    return "—" if text is None or text == "" else _text(text)
 
 
 def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
@@ -422,16 +435,18 @@ _UPTIME_HEAD = [
 
 
 def _markdown(doc: Mapping[str, Any]) -> str:
+    # Every value from the document goes through _text/_cell (md_escape): a title such as
+    # "<b>API</b> *down*" or a note holding "<script>" must read as typed, not as markup.
     inc, review, credits = doc["incident"], doc["review"], doc["credits"]
     lines = [
-        f"# {inc['label']}: {inc['title']}",
+        f"# {_text(inc['label'])}: {_text(inc['title'])}",
         "",
         "## Summary",
         "",
-        f"- **Status:** {inc['status']}" + (" (drill)" if inc["drill"] else ""),
-        f"- **Impact:** {inc['impact']}",
-        f"- **Scope:** {', '.join(inc['scope']) or '—'}",
-        f"- **Affected services:** {', '.join(inc['affected_services']) or '—'}",
+        f"- **Status:** {_text(inc['status'])}" + (" (drill)" if inc["drill"] else ""),
+        f"- **Impact:** {_text(inc['impact'])}",
+        f"- **Scope:** {_cell(', '.join(inc['scope']))}",
+        f"- **Affected services:** {_cell(', '.join(inc['affected_services']))}",
         f"- **Detected:** {inc['detected_at']}",
         f"- **Declared:** {inc['declared_at']}",
         f"- **Resolved:** {inc['resolved_at'] or '—'}",
@@ -458,9 +473,9 @@ def _markdown(doc: Mapping[str, Any]) -> str:
         ["Measure", "Value", "Target", "Definition"],
         [
             [
-                d["label"] + (" ⚠ impossible" if d["impossible"] else ""),
+                _Md(_text(d["label"]) + (" ⚠ impossible" if d["impossible"] else "")),
                 d["text"],
-                (d["target_text"] or "—") + {True: " ✓", False: " ✗", None: ""}[d["met"]],
+                _Md(_cell(d["target_text"]) + {True: " ✓", False: " ✗", None: ""}[d["met"]]),
                 d["definition"],
             ]
             for d in review["durations"]
@@ -468,7 +483,7 @@ def _markdown(doc: Mapping[str, Any]) -> str:
     )
     if review["order_problems"]:
         lines += ["", "**Impossible order:**", ""]
-        lines += [f"- {p['message']}" for p in review["order_problems"]]
+        lines += [f"- {_text(p['message'])}" for p in review["order_problems"]]
     lines += ["", "## Milestones", ""]
     lines += _table(
         ["Time (UTC)", "Kind", "Milestone"],
@@ -480,18 +495,21 @@ def _markdown(doc: Mapping[str, Any]) -> str:
         lines.append("_Not written yet (the incident is not closed)._")
     else:
         for item in review["rca"]:
-            lines += [f"**{item['question']}**", "", item["answer"] or "—", ""]
-        lines += [f"**Fix applied:** {close['fix_applied'] or '—'}", ""]
-        lines += [f"- {k}: {v.replace('_', ' ')}" for k, v in close["checklist"].items()]
+            # An answer is a paragraph of its own: its lines are kept, each escaped.
+            lines += [f"**{_text(item['question'])}**", "", md_escape(item["answer"]) or "—", ""]
+        lines += [f"**Fix applied:** {_cell(close['fix_applied'])}", ""]
+        lines += [
+            f"- {_text(k)}: {_text(v.replace('_', ' '))}" for k, v in close["checklist"].items()
+        ]
     impact = review["impact"]
     lines += [
         "",
         "## Impact",
         "",
         f"- **Affected users:** {_cell(impact['affected_users'])}",
-        f"- **Financial impact:** {impact['financial_impact'] or '—'}",
-        f"- **Reputation:** {impact['reputation'] or '—'}",
-        f"- **Service credits issued:** {impact['credits_issued']}",
+        f"- **Financial impact:** {_cell(impact['financial_impact'])}",
+        f"- **Reputation:** {_cell(impact['reputation'])}",
+        f"- **Service credits issued:** {_text(impact['credits_issued'])}",
         "",
         "## Uptime",
         "",
@@ -502,7 +520,7 @@ def _markdown(doc: Mapping[str, Any]) -> str:
         lines.append("_Not calculated._")
     else:
         ladder = ", ".join(f"<{s['below']} % → {s['credit']} %" for s in credits["ladder"])
-        lines += [f"{credits['month_label']}; ladder {ladder}.", ""]
+        lines += [f"{_text(credits['month_label'])}; ladder {_text(ladder)}.", ""]
         lines += _table(
             ["Account", "Name", "Uptime", "Credit %", "Credit", "Calculation"],
             [
@@ -518,7 +536,7 @@ def _markdown(doc: Mapping[str, Any]) -> str:
             ],
         )
         totals = ", ".join(f"{c} {v}" for c, v in credits["totals"].items()) or "—"
-        lines += ["", f"**Total credited:** {totals}"]
+        lines += ["", f"**Total credited:** {_text(totals)}"]
     lines += ["", "## Action items", ""]
     if review["action_items"]:
         lines += _table(
@@ -530,7 +548,7 @@ def _markdown(doc: Mapping[str, Any]) -> str:
                     i["text"],
                     i["owner"],
                     i["deadline"],
-                    "**OVERDUE**" if i.get("overdue") else i["status"],
+                    _Md("**OVERDUE**") if i.get("overdue") else i["status"],
                 ]
                 for i in review["action_items"]
             ],
@@ -540,12 +558,12 @@ def _markdown(doc: Mapping[str, Any]) -> str:
     follow = review["follow_up"]
     lines += [
         "",
-        f"**Follow-up meeting:** {follow['meeting_at'] or 'not scheduled'}; "
+        f"**Follow-up meeting:** {_text(follow['meeting_at'] or 'not scheduled')}; "
         f"{follow['done']} of {follow['total']} action items done.",
     ]
     if doc["learnings"]:
         lines += ["", "## Lessons for the runbook", ""]
-        lines += [f"- `{x['step']}`: {x['text']}" for x in doc["learnings"]]
+        lines += [f"- `{x['step']}`: {_text(x['text'])}" for x in doc["learnings"]]
     lines += ["", "## Timeline", ""]
     lines += _table(
         ["Time (UTC)", "Event", "By", "Detail"],

@@ -1,5 +1,6 @@
 import base64
 import json
+import re
 import shutil
 import socket
 import struct
@@ -180,16 +181,53 @@ def test_markdown_export_has_every_section(built, runbook: Runbook) -> None:
         "## Integrity",
     ):
         assert f"\n{heading}\n" in text, heading
-    assert text.startswith(f"# INC-{iid}: Payment | API down")
-    assert "Payment \\| API down" in text  # table cells escape the pipe
+    assert text.startswith(f"# INC-{iid}: Payment \\| API down\n")  # escaped as in comms
     assert "Hash chain verified" in text
-    assert "| acme | Acme <Aviation> & Co | 95.0000 % | 25 | GBP 312.50 |" in text
+    assert "| acme | Acme \\<Aviation\\> & Co | 95.0000 % | 25 | GBP 312.50 |" in text
     assert (
         "| Period | Group | Uptime | Down min | Period min | Maintenance min | Unobserved min |"
         in text
     )
     assert "| November 2026 | api | 95.0000 % | 2160 | 43200 | 0 | 40850 |" in text
-    assert SECRET not in text and "sk_live_[REDACTED]" in text
+    assert SECRET not in text and "sk\\_live\\_\\[REDACTED\\]" in text  # reads sk_live_[REDACTED]
+
+
+def test_markdown_export_shows_titles_and_notes_as_typed_not_as_markup(
+    tmp_path: Path, runbook: Runbook
+) -> None:
+    store = Store.open(tmp_path / "incidents.db")
+    inc = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
+    iid = inc.declare("<b>API</b> *down*", "Major", detected_at=T0).id
+    inc.note(iid, "Pasted from chat: <script>alert(1)</script> | [click](http://x) _now_")
+    inc.resolve(iid)
+    answers = {
+        f"{s.id}.{i.id}": "# not a heading\n- not a list\n<img src=x onerror=alert(1)>"
+        for s in runbook.close.sections
+        if s.id in rv.TEXT_SECTIONS
+        for i in s.items
+    }
+    checklist = {
+        f"{s.id}.{i.id}": "not_needed"
+        for s in runbook.close.sections
+        if s.id not in rv.TEXT_SECTIONS
+        for i in s.items
+    }
+    rv.close_incident(inc, runbook, iid, rv.CloseRecord(answers, checklist, "**Rolled** back"))
+    text = render(inc, runbook, iid, "md")
+    store.close()
+    lines = text.splitlines()
+    # The same escaping as the Markdown status messages (comms.md_escape).
+    assert lines[0] == f"# INC-{iid}: \\<b\\>API\\</b\\> \\*down\\*"
+    (note_row,) = [line for line in lines if "Pasted from chat" in line]
+    assert note_row.endswith(
+        "| note | commander | Pasted from chat: \\<script\\>alert(1)\\</script\\> \\| "
+        "\\[click\\](http://x) \\_now\\_ |"
+    )
+    assert note_row.count(" | ") == 3  # four cells: the note's pipe did not split the row
+    assert "\\# not a heading\n\\- not a list\n\\<img src=x onerror=alert(1)\\>" in text
+    assert "**Fix applied:** \\*\\*Rolled\\*\\* back" in text
+    # No tag anywhere that a Markdown viewer would pass through as HTML.
+    assert re.findall(r"(?<!\\)</?[A-Za-z]", text) == []
 
 
 def test_html_export_is_well_formed_self_contained_and_escaped(built, runbook: Runbook) -> None:
