@@ -766,6 +766,7 @@ def incidents_credits(
         if found is None:
             fail(f"INC-{iid} has no credits yet; calculate them with --accounts FILE.csv")
         report = found[0]
+        _write_credits_csv(csv_out, report)
     else:
         rb = _load_runbook(opts)
         steps = run_domain(cr.parse_ladder, ladder) if ladder else rb.sla.ladder
@@ -776,35 +777,32 @@ def incidents_credits(
             except ValueError:
                 fail(f"--month: {month!r} is not YYYY-MM")
         now = inc.clock.now()
+        windows = []
         for spec in maintenance:
             start, sep, end = spec.partition("/")
             if not sep:
                 fail(f"--maintenance: {spec!r} is not START/END")
-            run_domain(
-                cr.add_maintenance,
-                inc.store,
-                _review_time(start, "--maintenance"),
-                _review_time(end, "--maintenance"),
-                "",
-                now,
+            windows.append(
+                (_review_time(start, "--maintenance"), _review_time(end, "--maintenance"))
             )
         rows = run_domain(cr.read_accounts, accounts, currency)
-        report = run_domain(
-            cr.compute_credits,
-            inc.store,
-            incident,
-            rows,
-            steps,
-            now,
-            month=month_start,
-            source=accounts.name,
-        )
-        run_domain(cr.record_credits, inc, report)
-    if csv_out is not None:
-        from stratus_commander.fileio import atomic_write_text
-
-        run_domain(atomic_write_text, csv_out, cr.credits_csv(report))
-        click.echo(f"Wrote {csv_out}", err=True)
+        # Everything given is checked above; from here one transaction: a refusal below (an open
+        # incident, a CSV that cannot be written) leaves no maintenance window or credit behind.
+        with inc.store.write():
+            for start, end in windows:
+                run_domain(cr.add_maintenance, inc.store, start, end, "", now)
+            report = run_domain(
+                cr.compute_credits,
+                inc.store,
+                incident,
+                rows,
+                steps,
+                now,
+                month=month_start,
+                source=accounts.name,
+            )
+            run_domain(cr.record_credits, inc, report)
+            _write_credits_csv(csv_out, report)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
         return
@@ -820,6 +818,16 @@ def incidents_credits(
         amount = f"{credit.account.currency} {credit.amount}"
         click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
     click.echo("Total: " + report.summary())
+
+
+def _write_credits_csv(path: Path | None, report: Any) -> None:
+    if path is None:
+        return
+    from stratus_commander import credits as cr
+    from stratus_commander.fileio import atomic_write_text
+
+    run_domain(atomic_write_text, path, cr.credits_csv(report))
+    click.echo(f"Wrote {path}", err=True)
 
 
 @incidents.command("review")
@@ -871,6 +879,8 @@ def incidents_review(
     as_json: bool,
 ) -> None:
     """Show (and update) the post-incident review; works offline from the database alone."""
+    import contextlib
+
     from stratus_commander import review as rv
     from stratus_commander.learnings import add_learning
 
@@ -889,28 +899,26 @@ def incidents_review(
         changes["meeting_at"] = _review_time(meeting, "--meeting")
     if answers:
         changes["answers"] = dict(_pairs(answers, "--answer"))
-    if changes:
-        run_domain(rv.update_review, inc, rb, iid, **changes)
-    if action is not None:
-        ((category, text),) = _pairs((action,), "--action")
-        run_domain(
-            rv.add_action_item,
-            inc,
-            rb,
-            iid,
-            category,
-            text,
-            owner,
-            _review_time(deadline, "--deadline"),
-        )
-    elif owner or deadline:
+    if action is None and (owner or deadline):
         fail("--owner and --deadline describe an --action")
-    for item_id in done:
-        run_domain(rv.update_action_item, inc, item_id, status="done")
-    for step, text in _pairs(lessons, "--lesson"):
-        run_domain(add_learning, inc, rb, iid, step, text)
-    if complete:
-        run_domain(rv.complete_review, inc, rb, iid)
+    added = _pairs((action,), "--action") if action is not None else []
+    due = _review_time(deadline, "--deadline")
+    steps = _pairs(lessons, "--lesson")
+    # The options are checked above; the domain checks the rest as it writes, all in one
+    # transaction, so a refusal of any part (an unknown item, step or category, a review that
+    # cannot be completed yet) leaves none of the others behind. Only showing it takes no lock.
+    writes = bool(changes or added or done or steps or complete)
+    with inc.store.write() if writes else contextlib.nullcontext():
+        if changes:
+            run_domain(rv.update_review, inc, rb, iid, **changes)
+        for category, text in added:
+            run_domain(rv.add_action_item, inc, rb, iid, category, text, owner, due)
+        for item_id in done:
+            run_domain(rv.update_action_item, inc, item_id, status="done")
+        for step, text in steps:
+            run_domain(add_learning, inc, rb, iid, step, text)
+        if complete:
+            run_domain(rv.complete_review, inc, rb, iid)
     review = rv.build_review(inc, rb, iid)
     if as_json:
         out = {"incident": review.incident.as_json(), **review.as_json()}
