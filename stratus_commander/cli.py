@@ -730,7 +730,11 @@ def incidents_close(
     help="Write the table here.",
 )
 @click.option("--ladder", help="SLA ladder BELOW:CREDIT,... (default: the runbook's).")
-@click.option("--month", help="YYYY-MM (UTC) to measure (default: the month of detection).")
+@click.option(
+    "--month",
+    help="Only this month, YYYY-MM (UTC); the other months stored stay (default: every month "
+    "the incident's down time touches).",
+)
 @click.option(
     "--maintenance",
     multiple=True,
@@ -738,7 +742,7 @@ def incidents_close(
     help="A maintenance window (ISO-8601 times), stored and excluded. Repeatable.",
 )
 @click.option("--currency", help="Refuse accounts in any other currency.")
-@click.option("--json", "as_json", is_flag=True, help="Print the credit report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the credits as JSON.")
 @pass_options
 def incidents_credits(
     opts: Options,
@@ -751,7 +755,7 @@ def incidents_credits(
     currency: str | None,
     as_json: bool,
 ) -> None:
-    """Service credits from measured uptime, per affected account, with the calculation."""
+    """Service credits from measured uptime, per account and month, with the calculation."""
     from datetime import UTC, datetime
 
     from stratus_commander import credits as cr
@@ -762,11 +766,10 @@ def incidents_credits(
     if accounts is None:
         if ladder or month or maintenance or currency:
             fail("--ladder, --month, --maintenance and --currency need --accounts")
-        found = cr.stored_credits(inc.store, iid)
-        if found is None:
+        credits = cr.stored_credits(inc.store, iid)
+        if credits is None:
             fail(f"INC-{iid} has no credits yet; calculate them with --accounts FILE.csv")
-        report = found[0]
-        _write_credits_csv(csv_out, report)
+        _write_credits_csv(csv_out, credits)
     else:
         rb = _load_runbook(opts)
         steps = run_domain(cr.parse_ladder, ladder) if ladder else rb.sla.ladder
@@ -776,57 +779,64 @@ def incidents_credits(
                 month_start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
             except ValueError:
                 fail(f"--month: {month!r} is not YYYY-MM")
-        now = inc.clock.now()
         windows = []
         for spec in maintenance:
             start, sep, end = spec.partition("/")
             if not sep:
                 fail(f"--maintenance: {spec!r} is not START/END")
             windows.append(
-                (_review_time(start, "--maintenance"), _review_time(end, "--maintenance"))
+                run_domain(
+                    cr.maintenance_window,
+                    _review_time(start, "--maintenance"),
+                    _review_time(end, "--maintenance"),
+                    where=f"--maintenance {spec}",
+                )
             )
         rows = run_domain(cr.read_accounts, accounts, currency)
-        # Everything given is checked above; from here one transaction: a refusal below (an open
-        # incident, a CSV that cannot be written) leaves no maintenance window or credit behind.
+        computed = run_domain(
+            cr.compute_incident_credits,
+            inc.store,
+            incident,
+            rows,
+            steps,
+            inc.clock.now(),
+            month=month_start,
+            maintenance=windows,
+            source=accounts.name,
+        )
+        # Everything given is checked above and nothing written yet; from here one transaction:
+        # a refusal below (an open incident, a CSV that cannot be written) leaves no maintenance
+        # window or credit behind.
         with inc.store.write():
-            for start, end in windows:
-                run_domain(cr.add_maintenance, inc.store, start, end, "", now)
-            report = run_domain(
-                cr.compute_credits,
-                inc.store,
-                incident,
-                rows,
-                steps,
-                now,
-                month=month_start,
-                source=accounts.name,
-            )
-            run_domain(cr.record_credits, inc, report)
-            _write_credits_csv(csv_out, report)
+            run_domain(cr.record_credits, inc, computed, windows)
+            # The incident's credits now: these months and any other month stored before.
+            credits = cr.stored_credits(inc.store, iid) or computed
+            _write_credits_csv(csv_out, credits)
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(credits.as_json(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
-    for uptime in report.month_uptime.values():
-        click.echo(f"  {uptime.describe()}")
-        if uptime.thinly_observed:
-            click.echo(
-                "  WARNING: the probes saw under half of the month; unobserved minutes count as "
-                "up, so this uptime may be too high and the credits too low."
-            )
-    for credit in report.accounts:
-        amount = f"{credit.account.currency} {credit.amount}"
-        click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
-    click.echo("Total: " + report.summary())
+    for report in credits.reports:
+        click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
+        for uptime in report.month_uptime.values():
+            click.echo(f"  {uptime.describe()}")
+            if uptime.thinly_observed:
+                click.echo(
+                    "  WARNING: the probes saw under half of the month; unobserved minutes count "
+                    "as up, so this uptime may be too high and the credits too low."
+                )
+        for credit in report.accounts:
+            amount = f"{credit.account.currency} {credit.amount}"
+            click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
+    click.echo("Total: " + credits.summary())
 
 
-def _write_credits_csv(path: Path | None, report: Any) -> None:
+def _write_credits_csv(path: Path | None, credits: Any) -> None:
     if path is None:
         return
     from stratus_commander import credits as cr
     from stratus_commander.fileio import atomic_write_text
 
-    run_domain(atomic_write_text, path, cr.credits_csv(report))
+    run_domain(atomic_write_text, path, cr.credits_csv(credits))
     click.echo(f"Wrote {path}", err=True)
 
 
@@ -954,7 +964,7 @@ def _review_text(review: Any) -> str:
         f"  credits issued: {review.credits_issued}",
         "Uptime",
     ]
-    for scope in (review.window_uptime, review.month_uptime):
+    for scope in (review.window_uptime, *review.monthly_uptime.values()):
         lines += [f"  {u.describe()}" for u in scope.values()]
     lines.append("Root cause")
     for _, question, answer in review.rca:

@@ -33,6 +33,7 @@ from stratus_commander.timeline import events
 __all__ = [
     "DOCUMENT_SCHEMA",
     "FORMATS",
+    "FORMAT_ID",
     "GraphRenderer",
     "incident_document",
     "render",
@@ -40,6 +41,9 @@ __all__ = [
 ]
 
 FORMATS = ("md", "html", "json")
+#: /2: credits and the review's monthly uptime are per month (an outage across a month end owes
+#: a credit in each month): ``credits.months[]`` and ``review.uptime.months{YYYY-MM}``.
+FORMAT_ID = "stratus-commander-incident/2"
 GraphRenderer = Callable[[Mapping[str, Any]], list[tuple[str, bytes]]]
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -64,7 +68,7 @@ def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) 
     review = build_review(incidents, runbook, incident_id, now)
     check = review.chain
     doc = {
-        "format": "stratus-commander-incident/1",
+        "format": FORMAT_ID,
         "exported_at": to_iso(now),
         "app_version": __version__,
         "incident": incident.as_json(),
@@ -128,6 +132,42 @@ _UPTIME = {
     },
 }
 _DECIMAL = {"type": "string", "pattern": r"^\d+(\.\d+)?$"}
+_CREDIT_MONTH = {
+    "type": "object",
+    "required": ["month", "month_label", "ladder", "accounts", "totals"],
+    "properties": {
+        "month": {"type": "string", "pattern": r"^\d{4}-\d\d$"},
+        "ladder": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["below", "credit"],
+                "properties": {"below": _DECIMAL, "credit": _DECIMAL},
+            },
+        },
+        "accounts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "account_id",
+                    "currency",
+                    "monthly_fee",
+                    "credit_percent",
+                    "amount",
+                    "explanation",
+                ],
+                "properties": {
+                    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                    "monthly_fee": _DECIMAL,
+                    "amount": _DECIMAL,
+                    "uptime": _UPTIME,
+                },
+            },
+        },
+        "totals": {"type": "object", "additionalProperties": _DECIMAL},
+    },
+}
 
 DOCUMENT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -146,7 +186,7 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         "integrity",
     ],
     "properties": {
-        "format": {"enum": ["stratus-commander-incident/1"]},
+        "format": {"enum": [FORMAT_ID]},
         "exported_at": _TIME,
         "app_version": {"type": "string"},
         "incident": {
@@ -239,10 +279,16 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
                 },
                 "uptime": {
                     "type": "object",
-                    "required": ["window", "month"],
+                    "required": ["window", "months"],
                     "properties": {
                         "window": {"type": "object", "additionalProperties": _UPTIME},
-                        "month": {"type": "object", "additionalProperties": _UPTIME},
+                        "months": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "additionalProperties": _UPTIME,
+                            },
+                        },
                     },
                 },
                 "close": {"type": ["object", "null"]},
@@ -266,36 +312,9 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         },
         "credits": {
             "type": ["object", "null"],
-            "required": ["month", "ladder", "accounts", "totals"],
+            "required": ["months", "totals"],
             "properties": {
-                "ladder": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["below", "credit"],
-                        "properties": {"below": _DECIMAL, "credit": _DECIMAL},
-                    },
-                },
-                "accounts": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": [
-                            "account_id",
-                            "currency",
-                            "monthly_fee",
-                            "credit_percent",
-                            "amount",
-                            "explanation",
-                        ],
-                        "properties": {
-                            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                            "monthly_fee": _DECIMAL,
-                            "amount": _DECIMAL,
-                            "uptime": _UPTIME,
-                        },
-                    },
-                },
+                "months": {"type": "array", "items": _CREDIT_MONTH},
                 "totals": {"type": "object", "additionalProperties": _DECIMAL},
             },
         },
@@ -404,8 +423,9 @@ def _verdict(integrity: Mapping[str, Any]) -> str:
 
 def _uptime_rows(review: Mapping[str, Any]) -> list[list[Any]]:
     rows = []
-    for scope in ("window", "month"):
-        for group, u in review["uptime"][scope].items():
+    uptime = review["uptime"]
+    for scope in (uptime["window"], *uptime["months"].values()):
+        for group, u in scope.items():
             pct = u["uptime_percent"]
             rows.append(
                 [
@@ -432,6 +452,10 @@ _UPTIME_HEAD = [
     "Maintenance min",
     "Unobserved min",
 ]
+
+
+def _totals(credits: Mapping[str, Any]) -> str:
+    return ", ".join(f"{c} {v}" for c, v in credits["totals"].items()) or "—"
 
 
 def _markdown(doc: Mapping[str, Any]) -> str:
@@ -519,24 +543,31 @@ def _markdown(doc: Mapping[str, Any]) -> str:
     if credits is None:
         lines.append("_Not calculated._")
     else:
-        ladder = ", ".join(f"<{s['below']} % → {s['credit']} %" for s in credits["ladder"])
-        lines += [f"{_text(credits['month_label'])}; ladder {_text(ladder)}.", ""]
-        lines += _table(
-            ["Account", "Name", "Uptime", "Credit %", "Credit", "Calculation"],
-            [
+        # A table per month (an outage across a month end owes a credit in each), then the total.
+        for month in credits["months"]:
+            ladder = ", ".join(f"<{s['below']} % → {s['credit']} %" for s in month["ladder"])
+            if len(credits["months"]) > 1:
+                lines += [f"### {_text(month['month_label'])}", ""]
+            lines += [f"{_text(month['month_label'])}; ladder {_text(ladder)}.", ""]
+            lines += _table(
+                ["Account", "Name", "Uptime", "Credit %", "Credit", "Calculation"],
                 [
-                    a["account_id"],
-                    a["name"],
-                    f"{a['uptime']['uptime_percent'] or 'n/a'} %",
-                    a["credit_percent"],
-                    f"{a['currency']} {a['amount']}",
-                    a["explanation"],
-                ]
-                for a in credits["accounts"]
-            ],
-        )
-        totals = ", ".join(f"{c} {v}" for c, v in credits["totals"].items()) or "—"
-        lines += ["", f"**Total credited:** {_text(totals)}"]
+                    [
+                        a["account_id"],
+                        a["name"],
+                        f"{a['uptime']['uptime_percent'] or 'n/a'} %",
+                        a["credit_percent"],
+                        f"{a['currency']} {a['amount']}",
+                        a["explanation"],
+                    ]
+                    for a in month["accounts"]
+                ],
+            )
+            if len(credits["months"]) > 1:
+                lines += ["", f"{_text(month['month_label'])}: {_text(_totals(month))}", ""]
+        if lines[-1]:
+            lines.append("")
+        lines.append(f"**Total credited:** {_text(_totals(credits))}")
     lines += ["", "## Action items", ""]
     if review["action_items"]:
         lines += _table(
@@ -653,17 +684,20 @@ figure { margin: 1em 0; } img { max-width: 100%; }
 <figure><img src="{{ uri }}" alt="{{ title }}"><figcaption>{{ title }}</figcaption></figure>
 {% endfor %}</section>
 <section id="credits"><h2>Service credits</h2>
-{% if credits %}<p>{{ credits.month_label }}; ladder
-{% for s in credits.ladder %}&lt;{{ s.below }} % → {{ s.credit }} %{% if not loop.last %}
+{% if credits %}{% for month in credits.months %}
+{% if credits.months | length > 1 %}<h3>{{ month.month_label }}</h3>{% endif %}
+<p>{{ month.month_label }}; ladder
+{% for s in month.ladder %}&lt;{{ s.below }} % → {{ s.credit }} %{% if not loop.last %}
 , {% endif %}{% endfor %}.</p>
 <table><tr><th>Account</th><th>Name</th><th>Uptime</th><th>Credit %</th><th>Credit</th>
 <th>Calculation</th></tr>
-{% for a in credits.accounts %}<tr><td>{{ a.account_id }}</td><td>{{ a.name }}</td>
+{% for a in month.accounts %}<tr><td>{{ a.account_id }}</td><td>{{ a.name }}</td>
 <td>{{ a.uptime.uptime_percent or "n/a" }} %</td><td>{{ a.credit_percent }}</td>
 <td>{{ a.currency }} {{ a.amount }}</td><td>{{ a.explanation }}</td></tr>
 {% endfor %}</table>
-<p>Total credited: {% for c, v in credits.totals.items() %}{{ c }} {{ v }}{% if not loop.last %}
-, {% endif %}{% else %}—{% endfor %}</p>
+{% if credits.months | length > 1 %}<p>{{ month.month_label }}: {{ totals(month) }}</p>
+{% endif %}{% endfor %}
+<p>Total credited: {{ totals(credits) }}</p>
 {% else %}<p>Not calculated.</p>{% endif %}</section>
 <section id="action-items"><h2>Action items</h2>
 {% if review.action_items %}<table><tr><th>#</th><th>Category</th><th>Action</th><th>Owner</th>
@@ -713,6 +747,7 @@ def _html(doc: Mapping[str, Any], render_graphs: GraphRenderer | None) -> str:
         uptime_head=_UPTIME_HEAD,
         uptime_rows=_uptime_rows(doc["review"]),
         graphs=graphs,
+        totals=_totals,
         verdict=_verdict(doc["integrity"]).replace("**", "").replace("`", ""),
     )
 

@@ -138,7 +138,9 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
     assert schema_errors(doc, DOCUMENT_SCHEMA) == []
     assert doc["integrity"]["verified"] and doc["integrity"]["records_match"]
     assert doc["credits"]["totals"] == {"GBP": "312.50", "USD": "25.00"}
-    month = doc["review"]["uptime"]["month"]["api"]
+    assert doc["format"] == "stratus-commander-incident/2"
+    assert [m["month"] for m in doc["credits"]["months"]] == ["2026-11"]
+    month = doc["review"]["uptime"]["months"]["2026-11"]["api"]
     # 2350 minutes observed (2150 earlier + 200 around the incident); the rest counted as up.
     assert {k: month[k] for k in ("period_minutes", "counted_minutes", "unobserved_minutes")} == {
         "period_minutes": 43_200,
@@ -152,14 +154,14 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
     # The validator can fail: a wrong type, a missing key and a bad enum are all caught.
     doc["incident"]["status"] = "exploded"
     del doc["review"]["durations"]
-    doc["credits"]["accounts"][0]["amount"] = 312.5
+    doc["credits"]["months"][0]["accounts"][0]["amount"] = 312.5
     del month["period_minutes"]  # without it the uptime figure cannot be checked
     assert schema_errors(doc, DOCUMENT_SCHEMA) == [
         "$.incident.status: 'exploded' is not one of "
         "['investigating', 'identified', 'monitoring', 'resolved', 'closed']",
         "$.review: missing 'durations'",
-        "$.review.uptime.month.api: missing 'period_minutes'",
-        "$.credits.accounts[0].amount: expected string, got float",
+        "$.review.uptime.months.2026-11.api: missing 'period_minutes'",
+        "$.credits.months[0].accounts[0].amount: expected string, got float",
     ]
 
 
@@ -228,6 +230,48 @@ def test_markdown_export_shows_titles_and_notes_as_typed_not_as_markup(
     assert "**Fix applied:** \\*\\*Rolled\\*\\* back" in text
     # No tag anywhere that a Markdown viewer would pass through as HTML.
     assert re.findall(r"(?<!\\)</?[A-Za-z]", text) == []
+
+
+def test_exports_show_each_month_of_an_outage_across_a_month_end_and_the_total(
+    tmp_path: Path, runbook: Runbook
+) -> None:
+    # 30 September 23:00 to 1 October 01:00 UTC, down throughout: 60 minutes in each month,
+    # 99.8611 % of September's 43,200 and 99.8655 % of October's 44,640 → 10 % of 499.00 each.
+    start = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
+    store = Store.open(tmp_path / "incidents.db")
+    store.add_samples(
+        SampleRow("api-health", "http", "api", to_ms(start) + m * 60_000,
+                  "down" if m < 120 else "up", 30.0)
+        for m in range(180)
+    )  # fmt: skip
+    inc = Incidents(store, FakeClock(start))
+    iid = inc.declare("Payment API down", "Major", ["API"], detected_at=start).id
+    inc.clock.advance(minutes=120)  # type: ignore[attr-defined]
+    inc.resolve(iid)
+    acme = cr.Account("acme", "Acme Aviation Ltd", Decimal("499.00"), "USD")
+    credits = cr.compute_incident_credits(store, inc.get(iid), [acme], runbook.sla.ladder, start)
+    cr.record_credits(inc, credits)
+    doc = json.loads(render(inc, runbook, iid, "json"))
+    md = render(inc, runbook, iid, "md")
+    html = render(inc, runbook, iid, "html")
+    store.close()
+    assert schema_errors(doc, DOCUMENT_SCHEMA) == []
+    assert [(m["month"], m["totals"]) for m in doc["credits"]["months"]] == [
+        ("2026-09", {"USD": "49.90"}),
+        ("2026-10", {"USD": "49.90"}),
+    ]
+    assert doc["credits"]["totals"] == {"USD": "99.80"}
+    assert list(doc["review"]["uptime"]["months"]) == ["2026-09", "2026-10"]
+    assert doc["integrity"]["records_match"]
+    credits_md = md[md.index("## Service credits") : md.index("## Action items")]
+    assert "### September 2026" in credits_md and "### October 2026" in credits_md
+    assert "| acme | Acme Aviation Ltd | 99.8611 % | 10 | USD 49.90 |" in credits_md
+    assert "| acme | Acme Aviation Ltd | 99.8655 % | 10 | USD 49.90 |" in credits_md
+    assert credits_md.rstrip().endswith("**Total credited:** USD 99.80")
+    assert "| October 2026 | api | 99.8655 % | 60 | 44640 | 0 | 44520 |" in md
+    assert "USD 99.80 to 1 account over 2 months" in md  # "Service credits issued"
+    assert "<h3>September 2026</h3>" in html and "<h3>October 2026</h3>" in html
+    assert "<p>Total credited: USD 99.80</p>" in html
 
 
 def test_html_export_is_well_formed_self_contained_and_escaped(built, runbook: Runbook) -> None:
