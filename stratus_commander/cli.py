@@ -740,7 +740,11 @@ def incidents_close(
     help="Write the table here.",
 )
 @click.option("--ladder", help="SLA ladder BELOW:CREDIT,... (default: the runbook's).")
-@click.option("--month", help="YYYY-MM (UTC) to measure (default: the month of detection).")
+@click.option(
+    "--month",
+    help="Only this month, YYYY-MM (UTC); the other months stored stay (default: every month "
+    "the incident's down time touches).",
+)
 @click.option(
     "--maintenance",
     multiple=True,
@@ -748,7 +752,7 @@ def incidents_close(
     help="A maintenance window (ISO-8601 times), stored and excluded. Repeatable.",
 )
 @click.option("--currency", help="Refuse accounts in any other currency.")
-@click.option("--json", "as_json", is_flag=True, help="Print the credit report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the credits as JSON.")
 @pass_options
 def incidents_credits(
     opts: Options,
@@ -761,7 +765,7 @@ def incidents_credits(
     currency: str | None,
     as_json: bool,
 ) -> None:
-    """Service credits from measured uptime, per affected account, with the calculation."""
+    """Service credits from measured uptime, per account and month, with the calculation."""
     from datetime import UTC, datetime
 
     from stratus_commander import credits as cr
@@ -772,10 +776,10 @@ def incidents_credits(
     if accounts is None:
         if ladder or month or maintenance or currency:
             fail("--ladder, --month, --maintenance and --currency need --accounts")
-        found = cr.stored_credits(inc.store, iid)
-        if found is None:
+        credits = cr.stored_credits(inc.store, iid)
+        if credits is None:
             fail(f"INC-{iid} has no credits yet; calculate them with --accounts FILE.csv")
-        report = found[0]
+        _write_credits_csv(csv_out, credits)
     else:
         rb = _load_runbook(opts)
         steps = run_domain(cr.parse_ladder, ladder) if ladder else rb.sla.ladder
@@ -785,51 +789,65 @@ def incidents_credits(
                 month_start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
             except ValueError:
                 fail(f"--month: {month!r} is not YYYY-MM")
-        now = inc.clock.now()
+        windows = []
         for spec in maintenance:
             start, sep, end = spec.partition("/")
             if not sep:
                 fail(f"--maintenance: {spec!r} is not START/END")
-            run_domain(
-                cr.add_maintenance,
-                inc.store,
-                _review_time(start, "--maintenance"),
-                _review_time(end, "--maintenance"),
-                "",
-                now,
+            windows.append(
+                run_domain(
+                    cr.maintenance_window,
+                    _review_time(start, "--maintenance"),
+                    _review_time(end, "--maintenance"),
+                    where=f"--maintenance {spec}",
+                )
             )
         rows = run_domain(cr.read_accounts, accounts, currency)
-        report = run_domain(
-            cr.compute_credits,
+        computed = run_domain(
+            cr.compute_incident_credits,
             inc.store,
             incident,
             rows,
             steps,
-            now,
+            inc.clock.now(),
             month=month_start,
+            maintenance=windows,
             source=accounts.name,
         )
-        run_domain(cr.record_credits, inc, report)
-    if csv_out is not None:
-        from stratus_commander.fileio import atomic_write_text
-
-        run_domain(atomic_write_text, csv_out, cr.credits_csv(report))
-        click.echo(f"Wrote {csv_out}", err=True)
+        # Everything given is checked above and nothing written yet; from here one transaction:
+        # a refusal below (an open incident, a CSV that cannot be written) leaves no maintenance
+        # window or credit behind.
+        with inc.store.write():
+            run_domain(cr.record_credits, inc, computed, windows)
+            # The incident's credits now: these months and any other month stored before.
+            credits = cr.stored_credits(inc.store, iid) or computed
+            _write_credits_csv(csv_out, credits)
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(credits.as_json(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
-    for uptime in report.month_uptime.values():
-        click.echo(f"  {uptime.describe()}")
-        if uptime.thinly_observed:
-            click.echo(
-                "  WARNING: the probes saw under half of the month; unobserved minutes count as "
-                "up, so this uptime may be too high and the credits too low."
-            )
-    for credit in report.accounts:
-        amount = f"{credit.account.currency} {credit.amount}"
-        click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
-    click.echo("Total: " + report.summary())
+    for report in credits.reports:
+        click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
+        for uptime in report.month_uptime.values():
+            click.echo(f"  {uptime.describe()}")
+            if uptime.thinly_observed:
+                click.echo(
+                    "  WARNING: the probes saw under half of the month; unobserved minutes count "
+                    "as up, so this uptime may be too high and the credits too low."
+                )
+        for credit in report.accounts:
+            amount = f"{credit.account.currency} {credit.amount}"
+            click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
+    click.echo("Total: " + credits.summary())
+
+
+def _write_credits_csv(path: Path | None, credits: Any) -> None:
+    if path is None:
+        return
+    from stratus_commander import credits as cr
+    from stratus_commander.fileio import atomic_write_text
+
+    run_domain(atomic_write_text, path, cr.credits_csv(credits))
+    click.echo(f"Wrote {path}", err=True)
 
 
 @incidents.command("review")
@@ -881,6 +899,8 @@ def incidents_review(
     as_json: bool,
 ) -> None:
     """Show (and update) the post-incident review; works offline from the database alone."""
+    import contextlib
+
     from stratus_commander import review as rv
     from stratus_commander.learnings import add_learning
 
@@ -899,28 +919,26 @@ def incidents_review(
         changes["meeting_at"] = _review_time(meeting, "--meeting")
     if answers:
         changes["answers"] = dict(_pairs(answers, "--answer"))
-    if changes:
-        run_domain(rv.update_review, inc, rb, iid, **changes)
-    if action is not None:
-        ((category, text),) = _pairs((action,), "--action")
-        run_domain(
-            rv.add_action_item,
-            inc,
-            rb,
-            iid,
-            category,
-            text,
-            owner,
-            _review_time(deadline, "--deadline"),
-        )
-    elif owner or deadline:
+    if action is None and (owner or deadline):
         fail("--owner and --deadline describe an --action")
-    for item_id in done:
-        run_domain(rv.update_action_item, inc, item_id, status="done")
-    for step, text in _pairs(lessons, "--lesson"):
-        run_domain(add_learning, inc, rb, iid, step, text)
-    if complete:
-        run_domain(rv.complete_review, inc, rb, iid)
+    added = _pairs((action,), "--action") if action is not None else []
+    due = _review_time(deadline, "--deadline")
+    steps = _pairs(lessons, "--lesson")
+    # The options are checked above; the domain checks the rest as it writes, all in one
+    # transaction, so a refusal of any part (an unknown item, step or category, a review that
+    # cannot be completed yet) leaves none of the others behind. Only showing it takes no lock.
+    writes = bool(changes or added or done or steps or complete)
+    with inc.store.write() if writes else contextlib.nullcontext():
+        if changes:
+            run_domain(rv.update_review, inc, rb, iid, **changes)
+        for category, text in added:
+            run_domain(rv.add_action_item, inc, rb, iid, category, text, owner, due)
+        for item_id in done:
+            run_domain(rv.update_action_item, inc, item_id, status="done")
+        for step, text in steps:
+            run_domain(add_learning, inc, rb, iid, step, text)
+        if complete:
+            run_domain(rv.complete_review, inc, rb, iid)
     review = rv.build_review(inc, rb, iid)
     if as_json:
         out = {"incident": review.incident.as_json(), **review.as_json()}
@@ -956,7 +974,7 @@ def _review_text(review: Any) -> str:
         f"  credits issued: {review.credits_issued}",
         "Uptime",
     ]
-    for scope in (review.window_uptime, review.month_uptime):
+    for scope in (review.window_uptime, *review.monthly_uptime.values()):
         lines += [f"  {u.describe()}" for u in scope.values()]
     lines.append("Root cause")
     for _, question, answer in review.rca:

@@ -39,6 +39,7 @@ __all__ = [
     "convert",
     "default_template",
     "format_time",
+    "md_escape",
     "next_update_at",
     "render",
     "status_page_steps",
@@ -214,22 +215,32 @@ def status_page_steps(runbook: Runbook) -> list[Item]:
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /&()'-]{0,40}):[ \t]+(?P<value>\S.*)$")
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
-# Line starts that Markdown would read as a heading or a list ("<" and ">" are escaped anyway).
-_MD_BULLET = re.compile(r"^(\s*)([#+-])")
+# Line starts that Markdown would read as a heading, a list or (``=``, ``-``) the underline of a
+# heading ("<" and ">" are escaped anyway).
+_MD_BLOCK = re.compile(r"^(\s*)([#+=-])")
 _MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
 
 
-def _md_escape(text: str) -> str:
+def _md_inline(text: str) -> str:
     text = _MD_ENTITY.sub("&amp;", text)
     return _MD_INLINE.sub(r"\\\1", text)
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally in Markdown: no emphasis, HTML, links, table cells or code, and
+    no line of it read as a heading or a list item. The one escaping rule of every Markdown we
+    write (messages here, exports in export.py)."""
+    return "\n".join(
+        _MD_NUMBERED.sub(r"\1\\\2", _MD_BLOCK.sub(r"\1\\\2", _md_inline(line)))
+        for line in text.split("\n")
+    )
 
 
 def _md_line(line: str) -> str:
     match = _LABEL.match(line)
     if match:
-        return f"- **{_md_escape(match['label'])}:** {_md_escape(match['value'])}"
-    line = _MD_BULLET.sub(r"\1\\\2", _md_escape(line))
-    return _MD_NUMBERED.sub(r"\1\\\2", line)
+        return f"- **{_md_inline(match['label'])}:** {_md_inline(match['value'])}"
+    return md_escape(line)
 
 
 def _slack_escape(text: str) -> str:

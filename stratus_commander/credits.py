@@ -12,10 +12,13 @@ samples, by the minute (the ``sample_minutes`` rollup the store keeps beside the
 
 ``uptime % = 100 − 100 × unavailable / (period − maintenance)`` (DESIGN.md: 100 % minus the share
 of minutes unavailable, maintenance excluded), compared with the SLA ladder exactly
-(fractions, no float): exactly 99.9 % is *not* below 99.9 %. The monthly figure is the calendar
-month (UTC) of the incident's detection, measured from samples, so two incidents in one month see
-one and the same downtime; an account already credited for that month under another incident is
-credited only the difference. Money is Decimal, rounded half-up to the currency's minor unit.
+(fractions, no float): exactly 99.9 % is *not* below 99.9 %. Credits are owed per calendar month
+(UTC): an incident gets one :class:`CreditReport` for every month its down time touches (an outage
+from 30 September 23:00 to 1 October 01:00 owes September's credit and October's), together an
+:class:`IncidentCredits` with the totals. Each month is measured from samples, so two incidents in
+one month see one and the same downtime; an account already credited for that month under another
+incident is credited only the difference. Money is Decimal, rounded half-up to the currency's minor
+unit.
 
 Accounts come from a CSV file (``account_id,name,monthly_fee,currency[,groups]``); any bad row
 refuses the whole file, each problem named ``file:line:column``.
@@ -52,23 +55,29 @@ __all__ = [
     "AccountCredit",
     "AccountsInvalid",
     "CreditReport",
+    "IncidentCredits",
     "MaintenanceWindow",
     "Period",
     "Uptime",
     "add_maintenance",
     "compute_credits",
+    "compute_incident_credits",
+    "credit_months",
     "credit_percent",
     "credits_csv",
     "incident_period",
+    "maintenance_window",
     "maintenance_windows",
     "measure_uptime",
     "month_period",
+    "months_between",
     "parse_accounts",
     "parse_ladder",
     "read_accounts",
     "record_credits",
     "round_money",
     "stored_credits",
+    "stored_reports",
     "uptime_by_group",
 ]
 
@@ -115,6 +124,14 @@ def month_period(when: datetime) -> Period:
     return Period(start, end, start.strftime("%B %Y"))
 
 
+def months_between(start: datetime, end: datetime) -> list[Period]:
+    """The calendar months (UTC) that ``[start, end)`` overlaps, oldest first."""
+    months = [month_period(start)]
+    while months[-1].end < end:
+        months.append(month_period(months[-1].end))
+    return months
+
+
 def incident_period(incident: Incident, now: datetime) -> Period:
     """Detection to resolution (or ``now`` while unresolved)."""
     end = incident.resolved_at or now
@@ -132,12 +149,24 @@ class MaintenanceWindow:
         return {"start": to_iso(self.start), "end": to_iso(self.end), "reason": self.reason}
 
 
+def maintenance_window(
+    start: datetime, end: datetime, reason: str = "", where: str = "maintenance"
+) -> MaintenanceWindow:
+    """A checked window (stored by :func:`add_maintenance` or :func:`record_credits`)."""
+    if end <= start:
+        raise InputError(f"ends {to_iso(end)}, not after its start {to_iso(start)}", where)
+    return MaintenanceWindow(start, end, reason)
+
+
+def _overlaps(window: MaintenanceWindow, period: Period) -> bool:
+    return window.end > period.start and window.start < period.end
+
+
 def add_maintenance(
     store: Store, start: datetime, end: datetime, reason: str, now: datetime
 ) -> MaintenanceWindow:
     """Record a service-wide maintenance window (idempotent for the same start and end)."""
-    if end <= start:
-        raise InputError(f"ends {to_iso(end)}, not after its start {to_iso(start)}", "maintenance")
+    maintenance_window(start, end, reason)
     with store.write() as conn:
         conn.execute(
             "INSERT INTO maintenance_windows (start_ms, end_ms, reason, created_at) "
@@ -611,12 +640,85 @@ class CreditReport:
         return f"{totals} to {n} account{'s' * (n != 1)} ({_sla_line(self)})"
 
 
-def _sla_line(report: CreditReport) -> str:
+def _uptime_text(report: CreditReport) -> str:
     parts = [
         f"{g} {u.percent_text} %" for g, u in report.month_uptime.items() if u.percent is not None
     ]
-    target = report.ladder[0].below if report.ladder else "?"
-    return f"{report.month_label} uptime {', '.join(parts) or 'not measured'}; SLA {target} %"
+    return ", ".join(parts) or "not measured"
+
+
+def _sla_target(report: CreditReport) -> str:
+    return str(report.ladder[0].below) if report.ladder else "?"
+
+
+def _sla_line(report: CreditReport) -> str:
+    return f"{report.month_label} uptime {_uptime_text(report)}; SLA {_sla_target(report)} %"
+
+
+def _money_totals(totals: Mapping[str, Decimal]) -> str:
+    return ", ".join(money(v, c) for c, v in totals.items() if v)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentCredits:
+    """The credits of one incident: a report per month (UTC) its down time touches, oldest
+    first, and their totals (what the incident owes, whatever the months)."""
+
+    incident_id: int
+    reports: tuple[CreditReport, ...]
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        return tuple(r.month for r in self.reports)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        """Per currency, over every month."""
+        out: dict[str, Decimal] = {}
+        for report in self.reports:
+            for currency, amount in report.totals.items():
+                out[currency] = out.get(currency, Decimal(0)) + amount
+        return out
+
+    @property
+    def computed_at(self) -> datetime:
+        return max(r.computed_at for r in self.reports)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.source for r in self.reports if r.source))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "incident_id": self.incident_id,
+            "months": [r.as_json() for r in self.reports],
+            "totals": {c: str(v) for c, v in self.totals.items()},
+        }
+
+    def digest(self) -> str:
+        """Over the months' digests: what the "closed" event records of the credits it saw."""
+        body = {r.month: r.digest() for r in self.reports}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def summary(self) -> str:
+        """One line for the close template's ``service_credits``: the total, then each month."""
+        if len(self.reports) == 1:
+            return self.reports[0].summary()
+        target = _sla_target(self.reports[0])
+        credited = {a.account.account_id for r in self.reports for a in r.accounts if a.amount}
+        if not credited:
+            months = "; ".join(f"{r.month_label} uptime {_uptime_text(r)}" for r in self.reports)
+            return f"None due ({months}; SLA {target} %)"
+        n = len(credited)
+        months = "; ".join(
+            f"{r.month_label} {_money_totals(r.totals) or 'none due'} (uptime {_uptime_text(r)})"
+            for r in self.reports
+        )
+        return (
+            f"{_money_totals(self.totals)} to {n} account{'s' * (n != 1)} over "
+            f"{len(self.reports)} months: {months}; SLA {target} %"
+        )
 
 
 def _explain(
@@ -677,7 +779,8 @@ def compute_credits(
     maintenance: Iterable[MaintenanceWindow] | None = None,
     source: str = "",
 ) -> CreditReport:
-    """Credits for ``accounts`` from measured uptime (reads only; see :func:`record_credits`).
+    """One month's credits for ``accounts`` from measured uptime (reads only; see
+    :func:`compute_incident_credits` for every month of an incident, :func:`record_credits`).
 
     ``month`` picks the month (default: the month of detection, UTC); ``maintenance`` defaults to
     the stored windows overlapping it.
@@ -733,46 +836,148 @@ def compute_credits(
     )
 
 
+def credit_months(
+    store: Store,
+    incident: Incident,
+    now: datetime,
+    groups: Sequence[str],
+    maintenance: Iterable[MaintenanceWindow] = (),
+) -> list[Period]:
+    """The months (UTC) the incident's down time touches: those in which ``groups`` had a down
+    minute inside the incident window, maintenance excluded (stored windows and ``maintenance``).
+
+    With no down minute measured at all (probes off, a hand-declared incident) it is the month of
+    detection, as before months were counted: the report then says what was (not) measured.
+    """
+    extra = list(maintenance)
+    window = incident_period(incident, now)
+    touched = []
+    for month in months_between(window.start, window.end):
+        part = Period(max(window.start, month.start), min(window.end, month.end), month.label)
+        windows = maintenance_windows(store, part) + [w for w in extra if _overlaps(w, part)]
+        if measure_uptime(store, groups, part, windows).down_minutes:
+            touched.append(month)
+    return touched or [month_period(incident.detected_at)]
+
+
+def compute_incident_credits(
+    store: Store,
+    incident: Incident,
+    accounts: Sequence[Account],
+    ladder: Sequence[CreditStep],
+    now: datetime,
+    month: datetime | None = None,
+    maintenance: Iterable[MaintenanceWindow] = (),
+    source: str = "",
+) -> IncidentCredits:
+    """Credits for every month the incident's down time touches (:func:`credit_months`, by the
+    accounts' groups), or for the month of ``month`` alone. Reads only.
+
+    ``maintenance`` are windows to exclude beside the stored ones, not stored yet: give the same
+    to :func:`record_credits`, which stores them with the reports, so nothing is written before
+    everything has been computed.
+    """
+    if not ladder:
+        raise InputError("the SLA ladder has no steps", where="ladder")
+    extra = list(maintenance)
+    groups = tuple(dict.fromkeys(g for a in accounts for g in a.groups)) or DEFAULT_SLA_GROUPS
+    window = incident_period(incident, now)
+    if month is not None:
+        months = [month_period(month)]
+        touched = months_between(window.start, window.end)
+        if months[0] not in touched:
+            # Its credit would be counted in this incident's total, for downtime not its own.
+            have = ", ".join(m.start.strftime("%Y-%m") for m in touched)
+            raise InputError(
+                f"{months[0].start:%Y-%m} is not a month of {incident.label}, which ran "
+                f"{to_iso(window.start)} to {to_iso(window.end)} ({have})",
+                where="--month",
+            )
+    else:
+        months = credit_months(store, incident, now, groups, extra)
+    reports = []
+    for period in months:
+        found = maintenance_windows(store, period) + maintenance_windows(store, window)
+        found += [w for w in extra if _overlaps(w, period) or _overlaps(w, window)]
+        # One window once, the stored one (with its reason) first.
+        unique = {(w.start, w.end): w for w in reversed(found)}
+        windows = sorted(unique.values(), key=lambda w: (w.start, w.end))
+        reports.append(
+            compute_credits(
+                store,
+                incident,
+                accounts,
+                ladder,
+                now,
+                month=period.start,
+                maintenance=windows,
+                source=source,
+            )
+        )
+    return IncidentCredits(incident.id, tuple(reports))
+
+
 # ---------------------------------------------------------------- storing and reading back
 
 
-def record_credits(incidents: Incidents, report: CreditReport) -> Event:
-    """Store the report on the incident (replacing an earlier one) and record a "credits" event.
+def record_credits(
+    incidents: Incidents,
+    credits: IncidentCredits | CreditReport,
+    maintenance: Iterable[MaintenanceWindow] = (),
+) -> tuple[Event, ...]:
+    """Store each month's report on the incident (replacing that month's earlier one; other
+    months are kept), the new ``maintenance`` windows, and one "credits" event per month — all
+    in one transaction, so a refusal stores none of it.
 
-    The event carries the report's digest and totals, so the hash chain covers the stored table.
+    Each event carries its month's digest and totals, so the hash chain covers the stored tables.
     """
-    incident = incidents.get(report.incident_id)
+    reports = credits.reports if isinstance(credits, IncidentCredits) else (credits,)
+    if not reports:
+        raise InputError("no month to credit", where="credits")
+    incident = incidents.get(reports[0].incident_id)
+    if any(r.incident_id != incident.id for r in reports):
+        raise ValueError("credit reports of several incidents recorded as one")
     if incident.is_open:
         raise DomainRefused(
             f"{incident.label} is still {incident.status}; credits are calculated once it is "
             "resolved (the downtime is not over)"
         )
     store = incidents.store
-    totals = {c: str(v) for c, v in report.totals.items()}
-    text = f"Service credits for {report.month_label}: " + (
-        ", ".join(money(v, c) for c, v in report.totals.items()) or "no accounts"
-    )
-    with store.write():  # the table and its event commit together
-        _write(store, report)
-        return incidents.record(
-            incident.id,
-            "credits",
-            text,
-            {
-                "digest": report.digest(),
-                "month": report.month,
-                "accounts": len(report.accounts),
-                "credited_accounts": sum(1 for a in report.accounts if a.amount),
-                "totals": totals,
-                "source": report.source,
-            },
-            allow_closed=True,
-        )
+    now = incidents.clock.now()
+    events = []
+    with store.write():  # the windows, the tables and their events commit together
+        for w in maintenance:
+            add_maintenance(store, w.start, w.end, w.reason, now)
+        for report in reports:
+            _write(store, report)
+            text = f"Service credits for {report.month_label}: " + (
+                ", ".join(money(v, c) for c, v in report.totals.items()) or "no accounts"
+            )
+            events.append(
+                incidents.record(
+                    incident.id,
+                    "credits",
+                    text,
+                    {
+                        "digest": report.digest(),
+                        "month": report.month,
+                        "accounts": len(report.accounts),
+                        "credited_accounts": sum(1 for a in report.accounts if a.amount),
+                        "totals": {c: str(v) for c, v in report.totals.items()},
+                        "source": report.source,
+                    },
+                    allow_closed=True,
+                )
+            )
+    return tuple(events)
 
 
 def _write(store: Store, report: CreditReport) -> None:
     with store.write() as conn:
-        conn.execute("DELETE FROM credits WHERE incident_id = ?", [report.incident_id])
+        conn.execute(
+            "DELETE FROM credits WHERE incident_id = ? AND month = ?",
+            [report.incident_id, report.month],
+        )
         conn.execute(
             "INSERT OR REPLACE INTO credit_runs (incident_id, month, data, digest, computed_at) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -821,12 +1026,7 @@ def _uptime_from_json(data: Mapping[str, Any]) -> Uptime:
     )
 
 
-def stored_credits(store: Store, incident_id: int) -> tuple[CreditReport, str] | None:
-    """The stored report of an incident and the digest stored with it, or ``None``."""
-    rows = store.query("SELECT data, digest FROM credit_runs WHERE incident_id = ?", [incident_id])
-    if not rows:
-        return None
-    d = json.loads(rows[0]["data"])
+def _report_from_json(d: Mapping[str, Any]) -> CreditReport:
     accounts = tuple(
         AccountCredit(
             Account(
@@ -845,7 +1045,7 @@ def stored_credits(store: Store, incident_id: int) -> tuple[CreditReport, str] |
         )
         for a in d["accounts"]
     )
-    report = CreditReport(
+    return CreditReport(
         incident_id=d["incident_id"],
         month=d["month"],
         month_label=d["month_label"],
@@ -861,7 +1061,22 @@ def stored_credits(store: Store, incident_id: int) -> tuple[CreditReport, str] |
         source=d["source"],
         totals={c: Decimal(v) for c, v in d["totals"].items()},
     )
-    return report, rows[0]["digest"]
+
+
+def stored_reports(store: Store, incident_id: int) -> list[tuple[CreditReport, str]]:
+    """Each stored month's report of an incident with the digest stored beside it, oldest
+    month first (the digest lets a reader tell a report edited after it was calculated)."""
+    rows = store.query(
+        "SELECT data, digest FROM credit_runs WHERE incident_id = ? ORDER BY month",
+        [incident_id],
+    )
+    return [(_report_from_json(json.loads(r["data"])), r["digest"]) for r in rows]
+
+
+def stored_credits(store: Store, incident_id: int) -> IncidentCredits | None:
+    """The stored credits of an incident, every month of them, or ``None``."""
+    reports = tuple(report for report, _ in stored_reports(store, incident_id))
+    return IncidentCredits(incident_id, reports) if reports else None
 
 
 CSV_COLUMNS = (
@@ -884,12 +1099,14 @@ CSV_COLUMNS = (
 )
 
 
-def credits_csv(report: CreditReport) -> str:
-    """The per-account credit table as CSV (amounts exact, in the account's currency)."""
+def credits_csv(credits: IncidentCredits | CreditReport) -> str:
+    """The per-account credit table as CSV, a row per account and month (amounts exact, in the
+    account's currency)."""
+    reports = credits.reports if isinstance(credits, IncidentCredits) else (credits,)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for a in report.accounts:
+    for report, a in ((r, a) for r in reports for a in r.accounts):
         writer.writerow(
             [
                 a.account.account_id,

@@ -23,6 +23,7 @@ from jinja2 import Environment
 
 from stratus_commander import __version__
 from stratus_commander.clock import to_iso
+from stratus_commander.comms import md_escape
 from stratus_commander.deadlines import clocks
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook
@@ -32,6 +33,7 @@ from stratus_commander.timeline import events
 __all__ = [
     "DOCUMENT_SCHEMA",
     "FORMATS",
+    "FORMAT_ID",
     "GraphRenderer",
     "incident_document",
     "render",
@@ -39,6 +41,9 @@ __all__ = [
 ]
 
 FORMATS = ("md", "html", "json")
+#: /2: credits and the review's monthly uptime are per month (an outage across a month end owes
+#: a credit in each month): ``credits.months[]`` and ``review.uptime.months{YYYY-MM}``.
+FORMAT_ID = "stratus-commander-incident/2"
 GraphRenderer = Callable[[Mapping[str, Any]], list[tuple[str, bytes]]]
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,7 +68,7 @@ def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) 
     review = build_review(incidents, runbook, incident_id, now)
     check = review.chain
     doc = {
-        "format": "stratus-commander-incident/1",
+        "format": FORMAT_ID,
         "exported_at": to_iso(now),
         "app_version": __version__,
         "incident": incident.as_json(),
@@ -127,6 +132,42 @@ _UPTIME = {
     },
 }
 _DECIMAL = {"type": "string", "pattern": r"^\d+(\.\d+)?$"}
+_CREDIT_MONTH = {
+    "type": "object",
+    "required": ["month", "month_label", "ladder", "accounts", "totals"],
+    "properties": {
+        "month": {"type": "string", "pattern": r"^\d{4}-\d\d$"},
+        "ladder": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["below", "credit"],
+                "properties": {"below": _DECIMAL, "credit": _DECIMAL},
+            },
+        },
+        "accounts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "account_id",
+                    "currency",
+                    "monthly_fee",
+                    "credit_percent",
+                    "amount",
+                    "explanation",
+                ],
+                "properties": {
+                    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                    "monthly_fee": _DECIMAL,
+                    "amount": _DECIMAL,
+                    "uptime": _UPTIME,
+                },
+            },
+        },
+        "totals": {"type": "object", "additionalProperties": _DECIMAL},
+    },
+}
 
 DOCUMENT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -145,7 +186,7 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         "integrity",
     ],
     "properties": {
-        "format": {"enum": ["stratus-commander-incident/1"]},
+        "format": {"enum": [FORMAT_ID]},
         "exported_at": _TIME,
         "app_version": {"type": "string"},
         "incident": {
@@ -238,10 +279,16 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
                 },
                 "uptime": {
                     "type": "object",
-                    "required": ["window", "month"],
+                    "required": ["window", "months"],
                     "properties": {
                         "window": {"type": "object", "additionalProperties": _UPTIME},
-                        "month": {"type": "object", "additionalProperties": _UPTIME},
+                        "months": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "additionalProperties": _UPTIME,
+                            },
+                        },
                     },
                 },
                 "close": {"type": ["object", "null"]},
@@ -265,36 +312,9 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         },
         "credits": {
             "type": ["object", "null"],
-            "required": ["month", "ladder", "accounts", "totals"],
+            "required": ["months", "totals"],
             "properties": {
-                "ladder": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["below", "credit"],
-                        "properties": {"below": _DECIMAL, "credit": _DECIMAL},
-                    },
-                },
-                "accounts": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": [
-                            "account_id",
-                            "currency",
-                            "monthly_fee",
-                            "credit_percent",
-                            "amount",
-                            "explanation",
-                        ],
-                        "properties": {
-                            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                            "monthly_fee": _DECIMAL,
-                            "amount": _DECIMAL,
-                            "uptime": _UPTIME,
-                        },
-                    },
-                },
+                "months": {"type": "array", "items": _CREDIT_MONTH},
                 "totals": {"type": "object", "additionalProperties": _DECIMAL},
             },
         },
@@ -363,8 +383,20 @@ def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> lis
 # ---------------------------------------------------------------- Markdown
 
 
+class _Md(str):
+    """Markdown we wrote ourselves (``**OVERDUE**``): put in as it is, never escaped."""
+
+
+def _text(value: Any) -> str:
+    """A value of the document (a title, a note, a name: anyone's words) as literal Markdown on
+    one line: a newline in it would end the list item or table row it sits in."""
+    if isinstance(value, _Md):
+        return value
+    return md_escape(" ".join(str(value).splitlines()))
+
+
 def _cell(text: Any) -> str:
-    return str("—" if text is None or text == "" else text).replace("|", "\\|").replace("\n", " ")
+    return "—" if text is None or text == "" else _text(text)
 
 
 def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
@@ -391,8 +423,9 @@ def _verdict(integrity: Mapping[str, Any]) -> str:
 
 def _uptime_rows(review: Mapping[str, Any]) -> list[list[Any]]:
     rows = []
-    for scope in ("window", "month"):
-        for group, u in review["uptime"][scope].items():
+    uptime = review["uptime"]
+    for scope in (uptime["window"], *uptime["months"].values()):
+        for group, u in scope.items():
             pct = u["uptime_percent"]
             rows.append(
                 [
@@ -421,17 +454,23 @@ _UPTIME_HEAD = [
 ]
 
 
+def _totals(credits: Mapping[str, Any]) -> str:
+    return ", ".join(f"{c} {v}" for c, v in credits["totals"].items()) or "—"
+
+
 def _markdown(doc: Mapping[str, Any]) -> str:
+    # Every value from the document goes through _text/_cell (md_escape): a title such as
+    # "<b>API</b> *down*" or a note holding "<script>" must read as typed, not as markup.
     inc, review, credits = doc["incident"], doc["review"], doc["credits"]
     lines = [
-        f"# {inc['label']}: {inc['title']}",
+        f"# {_text(inc['label'])}: {_text(inc['title'])}",
         "",
         "## Summary",
         "",
-        f"- **Status:** {inc['status']}" + (" (drill)" if inc["drill"] else ""),
-        f"- **Impact:** {inc['impact']}",
-        f"- **Scope:** {', '.join(inc['scope']) or '—'}",
-        f"- **Affected services:** {', '.join(inc['affected_services']) or '—'}",
+        f"- **Status:** {_text(inc['status'])}" + (" (drill)" if inc["drill"] else ""),
+        f"- **Impact:** {_text(inc['impact'])}",
+        f"- **Scope:** {_cell(', '.join(inc['scope']))}",
+        f"- **Affected services:** {_cell(', '.join(inc['affected_services']))}",
         f"- **Detected:** {inc['detected_at']}",
         f"- **Declared:** {inc['declared_at']}",
         f"- **Resolved:** {inc['resolved_at'] or '—'}",
@@ -458,9 +497,9 @@ def _markdown(doc: Mapping[str, Any]) -> str:
         ["Measure", "Value", "Target", "Definition"],
         [
             [
-                d["label"] + (" ⚠ impossible" if d["impossible"] else ""),
+                _Md(_text(d["label"]) + (" ⚠ impossible" if d["impossible"] else "")),
                 d["text"],
-                (d["target_text"] or "—") + {True: " ✓", False: " ✗", None: ""}[d["met"]],
+                _Md(_cell(d["target_text"]) + {True: " ✓", False: " ✗", None: ""}[d["met"]]),
                 d["definition"],
             ]
             for d in review["durations"]
@@ -468,7 +507,7 @@ def _markdown(doc: Mapping[str, Any]) -> str:
     )
     if review["order_problems"]:
         lines += ["", "**Impossible order:**", ""]
-        lines += [f"- {p['message']}" for p in review["order_problems"]]
+        lines += [f"- {_text(p['message'])}" for p in review["order_problems"]]
     lines += ["", "## Milestones", ""]
     lines += _table(
         ["Time (UTC)", "Kind", "Milestone"],
@@ -480,18 +519,21 @@ def _markdown(doc: Mapping[str, Any]) -> str:
         lines.append("_Not written yet (the incident is not closed)._")
     else:
         for item in review["rca"]:
-            lines += [f"**{item['question']}**", "", item["answer"] or "—", ""]
-        lines += [f"**Fix applied:** {close['fix_applied'] or '—'}", ""]
-        lines += [f"- {k}: {v.replace('_', ' ')}" for k, v in close["checklist"].items()]
+            # An answer is a paragraph of its own: its lines are kept, each escaped.
+            lines += [f"**{_text(item['question'])}**", "", md_escape(item["answer"]) or "—", ""]
+        lines += [f"**Fix applied:** {_cell(close['fix_applied'])}", ""]
+        lines += [
+            f"- {_text(k)}: {_text(v.replace('_', ' '))}" for k, v in close["checklist"].items()
+        ]
     impact = review["impact"]
     lines += [
         "",
         "## Impact",
         "",
         f"- **Affected users:** {_cell(impact['affected_users'])}",
-        f"- **Financial impact:** {impact['financial_impact'] or '—'}",
-        f"- **Reputation:** {impact['reputation'] or '—'}",
-        f"- **Service credits issued:** {impact['credits_issued']}",
+        f"- **Financial impact:** {_cell(impact['financial_impact'])}",
+        f"- **Reputation:** {_cell(impact['reputation'])}",
+        f"- **Service credits issued:** {_text(impact['credits_issued'])}",
         "",
         "## Uptime",
         "",
@@ -501,24 +543,31 @@ def _markdown(doc: Mapping[str, Any]) -> str:
     if credits is None:
         lines.append("_Not calculated._")
     else:
-        ladder = ", ".join(f"<{s['below']} % → {s['credit']} %" for s in credits["ladder"])
-        lines += [f"{credits['month_label']}; ladder {ladder}.", ""]
-        lines += _table(
-            ["Account", "Name", "Uptime", "Credit %", "Credit", "Calculation"],
-            [
+        # A table per month (an outage across a month end owes a credit in each), then the total.
+        for month in credits["months"]:
+            ladder = ", ".join(f"<{s['below']} % → {s['credit']} %" for s in month["ladder"])
+            if len(credits["months"]) > 1:
+                lines += [f"### {_text(month['month_label'])}", ""]
+            lines += [f"{_text(month['month_label'])}; ladder {_text(ladder)}.", ""]
+            lines += _table(
+                ["Account", "Name", "Uptime", "Credit %", "Credit", "Calculation"],
                 [
-                    a["account_id"],
-                    a["name"],
-                    f"{a['uptime']['uptime_percent'] or 'n/a'} %",
-                    a["credit_percent"],
-                    f"{a['currency']} {a['amount']}",
-                    a["explanation"],
-                ]
-                for a in credits["accounts"]
-            ],
-        )
-        totals = ", ".join(f"{c} {v}" for c, v in credits["totals"].items()) or "—"
-        lines += ["", f"**Total credited:** {totals}"]
+                    [
+                        a["account_id"],
+                        a["name"],
+                        f"{a['uptime']['uptime_percent'] or 'n/a'} %",
+                        a["credit_percent"],
+                        f"{a['currency']} {a['amount']}",
+                        a["explanation"],
+                    ]
+                    for a in month["accounts"]
+                ],
+            )
+            if len(credits["months"]) > 1:
+                lines += ["", f"{_text(month['month_label'])}: {_text(_totals(month))}", ""]
+        if lines[-1]:
+            lines.append("")
+        lines.append(f"**Total credited:** {_text(_totals(credits))}")
     lines += ["", "## Action items", ""]
     if review["action_items"]:
         lines += _table(
@@ -530,7 +579,7 @@ def _markdown(doc: Mapping[str, Any]) -> str:
                     i["text"],
                     i["owner"],
                     i["deadline"],
-                    "**OVERDUE**" if i.get("overdue") else i["status"],
+                    _Md("**OVERDUE**") if i.get("overdue") else i["status"],
                 ]
                 for i in review["action_items"]
             ],
@@ -540,12 +589,12 @@ def _markdown(doc: Mapping[str, Any]) -> str:
     follow = review["follow_up"]
     lines += [
         "",
-        f"**Follow-up meeting:** {follow['meeting_at'] or 'not scheduled'}; "
+        f"**Follow-up meeting:** {_text(follow['meeting_at'] or 'not scheduled')}; "
         f"{follow['done']} of {follow['total']} action items done.",
     ]
     if doc["learnings"]:
         lines += ["", "## Lessons for the runbook", ""]
-        lines += [f"- `{x['step']}`: {x['text']}" for x in doc["learnings"]]
+        lines += [f"- `{x['step']}`: {_text(x['text'])}" for x in doc["learnings"]]
     lines += ["", "## Timeline", ""]
     lines += _table(
         ["Time (UTC)", "Event", "By", "Detail"],
@@ -635,17 +684,20 @@ figure { margin: 1em 0; } img { max-width: 100%; }
 <figure><img src="{{ uri }}" alt="{{ title }}"><figcaption>{{ title }}</figcaption></figure>
 {% endfor %}</section>
 <section id="credits"><h2>Service credits</h2>
-{% if credits %}<p>{{ credits.month_label }}; ladder
-{% for s in credits.ladder %}&lt;{{ s.below }} % → {{ s.credit }} %{% if not loop.last %}
+{% if credits %}{% for month in credits.months %}
+{% if credits.months | length > 1 %}<h3>{{ month.month_label }}</h3>{% endif %}
+<p>{{ month.month_label }}; ladder
+{% for s in month.ladder %}&lt;{{ s.below }} % → {{ s.credit }} %{% if not loop.last %}
 , {% endif %}{% endfor %}.</p>
 <table><tr><th>Account</th><th>Name</th><th>Uptime</th><th>Credit %</th><th>Credit</th>
 <th>Calculation</th></tr>
-{% for a in credits.accounts %}<tr><td>{{ a.account_id }}</td><td>{{ a.name }}</td>
+{% for a in month.accounts %}<tr><td>{{ a.account_id }}</td><td>{{ a.name }}</td>
 <td>{{ a.uptime.uptime_percent or "n/a" }} %</td><td>{{ a.credit_percent }}</td>
 <td>{{ a.currency }} {{ a.amount }}</td><td>{{ a.explanation }}</td></tr>
 {% endfor %}</table>
-<p>Total credited: {% for c, v in credits.totals.items() %}{{ c }} {{ v }}{% if not loop.last %}
-, {% endif %}{% else %}—{% endfor %}</p>
+{% if credits.months | length > 1 %}<p>{{ month.month_label }}: {{ totals(month) }}</p>
+{% endif %}{% endfor %}
+<p>Total credited: {{ totals(credits) }}</p>
 {% else %}<p>Not calculated.</p>{% endif %}</section>
 <section id="action-items"><h2>Action items</h2>
 {% if review.action_items %}<table><tr><th>#</th><th>Category</th><th>Action</th><th>Owner</th>
@@ -695,6 +747,7 @@ def _html(doc: Mapping[str, Any], render_graphs: GraphRenderer | None) -> str:
         uptime_head=_UPTIME_HEAD,
         uptime_rows=_uptime_rows(doc["review"]),
         graphs=graphs,
+        totals=_totals,
         verdict=_verdict(doc["integrity"]).replace("**", "").replace("`", ""),
     )
 

@@ -245,5 +245,58 @@ def m002_review_credits(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX learnings_step ON learnings(step)")
 
 
+@migrations()
+def m003_credits_by_month(db: sqlite_utils.Database) -> None:
+    # An outage across a month end owes a credit in each month: one report per incident AND
+    # month. SQLite cannot change a primary key in place, so each table is rebuilt and its rows
+    # copied (a stored report keeps its month); the migration is one transaction.
+    db.execute(
+        """
+        CREATE TABLE credit_runs_by_month (
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            month TEXT NOT NULL,
+            data TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            PRIMARY KEY (incident_id, month)
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO credit_runs_by_month (incident_id, month, data, digest, computed_at) "
+        "SELECT incident_id, month, data, digest, computed_at FROM credit_runs"
+    )
+    db.execute("DROP TABLE credit_runs")
+    db.execute("ALTER TABLE credit_runs_by_month RENAME TO credit_runs")
+    columns = (
+        "incident_id, account_id, name, currency, monthly_fee, groups, month, uptime, "
+        "credit_percent, due_amount, previously_credited, amount, explanation"
+    )
+    db.execute(
+        """
+        CREATE TABLE credits_by_month (
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            account_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            monthly_fee TEXT NOT NULL,
+            groups TEXT NOT NULL,
+            month TEXT NOT NULL,
+            uptime TEXT,
+            credit_percent TEXT NOT NULL,
+            due_amount TEXT NOT NULL,
+            previously_credited TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            explanation TEXT NOT NULL,
+            PRIMARY KEY (incident_id, month, account_id)
+        )
+        """
+    )
+    db.execute(f"INSERT INTO credits_by_month ({columns}) SELECT {columns} FROM credits")
+    db.execute("DROP TABLE credits")  # and its index
+    db.execute("ALTER TABLE credits_by_month RENAME TO credits")
+    db.execute("CREATE INDEX credits_month_account ON credits(month, account_id)")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(sqlite_utils.Database(conn))

@@ -32,19 +32,21 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from stratus_commander.clock import from_iso, from_ms, to_iso, to_ms
 from stratus_commander.credits import (
-    CreditReport,
+    DEFAULT_SLA_GROUPS,
+    IncidentCredits,
     Uptime,
+    credit_months,
     incident_period,
     maintenance_windows,
-    month_period,
     stored_credits,
+    stored_reports,
     uptime_by_group,
 )
 from stratus_commander.deadlines import clocks
 from stratus_commander.errors import DomainRefused, InputError, NotFound, RefusedForGaps
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import Runbook, Section, format_duration
-from stratus_commander.store import Store
+from stratus_commander.store import Store, check_groups
 from stratus_commander.timeline import Event, Verification
 from stratus_commander.timeline import events as timeline_events
 
@@ -202,7 +204,7 @@ def _check_state(value: str, where: str) -> CheckState:
 
 
 def close_requirements(
-    runbook: Runbook, record: CloseRecord, credits: CreditReport | None
+    runbook: Runbook, record: CloseRecord, credits: IncidentCredits | None
 ) -> list[str]:
     """What is still missing before the incident may close (empty: it may)."""
     missing = []
@@ -233,13 +235,8 @@ class CloseRefused(RefusedForGaps):
         super().__init__(f"{label} cannot close yet", missing)
 
 
-def _credits_of(store: Store, incident_id: int) -> CreditReport | None:
-    found = stored_credits(store, incident_id)
-    return found[0] if found else None
-
-
 def render_close_message(
-    runbook: Runbook, incident: Incident, record: CloseRecord, credits: CreditReport | None
+    runbook: Runbook, incident: Incident, record: CloseRecord, credits: IncidentCredits | None
 ) -> str:
     """The runbook's close template, filled in (for copying to the status page or email)."""
     root_cause = record.answers.get("root_cause_analysis.identify-root-cause") or " ".join(
@@ -403,7 +400,7 @@ def close_incident(
         )
     record = _check_learnings(runbook, record)
     store = incidents.store
-    credits = _credits_of(store, incident_id)
+    credits = stored_credits(store, incident_id)
     missing = close_requirements(runbook, record, credits)
     if missing:
         raise CloseRefused(incident.label, missing)
@@ -423,15 +420,10 @@ def close_incident(
                 "resolved_at": to_iso(incident.resolved_at) if incident.resolved_at else None,
                 "checklist": dict(record.checklist),
                 "learnings": len(record.learnings),
-                "credits_digest": _credits_digest(store, incident_id),
+                "credits_digest": credits.digest() if credits else None,
             },
         )
     return Closed(event, message)
-
-
-def _credits_digest(store: Store, incident_id: int) -> str | None:
-    found = stored_credits(store, incident_id)
-    return found[1] if found else None
 
 
 # ---------------------------------------------------------------- the PIR record
@@ -833,9 +825,9 @@ class Review:
     deadline: datetime | None  # resolution + the runbook's review deadline
     deadline_state: Literal["waiting", "pending", "overdue", "done", "done late"]
     impact: ImpactAssessment
-    credits: CreditReport | None
-    window_uptime: Mapping[str, Uptime]
-    month_uptime: Mapping[str, Uptime]
+    credits: IncidentCredits | None
+    window_uptime: Mapping[str, Uptime]  # per check group
+    monthly_uptime: Mapping[str, Mapping[str, Uptime]]  # "YYYY-MM" -> check group -> uptime
     close: CloseRecord | None
     rca: tuple[tuple[str, str, str], ...]  # (item id, question, answer) of the review's RCA
     action_items: tuple[ActionItem, ...]
@@ -850,6 +842,11 @@ class Review:
     @property
     def credits_issued(self) -> str:
         return self.credits.summary() if self.credits else "Not calculated"
+
+    @property
+    def month_uptime(self) -> Mapping[str, Uptime]:
+        """The first month's (the month of detection, unless it held no down time)."""
+        return next(iter(self.monthly_uptime.values()), {})
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -870,7 +867,10 @@ class Review:
             "impact": {**self.impact.as_json(), "credits_issued": self.credits_issued},
             "uptime": {
                 "window": {g: u.as_json() for g, u in self.window_uptime.items()},
-                "month": {g: u.as_json() for g, u in self.month_uptime.items()},
+                "months": {
+                    month: {g: u.as_json() for g, u in groups.items()}
+                    for month, groups in self.monthly_uptime.items()
+                },
             },
             "close": self.close.as_json() if self.close else None,
             "rca": [{"item": i, "question": q, "answer": a} for i, q, a in self.rca],
@@ -1043,12 +1043,25 @@ def _record_problems(store: Store, incident_id: int, events: Sequence[Event]) ->
     close = stored_close(store, incident_id)
     if closed and (close is None or _digest(close.as_json()) != closed[-1].data.get("digest")):
         problems.append("the stored close record differs from the one the timeline recorded")
-    credit_events = [e for e in events if e.kind == "credits"]
-    found = stored_credits(store, incident_id)
-    if credit_events and (found is None or found[1] != credit_events[-1].data.get("digest")):
-        problems.append("the stored credits differ from the ones the timeline recorded")
-    if found is not None and found[1] != found[0].digest():
-        problems.append("the stored credits were edited after they were calculated")
+    # One "credits" event per month calculated; the last one of each month covers its report.
+    recorded = {e.data.get("month"): e.data.get("digest") for e in events if e.kind == "credits"}
+    stored = {
+        report.month: (report, digest) for report, digest in stored_reports(store, incident_id)
+    }
+    for month, digest in recorded.items():
+        if month not in stored:
+            problems.append(f"the credits for {month} the timeline recorded are not stored")
+        elif stored[month][1] != digest:
+            problems.append(
+                f"the stored credits for {month} differ from the ones the timeline recorded"
+            )
+    for month in stored.keys() - recorded.keys():
+        problems.append(f"the stored credits for {month} are not in the timeline")
+    for month, (report, digest) in stored.items():
+        if digest != report.digest():
+            problems.append(
+                f"the stored credits for {month} were edited after they were calculated"
+            )
     pir_events = [e for e in events if e.kind == "review" and "digest" in e.data]
     pir = stored_pir(store, incident_id)
     if pir_events and _digest(pir.as_json()) != pir_events[-1].data["digest"]:
@@ -1076,15 +1089,20 @@ def build_review(
     store = incidents.store
     events = timeline_events(store.conn, incident_id)
     evidence = _first_evidence(store, incident)
-    credits = _credits_of(store, incident_id)
+    credits = stored_credits(store, incident_id)
     if credits is not None:
-        window_uptime, month_uptime = credits.window_uptime, credits.month_uptime
+        window_uptime = credits.reports[0].window_uptime
+        monthly_uptime = {r.month: r.month_uptime for r in credits.reports}
     else:
-        month = month_period(incident.detected_at)
+        # The months the credits would cover, by every probed group (the accounts are unknown).
         window = incident_period(incident, now)
-        maint = maintenance_windows(store, month) + maintenance_windows(store, window)
-        window_uptime = uptime_by_group(store, window, maint)
-        month_uptime = uptime_by_group(store, month, maint)
+        groups = check_groups(store) or list(DEFAULT_SLA_GROUPS)
+        window_maint = maintenance_windows(store, window)
+        window_uptime = uptime_by_group(store, window, window_maint)
+        monthly_uptime = {}
+        for month in credit_months(store, incident, now, groups):
+            maint = maintenance_windows(store, month) + window_maint
+            monthly_uptime[month.start.strftime("%Y-%m")] = uptime_by_group(store, month, maint)
     pir_clock = next(c for c in clocks(incident, runbook, now) if c.id == "pir")
     if incident.resolved_at is None:
         state: Any = "waiting"
@@ -1106,7 +1124,7 @@ def build_review(
         impact=pir.impact,
         credits=credits,
         window_uptime=window_uptime,
-        month_uptime=month_uptime,
+        monthly_uptime=monthly_uptime,
         close=close,
         rca=_rca(runbook, pir, close),
         action_items=tuple(items),

@@ -27,7 +27,7 @@ BUSY_TIMEOUT_MS = 5000
 #: The schema: sqlite-utils migrations in stratus_commander/migrations.py, by name, in order.
 MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' own
 MIGRATION_SET = "stratus_commander"
-MIGRATIONS = ("m001_initial", "m002_review_credits")
+MIGRATIONS = ("m001_initial", "m002_review_credits", "m003_credits_by_month")
 
 #: Sample outcome codes (compact storage); the order is "how bad".
 OUTCOME_CODES = {"up": 0, "degraded": 1, "down": 2, "unknown": 3}

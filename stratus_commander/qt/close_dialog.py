@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from stratus_commander import review as rv
 from stratus_commander.clock import Clock
-from stratus_commander.credits import CreditReport, stored_credits
+from stratus_commander.credits import IncidentCredits, stored_credits
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.learnings import runbook_steps
@@ -82,8 +82,7 @@ class CloseDialog(QDialog):
         self.clock = clock
         self.incident_id = incident_id
         self.incident: Incident = incidents.get(incident_id)
-        found = stored_credits(incidents.store, incident_id)
-        self.credits: CreditReport | None = found[0] if found else None
+        self.credits: IncidentCredits | None = stored_credits(incidents.store, incident_id)
         self.result_closed: rv.Closed | None = None
         self.answers: dict[str, QPlainTextEdit] = {}
         self.checks: dict[str, QButtonGroup] = {}

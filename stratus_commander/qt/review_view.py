@@ -865,11 +865,13 @@ class ReviewView(QWidget):
         self.uptime_warning = feedback_label()
         self.uptime_warning.setVisible(False)
         layout.addWidget(self.uptime_warning)
+        # A row per group and month: an outage across a month end is measured in each month.
         self.uptime = Table(
             [
                 "Group",
                 "Incident window: uptime",
                 "down min",
+                "Month",
                 "Month: uptime",
                 "down min",
                 "Month: maintenance · unobserved",
@@ -880,6 +882,7 @@ class ReviewView(QWidget):
         layout.addWidget(QLabel("<b>Credits per account</b>"))
         self.accounts = Table(
             [
+                "Month",
                 "Account",
                 "Name",
                 "SLA covers",
@@ -890,7 +893,7 @@ class ReviewView(QWidget):
                 "Already credited",
                 "Credit now",
             ],
-            stretch=1,
+            stretch=2,  # the name
         )
         layout.addWidget(self.accounts, 1)
         layout.addWidget(QLabel("<b>Calculations</b>, as stored and exported"))
@@ -1095,28 +1098,42 @@ class ReviewView(QWidget):
             self.meeting_edit.setDateTime(_qdt(f.meeting_at))
 
     def _show_credits(self, review: rv.Review) -> None:
-        report = review.credits
+        credits = review.credits
         uptime_rows = []
         described = []
         for group, window in review.window_uptime.items():
-            month = review.month_uptime.get(group)
-            uptime_rows.append(
-                [
-                    GROUP_TITLE.get(group, group),
-                    f"{window.percent_text} %",
-                    f"{window.down_minutes:,}",
-                    f"{month.percent_text} %" if month else "—",
-                    f"{month.down_minutes:,}" if month else "—",
-                    (
-                        f"{month.maintenance_minutes:,} min excluded · "
-                        f"{month.unobserved_minutes:,} min counted as up"
-                    )
-                    if month
-                    else "—",
-                ]
-            )
-            described.append((window.describe(), month.describe() if month else ""))
-        self._warn_if_thin({g: m for g, m in review.month_uptime.items() if m.thinly_observed})
+            for first, months in enumerate(review.monthly_uptime.values()):
+                month = months.get(group)
+                # The window's figure once per group, beside its first month.
+                window_cells = (
+                    [f"{window.percent_text} %", f"{window.down_minutes:,}"]
+                    if first == 0
+                    else ["", ""]
+                )
+                uptime_rows.append(
+                    [
+                        GROUP_TITLE.get(group, group),
+                        *window_cells,
+                        month.period.label if month else "—",
+                        f"{month.percent_text} %" if month else "—",
+                        f"{month.down_minutes:,}" if month else "—",
+                        (
+                            f"{month.maintenance_minutes:,} min excluded · "
+                            f"{month.unobserved_minutes:,} min counted as up"
+                        )
+                        if month
+                        else "—",
+                    ]
+                )
+                described.append(
+                    (window.describe() if first == 0 else "", month.describe() if month else "")
+                )
+        self._warn_if_thin(
+            [
+                {g: m for g, m in months.items() if m.thinly_observed}
+                for months in review.monthly_uptime.values()
+            ]
+        )
         for (window_text, month_text), cells in zip(
             described, self.uptime.fill(uptime_rows), strict=True
         ):
@@ -1124,7 +1141,7 @@ class ReviewView(QWidget):
                 cell.setToolTip(window_text)
             for cell in cells[3:]:
                 cell.setToolTip(month_text)
-        if report is None:
+        if credits is None:
             self.credits_summary.setText(
                 "Not calculated yet. Import the affected accounts (CSV) to calculate credits "
                 "from the measured monthly uptime."
@@ -1132,13 +1149,16 @@ class ReviewView(QWidget):
             self.accounts.fill([])
             self.calculations.setPlainText("")
             return
-        self.ladder.setText(_ladder_text(report.ladder))
+        self.ladder.setText(_ladder_text(credits.reports[-1].ladder))
+        sources = ", ".join(credits.sources)
         self.credits_summary.setText(
-            f"{report.summary()}\nCalculated {local(report.computed_at, date=True)}"
-            + (f" from {report.source}" if report.source else "")
+            f"{credits.summary()}\nCalculated {local(credits.computed_at, date=True)}"
+            + (f" from {sources}" if sources else "")
         )
+        pairs = [(r, a) for r in credits.reports for a in r.accounts]
         rows = [
             [
+                r.month_label,
                 a.account.account_id,
                 a.account.name,
                 ", ".join(GROUP_TITLE.get(g, g) for g in a.account.groups),
@@ -1149,27 +1169,39 @@ class ReviewView(QWidget):
                 cr.money(a.previously_credited, a.account.currency),
                 cr.money(a.amount, a.account.currency),
             ]
-            for a in report.accounts
+            for r, a in pairs
         ]
-        for a, cells in zip(report.accounts, self.accounts.fill(rows), strict=True):
+        for (_, a), cells in zip(pairs, self.accounts.fill(rows), strict=True):
             for cell in cells:
                 cell.setToolTip(a.explanation)
-        self.calculations.setPlainText("\n\n".join(a.explanation for a in report.accounts))
+        self.calculations.setPlainText(
+            "\n\n".join(
+                (f"{r.month_label}\n" if len(credits.reports) > 1 else "")
+                + "\n\n".join(a.explanation for a in r.accounts)
+                for r in credits.reports
+            )
+        )
 
-    def _warn_if_thin(self, thin: dict[str, cr.Uptime]) -> None:
+    def _warn_if_thin(self, thin_by_month: list[dict[str, cr.Uptime]]) -> None:
+        thin = [months for months in thin_by_month if months]
         self.uptime_warning.setVisible(bool(thin))
         if not thin:
             return
-        seen = "; ".join(
-            f"{GROUP_TITLE.get(g, g)} {m.counted_minutes:,} of "
-            f"{m.period_minutes - m.maintenance_minutes:,} minutes"
-            for g, m in thin.items()
-        )
-        label = next(iter(thin.values())).period.label
+        said = []
+        for months in thin:
+            seen = "; ".join(
+                f"{GROUP_TITLE.get(g, g)} {m.counted_minutes:,} of "
+                f"{m.period_minutes - m.maintenance_minutes:,} minutes"
+                for g, m in months.items()
+            )
+            label = next(iter(months.values())).period.label
+            said.append(f"{label} was observed — the probes saw {seen}")
+        one = len(thin) == 1
+        whose, its, it = ("month's", "its", "it") if one else ("months'", "their", "them")
         self.uptime_warning.setText(
-            f"⚠ Little of {label} was observed — the probes saw {seen}. The rest counts as "
-            "available, so the month's uptime may be too high and its credits too low: check "
-            "it against UptimeRobot's or the providers' records before applying credits."
+            f"⚠ Little of {'; little of '.join(said)}. The rest counts as available, so the "
+            f"{whose} uptime may be too high and {its} credits too low: check {it} against "
+            "UptimeRobot's or the providers' records before applying credits."
         )
         self.uptime_warning.setStyleSheet(warn_style())
 
@@ -1377,7 +1409,7 @@ class ReviewView(QWidget):
         try:
             ladder = cr.parse_ladder(self.ladder.text(), where="SLA ladder")
             accounts = cr.read_accounts(path)
-            report = cr.compute_credits(
+            credits = cr.compute_incident_credits(
                 self.store,
                 review.incident,
                 accounts,
@@ -1385,7 +1417,7 @@ class ReviewView(QWidget):
                 self.clock.now(),
                 source=path.name,
             )
-            cr.record_credits(self.incidents, report)
+            cr.record_credits(self.incidents, credits)
         except cr.AccountsInvalid as exc:
             self._credits_said(
                 f"✖ Nothing imported: {len(exc.problems)} problem(s) in {path.name}:\n"
@@ -1396,9 +1428,10 @@ class ReviewView(QWidget):
         except StratusError as exc:
             self._credits_said(f"✖ Nothing imported — {exc}", urgent=True)
             return False
+        months = " and ".join(r.month_label for r in credits.reports)
         self._credits_said(
-            f"Imported {len(accounts)} account(s) from {path.name}; credits calculated and "
-            "stored on the incident."
+            f"Imported {len(accounts)} account(s) from {path.name}; credits for {months} "
+            "calculated and stored on the incident."
         )
         self.reload()
         return True

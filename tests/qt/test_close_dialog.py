@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
 
+from stratus_commander import credits as cr
 from stratus_commander import review as rv
-from stratus_commander.clock import FakeClock
+from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.learnings import list_learnings
 from stratus_commander.qt.close_dialog import CloseDialog
 from stratus_commander.runbook import Runbook
+from stratus_commander.store import SampleRow
 
 from .review_data import ROOT_CAUSE, worked_incident
 
@@ -40,7 +46,7 @@ def fill_everything(qtbot, dialog: CloseDialog, runbook: Runbook) -> None:
 
 
 def test_close_is_refused_with_reasons_then_succeeds_when_filled(
-    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
 ) -> None:
     iid = worked_incident(incidents)
     dialog = make_dialog(qtbot, incidents, runbook, clock, iid)
@@ -56,7 +62,7 @@ def test_close_is_refused_with_reasons_then_succeeds_when_filled(
         "Lessons Learned: “How can we detect it faster?” is empty",
     ):
         assert reason in missing
-    dialog.grab().save("/tmp/close-dialog-empty.png")
+    dialog.grab().save(str(tmp_path / "close-dialog-empty.png"))
 
     # The domain refuses too (a click that slipped through, or a race): nothing changes.
     assert not dialog.try_close()
@@ -82,7 +88,7 @@ def test_close_is_refused_with_reasons_then_succeeds_when_filled(
     assert "Service Credits: None (not applicable to this incident)" in message
     assert not dialog.feedback.isVisible()  # the refusal was about the form as it was
     dialog.findChild(QScrollArea).verticalScrollBar().setValue(10_000)
-    dialog.grab().save("/tmp/close-dialog-filled.png")
+    dialog.grab().save(str(tmp_path / "close-dialog-filled.png"))
 
     with qtbot.waitSignal(dialog.closed) as closed:
         qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
@@ -142,3 +148,35 @@ def test_an_unresolved_incident_cannot_close(
     assert not dialog.try_close()
     assert "only a resolved incident can be closed" in dialog.feedback.text()
     assert incidents.get(iid).status == "investigating"
+
+
+def test_credits_of_an_outage_across_a_month_end_are_quoted_per_month_and_in_total(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock
+) -> None:
+    # 30 September 23:00 to 1 October 01:00 UTC, the API down throughout: 60 minutes in each
+    # month → 10 % of USD 499.00 in September and again in October.
+    start = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
+    incidents.store.add_samples(
+        SampleRow("api-health", "http", "api", to_ms(start) + m * 60_000,
+                  "down" if m < 120 else "up", 50.0)
+        for m in range(180)
+    )  # fmt: skip
+    clock.set(start)
+    iid = incidents.declare("Payment API down", "Major", ["API"], detected_at=start).id
+    clock.advance(minutes=120)
+    incidents.resolve(iid)
+    acme = cr.Account("acme", "Acme Aviation", Decimal("499.00"), "USD")
+    cr.record_credits(
+        incidents,
+        cr.compute_incident_credits(
+            incidents.store, incidents.get(iid), [acme], runbook.sla.ladder, clock.now()
+        ),
+    )
+    dialog = make_dialog(qtbot, incidents, runbook, clock, iid)
+    fill_everything(qtbot, dialog, runbook)
+    click_state(qtbot, dialog, "service_credits.calculate-credits", "done")
+    assert dialog.close_button.isEnabled()
+    assert (
+        "Service Credits: USD 99.80 to 1 account over 2 months: September 2026 USD 49.90 "
+        "(uptime api 99.8611 %); October 2026 USD 49.90 (uptime api 99.8655 %); SLA 99.9 %"
+    ) in dialog.message.toPlainText()

@@ -116,7 +116,7 @@ def test_review_of_a_copied_db_file_with_no_config_and_no_network(
     assert len(api_down) == 1  # one continuous outage, not slivers between samples
     for i in range(view.tabs.count()):
         view.tabs.setCurrentIndex(i)
-        view.grab().save(f"/tmp/review-view-{i}.png")
+        view.grab().save(str(tmp_path / f"review-view-{i}.png"))
 
 
 def test_impossible_order_is_flagged(qtbot, incidents: Incidents, runbook, clock) -> None:
@@ -239,9 +239,14 @@ def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
     good.write_text(ACCOUNTS_CSV)
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         assert view.import_accounts(good)
-    report, _ = cr.stored_credits(incidents.store, iid)
+    credits = cr.stored_credits(incidents.store, iid)
+    assert credits is not None
     rows = cell_texts(view.accounts)
-    assert [r[0] for r in rows] == ["acct_skyline", "acct_aerolux", "acct_cirrus"]
+    assert [r[:2] for r in rows] == [
+        ["November 2026", "acct_skyline"],
+        ["November 2026", "acct_aerolux"],
+        ["November 2026", "acct_cirrus"],
+    ]
     # The month's API uptime, 90 %, is below 95 %: the whole fee comes back.
     # Observed: the 4280 earlier minutes and 130 around the incident; the other 38,790 of
     # November count as up, and the table and its tooltip say so.
@@ -249,6 +254,7 @@ def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
         "API",
         "39.6825 %",  # 38 of the 63 window minutes down
         "38",
+        "November 2026",
         "90.0000 %",
         "4,320",
         "0 min excluded · 38,790 min counted as up",
@@ -261,14 +267,64 @@ def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
         "api in November 2026: 4,320 of 43,200 minutes unavailable = 90.0000 % "
         "(38,790 minutes without samples counted as available)"
     )
-    assert rows[0][4:] == ["90.0000 %", "100 %", "GBP 1,250.00", "GBP 0.00", "GBP 1,250.00"]
+    assert rows[0][5:] == ["90.0000 %", "100 %", "GBP 1,250.00", "GBP 0.00", "GBP 1,250.00"]
     assert "is below 95.0 % → 100 % of the monthly fee" in view.calculations.toPlainText()
     assert view.credits_summary.text().startswith("GBP 6,149.00 to 3 accounts")
-    view.grab().save("/tmp/review-view-credits.png")
+    view.grab().save(str(tmp_path / "review-view-credits.png"))
 
     out = tmp_path / "credits.csv"
     assert view.export_credits(out)
-    assert out.read_bytes() == cr.credits_csv(report).encode()  # CRLF rows, as the CLI writes
+    assert out.read_bytes() == cr.credits_csv(credits).encode()  # CRLF rows, as the CLI writes
+
+
+def test_credits_tab_shows_each_month_of_an_outage_across_a_month_end_and_the_total(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+) -> None:
+    # 30 September 23:00 to 1 October 01:00 UTC, the API down throughout: 60 minutes in each
+    # month, 99.8611 % of September's 43,200 and 99.8655 % of October's 44,640 → 10 % each.
+    start = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
+    incidents.store.add_samples(
+        SampleRow("api-health", "http", "api", to_ms(start) + m * 60_000,
+                  "down" if m < 120 else "up", 50.0)
+        for m in range(180)
+    )  # fmt: skip
+    clock.set(start)
+    iid = incidents.declare("Payment API down", "Major", ["API"], detected_at=start).id
+    clock.advance(minutes=120)
+    incidents.resolve(iid)
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
+    view.tabs.setCurrentIndex(3)
+    # Before any credits: the months the down time touches are measured already.
+    assert [r[3] for r in cell_texts(view.uptime)] == ["September 2026", "October 2026"]
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("account_id,name,monthly_fee,currency\nacme,Acme Aviation,499.00,USD\n")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        assert view.import_accounts(accounts)
+    assert view.credits_feedback.text() == (
+        "Imported 1 account(s) from accounts.csv; credits for September 2026 and October 2026 "
+        "calculated and stored on the incident."
+    )
+    assert [r[:2] + r[5:] for r in cell_texts(view.accounts)] == [
+        ["September 2026", "acme", "99.8611 %", "10 %", "USD 49.90", "USD 0.00", "USD 49.90"],
+        ["October 2026", "acme", "99.8655 %", "10 %", "USD 49.90", "USD 0.00", "USD 49.90"],
+    ]
+    assert cell_texts(view.uptime) == [
+        ["API", "0.0000 %", "120", "September 2026", "99.8611 %", "60",
+         "0 min excluded · 43,140 min counted as up"],
+        ["API", "", "", "October 2026", "99.8655 %", "60",
+         "0 min excluded · 44,520 min counted as up"],
+    ]  # fmt: skip
+    assert view.credits_summary.text().startswith(
+        "USD 99.80 to 1 account over 2 months: September 2026 USD 49.90"
+    )
+    assert view.credits_issued.text() == view.credits_summary.text().split("\n")[0]
+    assert view.uptime_warning.text().startswith(
+        "⚠ Little of September 2026 was observed — the probes saw API 60 of 43,200 minutes; "
+        "little of October 2026 was observed — the probes saw API 120 of 44,640 minutes."
+    )
+    calculations = view.calculations.toPlainText()
+    assert calculations.startswith("September 2026\n") and "\n\nOctober 2026\n" in calculations
+    view.grab().save(str(tmp_path / "review-view-credits-two-months.png"))
 
 
 def test_ladder_is_editable_and_a_bad_one_refused(
@@ -285,7 +341,7 @@ def test_ladder_is_editable_and_a_bad_one_refused(
     view.ladder.setText("99.9:5,50:10")
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         assert view.import_accounts(accounts)
-    assert cell_texts(view.accounts)[0][4:6] == ["90.0000 %", "5 %"]  # only the first step
+    assert cell_texts(view.accounts)[0][5:7] == ["90.0000 %", "5 %"]  # only the first step
 
 
 def test_exports_markdown_and_json_from_the_view(

@@ -121,6 +121,13 @@ def test_markdown_bolds_labels_as_list_and_escapes() -> None:
     ]
 
 
+def test_md_escape_keeps_every_line_literal() -> None:
+    # "===" under a line would make it a heading; "1." and "+" would start lists.
+    assert comms.md_escape("Pool\n===\n1. first\n + second\n<i>&amp;") == (
+        "Pool\n\\===\n1\\. first\n \\+ second\n\\<i\\>&amp;amp;"
+    )
+
+
 def test_slack_bolds_with_single_stars_and_escapes_html_chars() -> None:
     text = "Payments & refunds <down>\nImpact: Major"
     assert comms.convert(text, "slack") == "Payments &amp; refunds &lt;down&gt;\n*Impact:* Major"

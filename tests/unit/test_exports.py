@@ -1,5 +1,6 @@
 import base64
 import json
+import re
 import shutil
 import socket
 import struct
@@ -137,7 +138,9 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
     assert schema_errors(doc, DOCUMENT_SCHEMA) == []
     assert doc["integrity"]["verified"] and doc["integrity"]["records_match"]
     assert doc["credits"]["totals"] == {"GBP": "312.50", "USD": "25.00"}
-    month = doc["review"]["uptime"]["month"]["api"]
+    assert doc["format"] == "stratus-commander-incident/2"
+    assert [m["month"] for m in doc["credits"]["months"]] == ["2026-11"]
+    month = doc["review"]["uptime"]["months"]["2026-11"]["api"]
     # 2350 minutes observed (2150 earlier + 200 around the incident); the rest counted as up.
     assert {k: month[k] for k in ("period_minutes", "counted_minutes", "unobserved_minutes")} == {
         "period_minutes": 43_200,
@@ -151,14 +154,14 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
     # The validator can fail: a wrong type, a missing key and a bad enum are all caught.
     doc["incident"]["status"] = "exploded"
     del doc["review"]["durations"]
-    doc["credits"]["accounts"][0]["amount"] = 312.5
+    doc["credits"]["months"][0]["accounts"][0]["amount"] = 312.5
     del month["period_minutes"]  # without it the uptime figure cannot be checked
     assert schema_errors(doc, DOCUMENT_SCHEMA) == [
         "$.incident.status: 'exploded' is not one of "
         "['investigating', 'identified', 'monitoring', 'resolved', 'closed']",
         "$.review: missing 'durations'",
-        "$.review.uptime.month.api: missing 'period_minutes'",
-        "$.credits.accounts[0].amount: expected string, got float",
+        "$.review.uptime.months.2026-11.api: missing 'period_minutes'",
+        "$.credits.months[0].accounts[0].amount: expected string, got float",
     ]
 
 
@@ -180,16 +183,95 @@ def test_markdown_export_has_every_section(built, runbook: Runbook) -> None:
         "## Integrity",
     ):
         assert f"\n{heading}\n" in text, heading
-    assert text.startswith(f"# INC-{iid}: Payment | API down")
-    assert "Payment \\| API down" in text  # table cells escape the pipe
+    assert text.startswith(f"# INC-{iid}: Payment \\| API down\n")  # escaped as in comms
     assert "Hash chain verified" in text
-    assert "| acme | Acme <Aviation> & Co | 95.0000 % | 25 | GBP 312.50 |" in text
+    assert "| acme | Acme \\<Aviation\\> & Co | 95.0000 % | 25 | GBP 312.50 |" in text
     assert (
         "| Period | Group | Uptime | Down min | Period min | Maintenance min | Unobserved min |"
         in text
     )
     assert "| November 2026 | api | 95.0000 % | 2160 | 43200 | 0 | 40850 |" in text
-    assert SECRET not in text and "sk_live_[REDACTED]" in text
+    assert SECRET not in text and "sk\\_live\\_\\[REDACTED\\]" in text  # reads sk_live_[REDACTED]
+
+
+def test_markdown_export_shows_titles_and_notes_as_typed_not_as_markup(
+    tmp_path: Path, runbook: Runbook
+) -> None:
+    store = Store.open(tmp_path / "incidents.db")
+    inc = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
+    iid = inc.declare("<b>API</b> *down*", "Major", detected_at=T0).id
+    inc.note(iid, "Pasted from chat: <script>alert(1)</script> | [click](http://x) _now_")
+    inc.resolve(iid)
+    answers = {
+        f"{s.id}.{i.id}": "# not a heading\n- not a list\n<img src=x onerror=alert(1)>"
+        for s in runbook.close.sections
+        if s.id in rv.TEXT_SECTIONS
+        for i in s.items
+    }
+    checklist = {
+        f"{s.id}.{i.id}": "not_needed"
+        for s in runbook.close.sections
+        if s.id not in rv.TEXT_SECTIONS
+        for i in s.items
+    }
+    rv.close_incident(inc, runbook, iid, rv.CloseRecord(answers, checklist, "**Rolled** back"))
+    text = render(inc, runbook, iid, "md")
+    store.close()
+    lines = text.splitlines()
+    # The same escaping as the Markdown status messages (comms.md_escape).
+    assert lines[0] == f"# INC-{iid}: \\<b\\>API\\</b\\> \\*down\\*"
+    (note_row,) = [line for line in lines if "Pasted from chat" in line]
+    assert note_row.endswith(
+        "| note | commander | Pasted from chat: \\<script\\>alert(1)\\</script\\> \\| "
+        "\\[click\\](http://x) \\_now\\_ |"
+    )
+    assert note_row.count(" | ") == 3  # four cells: the note's pipe did not split the row
+    assert "\\# not a heading\n\\- not a list\n\\<img src=x onerror=alert(1)\\>" in text
+    assert "**Fix applied:** \\*\\*Rolled\\*\\* back" in text
+    # No tag anywhere that a Markdown viewer would pass through as HTML.
+    assert re.findall(r"(?<!\\)</?[A-Za-z]", text) == []
+
+
+def test_exports_show_each_month_of_an_outage_across_a_month_end_and_the_total(
+    tmp_path: Path, runbook: Runbook
+) -> None:
+    # 30 September 23:00 to 1 October 01:00 UTC, down throughout: 60 minutes in each month,
+    # 99.8611 % of September's 43,200 and 99.8655 % of October's 44,640 → 10 % of 499.00 each.
+    start = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
+    store = Store.open(tmp_path / "incidents.db")
+    store.add_samples(
+        SampleRow("api-health", "http", "api", to_ms(start) + m * 60_000,
+                  "down" if m < 120 else "up", 30.0)
+        for m in range(180)
+    )  # fmt: skip
+    inc = Incidents(store, FakeClock(start))
+    iid = inc.declare("Payment API down", "Major", ["API"], detected_at=start).id
+    inc.clock.advance(minutes=120)  # type: ignore[attr-defined]
+    inc.resolve(iid)
+    acme = cr.Account("acme", "Acme Aviation Ltd", Decimal("499.00"), "USD")
+    credits = cr.compute_incident_credits(store, inc.get(iid), [acme], runbook.sla.ladder, start)
+    cr.record_credits(inc, credits)
+    doc = json.loads(render(inc, runbook, iid, "json"))
+    md = render(inc, runbook, iid, "md")
+    html = render(inc, runbook, iid, "html")
+    store.close()
+    assert schema_errors(doc, DOCUMENT_SCHEMA) == []
+    assert [(m["month"], m["totals"]) for m in doc["credits"]["months"]] == [
+        ("2026-09", {"USD": "49.90"}),
+        ("2026-10", {"USD": "49.90"}),
+    ]
+    assert doc["credits"]["totals"] == {"USD": "99.80"}
+    assert list(doc["review"]["uptime"]["months"]) == ["2026-09", "2026-10"]
+    assert doc["integrity"]["records_match"]
+    credits_md = md[md.index("## Service credits") : md.index("## Action items")]
+    assert "### September 2026" in credits_md and "### October 2026" in credits_md
+    assert "| acme | Acme Aviation Ltd | 99.8611 % | 10 | USD 49.90 |" in credits_md
+    assert "| acme | Acme Aviation Ltd | 99.8655 % | 10 | USD 49.90 |" in credits_md
+    assert credits_md.rstrip().endswith("**Total credited:** USD 99.80")
+    assert "| October 2026 | api | 99.8655 % | 60 | 44640 | 0 | 44520 |" in md
+    assert "USD 99.80 to 1 account over 2 months" in md  # "Service credits issued"
+    assert "<h3>September 2026</h3>" in html and "<h3>October 2026</h3>" in html
+    assert "<p>Total credited: USD 99.80</p>" in html
 
 
 def test_html_export_is_well_formed_self_contained_and_escaped(built, runbook: Runbook) -> None:

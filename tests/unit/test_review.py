@@ -148,6 +148,46 @@ def test_close_message_quotes_credits(inc: Incidents, runbook: Runbook) -> None:
     )
 
 
+def test_close_message_and_review_show_each_month_of_an_outage_across_a_month_end(
+    inc: Incidents, runbook: Runbook
+) -> None:
+    # 30 September 23:00 to 1 October 01:00 UTC, down throughout: 60 minutes in each month.
+    start = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
+    inc.store.add_samples(
+        SampleRow("api", "http", "api", to_ms(start) + m * 60_000, "down" if m < 120 else "up", 9.0)
+        for m in range(180)
+    )
+    inc.clock.set(start)  # type: ignore[attr-defined]
+    iid = inc.declare("Payment API down", "Major", ["API"], detected_at=start).id
+    advance(inc, minutes=120)
+    inc.resolve(iid)
+    acct = cr.Account("acme", "Acme", Decimal("499.00"), "USD")
+    credits = cr.compute_incident_credits(
+        inc.store, inc.get(iid), [acct], runbook.sla.ladder, inc.clock.now()
+    )
+    cr.record_credits(inc, credits)
+    review = rv.build_review(inc, runbook, iid)
+    assert list(review.monthly_uptime) == ["2026-09", "2026-10"]
+    assert [m["api"].down_minutes for m in review.monthly_uptime.values()] == [60, 60]
+    assert review.record_problems == ()
+    record = full_record(runbook, **{"service_credits.calculate-credits": "done"})
+    message = rv.close_incident(inc, runbook, iid, record).message
+    # 10 % of USD 499.00 in each month: 49.90 + 49.90.
+    assert (
+        "Service Credits: USD 99.80 to 1 account over 2 months: September 2026 USD 49.90 "
+        "(uptime api 99.8611 %); October 2026 USD 49.90 (uptime api 99.8655 %); SLA 99.9 %"
+    ) in message
+    # One month's stored report edited behind the timeline's back is named.
+    inc.store.conn.execute(
+        "UPDATE credit_runs SET data = replace(data, '49.90', '4.99') "
+        "WHERE incident_id = ? AND month = '2026-10'",
+        [iid],
+    )
+    assert rv.build_review(inc, runbook, iid).record_problems == (
+        "the stored credits for 2026-10 were edited after they were calculated",
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "where", "message"),
     [
