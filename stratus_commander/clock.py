@@ -49,7 +49,12 @@ def ensure_utc(dt: datetime) -> datetime:
 
 def to_iso(dt: datetime) -> str:
     dt = ensure_utc(dt)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    # The year by hand: strftime("%Y") writes years below 1000 unpadded ("1-01-01"), which
+    # fromisoformat cannot read back.
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:"
+        f"{dt.second:02d}.{dt.microsecond // 1000:03d}Z"
+    )
 
 
 def from_iso(text: str) -> datetime:

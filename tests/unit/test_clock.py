@@ -27,3 +27,11 @@ def test_fake_clock_moves_only_when_told() -> None:
     assert clock.now() == clock.now()
     clock.advance(minutes=5)
     assert clock.now() == datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("year", [1, 9, 99, 999, 1000, 1999, 2026, 9999])
+def test_stored_times_round_trip_for_every_year(year: int) -> None:
+    when = datetime(year, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    text = to_iso(when)
+    assert text == f"{year:04d}-01-02T03:04:05.678Z"
+    assert from_iso(text) == when

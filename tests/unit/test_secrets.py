@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 
 import keyring
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 
 from stratus_commander.secrets import (
@@ -190,3 +193,85 @@ def test_a_registered_key_of_a_known_family_keeps_its_prefix() -> None:
     key = "u7654321-fedcba9876543210fedcba98"
     register_secret(key)
     assert redact(f"api_key={key}") == "api_key=u[REDACTED]"
+
+
+# --- encoded, cut and contextual secrets ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A redirect's Location and a logged URL carry keys percent-encoded.
+        (
+            "Location: /cb?next=%2Fx%3Fapi_key%3Du1234567-0123456789abcdef01234567%26a%3D1",
+            "Location: /cb?next=%2Fx%3Fapi_key%3Du[REDACTED]%26a%3D1",
+        ),
+        ("key%3Dsk_live_51HxYzAbCdEfGhIjKlMnOpQr", "key%3Dsk_live_[REDACTED]"),
+        ("GET /v2/x?api_key=abcdef0123&format=json", "GET /v2/x?api_key=[REDACTED]&format=json"),
+        ("GET /hook?token=tok-3f9a8b7c6d", "GET /hook?token=[REDACTED]"),
+        ("GET /hook%3Ftoken%3Dtok-3f9a8b7c6d", "GET /hook%3Ftoken%3D[REDACTED]"),
+        ("host=db user=app password=s3cr3t-pw", "host=db user=app password=[REDACTED]"),
+        ("Authorization: Basic YXBwOnMzY3IzdC1wdw==", "Authorization: Basic [REDACTED]"),
+        ('{"authorization": "Token abcdefgh1234"}', '{"authorization": "Token [REDACTED]"}'),
+        ("api_key=sk_live_51HxYzAbCdEfGhIjKlMnOpQr", "api_key=sk_live_[REDACTED]"),
+    ],
+)
+def test_encoded_and_contextual_secrets(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["basic authentication failed", "the token was refused", "50% of requests, 20% slow", "a=b"],
+)
+def test_contexts_without_a_secret_are_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_registered_literal_is_redacted_inside_json_too() -> None:
+    value = 'pa"ss\\word-42'
+    register_secret(value)
+    document = json.dumps({"note": f"login {value} failed"})
+    assert "word-42" not in redact(document)
+    assert json.loads(redact(document)) == {"note": "login [REDACTED] failed"}
+
+
+_PIECES = st.sampled_from(
+    [
+        "sk_live_51HxYzAbCdEfGhIjKlMnOpQr",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "u1234567-0123456789abcdef01234567",
+        "postgresql://app:pw-123@db/x",
+        "http://u:",
+        "p@h",
+        "Bearer abcdefghijklmnop",
+        "api_key=",
+        "token=abc%3Ddef12",
+        "%3D",
+        "%",
+        '"',
+        "\\",
+        " ",
+        "\n",
+        "é",
+        "x",
+    ]
+)
+_TEXTS = st.lists(_PIECES | st.text(max_size=8), max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_redacting_twice_changes_nothing_more(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXTS, max_size=4))
+def test_redacting_json_keeps_it_valid_and_leaves_redacted_values_alone(values: list[str]) -> None:
+    """What lets exports redact their JSON text, and the store redact a document's strings
+    before it serialises them, without breaking the document or its hash."""
+    clean = json.dumps([redact(v) for v in values], ensure_ascii=False)
+    assert redact(clean) == clean
+    json.loads(redact(json.dumps(values, ensure_ascii=False)))  # still JSON
