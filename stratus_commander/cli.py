@@ -6,7 +6,6 @@ Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usa
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,12 +114,13 @@ def config() -> None:
 
 
 def _open_incidents(opts: Options) -> Any:
+    from stratus_commander.actors import current_person
     from stratus_commander.clock import SystemClock
     from stratus_commander.incident import Incidents
     from stratus_commander.store import Store
 
     store = run_domain(Store.open, opts.db_path())
-    return Incidents(store, SystemClock(), actor=os.environ.get("USER") or "commander")
+    return Incidents(store, SystemClock(), actor=current_person())
 
 
 def _incident_id(text: str) -> int:

@@ -27,7 +27,6 @@ refuses the whole file, each problem named ``file:line:column``.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -45,7 +44,7 @@ from stratus_commander.clock import from_iso, from_ms, to_iso, to_ms
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import CreditStep, Sla
-from stratus_commander.store import Store, check_groups, refresh_sample_minutes
+from stratus_commander.store import Json, Store, check_groups, digest, refresh_sample_minutes
 from stratus_commander.timeline import Event
 
 __all__ = [
@@ -626,9 +625,7 @@ class CreditReport:
         }
 
     def digest(self) -> str:
-        body = {k: v for k, v in self.as_json().items() if k != "computed_at"}
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return digest({k: v for k, v in self.as_json().items() if k != "computed_at"})
 
     def summary(self) -> str:
         """One line for the close template's ``service_credits``."""
@@ -697,9 +694,7 @@ class IncidentCredits:
 
     def digest(self) -> str:
         """Over the months' digests: what the "closed" event records of the credits it saw."""
-        body = {r.month: r.digest() for r in self.reports}
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return digest({r.month: r.digest() for r in self.reports})
 
     def summary(self) -> str:
         """One line for the close template's ``service_credits``: the total, then each month."""
@@ -984,7 +979,7 @@ def _write(store: Store, report: CreditReport) -> None:
             [
                 report.incident_id,
                 report.month,
-                json.dumps(report.as_json(), ensure_ascii=False),
+                Json(report.as_json()),
                 report.digest(),
                 to_iso(report.computed_at),
             ],

@@ -27,7 +27,7 @@ from stratus_commander.comms import md_escape
 from stratus_commander.deadlines import clocks
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook
-from stratus_commander.secrets import redact
+from stratus_commander.secrets import redact, redact_data
 from stratus_commander.timeline import events
 
 __all__ = [
@@ -46,16 +46,6 @@ FORMATS = ("md", "html", "json")
 FORMAT_ID = "stratus-commander-incident/2"
 GraphRenderer = Callable[[Mapping[str, Any]], list[tuple[str, bytes]]]
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _redacted(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {k: _redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v) for v in value]
-    return value
 
 
 def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) -> dict[str, Any]:
@@ -101,7 +91,7 @@ def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) 
             "record_problems": list(review.record_problems),
         },
     }
-    return _redacted(doc)  # type: ignore[no-any-return]
+    return redact_data(doc)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- schema

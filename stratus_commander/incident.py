@@ -10,24 +10,25 @@ from __future__ import annotations
 import builtins  # Incidents.list shadows the builtin inside the class
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
 from stratus_commander.clock import Clock, ensure_utc, from_iso, to_iso
 from stratus_commander.errors import DomainRefused, InputError, NotFound
 from stratus_commander.runbook import SERVICES, Impact
-from stratus_commander.store import Store
+from stratus_commander.store import Json, RedactingConnection, Store
 from stratus_commander.timeline import Event, Verification, append, events, verify
 
 IMPACTS: tuple[str, ...] = get_args(Impact)
 STATUSES = ("investigating", "identified", "monitoring", "resolved", "closed")
 OPEN_STATUSES = ("investigating", "identified", "monitoring")
 DECISIONS = ("internal", "external", "unknown")
-# A detection time in the future is a typo, not a forecast; allow a little clock skew.
+# A detection time in the future is a typo, not a forecast; allow a little clock skew. One before
+# this product's era is a typo too (and a year below 1000 is a trap for ISO-8601 tooling).
 _FUTURE_SKEW = timedelta(minutes=1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ def _to_column(name: str, value: Any) -> Any:
     if name in _TIME_FIELDS:
         return to_iso(value) if value is not None else None
     if name in _LIST_FIELDS:
-        return json.dumps(list(value))
+        return Json(list(value))
     return value
 
 
@@ -133,6 +134,17 @@ def project(incident: Incident, event: Event) -> Incident:
     if event.kind == "review" and d.get("completed"):
         return replace(incident, review_done_at=incident.review_done_at or at)
     return incident
+
+
+def plausible_time(when: datetime, now: datetime, where: str) -> datetime:
+    """``when`` in UTC, refused when it cannot be a real incident's time: before 2000, or more
+    than a minute after ``now``."""
+    when = ensure_utc(when)
+    if when < EARLIEST:
+        raise InputError(f"{to_iso(when)} is before {EARLIEST.year}: a typo?", where=where)
+    if when > now + _FUTURE_SKEW:
+        raise InputError(f"{to_iso(when)} is in the future", where=where)
+    return when
 
 
 def parse_incident_id(text: str | int) -> int:
@@ -183,7 +195,7 @@ class Incidents:
         return unsubscribe
 
     @property
-    def _conn(self) -> sqlite3.Connection:
+    def _conn(self) -> RedactingConnection:
         return self.store.conn
 
     # --- reading ----------------------------------------------------------------------------
@@ -281,9 +293,7 @@ class Incidents:
         impact = impact.capitalize()
         scope_t = _check_services(scope, SERVICES, "scope")
         affected_t = _check_services(affected_services, None, "affected services")
-        detected = ensure_utc(detected_at) if detected_at else now
-        if detected > now + _FUTURE_SKEW:
-            raise InputError(f"{to_iso(detected)} is in the future", where="detected at")
+        detected = plausible_time(detected_at, now, "detected at") if detected_at else now
         data = {
             "title": title,
             "impact": impact,
@@ -299,9 +309,9 @@ class Incidents:
                 "VALUES (?, ?, ?, ?, 'investigating', ?, ?, ?, '')",
                 [
                     title,
-                    json.dumps(data["scope"]),
+                    Json(data["scope"]),
                     impact,
-                    json.dumps(data["affected_services"]),
+                    Json(data["affected_services"]),
                     int(drill),
                     to_iso(detected),
                     to_iso(now),
@@ -320,14 +330,16 @@ class Incidents:
         text: str = "",
         data: Mapping[str, Any] | None = None,
         allow_closed: bool = False,
+        actor: str | None = None,
     ) -> Event:
-        """Append any event and apply its effect, in one durable transaction."""
+        """Append any event and apply its effect, in one durable transaction; signed by
+        ``actor`` (default: this instance's person; the system signs what it does by itself)."""
         now = self.clock.now()
         with self.store.write() as conn:
             before = self.get(incident_id)
             if before.status == "closed" and not allow_closed:
                 raise DomainRefused(f"{before.label} is closed; its timeline is read-only")
-            event = append(conn, incident_id, now, kind, self.actor, text, data)
+            event = append(conn, incident_id, now, kind, actor or self.actor, text, data)
             after = project(before, event)
             changed = {
                 f.name: _to_column(f.name, getattr(after, f.name))

@@ -289,7 +289,6 @@ class LiveProbes:
         self._setup = Setup(
             list(self._specs),
             Path(db_path),
-            incidents.actor,
             dict(secrets or {}),
             batch_interval_s=batch_interval_s,
             max_concurrency=max_concurrency,

@@ -7,12 +7,28 @@ Every migration's name is listed in ``store.MIGRATIONS`` too, so the store can t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from stratus_commander.store import MIGRATION_SET, rebuild_sample_minutes
+from stratus_commander.actors import UPGRADE
+from stratus_commander.clock import from_iso, truncate_ms
+from stratus_commander.secrets import redact, redact_data
+from stratus_commander.store import (
+    MIGRATION_SET,
+    MIGRATIONS_TABLE,
+    RedactingConnection,
+    digest,
+    rebuild_sample_minutes,
+)
+from stratus_commander.timeline import GENESIS, Event, append
 
 migrations = Migrations(MIGRATION_SET)
 
@@ -296,6 +312,224 @@ def m003_credits_by_month(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE credits")  # and its index
     db.execute("ALTER TABLE credits_by_month RENAME TO credits")
     db.execute("CREATE INDEX credits_month_account ON credits(month, account_id)")
+
+
+#: JSON documents (redacted string by string, so they stay valid and keep their shape).
+_JSON_COLUMNS = {
+    ("incidents", "scope"),
+    ("incidents", "affected_services"),
+    ("reviews", "close"),
+    ("reviews", "pir"),
+    ("credit_runs", "data"),
+    ("samples", "metrics"),
+}
+
+
+@migrations()
+def m004_redact_stored(db: sqlite_utils.Database) -> None:
+    """Redact what earlier versions stored raw (titles, close and review records, action items,
+    search text; events written before today's patterns), everywhere in the file.
+
+    Events are links of a hash chain: an incident whose events change has its chain re-hashed from
+    the first changed event, and the digests its events recorded of its close, review and credit
+    records follow those records' redacted forms, but only where chain and digest held before (an
+    upgrade must not launder tampering). Such an incident gets a ``redacted`` event naming the head
+    hash it had. Freed pages are zeroed and the full-text indexes rebuilt, so no old copy of a
+    secret stays in the file.
+    """
+    conn = db.conn
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.create_function("redact", 1, _redact_text, deterministic=True)
+    conn.create_function("redact_json", 1, _redact_json, deterministic=True)
+    # What the records' digests were, and whether they held, before anything changes.
+    before = _Digests.read(conn)
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+            " AND name NOT LIKE '%_fts%' AND name NOT IN ('events', ?)",
+            [MIGRATIONS_TABLE],
+        ).fetchall()
+    ]
+    for table in tables:
+        for _, column, kind, *_ in conn.execute(f"PRAGMA table_info([{table}])").fetchall():
+            if kind.upper() != "TEXT":
+                continue
+            fn = "redact_json" if (table, column) in _JSON_COLUMNS else "redact"
+            conn.execute(
+                f'UPDATE [{table}] SET "{column}" = {fn}("{column}") '
+                f'WHERE "{column}" IS NOT NULL AND "{column}" != {fn}("{column}")'
+            )
+    after = before.carried(conn)
+    for (incident_id,) in conn.execute("SELECT id FROM incidents ORDER BY id").fetchall():
+        _redact_timeline(conn, incident_id, before, after)
+    for (fts,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%USING FTS%'"
+    ).fetchall():
+        conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('rebuild')")
+
+
+def _redact_text(value: str | None) -> str | None:
+    return redact(value) if isinstance(value, str) else value
+
+
+def _redact_json(value: str | None) -> str | None:
+    if not isinstance(value, str):
+        return value
+    try:
+        document = json.loads(value)
+    except ValueError:
+        return redact(value)
+    clean = redact_data(document)
+    return value if clean == document else json.dumps(clean, ensure_ascii=False)
+
+
+def _legacy_digest(data: Any) -> str:
+    """The digest versions before m004 recorded: the raw document's canonical JSON."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _credit_body(text: str) -> Any:
+    return {k: v for k, v in json.loads(text).items() if k != "computed_at"}
+
+
+@dataclass
+class _Digests:
+    """Digests of the records that timeline events vouch for, keyed (incident, record), where
+    record is "close", "pir" or a credit month."""
+
+    of: dict[tuple[int, str], str]
+    intact_credits: set[tuple[int, str]]
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> _Digests:
+        of: dict[tuple[int, str], str] = {}
+        for incident_id, close, pir in conn.execute("SELECT incident_id, close, pir FROM reviews"):
+            for name, text in (("close", close), ("pir", pir)):
+                if text:
+                    of[(incident_id, name)] = _legacy_digest(json.loads(text))
+        intact = set()
+        for incident_id, month, data, kept in conn.execute(
+            "SELECT incident_id, month, data, digest FROM credit_runs"
+        ):
+            of[(incident_id, month)] = kept
+            if kept == _legacy_digest(_credit_body(data)):
+                intact.add((incident_id, month))
+        return cls(of, intact)
+
+    def carried(self, conn: sqlite3.Connection) -> dict[tuple[int, str], str]:
+        """The same digests over the redacted records; a credit report that matched its stored
+        digest gets the new one stored beside it."""
+        of: dict[tuple[int, str], str] = {}
+        for incident_id, close, pir in conn.execute("SELECT incident_id, close, pir FROM reviews"):
+            for name, text in (("close", close), ("pir", pir)):
+                if text:
+                    of[(incident_id, name)] = digest(json.loads(text))
+        for incident_id, month, data in conn.execute(
+            "SELECT incident_id, month, data FROM credit_runs"
+        ).fetchall():
+            of[(incident_id, month)] = fresh = digest(_credit_body(data))
+            if (incident_id, month) in self.intact_credits:
+                conn.execute(
+                    "UPDATE credit_runs SET digest = ? WHERE incident_id = ? AND month = ?",
+                    [fresh, incident_id, month],
+                )
+        return of
+
+
+#: Which record an event's ``digest`` vouches for.
+def _vouches_for(kind: str, data: Mapping[str, Any]) -> str | None:
+    if kind == "closed":
+        return "close"
+    if kind == "review" and "digest" in data:
+        return "pir"
+    if kind == "credits" and "month" in data:
+        return str(data["month"])
+    return None
+
+
+def _redact_timeline(
+    conn: sqlite3.Connection,
+    incident_id: int,
+    before: _Digests,
+    after: dict[tuple[int, str], str],
+) -> None:
+    rows = conn.execute(
+        "SELECT id, seq, at, kind, actor, text, data, prev_hash, hash FROM events "
+        "WHERE incident_id = ? ORDER BY seq",
+        [incident_id],
+    ).fetchall()
+    head = conn.execute("SELECT head_hash FROM incidents WHERE id = ?", [incident_id]).fetchone()
+    intact = _chain_holds(incident_id, rows, head[0] if head else None)
+    prev, changed, first_changed = GENESIS, 0, None
+    for row_id, seq, at, kind, actor, text, data_text, prev_hash, hash_ in rows:
+        data = json.loads(data_text)
+        clean = redact_data(data)
+        record = _vouches_for(kind, clean)
+        if (
+            intact
+            and record is not None
+            and clean.get("digest") == before.of.get((incident_id, record))
+        ):
+            clean = {**clean, "digest": after.get((incident_id, record), clean["digest"])}
+        event = Event(
+            incident_id, seq, from_iso(at), kind, redact(actor), redact(text), clean, prev_hash
+        )
+        if intact:
+            event = replace(event, prev_hash=prev)
+            event = replace(event, hash=event.computed_hash())
+        else:  # a broken chain stays broken where it was: only the secrets go
+            event = replace(event, hash=hash_)
+        if (event.actor, event.text, clean, event.prev_hash, event.hash) != (
+            actor,
+            text,
+            data,
+            prev_hash,
+            hash_,
+        ):
+            changed += 1
+            first_changed = first_changed or seq
+            conn.execute(
+                "UPDATE events SET actor = ?, text = ?, data = ?, prev_hash = ?, hash = ? "
+                "WHERE id = ?",
+                [
+                    event.actor,
+                    event.text,
+                    json.dumps(clean, ensure_ascii=False, sort_keys=True),
+                    event.prev_hash,
+                    event.hash,
+                    row_id,
+                ],
+            )
+        prev = event.hash
+    if not changed or not intact:
+        return
+    old_head = head[0]
+    append(
+        RedactingConnection(conn),
+        incident_id,
+        truncate_ms(datetime.now(UTC)),
+        "redacted",
+        UPGRADE,
+        f"An upgrade removed secrets stored by an earlier version from {changed} event(s) and "
+        f"re-hashed the chain from event {first_changed}; the head was {old_head}",
+        {"changed_events": changed, "from_seq": first_changed, "previous_head": old_head},
+    )
+
+
+def _chain_holds(incident_id: int, rows: list[tuple[Any, ...]], head: str | None) -> bool:
+    prev = GENESIS
+    for expected, (_, seq, at, kind, actor, text, data_text, prev_hash, hash_) in enumerate(
+        rows, start=1
+    ):
+        event = Event(
+            incident_id, seq, from_iso(at), kind, actor, text, json.loads(data_text), prev_hash
+        )
+        if seq != expected or prev_hash != prev or event.computed_hash() != hash_:
+            return False
+        prev = hash_
+    return head == prev
 
 
 def apply(conn: sqlite3.Connection) -> None:

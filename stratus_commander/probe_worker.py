@@ -61,7 +61,6 @@ _LENGTH = struct.Struct("!I")
 class Setup:
     specs: list[ProbeSpec]
     db_path: Path
-    actor: str
     #: values for ``env:NAME`` references that are not in the environment (a drill's fake keys)
     secrets: Mapping[str, str] = field(default_factory=dict)
     incident_id: int | None = None
@@ -109,7 +108,7 @@ class ProbeWorker:
             lambda: self._incident_id,
             setup.batch_interval_s,
             announce=lambda incident, event: emit((incident, event)),
-            signer=(clock, setup.actor),
+            clock=clock,
         )
         self._emit = emit
         self.engine.on_result(self._on_result)

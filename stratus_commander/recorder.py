@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from stratus_commander.actors import PROBE
 from stratus_commander.clock import Clock, to_iso, to_ms
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
@@ -60,11 +61,12 @@ class Recorder:
         batch_interval_s: float = 1.0,
         rollup_interval_s: float = 60.0,
         announce: Announce | None = None,
-        signer: tuple[Clock, str] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.db_path = Path(db_path)
-        # Who signs the flips' timeline events (default: as ``incidents`` would) and who hears.
-        self.signer = signer or ((incidents.clock, incidents.actor) if incidents else None)
+        # The time of the flips' timeline events (default: ``incidents``'s clock); they are
+        # signed by the probes themselves (actors.PROBE), never by the person at the keyboard.
+        self.clock = clock or (incidents.clock if incidents else None)
         self.current_incident = current_incident
         self.batch_interval_s = batch_interval_s
         self.rollup_interval_s = rollup_interval_s
@@ -128,8 +130,8 @@ class Recorder:
     ) -> list[tuple[Incident, Event]]:
         if self._store is None:
             self._store = Store.open(self.db_path)
-            if self.signer is not None:
-                self._writer = Incidents(self._store, *self.signer)
+            if self.clock is not None:
+                self._writer = Incidents(self._store, self.clock, actor=PROBE)
                 self._writer.subscribe(
                     lambda incident, event: self._written.append((incident, event))
                 )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from stratus_commander.actors import CLOCK
 from stratus_commander.clock import to_iso
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incidents
@@ -112,8 +113,9 @@ def raise_due(incidents: Incidents, incident_id: int, reminder: Reminder) -> Eve
     return incidents.record(
         incident_id,
         "reminder_due",
-        f"Check back now — {reminder.label} (due {reminder.due_at:%H:%M} UTC)",
-        {"reminder": reminder.id, "state": "due"},
+        actor=CLOCK,
+        text=f"Check back now — {reminder.label} (due {reminder.due_at:%H:%M} UTC)",
+        data={"reminder": reminder.id, "state": "due"},
     )
 
 

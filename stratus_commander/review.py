@@ -19,7 +19,6 @@ covers it and :func:`build_review` can say whether the stored record still match
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,7 +45,7 @@ from stratus_commander.deadlines import clocks
 from stratus_commander.errors import DomainRefused, InputError, NotFound, RefusedForGaps
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import Runbook, Section, format_duration
-from stratus_commander.store import Store, check_groups
+from stratus_commander.store import Json, Store, check_groups, digest
 from stratus_commander.timeline import Event, Verification
 from stratus_commander.timeline import events as timeline_events
 
@@ -88,11 +87,6 @@ CheckState = Literal["done", "not_needed", "deferred"]
 CHECK_STATES: tuple[CheckState, ...] = ("done", "not_needed", "deferred")
 #: How far before detection a probe flip still counts as the first failing evidence.
 EVIDENCE_LOOKBACK = timedelta(hours=1)
-
-
-def _digest(data: Any) -> str:
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- the close record
@@ -299,12 +293,12 @@ def _write_review(
         if close is not None:
             conn.execute(
                 "UPDATE reviews SET close = ? WHERE incident_id = ?",
-                [json.dumps(close.as_json(), ensure_ascii=False), incident_id],
+                [Json(close.as_json()), incident_id],
             )
         if pir is not None:
             conn.execute(
                 "UPDATE reviews SET pir = ? WHERE incident_id = ?",
-                [json.dumps(pir.as_json(), ensure_ascii=False), incident_id],
+                [Json(pir.as_json()), incident_id],
             )
         _refresh_search_text(conn, incident_id)
 
@@ -376,7 +370,7 @@ def save_close_draft(
             incident_id,
             "review",
             "Close record draft saved",
-            {"close_draft": _digest(record.as_json())},
+            {"close_draft": digest(record.as_json())},
         )
 
 
@@ -416,7 +410,7 @@ def close_incident(
             "closed",
             f"Closed. Root cause: {root_cause}" if root_cause else "Closed",
             {
-                "digest": _digest(record.as_json()),
+                "digest": digest(record.as_json()),
                 "resolved_at": to_iso(incident.resolved_at) if incident.resolved_at else None,
                 "checklist": dict(record.checklist),
                 "learnings": len(record.learnings),
@@ -545,7 +539,7 @@ def update_review(
             incident_id,
             "review",
             f"Review updated: {what}",
-            {**changes, "digest": _digest(record.as_json())},
+            {**changes, "digest": digest(record.as_json())},
             allow_closed=True,
         )
 
@@ -1041,30 +1035,28 @@ def _record_problems(store: Store, incident_id: int, events: Sequence[Event]) ->
     problems = []
     closed = [e for e in events if e.kind == "closed"]
     close = stored_close(store, incident_id)
-    if closed and (close is None or _digest(close.as_json()) != closed[-1].data.get("digest")):
+    if closed and (close is None or digest(close.as_json()) != closed[-1].data.get("digest")):
         problems.append("the stored close record differs from the one the timeline recorded")
     # One "credits" event per month calculated; the last one of each month covers its report.
     recorded = {e.data.get("month"): e.data.get("digest") for e in events if e.kind == "credits"}
-    stored = {
-        report.month: (report, digest) for report, digest in stored_reports(store, incident_id)
-    }
-    for month, digest in recorded.items():
+    stored = {report.month: (report, kept) for report, kept in stored_reports(store, incident_id)}
+    for month, said in recorded.items():
         if month not in stored:
             problems.append(f"the credits for {month} the timeline recorded are not stored")
-        elif stored[month][1] != digest:
+        elif stored[month][1] != said:
             problems.append(
                 f"the stored credits for {month} differ from the ones the timeline recorded"
             )
     for month in stored.keys() - recorded.keys():
         problems.append(f"the stored credits for {month} are not in the timeline")
-    for month, (report, digest) in stored.items():
-        if digest != report.digest():
+    for month, (report, kept) in stored.items():
+        if kept != report.digest():
             problems.append(
                 f"the stored credits for {month} were edited after they were calculated"
             )
     pir_events = [e for e in events if e.kind == "review" and "digest" in e.data]
     pir = stored_pir(store, incident_id)
-    if pir_events and _digest(pir.as_json()) != pir_events[-1].data["digest"]:
+    if pir_events and digest(pir.as_json()) != pir_events[-1].data["digest"]:
         problems.append("the stored review differs from the one the timeline recorded")
     items = {i.id: i for i in action_items(store, incident_id)}
     last_item: dict[int, Mapping[str, Any]] = {}
@@ -1206,7 +1198,7 @@ def complete_review(incidents: Incidents, runbook: Runbook, incident_id: int) ->
         "Post-incident review completed",
         {
             "completed": True,
-            "digest": _digest(stored_pir(incidents.store, incident_id).as_json()),
+            "digest": digest(stored_pir(incidents.store, incident_id).as_json()),
             "action_items": len(review.action_items),
             "late": review.deadline_state == "overdue",
         },

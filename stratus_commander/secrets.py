@@ -22,6 +22,8 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "REDACTED",
@@ -30,6 +32,7 @@ __all__ = [
     "looks_like_secret",
     "missing_credential",
     "redact",
+    "redact_data",
     "register_secret",
     "resolve_secret",
 ]
@@ -177,6 +180,18 @@ def _redact_once(text: str) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def redact_data(value: Any) -> Any:
+    """``value`` with every string inside it redacted, keys included (a JSON-like document: a
+    probe's detail quoted in an event, a close record, a credit report)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact(str(k)): redact_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_data(v) for v in value]
+    return value
 
 
 def _secret_spans(text: str) -> list[tuple[int, int]]:

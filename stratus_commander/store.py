@@ -6,20 +6,30 @@ the GUI read while the recorder writes; ``synchronous=FULL`` makes each committe
 survive a crash or power cut (an event the user saw acknowledged is on disk). Probe samples
 arrive in batches: one transaction (one fsync) per batch.
 
+Every statement runs through :class:`RedactingConnection`, the one place every write passes: each
+text parameter is redacted (:func:`~stratus_commander.secrets.redact`) and each :class:`Json`
+document has its strings redacted before it is serialised. No secret reaches the file, whichever
+feature wrote it; anything hashed or digested over stored text hashes the redacted form
+(:func:`digest`, the timeline's chain).
+
 A file that is not SQLite, is truncated, is someone else's database or has a newer schema than this
 app knows raises :class:`StoreError` *before* anything is written to it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from stratus_commander.errors import StoreError
+from stratus_commander.secrets import redact, redact_data
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -27,7 +37,12 @@ BUSY_TIMEOUT_MS = 5000
 #: The schema: sqlite-utils migrations in stratus_commander/migrations.py, by name, in order.
 MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' own
 MIGRATION_SET = "stratus_commander"
-MIGRATIONS = ("m001_initial", "m002_review_credits", "m003_credits_by_month")
+MIGRATIONS = (
+    "m001_initial",
+    "m002_review_credits",
+    "m003_credits_by_month",
+    "m004_redact_stored",
+)
 
 #: Sample outcome codes (compact storage); the order is "how bad".
 OUTCOME_CODES = {"up": 0, "degraded": 1, "down": 2, "unknown": 3}
@@ -45,6 +60,64 @@ class SampleRow(NamedTuple):
     latency_ms: float | None
     detail: str | None = None
     metrics: str | None = None  # JSON text
+
+
+@dataclass(frozen=True, slots=True)
+class Json:
+    """A JSON document to store: its strings are redacted, then it is serialised (compact keys
+    order kept unless ``sort_keys``)."""
+
+    value: Any
+    sort_keys: bool = False
+
+    def text(self) -> str:
+        return json.dumps(redact_data(self.value), ensure_ascii=False, sort_keys=self.sort_keys)
+
+
+def digest(data: Any) -> str:
+    """SHA-256 of a document as it is stored (redacted, canonical JSON): what integrity checks
+    compare a stored record with."""
+    text = json.dumps(redact_data(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Json):
+        return value.text()
+    return value
+
+
+def _clean_params(params: Any) -> Any:
+    if isinstance(params, Mapping):
+        return {k: _clean(v) for k, v in params.items()}
+    return [_clean(v) for v in params]
+
+
+class RedactingConnection:
+    """The store's connection: ``execute``/``executemany`` redact every text parameter and
+    serialise :class:`Json` ones; everything else is the sqlite3 connection's own."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        return self.raw.execute(sql, _clean_params(params))
+
+    def executemany(
+        self, sql: str, rows: Iterable[Iterable[Any] | Mapping[str, Any]]
+    ) -> sqlite3.Cursor:
+        return self.raw.executemany(sql, (_clean_params(row) for row in rows))
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.in_transaction
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 def _inspect_existing(path: Path) -> None:
@@ -107,7 +180,7 @@ class Store:
     """An open incident database. One per thread: sqlite connections are not shared."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
-        self.conn = conn
+        self.conn = RedactingConnection(conn)
         self.path = path
         self._probe_ids: dict[str, int] = {}
         self._pending_after_commit: list[Callable[[], None]] = []
@@ -163,7 +236,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[RedactingConnection]:
         """One durable write transaction; IMMEDIATE so concurrent writers (GUI + CLI) serialise
         before they read what they will build on (the hash chain's previous link).
 

@@ -5,21 +5,22 @@ fields as compact, key-sorted JSON. Editing or deleting a row breaks the chain a
 incident row keeps the count and head hash so a deleted *last* event is caught too. This is
 tamper-evidence (a careful forger could rewrite everything), not tamper-proofing.
 
-Text and data are passed through the secret redaction filter before they are stored.
+Text, actor and data are redacted before they are hashed: the chain covers what the store keeps
+(the store redacts every write; redacting redacted text changes nothing).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from stratus_commander.clock import from_iso, to_iso
-from stratus_commander.secrets import redact
+from stratus_commander.secrets import redact, redact_data
+from stratus_commander.store import Json, RedactingConnection
 
 GENESIS = "0" * 64
 
@@ -43,6 +44,7 @@ EVENT_KINDS = frozenset(
         "review",
         "closed",
         "reopened",
+        "redacted",
     }
 )
 
@@ -90,17 +92,6 @@ class Event:
         }
 
 
-def _redact_data(value: Any) -> Any:
-    """Redact every string inside event data (probe details can quote a provider's error text)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {str(k): _redact_data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact_data(v) for v in value]
-    return value
-
-
 def _row_to_event(row: Mapping[str, Any]) -> Event:
     return Event(
         incident_id=row["incident_id"],
@@ -116,7 +107,7 @@ def _row_to_event(row: Mapping[str, Any]) -> Event:
 
 
 def append(
-    conn: sqlite3.Connection,
+    conn: RedactingConnection,
     incident_id: int,
     at: datetime,
     kind: str,
@@ -136,9 +127,10 @@ def append(
         [incident_id],
     ).fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    # Round-trip through JSON so the stored data is exactly what gets hashed.
-    clean = json.loads(json.dumps(_redact_data(dict(data or {})), ensure_ascii=False))
-    event = Event(incident_id, seq, at, kind, actor, redact(text), clean, prev)
+    # Hash exactly what the store will keep: redacted (the store would redact it anyway, and the
+    # chain must agree with the row) and round-tripped through JSON.
+    clean = json.loads(json.dumps(redact_data(dict(data or {})), ensure_ascii=False))
+    event = Event(incident_id, seq, at, kind, redact(actor), redact(text), clean, prev)
     event = Event(**{**_fields(event), "hash": event.computed_hash()})
     conn.execute(
         "INSERT INTO events (incident_id, seq, at, kind, actor, text, data, prev_hash, hash) "
@@ -148,9 +140,9 @@ def append(
             seq,
             to_iso(at),
             kind,
-            actor,
+            event.actor,
             event.text,
-            json.dumps(clean, ensure_ascii=False, sort_keys=True),
+            Json(clean, sort_keys=True),
             prev,
             event.hash,
         ],
@@ -167,7 +159,7 @@ def _fields(event: Event) -> dict[str, Any]:
 
 
 def events(
-    conn: sqlite3.Connection, incident_id: int, kinds: set[str] | None = None
+    conn: RedactingConnection, incident_id: int, kinds: set[str] | None = None
 ) -> list[Event]:
     rows = conn.execute(
         "SELECT incident_id, seq, at, kind, actor, text, data, prev_hash, hash "
@@ -187,7 +179,7 @@ class Verification:
     reason: str = ""
 
 
-def verify(conn: sqlite3.Connection, incident_id: int) -> Verification:
+def verify(conn: RedactingConnection, incident_id: int) -> Verification:
     """Walk the chain; report the first broken link (edited, deleted or reordered event)."""
     head = conn.execute(
         "SELECT event_count, head_hash FROM incidents WHERE id = ?", [incident_id]

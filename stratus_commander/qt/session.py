@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
+from stratus_commander.actors import current_person
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.logs import log_path
@@ -89,9 +89,7 @@ class CockpitApp:
         self.drill_speed = drill_speed
         self.settings = settings
         self.store = Store.open(self.db_path)
-        self.incidents = Incidents(
-            self.store, self.clock, actor=os.environ.get("USER") or "commander"
-        )
+        self.incidents = Incidents(self.store, self.clock, actor=current_person())
         self.bus = Bus()
         self.bus.watch_incidents(self.incidents)
         self.window = Cockpit(

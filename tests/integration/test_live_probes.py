@@ -88,14 +88,14 @@ def test_the_worker_process_reports_on_the_owner_loop_and_writes_the_record(
     assert {who for who, _ in results + flips + announced} == {owner}
     assert {r.probe for _, r in results} >= {"api-health", "stripe-api", "supabase"}
     # Written by the worker: every sample the owner heard of, the flips, the timeline events
-    # (signed by the commander's name, chained after the declaration).
+    # (signed by the probes, not by the commander, chained after the declaration).
     samples = store.query("SELECT count(*) AS n FROM samples")[0]["n"]
     assert samples >= len(results)
     assert store.query("SELECT count(*) AS n FROM flips")[0]["n"] >= len(flips)
     on_disk = incidents.events(incident.id, {"probe_flipped"})
     heard = [e.seq for _, e in announced if e.kind == "probe_flipped"]
     assert heard and [e.seq for e in on_disk][: len(heard)] == heard  # heard once on disk
-    assert all(e.actor == "dana" for e in on_disk)
+    assert all(e.actor == "probe" for e in on_disk)
     assert incidents.verify(incident.id).ok
     store.close()
 

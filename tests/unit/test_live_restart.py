@@ -201,7 +201,7 @@ def test_a_restarted_worker_flips_only_what_changed_since_it_was_last_seen(tmp_p
     known = {"api": Outcome.DOWN, "stripe": Outcome.DOWN}
     emitted: list[Any] = []
     worker = ProbeWorker(
-        Setup(specs, tmp_path / "incidents.db", "dana", known=known), emitted.append
+        Setup(specs, tmp_path / "incidents.db", known=known), emitted.append
     )
 
     def first(probe: str, outcome: Outcome) -> StateChange:
