@@ -200,9 +200,7 @@ def test_a_restarted_worker_flips_only_what_changed_since_it_was_last_seen(tmp_p
     specs = [ProbeSpec(id=p, kind="http", check="api") for p in ("api", "stripe")]
     known = {"api": Outcome.DOWN, "stripe": Outcome.DOWN}
     emitted: list[Any] = []
-    worker = ProbeWorker(
-        Setup(specs, tmp_path / "incidents.db", known=known), emitted.append
-    )
+    worker = ProbeWorker(Setup(specs, tmp_path / "incidents.db", known=known), emitted.append)
 
     def first(probe: str, outcome: Outcome) -> StateChange:
         return StateChange(probe, "http", "api", None, outcome, T0, "")
