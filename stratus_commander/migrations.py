@@ -461,25 +461,26 @@ def _redact_timeline(
         [incident_id],
     ).fetchall()
     head = conn.execute("SELECT head_hash FROM incidents WHERE id = ?", [incident_id]).fetchone()
-    intact = _chain_holds(incident_id, rows, head[0] if head else None)
+    # Links before the first broken one are re-hashed; from it on, only the secrets go, so
+    # `verify` still stops where it stopped (an upgrade must not launder tampering).
+    broken = _first_broken_link(incident_id, rows, head[0] if head else None)
     prev, changed, first_changed = GENESIS, 0, None
     for row_id, seq, at, kind, actor, text, data_text, prev_hash, hash_ in rows:
+        holds = broken is None or seq < broken
         data = json.loads(data_text)
         clean = redact_data(data)
         record = _vouches_for(kind, clean)
-        if (
-            intact
-            and record is not None
-            and clean.get("digest") == before.of.get((incident_id, record))
+        if holds and record is not None and clean.get("digest") == before.of.get(
+            (incident_id, record)
         ):
             clean = {**clean, "digest": after.get((incident_id, record), clean["digest"])}
         event = Event(
             incident_id, seq, from_iso(at), kind, redact(actor), redact(text), clean, prev_hash
         )
-        if intact:
+        if holds:
             event = replace(event, prev_hash=prev)
             event = replace(event, hash=event.computed_hash())
-        else:  # a broken chain stays broken where it was: only the secrets go
+        else:
             event = replace(event, hash=hash_)
         if (event.actor, event.text, clean, event.prev_hash, event.hash) != (
             actor,
@@ -503,7 +504,7 @@ def _redact_timeline(
                 ],
             )
         prev = event.hash
-    if not changed or not intact:
+    if not changed or broken is not None:
         return
     old_head = head[0]
     append(
@@ -518,7 +519,11 @@ def _redact_timeline(
     )
 
 
-def _chain_holds(incident_id: int, rows: list[tuple[Any, ...]], head: str | None) -> bool:
+def _first_broken_link(
+    incident_id: int, rows: list[tuple[Any, ...]], head: str | None
+) -> int | None:
+    """The seq of the first event whose link does not hold (one past the last when the
+    incident's head disagrees), or ``None`` when the chain holds."""
     prev = GENESIS
     for expected, (_, seq, at, kind, actor, text, data_text, prev_hash, hash_) in enumerate(
         rows, start=1
@@ -527,9 +532,9 @@ def _chain_holds(incident_id: int, rows: list[tuple[Any, ...]], head: str | None
             incident_id, seq, from_iso(at), kind, actor, text, json.loads(data_text), prev_hash
         )
         if seq != expected or prev_hash != prev or event.computed_hash() != hash_:
-            return False
+            return expected
         prev = hash_
-    return head == prev
+    return None if head == prev else len(rows) + 1
 
 
 def apply(conn: sqlite3.Connection) -> None:
