@@ -118,3 +118,37 @@ def test_start_time_defaults_to_the_evidence_and_stays_editable(
     incident = declared.args[0]
     assert incident.drill is True
     assert incident.detected_at == evidence_at.replace(microsecond=0) - timedelta(minutes=2)
+
+
+def test_a_key_typed_into_the_dialogs_never_reaches_the_disk(
+    qtbot, incidents, runbook, clock, db_path
+) -> None:
+    """What the commander types goes through the same store boundary as the CLI: the raw file and
+    its write-ahead log never hold the key, nor its tail."""
+    key = "sk_live_51TypedByHandAbCdEfGhIjKl"
+    window = _cockpit(qtbot, incidents, runbook, clock)
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), DeclareDialog))
+    dialog = QApplication.activeModalWidget()
+    _type(qtbot, f"Stripe rejects {key}")
+    _press(qtbot, Qt.Key.Key_Tab)
+    _press(qtbot, Qt.Key.Key_Space)  # Scope: API
+    dialog.impact_combo.setCurrentText("Major")
+    dialog.affected_edit.setText(f"Payment Intents ({key})")
+    dialog.affected_edit.setFocus()
+    _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    incident = incidents.last_open()
+    assert incident is not None and incident.title == "Stripe rejects sk_live_[REDACTED]"
+
+    window.timeline.note_edit.setFocus()
+    qtbot.keyClicks(window.timeline.note_edit, f"curl -H 'Authorization: Bearer {key}'")
+    qtbot.keyClick(window.timeline.note_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: incidents.get(incident.id).event_count == 2)
+
+    raw = b"".join(
+        p.read_bytes() for p in (db_path, db_path.with_name(db_path.name + "-wal")) if p.exists()
+    )
+    assert b"Stripe rejects sk_live_[REDACTED]" in raw  # the search finds what was written
+    assert key.encode() not in raw and key[len("sk_live_") :].encode() not in raw
+    assert incidents.verify(incident.id).ok and incidents.verify_projection(incident.id) == []
