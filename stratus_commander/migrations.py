@@ -338,6 +338,7 @@ def m004_redact_stored(db: sqlite_utils.Database) -> None:
     secret stays in the file.
     """
     conn = db.conn
+    secure_delete = conn.execute("PRAGMA secure_delete").fetchone()[0]
     conn.execute("PRAGMA secure_delete = ON")
     conn.create_function("redact", 1, _redact_text, deterministic=True)
     conn.create_function("redact_json", 1, _redact_json, deterministic=True)
@@ -367,6 +368,8 @@ def m004_redact_stored(db: sqlite_utils.Database) -> None:
         "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%USING FTS%'"
     ).fetchall():
         conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('rebuild')")
+    # Zeroing every freed page costs every later write of this connection: only for this upgrade.
+    conn.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
 
 
 def _redact_text(value: str | None) -> str | None:
@@ -470,8 +473,10 @@ def _redact_timeline(
         data = json.loads(data_text)
         clean = redact_data(data)
         record = _vouches_for(kind, clean)
-        if holds and record is not None and clean.get("digest") == before.of.get(
-            (incident_id, record)
+        if (
+            holds
+            and record is not None
+            and clean.get("digest") == before.of.get((incident_id, record))
         ):
             clean = {**clean, "digest": after.get((incident_id, record), clean["digest"])}
         event = Event(
