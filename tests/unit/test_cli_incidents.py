@@ -172,3 +172,34 @@ def test_exports_are_readable_by_others_like_any_file(cli, tmp_path: Path) -> No
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize(
+    ("when", "says"),
+    [
+        ("0001-01-01T00:00:00Z", "before 2000"),
+        ("1999-12-31T23:59:59Z", "before 2000"),
+        ("2999-01-01T00:00:00Z", "in the future"),
+    ],
+)
+def test_an_implausible_detection_time_is_refused_and_the_file_stays_usable(
+    cli, when: str, says: str
+) -> None:
+    code, _, err = cli(
+        "incidents", "declare", "--title", "X", "--impact", "Minor", "--detected-at", when
+    )
+    assert code == 2 and says in err and "detected at" in err
+    assert cli("incidents", "list")[0] == 0  # no row half-written that later breaks reading
+
+
+def test_a_key_in_the_title_is_redacted_and_verify_agrees_with_the_record(cli) -> None:
+    key = "sk_live_51TitleKeyAbCdEfGhIjKlMn"
+    code, out, _ = cli(
+        "incidents", "declare", "--title", f"Stripe refuses {key}", "--impact", "Major",
+        "--affected", f"Stripe ({key})", "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["title"] == "Stripe refuses sk_live_[REDACTED]"
+    code, out, _ = cli("incidents", "verify", "1")
+    assert code == 0, out  # was: "record disagrees with it on: title, affected_services"
+    wal = cli.db.with_name(cli.db.name + "-wal")
+    assert key[8:].encode() not in cli.db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
