@@ -53,7 +53,15 @@ from stratus_commander.timeline import EVENT_KINDS, Event
 CATEGORIES: dict[str, frozenset[str]] = {
     "Notes": frozenset({"note"}),
     "Status and decisions": frozenset(
-        {"declared", "status_changed", "decision", "field_changed", "closed", "reopened"}
+        {
+            "declared",
+            "status_changed",
+            "decision",
+            "field_changed",
+            "closed",
+            "reopened",
+            "redacted",
+        }
     ),
     "Probe flips": frozenset({"probe_flipped"}),
     "Messages sent": frozenset({"message_sent"}),
@@ -82,6 +90,7 @@ KIND_LABELS = {
     "review": "Review",
     "closed": "Closed",
     "reopened": "Reopened",
+    "redacted": "Redacted",
 }
 _MILESTONES = frozenset({"declared", "status_changed", "decision", "escalated", "message_sent"})
 _BAD_STATES = frozenset({"down", "degraded"})
