@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from stratus_commander.errors import InputError, NotFound, RefusedForGaps, StratusError
+from stratus_commander.errors import RefusedForGaps, StoreDamaged, StratusError
 
 
 @dataclass
@@ -40,20 +40,41 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def fail_for(exc: StratusError) -> NoReturn:
+    """A deliberate error as its message and exit code: 1 for a damaged database (the thing
+    checked is unhealthy, whatever the command), else 2."""
+    if isinstance(exc, RefusedForGaps):
+        fail(f"{exc.headline}:\n" + "\n".join(f"  - {gap}" for gap in exc.missing))
+    fail(str(exc), 1 if isinstance(exc, StoreDamaged) else 2)
+
+
 def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a domain function; its deliberate errors become a message and exit code 2."""
+    """Call a domain function; its deliberate errors become a message and exit code."""
     try:
         return fn(*args, **kwargs)
-    except RefusedForGaps as exc:
-        fail(f"{exc.headline}:\n" + "\n".join(f"  - {gap}" for gap in exc.missing))
-    except (InputError, NotFound, StratusError) as exc:
-        fail(str(exc))
+    except StratusError as exc:
+        fail_for(exc)
+
+
+class _Main(click.Group):
+    """A deliberate error raised outside :func:`run_domain` (damage met halfway through showing
+    a timeline) still ends as a message and exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StratusError as exc:
+            fail_for(exc)
 
 
 pass_options = click.make_pass_decorator(Options)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+@click.group(
+    cls=_Main,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -113,13 +134,19 @@ def config() -> None:
 # --- incidents ---------------------------------------------------------------------------------
 
 
-def _open_incidents(opts: Options) -> Any:
+def _open_incidents(opts: Options, *, readonly: bool) -> Any:
+    """The incidents of --db. ``readonly``: the command only reads, so nothing is written or
+    created (a mistyped path is an error, not an empty history) and a read-only file works.
+    Otherwise the file is created when missing, and refused when read-only or damaged."""
     from stratus_commander.actors import current_person
     from stratus_commander.clock import SystemClock
     from stratus_commander.incident import Incidents
     from stratus_commander.store import Store
 
-    store = run_domain(Store.open, opts.db_path())
+    if readonly:
+        store = run_domain(Store.open, opts.db_path(), create=False, readonly=True)
+    else:
+        store = run_domain(Store.open, opts.db_path(), check=True)
     return Incidents(store, SystemClock(), actor=current_person())
 
 
@@ -171,7 +198,7 @@ def incidents_declare(
     as_json: bool,
 ) -> None:
     """Declare an incident (starts every runbook clock)."""
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=False)
     incident = run_domain(
         inc.declare,
         title=title,
@@ -192,7 +219,7 @@ def incidents_declare(
 @pass_options
 def incidents_note(opts: Options, incident_id: str, text: str) -> None:
     """Add a note to the timeline."""
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=False)
     event = run_domain(inc.note, _incident_id(incident_id), text)
     click.echo(f"INC-{event.incident_id} #{event.seq} note recorded")
 
@@ -206,7 +233,7 @@ def incidents_note(opts: Options, incident_id: str, text: str) -> None:
 @pass_options
 def incidents_status(opts: Options, incident_id: str, status: str, text: str) -> None:
     """Move the incident to another status."""
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=False)
     run_domain(inc.set_status, _incident_id(incident_id), status, text)
     click.echo(f"INC-{_incident_id(incident_id)} is now {status}")
 
@@ -217,7 +244,7 @@ def incidents_status(opts: Options, incident_id: str, status: str, text: str) ->
 @pass_options
 def incidents_resolve(opts: Options, incident_id: str, text: str) -> None:
     """Mark the incident resolved (starts the post-incident review clock)."""
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=False)
     run_domain(inc.resolve, _incident_id(incident_id), text)
     click.echo(f"INC-{_incident_id(incident_id)} resolved")
 
@@ -229,7 +256,7 @@ def incidents_resolve(opts: Options, incident_id: str, text: str) -> None:
 @pass_options
 def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: bool) -> None:
     """List incidents, newest first."""
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=True)
     rows = inc.search(search) if search else inc.list(open_only=open_only)
     if open_only and search:
         rows = [r for r in rows if r.is_open]
@@ -257,7 +284,7 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
     from stratus_commander.clock import to_iso
     from stratus_commander.deadlines import clocks
 
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=True)
     runbook_ = _load_runbook(opts)
     incident = run_domain(inc.get, _incident_id(incident_id))
     readings = clocks(incident, runbook_, inc.clock.now())
@@ -306,7 +333,7 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
 @pass_options
 def incidents_verify(opts: Options, incident_id: str) -> None:
     """Check the timeline's hash chain; exit 1 at the first broken link."""
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=True)
     iid = _incident_id(incident_id)
     result = run_domain(inc.verify, iid)
     mismatched = inc.verify_projection(iid) if result.ok else []
@@ -342,7 +369,7 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
     """Export an incident, its timeline, review and credits (secrets redacted, chain verified)."""
     from stratus_commander.export import render
 
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=True)
     graphs = _html_graphs(opts.db_path()) if fmt == "html" else None
     text = run_domain(render, inc, _load_runbook(opts), _incident_id(incident_id), fmt, graphs)
     if output is None:
@@ -696,7 +723,7 @@ def incidents_close(
         stored_close,
     )
 
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=False)
     rb = _load_runbook(opts)
     iid = _incident_id(incident_id)
     run_domain(inc.get, iid)
@@ -770,7 +797,7 @@ def incidents_credits(
 
     from stratus_commander import credits as cr
 
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=accounts is None)
     iid = _incident_id(incident_id)
     incident = run_domain(inc.get, iid)
     if accounts is None:
@@ -904,7 +931,11 @@ def incidents_review(
     from stratus_commander import review as rv
     from stratus_commander.learnings import add_learning
 
-    inc = _open_incidents(opts)
+    changing = (affected_users, financial_impact, reputation, meeting, action)
+    writes_asked = any(v is not None for v in changing) or bool(
+        answers or done or lessons or complete
+    )
+    inc = _open_incidents(opts, readonly=not writes_asked)
     rb = _load_runbook(opts)
     iid = _incident_id(incident_id)
     run_domain(inc.get, iid)
@@ -1015,7 +1046,7 @@ def runbook_learnings(opts: Options, step: str | None, list_steps: bool, as_json
         for key, text in runbook_steps(rb).items():
             click.echo(f"{key:<55} {text}")
         return
-    inc = _open_incidents(opts)
+    inc = _open_incidents(opts, readonly=True)
     items = list_learnings(inc.store, step)
     if as_json:
         click.echo(json.dumps([x.as_json() for x in items], indent=2, ensure_ascii=False))

@@ -4,10 +4,14 @@
     ├── InputError               bad input from the user: file, field, flag (CLI exit 2)
     │   ├── RunbookError         runbook file invalid
     │   ├── ConfigError          user config invalid
-    │   └── StoreError           database file unusable (not SQLite, truncated, newer schema)
+    │   └── StoreError           database file unusable (not SQLite, truncated, newer schema,
+    │       │                    missing when a command only reads)
+    │       └── StoreReadOnly    a command that records was given a file it may not write
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
-    └── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
-        └── RefusedForGaps       ... until each listed gap is filled (one per line in the CLI)
+    ├── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
+    │   └── RefusedForGaps       ... until each listed gap is filled (one per line in the CLI)
+    └── StoreDamaged             the database file is damaged: SQLite reports corrupt pages, or
+                                 text no longer decodes (CLI exit 1: the thing checked is unhealthy)
 
 Errors that name a place carry it in ``where`` ("runbook.toml: clocks[1].due_after") so the CLI
 and the GUI show the same text.
@@ -15,6 +19,7 @@ and the GUI show the same text.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 
@@ -41,6 +46,27 @@ class ConfigError(InputError):
 
 class StoreError(InputError):
     """The database file cannot be used; it has not been modified."""
+
+
+class StoreReadOnly(StoreError):
+    """The file (or its folder) is not writable, and the command would record to it."""
+
+
+class StoreDamaged(StratusError):
+    """Reading the database failed because its bytes are damaged; ``where`` is the file.
+
+    Not bad input (the command may be fine) but an unhealthy file: the message says to keep a
+    copy before anything else and how SQLite may recover what is readable.
+    """
+
+    def __init__(self, detail: str, where: str) -> None:
+        self.where = where
+        self.detail = detail
+        super().__init__(
+            f"{where}: the database is damaged ({detail}); make a copy of it (with any -wal file "
+            f"beside it) before anything else; `sqlite3 {shlex.quote(where)} .recover | sqlite3 "
+            "recovered.db` may save what is readable"
+        )
 
 
 class NotFound(StratusError):

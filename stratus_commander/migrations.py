@@ -543,4 +543,24 @@ def _first_broken_link(
 
 
 def apply(conn: sqlite3.Connection) -> None:
-    migrations.apply(sqlite_utils.Database(conn))
+    """Apply every pending migration, and sqlite-utils' own table, in ONE transaction.
+
+    sqlite-utils (4.2) wraps each migration with its ``_sqlite_migrations`` row, but creates that
+    table outside them and decides what is pending before it takes any lock. Here the whole
+    upgrade is one ``BEGIN IMMEDIATE`` (its ``atomic()`` blocks nest as savepoints): a kill
+    mid-upgrade leaves the old schema as it was, and two processes upgrading one file at once
+    serialise, the second finding nothing pending instead of "table ... already exists".
+    """
+    # No recursive_triggers (sqlite-utils' default): it would stay on for the caller's
+    # connection and change what REPLACE fires; no plugins run on our connection either.
+    db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+        if not conn.in_transaction:  # a library change that commits midway must not pass
+            raise sqlite3.OperationalError("a migration step committed outside the upgrade")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -6,29 +6,43 @@ the GUI read while the recorder writes; ``synchronous=FULL`` makes each committe
 survive a crash or power cut (an event the user saw acknowledged is on disk). Probe samples
 arrive in batches: one transaction (one fsync) per batch.
 
-Every statement runs through :class:`RedactingConnection`, the one place every write passes: each
-text parameter is redacted (:func:`~stratus_commander.secrets.redact`) and each :class:`Json`
-document has its strings redacted before it is serialised. No secret reaches the file, whichever
-feature wrote it; anything hashed or digested over stored text hashes the redacted form
-(:func:`digest`, the timeline's chain).
+Opening never bricks, creates or changes what it should not:
 
-A file that is not SQLite, is truncated, is someone else's database or has a newer schema than this
-app knows raises :class:`StoreError` *before* anything is written to it.
+- A new database is built beside its path under a temporary name, every migration applied, then
+  linked into place whole (never over an existing file): a crash leaves no file or a complete one,
+  and of processes creating one path at once, one wins and the others open its file.
+- A file that is not SQLite, is truncated, is someone else's database or has a newer schema than
+  this app knows raises :class:`StoreError` *before* anything is written to it (or beside it: it is
+  inspected as immutable when no writer is live, so no ``-wal``/``-shm`` appears).
+- ``readonly=True`` opens ``mode=ro`` and writes nothing; a file without write permission (by its
+  mode bits, which root ignores but we do not) is only ever opened that way, and a command that
+  would record to it gets :class:`StoreReadOnly`.
+- Damage met while reading (corrupt pages, text that no longer decodes) becomes
+  :class:`StoreDamaged` here, so no caller needs to know sqlite3's exceptions.
+- Every statement runs through :class:`RedactingConnection`, the one place every write
+  passes: each text parameter is redacted (:func:`~stratus_commander.secrets.redact`) and
+  each :class:`Json` document has its strings redacted before it is serialised. No secret
+  reaches the file, whichever feature wrote it; anything hashed or digested over stored text
+  hashes the redacted form (:func:`digest`, the timeline's chain).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import secrets
 import sqlite3
 import struct
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stratus_commander.errors import StoreError
+from stratus_commander.errors import StoreDamaged, StoreError, StoreReadOnly, StratusError
 from stratus_commander.secrets import redact, redact_data
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -47,6 +61,16 @@ MIGRATIONS = (
 #: Sample outcome codes (compact storage); the order is "how bad".
 OUTCOME_CODES = {"up": 0, "degraded": 1, "down": 2, "unknown": 3}
 OUTCOME_NAMES = {v: k for k, v in OUTCOME_CODES.items()}
+
+# A database being built carries this in its temporary name (".incidents.db.<pid>.<hex>.building").
+_BUILDING = ".building"
+# os.link fails with these where the file system has no hard links (FAT, some FUSE and SMB mounts).
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV}
+
+# SQLite result codes (the primary code is the low byte of an extended one).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 5, 6, 8, 10
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
+_SQLITE_READONLY_ROLLBACK = 776  # a hot journal that a read-only connection cannot roll back
 
 
 class SampleRow(NamedTuple):
@@ -121,13 +145,97 @@ class RedactingConnection:
         self.raw.close()
 
 
-def _inspect_existing(path: Path) -> None:
-    """Refuse, without writing a byte, a file we must not touch."""
+# --- sqlite3's errors as ours ---------------------------------------------------------------------
+
+
+def translate_error(exc: sqlite3.Error, where: str) -> StratusError | None:
+    """What the user should hear about ``exc``, or None for a programming error (a bug to see)."""
+    text = str(exc)
+    if text.startswith("Could not decode to UTF-8"):  # the bytes of a text value changed
+        return StoreDamaged(text.split(" with text ")[0].replace("Could not", "could not"), where)
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return StoreDamaged(text, where)
+    if code == _SQLITE_READONLY:
+        return StoreReadOnly(f"cannot write ({text})", where=where)
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreError(
+            f"{text}: another program held it for over {BUSY_TIMEOUT_MS // 1000} s; try again",
+            where=where,
+        )
+    if code in (_SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN):
+        return StoreError(f"cannot read or write it: {text}", where=where)
+    return None
+
+
+def _file_of(conn: sqlite3.Connection | RedactingConnection) -> str:
+    try:
+        rows = conn.execute("PRAGMA database_list").fetchall()
+    except sqlite3.Error:
+        return "the database"
+    return next((r[2] for r in rows if r[1] == "main" and r[2]), "the in-memory database")
+
+
+def damage(conn: sqlite3.Connection | RedactingConnection, detail: str) -> StoreDamaged:
+    """The error for a value read back that the app cannot have written (damaged bytes)."""
+    return StoreDamaged(detail, _file_of(conn))
+
+
+@contextmanager
+def translate_errors(conn: sqlite3.Connection | RedactingConnection) -> Iterator[None]:
+    """Raise our exception (:class:`StoreDamaged` ...) for a sqlite3 error met by a reader."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        ours = translate_error(exc, _file_of(conn))
+        if ours is None:
+            raise
+        raise ours from exc
+
+
+# --- inspecting and creating the file -------------------------------------------------------------
+
+
+def _sidecar(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _no_writer(path: Path) -> bool:
+    """No connection has the file open in WAL mode (its -wal is deleted when the last one closes)
+    and no interrupted transaction left a rollback journal: the bytes are all in the file."""
+    return not _sidecar(path, "-wal").exists() and not _sidecar(path, "-journal").exists()
+
+
+def _read_only_file(path: Path) -> bool:
+    """The file may not be written: no write permission for us, or none for anyone in its mode
+    bits. Root passes every permission check, but ``chmod a-w`` is still the owner saying "do not
+    write this", so the mode bits count too."""
+    return not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222
+
+
+def _connect_ro(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    """A connection that cannot write the file. ``immutable``: SQLite takes no locks and creates
+    no -wal/-shm beside it; only right when no writer is live (see :func:`_no_writer`)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+    return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+
+
+class _Found(NamedTuple):
+    current: bool  # every migration applied: nothing to write before use
+    hot_journal: bool  # an interrupted write left a journal that only a writer can roll back
+
+
+def _inspect_existing(path: Path) -> _Found:
+    """Refuse, without writing a byte (or creating one beside it), a file we must not touch."""
     size = path.stat().st_size
     with path.open("rb") as fh:
         header = fh.read(100)
     if size == 0:
-        raise StoreError("empty file, not a Stratus Commander database", where=str(path))
+        raise StoreError(
+            "empty file, not a Stratus Commander database (it holds nothing: delete it or "
+            "choose another --db path)",
+            where=str(path),
+        )
     if not header.startswith(_SQLITE_MAGIC):
         raise StoreError("not an SQLite database (wrong file header)", where=str(path))
     if len(header) < 100:
@@ -136,7 +244,7 @@ def _inspect_existing(path: Path) -> None:
     page_size = 65536 if page_size == 1 else page_size
     change_counter, page_count = struct.unpack(">II", header[24:32])
     version_valid_for = struct.unpack(">I", header[92:96])[0]
-    wal = path.with_name(path.name + "-wal")
+    wal = _sidecar(path, "-wal")
     # The in-header page count is only trustworthy when it was written with the change counter,
     # and a live WAL may legitimately hold pages the main file does not have yet.
     if change_counter == version_valid_for and not wal.exists() and size < page_size * page_count:
@@ -144,16 +252,24 @@ def _inspect_existing(path: Path) -> None:
             f"truncated SQLite file ({size} bytes, header says {page_size * page_count})",
             where=str(path),
         )
+    immutable = _no_writer(path)
     try:
-        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            applied = _applied(ro, tables)
-        finally:
-            ro.close()
-    except sqlite3.DatabaseError as exc:
+            tables, applied, unfinished = _read_schema(path, immutable=immutable)
+        except sqlite3.Error:
+            if not immutable:
+                raise
+            # A writer may have started between the look and the read (an immutable read takes
+            # no lock): look again the careful way before calling the file unreadable.
+            tables, applied, unfinished = _read_schema(path, immutable=False)
+    except sqlite3.Error as exc:
+        if exc.sqlite_errorcode == _SQLITE_READONLY_ROLLBACK:
+            return _Found(current=False, hot_journal=True)
+        ours = translate_error(exc, str(path))
+        if isinstance(ours, StoreDamaged):
+            raise ours from exc
         raise StoreError(f"unreadable SQLite database: {exc}", where=str(path)) from exc
-    if tables and not applied:
+    if tables and not applied and not unfinished:
         raise StoreError(
             "an SQLite database of another application (no Stratus Commander schema); "
             "choose another --db path",
@@ -166,6 +282,23 @@ def _inspect_existing(path: Path) -> None:
             "upgrade the app to open it",
             where=str(path),
         )
+    return _Found(current=set(MIGRATIONS) <= applied, hot_journal=False)
+
+
+def _read_schema(path: Path, *, immutable: bool) -> tuple[set[str], set[str], bool]:
+    """The file's tables, our migrations applied, and whether it is an unfinished creation by an
+    older version (killed after sqlite-utils made its empty table, before our first migration)."""
+    ro = _connect_ro(path, immutable=immutable)
+    try:
+        tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        applied = _applied(ro, tables)
+        unfinished = (
+            tables == {MIGRATIONS_TABLE}
+            and not ro.execute(f"SELECT 1 FROM {MIGRATIONS_TABLE} LIMIT 1").fetchone()
+        )
+    finally:
+        ro.close()
+    return tables, applied, unfinished
 
 
 def _applied(conn: sqlite3.Connection, tables: set[str]) -> set[str]:
@@ -177,28 +310,232 @@ def _applied(conn: sqlite3.Connection, tables: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _create(path: Path) -> None:
+    """Build a complete database beside ``path`` and link it into place, never over a file.
+
+    Returns once ``path`` exists: ours, or that of a process that won the race to create it.
+    """
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create its folder: {exc}", where=str(path)) from exc
+    _remove_abandoned_builds(path)
+    temp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_BUILDING}"
+    try:
+        conn = sqlite3.connect(temp, isolation_level=None)
+        try:
+            # Nothing to protect until it is linked into place: no journal file, no fsync per
+            # step; one fsync of the finished file below.
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA synchronous = OFF")
+            from stratus_commander.migrations import apply  # sqlite-utils: only when needed
+
+            apply(conn)
+            conn.execute("PRAGMA journal_mode = WAL")  # recorded in the file's header
+        finally:
+            conn.close()  # the last connection: its -wal is folded in and deleted
+        if _sidecar(temp, "-wal").exists():
+            raise OSError(errno.EIO, f"{temp.name}-wal left after closing")
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _link_into_place(temp, path)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"cannot create the database: {exc}", where=str(path)) from exc
+    finally:
+        for leftover in (temp, *(_sidecar(temp, s) for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+
+
+def _link_into_place(temp: Path, path: Path) -> None:
+    try:
+        os.link(temp, path)  # fails, changing nothing, if path exists
+    except FileExistsError:
+        return  # another process created it first: its file is whole, use it
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        _rename_without_clobber(temp, path)
+    _fsync_folder(path.parent)  # the new name survives a power cut
+
+
+def _rename_without_clobber(temp: Path, path: Path) -> None:
+    """For file systems without hard links: Windows' rename refuses an existing target; on POSIX
+    (where rename replaces it) creators take turns under a lock on the folder."""
+    if sys.platform == "win32":
+        with suppress(FileExistsError):
+            os.rename(temp, path)
+        return
+    import fcntl
+
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        with suppress(OSError):  # no locks either: the exists check still narrows the race
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        if not os.path.lexists(path):
+            os.rename(temp, path)
+    finally:
+        os.close(fd)  # and with it the lock
+
+
+def _fsync_folder(folder: Path) -> None:
+    if sys.platform == "win32":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_abandoned_builds(path: Path) -> None:
+    """Delete what builders killed mid-way left beside ``path`` (their process is gone)."""
+    if sys.platform == "win32":
+        return
+    prefix = f".{path.name}."
+    try:
+        names = [n for n in os.listdir(path.parent) if n.startswith(prefix) and _BUILDING in n]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            (path.parent / name).unlink(missing_ok=True)
+        except OSError:
+            continue  # alive, another user's
+
+
+def _roll_back_hot_journal(path: Path) -> None:
+    """Let SQLite roll back what an interrupted write left in ``-journal`` (only a connection
+    that may write can); the file returns to its last committed state."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        conn.close()
+
+
+def _check_health(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse to record into a damaged timeline: the incidents and events tables' pages (O(their
+    size), so for one-off writers such as a CLI command, never per event), and the chain heads an
+    append reads back."""
+    with translate_errors(conn):
+        for table in ("incidents", "events"):
+            problems = [r[0] for r in conn.execute(f"PRAGMA quick_check({table})")]
+            if problems != ["ok"]:
+                raise StoreDamaged(f"{table}: {problems[0]}", str(path))
+        conn.execute(
+            "SELECT e.* FROM incidents i JOIN events e ON e.incident_id = i.id "
+            "AND e.seq = i.event_count"
+        ).fetchall()
+
+
 class Store:
     """An open incident database. One per thread: sqlite connections are not shared."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, readonly: bool = False) -> None:
         self.conn = RedactingConnection(conn)
         self.path = path
+        #: Opened ``mode=ro``: nothing is written (the minute rollup is brought up to date in
+        #: TEMP tables of this connection instead, see :func:`refresh_sample_minutes`).
+        self.readonly = readonly
         self._probe_ids: dict[str, int] = {}
         self._pending_after_commit: list[Callable[[], None]] = []
         self._savepoints = 0
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        create: bool = True,
+        readonly: bool = False,
+        check: bool = False,
+    ) -> Store:
+        """Open the database at ``path``.
+
+        ``create``: a missing file is created (else :class:`StoreError` "no database at ...").
+        ``readonly``: the caller only reads; the connection is ``mode=ro``. An older schema or an
+        interrupted write is still brought up to date first when the file may be written (what
+        any open did before); a read-only file is never written at all.
+        ``check``: refuse (:class:`StoreDamaged`) a file whose timeline tables are damaged; for
+        one-off writers (a CLI command), as it reads the whole timeline.
+        """
         path = Path(path)
         if path.is_dir():
             raise StoreError("is a directory, expected a database file", where=str(path))
-        if path.exists():
-            _inspect_existing(path)
-        else:
+        if not path.exists():
+            if path.is_symlink():
+                raise StoreError("a symbolic link to a missing file", where=str(path))
+            if not create:
+                raise StoreError(
+                    f"no database at {path} (a mistyped --db or STRATUS_COMMANDER_DB? "
+                    "`incidents declare` creates one)"
+                )
+            _create(path)
+        found = _inspect_existing(path)
+        locked = _read_only_file(path)
+        if not readonly and locked:
+            raise StoreReadOnly(
+                "read-only file; this command records to it, so make it writable (chmod u+w) or "
+                "use a writable copy (reading commands such as list, show, verify, export and "
+                "review work on it as it is)",
+                where=str(path),
+            )
+        if not readonly and not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreReadOnly(
+                f"its folder is read-only, and SQLite keeps {path.name}-wal beside it while "
+                "writing; use a copy in a writable folder",
+                where=str(path),
+            )
+        if found.hot_journal:
+            if locked:
+                raise StoreError(
+                    f"an interrupted write left {path.name}-journal, and only a writer can roll it "
+                    "back: make a writable copy of both files and open that",
+                    where=str(path),
+                )
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"cannot create its folder: {exc}", where=str(path)) from exc
+                _roll_back_hot_journal(path)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot roll back {path.name}-journal: {exc}", str(path)) from exc
+            found = _inspect_existing(path)
+        if readonly:
+            if not found.current:
+                if locked:
+                    raise StoreError(
+                        "written by an older Stratus Commander and read-only, so it cannot be "
+                        "upgraded: open a writable copy",
+                        where=str(path),
+                    )
+                cls._open_rw(path).close()  # the upgrade, then the read-only connection
+            try:
+                # A file nobody may write, with no writer live: read it as immutable, so not even
+                # a -wal or -shm appears beside it.
+                conn = _connect_ro(path, immutable=locked and _no_writer(path))
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open: {exc}", where=str(path)) from exc
+            return cls(conn, path, readonly=True)
+        _remove_abandoned_builds(path)  # a creator killed after linking its build in place
+        store = cls._open_rw(path)
+        if check:
+            try:
+                _check_health(store.conn.raw, path)
+            except BaseException:
+                store.close()
+                raise
+        return store
+
+    @classmethod
+    def _open_rw(cls, path: Path) -> Store:
         try:
             conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
@@ -221,9 +558,12 @@ class Store:
             if not set(MIGRATIONS) <= _applied(conn, tables):
                 from stratus_commander.migrations import apply  # sqlite-utils: only when needed
 
-                apply(conn)
+                apply(conn)  # one transaction that re-reads what is pending under its lock
         except sqlite3.Error as exc:
             conn.close()
+            ours = translate_error(exc, str(path))
+            if isinstance(ours, StoreDamaged | StoreReadOnly):
+                raise ours from exc
             raise StoreError(f"cannot prepare the database: {exc}", where=str(path)) from exc
         return cls(conn, path)
 
@@ -280,9 +620,15 @@ class Store:
         self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
     ) -> list[dict[str, Any]]:
         args = dict(params) if isinstance(params, Mapping) else list(params)
-        cursor = self.conn.execute(sql, args)
-        names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
+        try:
+            cursor = self.conn.execute(sql, args)
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor]
+        except sqlite3.Error as exc:
+            ours = translate_error(exc, str(self.path or "the in-memory database"))
+            if ours is None:
+                raise
+            raise ours from exc
 
     # --- probes and samples -----------------------------------------------------------------
 
@@ -372,7 +718,7 @@ class Store:
 # integer (16 bits each; a probe has at most 60 000 samples a minute), which halves the per-row
 # work of a catch-up over a day of 1 Hz data.
 _ROLLUP = """
-INSERT INTO sample_minutes ("check", minute, probe_id, n, n_known, n_degraded, n_down, lat_max)
+INSERT INTO {target} ("check", minute, probe_id, n, n_known, n_degraded, n_down, lat_max)
 SELECT "check", minute, probe_id,
        (c & 65535) + (c >> 16 & 65535) + (c >> 32 & 65535) + (c >> 48),
        (c & 65535) + (c >> 16 & 65535) + (c >> 32 & 65535),
@@ -385,6 +731,7 @@ FROM (SELECT p."check" AS "check", {minute} AS minute, {probe} AS probe_id,
 # CROSS JOIN pins the order: walk the dirty minutes, range-scan each one's samples (left to
 # itself the planner may scan every sample and look the minute up, which is quadratic).
 _REFRESH_MINUTES = _ROLLUP.format(
+    target="sample_minutes",
     minute="d.minute",
     probe="d.probe_id",
     source="sample_minutes_dirty d CROSS JOIN samples s ON s.probe_id = d.probe_id "
@@ -392,6 +739,7 @@ _REFRESH_MINUTES = _ROLLUP.format(
     "JOIN probes p ON p.id = d.probe_id",
 )
 _REBUILD_MINUTES = _ROLLUP.format(
+    target="sample_minutes",
     minute="s.at_ms / 60000",
     probe="s.probe_id",
     source="samples s JOIN probes p ON p.id = s.probe_id",
@@ -406,6 +754,8 @@ def refresh_sample_minutes(store: Store) -> int:
     not have to catch up on all of it.
     """
     conn = store.conn
+    if store.readonly:
+        return _shadow_sample_minutes(conn.raw)
     if conn.execute("SELECT 1 FROM sample_minutes_dirty LIMIT 1").fetchone() is None:
         return 0
     with store.write():
@@ -417,6 +767,59 @@ def refresh_sample_minutes(store: Store) -> int:
         )
         conn.execute(_REFRESH_MINUTES)
         conn.execute("DELETE FROM sample_minutes_dirty")
+    return int(dirty)
+
+
+# A read-only connection cannot bring the rollup up to date, but it may create TEMP objects, and
+# an unqualified name finds the temp schema first: the dirty minutes recomputed into a TEMP table,
+# and a TEMP VIEW named sample_minutes over the stored rollup without those minutes plus the
+# recomputed ones. Readers get exact figures with the same SQL; the view's WHERE is pushed into
+# both arms, so the stored rollup is still read by its primary key.
+_SHADOW_TABLES = """
+CREATE TEMP TABLE IF NOT EXISTS sample_minutes_stale (
+    probe_id INTEGER NOT NULL, minute INTEGER NOT NULL, PRIMARY KEY (probe_id, minute)
+) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS sample_minutes_fresh (
+    "check" TEXT NOT NULL, minute INTEGER NOT NULL, probe_id INTEGER NOT NULL, n INTEGER NOT NULL,
+    n_known INTEGER NOT NULL, n_degraded INTEGER NOT NULL, n_down INTEGER NOT NULL, lat_max REAL,
+    PRIMARY KEY ("check", minute, probe_id)
+) WITHOUT ROWID;
+CREATE TEMP VIEW IF NOT EXISTS sample_minutes AS
+SELECT * FROM main.sample_minutes m WHERE NOT EXISTS (
+    SELECT 1 FROM temp.sample_minutes_stale d WHERE d.probe_id = m.probe_id AND d.minute = m.minute)
+UNION ALL SELECT * FROM temp.sample_minutes_fresh;
+"""
+_SHADOW_MINUTES = _ROLLUP.format(
+    target="temp.sample_minutes_fresh",
+    minute="d.minute",
+    probe="d.probe_id",
+    source="temp.sample_minutes_stale d CROSS JOIN main.samples s ON s.probe_id = d.probe_id "
+    "AND s.at_ms >= d.minute * 60000 AND s.at_ms < d.minute * 60000 + 60000 "
+    "JOIN main.probes p ON p.id = d.probe_id",
+)
+
+
+def _shadow_sample_minutes(conn: sqlite3.Connection) -> int:
+    if conn.execute("SELECT 1 FROM main.sample_minutes_dirty LIMIT 1").fetchone() is None:
+        conn.execute("DROP VIEW IF EXISTS temp.sample_minutes")  # the stored rollup is exact
+        return 0
+    conn.execute("BEGIN")  # one snapshot: the dirty minutes and their samples agree
+    try:
+        for statement in _SHADOW_TABLES.split(";\n"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("DELETE FROM temp.sample_minutes_stale")
+        conn.execute("DELETE FROM temp.sample_minutes_fresh")
+        conn.execute(
+            "INSERT INTO temp.sample_minutes_stale SELECT probe_id, minute "
+            "FROM main.sample_minutes_dirty"
+        )
+        dirty = conn.execute("SELECT changes()").fetchone()[0]
+        conn.execute(_SHADOW_MINUTES)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return int(dirty)
 
 

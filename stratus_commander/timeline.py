@@ -20,7 +20,7 @@ from typing import Any
 
 from stratus_commander.clock import from_iso, to_iso
 from stratus_commander.secrets import redact, redact_data
-from stratus_commander.store import Json, RedactingConnection
+from stratus_commander.store import Json, RedactingConnection, damage, translate_errors
 
 GENESIS = "0" * 64
 
@@ -161,13 +161,20 @@ def _fields(event: Event) -> dict[str, Any]:
 def events(
     conn: RedactingConnection, incident_id: int, kinds: set[str] | None = None
 ) -> list[Event]:
-    rows = conn.execute(
-        "SELECT incident_id, seq, at, kind, actor, text, data, prev_hash, hash "
-        "FROM events WHERE incident_id = ? ORDER BY seq",
-        [incident_id],
-    )
-    names = [d[0] for d in rows.description]
-    out = [_row_to_event(dict(zip(names, r, strict=True))) for r in rows]
+    with translate_errors(conn):  # a damaged page or value: StoreDamaged, not a traceback
+        rows = conn.execute(
+            "SELECT incident_id, seq, at, kind, actor, text, data, prev_hash, hash "
+            "FROM events WHERE incident_id = ? ORDER BY seq",
+            [incident_id],
+        )
+        names = [d[0] for d in rows.description]
+        out = []
+        for r in rows:
+            row = dict(zip(names, r, strict=True))
+            try:
+                out.append(_row_to_event(row))
+            except (ValueError, TypeError) as exc:  # a time or JSON the app never wrote
+                raise damage(conn, f"event {row['seq']} of INC-{incident_id}: {exc}") from exc
     return [e for e in out if kinds is None or e.kind in kinds]
 
 
@@ -181,9 +188,10 @@ class Verification:
 
 def verify(conn: RedactingConnection, incident_id: int) -> Verification:
     """Walk the chain; report the first broken link (edited, deleted or reordered event)."""
-    head = conn.execute(
-        "SELECT event_count, head_hash FROM incidents WHERE id = ?", [incident_id]
-    ).fetchone()
+    with translate_errors(conn):
+        head = conn.execute(
+            "SELECT event_count, head_hash FROM incidents WHERE id = ?", [incident_id]
+        ).fetchone()
     evs = events(conn, incident_id)
     prev = GENESIS
     for expected_seq, ev in enumerate(evs, start=1):

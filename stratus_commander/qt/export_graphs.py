@@ -75,7 +75,7 @@ def render_graphs(store_path: Path | str) -> GraphRenderer:
     path = Path(store_path)
 
     def render_from_store(doc: Mapping[str, Any]) -> list[tuple[str, bytes]]:
-        with Store.open(path) as store:
+        with Store.open(path, create=False, readonly=True) as store:  # export only reads
             replay = read_replay(store, int(doc["incident"]["id"]), from_iso(doc["exported_at"]))
         return render_replay(replay)
 

@@ -1,6 +1,7 @@
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,22 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="newer Stratus Commander"):
         Store.open(path)
     assert path.read_bytes() == before
+
+
+def test_refusing_a_newer_schema_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.db"
+    with Store.open(path) as store:
+        store.conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('stratus_commander', 'm999_from_the_future', '2030-01-01')"
+        )
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert list(before) == ["incidents.db"]
+    for open_it in (Store.open, partial(Store.open, readonly=True)):
+        with pytest.raises(StoreError, match="newer Stratus Commander"):
+            open_it(path)
+        # No -wal or -shm either: the app that wrote it finds its folder as it left it.
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
