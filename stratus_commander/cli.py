@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from stratus_commander.errors import InputError, NotFound, RefusedForGaps, StratusError
+from stratus_commander.text import for_terminal, json_for_terminal, one_line
 
 
 @dataclass
@@ -37,8 +38,19 @@ class Options:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    # Messages quote what was given (a file name, a CSV cell): shown escaped, never obeyed.
+    click.echo(f"Error: {for_terminal(message, multiline=True)}", err=True)
     sys.exit(code)
+
+
+def say(text: str, *, multiline: bool = False, err: bool = False, nl: bool = True) -> None:
+    """Echo text that holds stored or outside text: control and bidi characters escaped."""
+    click.echo(for_terminal(text, multiline=multiline), err=err, nl=nl)
+
+
+def say_json(data: Any) -> None:
+    """Echo JSON with the same values, control and bidi characters as ``\\u`` escapes."""
+    click.echo(json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -230,6 +242,8 @@ def incidents_resolve(opts: Options, incident_id: str, text: str) -> None:
 def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: bool) -> None:
     """List incidents, newest first."""
     inc = _open_incidents(opts)
+    if search is not None:
+        run_domain(one_line, search, "--search")
     rows = inc.search(search) if search else inc.list(open_only=open_only)
     if open_only and search:
         rows = [r for r in rows if r.is_open]
@@ -243,9 +257,7 @@ def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: 
 
     for r in rows:
         drill = " [drill]" if r.drill else ""
-        click.echo(
-            f"{r.label:<8} {r.status:<13} {r.impact:<8} {to_iso(r.declared_at)}  {r.title}{drill}"
-        )
+        say(f"{r.label:<8} {r.status:<13} {r.impact:<8} {to_iso(r.declared_at)}  {r.title}{drill}")
 
 
 @incidents.command("show")
@@ -277,14 +289,15 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
             for r in readings
         ]
         out["timeline"] = [e.as_json() for e in evs]
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        say_json(out)
         return
-    click.echo(f"{incident.label}  {incident.title}")
-    click.echo(
+    # Stored text is shown escaped: it may predate the checks on input (text.py).
+    say(f"{incident.label}  {incident.title}")
+    say(
         f"  status {incident.status}, impact {incident.impact}"
         + (" (drill)" if incident.drill else "")
     )
-    click.echo(
+    say(
         f"  scope {', '.join(incident.scope) or '-'}; affected "
         f"{', '.join(incident.affected_services) or '-'}"
     )
@@ -298,7 +311,8 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
         click.echo(f"  {r.label:<22} {r.state.value:<9} {r.countdown():>9}  due {due}{extra}")
     click.echo("Timeline:")
     for e in evs:
-        click.echo(f"  {to_iso(e.at)}  {e.kind:<15} {e.actor}: {e.text}")
+        text = for_terminal(e.text, multiline=True).replace("\n", "\n" + " " * 6)
+        click.echo(f"  {to_iso(e.at)}  {for_terminal(e.kind):<15} {for_terminal(e.actor)}: {text}")
 
 
 @incidents.command("verify")
@@ -345,13 +359,16 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
     inc = _open_incidents(opts)
     graphs = _html_graphs(opts.db_path()) if fmt == "html" else None
     text = run_domain(render, inc, _load_runbook(opts), _incident_id(incident_id), fmt, graphs)
+    # Stored text is escaped in the document, whether it goes to a terminal or a file (which
+    # someone will `cat`); JSON keeps the same values.
+    text = json_for_terminal(text) if fmt == "json" else for_terminal(text, multiline=True)
     if output is None:
         click.echo(text, nl=False)
         return
     from stratus_commander.fileio import atomic_write_text
 
     atomic_write_text(output, text)
-    click.echo(f"Wrote {output}", err=True)
+    say(f"Wrote {output}", err=True)
 
 
 def _html_graphs(db_path: Path) -> Any:
@@ -382,9 +399,9 @@ def runbook_check(opts: Options, path: Path | None) -> None:
     try:
         loaded = load_runbook(path or opts.runbook)
     except RunbookError as exc:
-        click.echo(str(exc), err=True)
+        say(str(exc), multiline=True, err=True)
         sys.exit(2)
-    click.echo(summary(loaded))
+    say(summary(loaded), multiline=True)
 
 
 # --- probes ------------------------------------------------------------------------------------
@@ -398,10 +415,10 @@ def _probe_config(opts: Options, path: Path | None = None) -> Any:
     try:
         loaded = load_config(path or opts.config_path())
     except ConfigError as exc:
-        click.echo(str(exc), err=True)
+        say(str(exc), multiline=True, err=True)
         sys.exit(2)
     for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     return loaded
 
 
@@ -417,10 +434,12 @@ def _latency_text(latency_ms: float | None) -> str:
 
 
 def _print_table(results: list[Any]) -> None:
-    rows = [
+    # A probe's detail quotes what a server answered: shown escaped, never obeyed.
+    raw = (
         (r.probe, r.kind, r.check, r.outcome.value, _latency_text(r.latency_ms), r.detail)
         for r in results
-    ]
+    )
+    rows = [tuple(for_terminal(cell) for cell in row) for row in raw]
     head = ("PROBE", "KIND", "CHECK", "OUTCOME", "LATENCY", "DETAIL")
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(5)]
     click.echo("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip())
@@ -451,13 +470,14 @@ async def _probe_forever(specs: list[Any], as_json: bool) -> None:
     else:
         engine.on_result(
             lambda r: click.echo(
-                f"{r.at.astimezone():%H:%M:%S}  {r.probe}  {_outcome_text(r.outcome.value)}  "
-                f"{_latency_text(r.latency_ms)}  {r.detail}"
+                f"{r.at.astimezone():%H:%M:%S}  {for_terminal(r.probe)}  "
+                f"{_outcome_text(r.outcome.value)}  {_latency_text(r.latency_ms)}  "
+                f"{for_terminal(r.detail)}"
             )
         )
         engine.on_state_change(
             lambda c: click.echo(
-                f"{c.at.astimezone():%H:%M:%S}  == {c.probe} is now "
+                f"{c.at.astimezone():%H:%M:%S}  == {for_terminal(c.probe)} is now "
                 f"{_outcome_text(c.current.value)}"
                 + (f" (was {c.previous.value})" if c.previous else "")
             )
@@ -503,7 +523,8 @@ def probe(opts: Options, once: bool, as_json: bool) -> None:
 
         _print_table(results)
         proposed = hint(group_evidence(states))
-        click.echo(f"\nTriage hint: {proposed.decision} — {proposed.reason}")
+        click.echo()
+        say(f"Triage hint: {proposed.decision} — {proposed.reason}")
     sys.exit(0 if all(r.outcome.value == "up" for r in results) else 1)
 
 
@@ -524,9 +545,9 @@ def config_check(opts: Options, path: Path | None) -> None:
     reference) do not fail the check.
     """
     loaded = _probe_config(opts, path)
-    click.echo(f"{loaded.path}: {len(loaded.probes)} probe(s)")
+    say(f"{loaded.path}: {len(loaded.probes)} probe(s)")
     for spec in loaded.probes:
-        click.echo(
+        say(
             f"  {spec.id:<24} {spec.kind:<18} {spec.check:<9} "
             f"every {spec.interval_s:g} s, timeout {spec.timeout_s:g} s"
         )
@@ -578,14 +599,15 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (--port 0: any free port)")
     try:
         config_text = probe_config_toml(base_url, speed)
-        click.echo(f"Drill simulator: {drill.name} — {drill.title} (speed x{speed:g})")
+        say(f"Drill simulator: {drill.name} — {drill.title} (speed x{speed:g})")
         click.echo(f"Listening on {base_url} (drill state: {base_url}/_drill/state)\n")
         if write_config:
             try:
                 write_config.write_text(config_text, encoding="utf-8")
             except OSError as exc:
                 fail(f"--write-config: cannot write {write_config}: {exc.strerror or exc}")
-            click.echo(f"Probe config written to {write_config}\n")
+            say(f"Probe config written to {write_config}")
+            click.echo()
         else:
             click.echo("# --- probe config (save it, or use --write-config PATH) ---")
             click.echo(config_text)
@@ -598,7 +620,7 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
         while True:
             reached = drill.steps_reached(sim.elapsed())
             for step in drill.steps[announced:reached]:
-                click.echo(f"[+{format_duration(step.at)}] {step.note}")
+                say(f"[+{format_duration(step.at)}] {step.note}")
             announced = reached
             time.sleep(0.2)
     except KeyboardInterrupt:
@@ -722,7 +744,7 @@ def incidents_close(
         return
     closed = run_domain(close_incident, inc, rb, iid, record)
     click.echo(f"INC-{iid} closed. Close message:\n", err=True)
-    click.echo(closed.message, nl=False)
+    say(closed.message, multiline=True, nl=False)
 
 
 @incidents.command("credits")
@@ -823,12 +845,12 @@ def incidents_credits(
             credits = cr.stored_credits(inc.store, iid) or computed
             _write_credits_csv(csv_out, credits)
     if as_json:
-        click.echo(json.dumps(credits.as_json(), indent=2, ensure_ascii=False))
+        say_json(credits.as_json())
         return
     for report in credits.reports:
         click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
         for uptime in report.month_uptime.values():
-            click.echo(f"  {uptime.describe()}")
+            say(f"  {uptime.describe()}")
             if uptime.thinly_observed:
                 click.echo(
                     "  WARNING: the probes saw under half of the month; unobserved minutes count "
@@ -836,8 +858,8 @@ def incidents_credits(
                 )
         for credit in report.accounts:
             amount = f"{credit.account.currency} {credit.amount}"
-            click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
-    click.echo("Total: " + credits.summary())
+            say(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
+    say("Total: " + credits.summary())
 
 
 def _write_credits_csv(path: Path | None, credits: Any) -> None:
@@ -847,7 +869,7 @@ def _write_credits_csv(path: Path | None, credits: Any) -> None:
     from stratus_commander.fileio import atomic_write_text
 
     run_domain(atomic_write_text, path, cr.credits_csv(credits))
-    click.echo(f"Wrote {path}", err=True)
+    say(f"Wrote {path}", err=True)
 
 
 @incidents.command("review")
@@ -942,9 +964,9 @@ def incidents_review(
     review = rv.build_review(inc, rb, iid)
     if as_json:
         out = {"incident": review.incident.as_json(), **review.as_json()}
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        say_json(out)
         return
-    click.echo(_review_text(review))
+    say(_review_text(review), multiline=True)
 
 
 def _review_text(review: Any) -> str:
@@ -1013,14 +1035,14 @@ def runbook_learnings(opts: Options, step: str | None, list_steps: bool, as_json
     rb = _load_runbook(opts)
     if list_steps:
         for key, text in runbook_steps(rb).items():
-            click.echo(f"{key:<55} {text}")
+            say(f"{key:<55} {text}")
         return
     inc = _open_incidents(opts)
     items = list_learnings(inc.store, step)
     if as_json:
-        click.echo(json.dumps([x.as_json() for x in items], indent=2, ensure_ascii=False))
+        say_json([x.as_json() for x in items])
         return
-    click.echo(format_learnings(items, rb), nl=False)
+    say(format_learnings(items, rb), multiline=True, nl=False)
 
 
 # --- drill -------------------------------------------------------------------------------------

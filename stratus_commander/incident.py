@@ -20,6 +20,7 @@ from stratus_commander.clock import Clock, ensure_utc, from_iso, to_iso
 from stratus_commander.errors import DomainRefused, InputError, NotFound
 from stratus_commander.runbook import SERVICES, Impact
 from stratus_commander.store import Store
+from stratus_commander.text import each_one_line, multi_line, one_line
 from stratus_commander.timeline import Event, Verification, append, events, verify
 
 IMPACTS: tuple[str, ...] = get_args(Impact)
@@ -270,6 +271,9 @@ class Incidents:
         detected_at: datetime | None = None,
         drill: bool = False,
     ) -> Incident:
+        one_line(title, "title")
+        scope = each_one_line(scope, "scope")
+        affected_services = each_one_line(affected_services, "affected services")
         now = self.clock.now()
         title = " ".join(title.split())
         if not title:
@@ -345,12 +349,14 @@ class Incidents:
         return event
 
     def note(self, incident_id: int, text: str) -> Event:
-        text = text.strip()
+        text = multi_line(text, "note").strip()
         if not text:
             raise InputError("must not be empty", where="note")
         return self.record(incident_id, "note", text, allow_closed=True)
 
     def set_status(self, incident_id: int, status: str, text: str = "") -> Event:
+        one_line(status, "status")
+        one_line(text, "status text")
         status = status.lower()
         if status not in STATUSES or status == "closed":
             choices = ", ".join(s for s in STATUSES if s != "closed")
@@ -371,6 +377,7 @@ class Incidents:
         return self.set_status(incident_id, "resolved", text)
 
     def decide(self, incident_id: int, decision: str, reason: str = "") -> Event:
+        one_line(reason, "reason")
         if decision not in DECISIONS:
             raise InputError(f"{decision!r} is not one of {', '.join(DECISIONS)}", where="decision")
         text = f"Triage decision: {decision}" + (f" — {reason}" if reason else "")

@@ -118,3 +118,30 @@ def test_start_time_defaults_to_the_evidence_and_stays_editable(
     incident = declared.args[0]
     assert incident.drill is True
     assert incident.detected_at == evidence_at.replace(microsecond=0) - timedelta(minutes=2)
+
+
+def test_a_title_with_control_characters_is_refused_in_the_dialog(
+    qtbot, incidents, runbook, clock
+) -> None:
+    """Pasted text can carry what a keyboard cannot type; the domain refuses it, the dialog
+    says which field and stays open."""
+    dialog = DeclareDialog(incidents, runbook, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.title_edit.setText("Payments\x1b[2J down \u202egpj.exe")
+    dialog.impact_combo.setCurrentText("Major")
+    dialog.accept()
+    assert dialog.isVisible() and incidents.list() == []
+    assert dialog.error_label.isVisible()
+    assert (
+        "Not declared — title: contains the control character \\x1b at character 9"
+        in dialog.error_label.text()
+    )
+    assert dialog.focusWidget() is dialog.title_edit
+    dialog.affected_edit.setText("Stripe\u2066 API")
+    dialog.title_edit.setText("Payments down")
+    dialog.accept()
+    assert "affected services: contains the bidirectional control character \\u2066" in (
+        dialog.error_label.text()
+    )
+    assert incidents.list() == []
