@@ -66,7 +66,34 @@ def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
 pass_options = click.make_pass_decorator(Options)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+def _raise(exc: BaseException) -> NoReturn:
+    raise exc
+
+
+class _Guarded(click.Group):
+    """The root group: whatever a command did not expect ends as one line and exit 1, its
+    traceback in the log (``last_resort.py``); a deliberate error that escaped its command's
+    ``run_domain`` still exits 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StratusError as exc:
+            run_domain(_raise, exc)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise  # click's own ends (usage errors, exit codes) and `| head` stay click's
+        except Exception as exc:
+            from stratus_commander.last_resort import internal_error
+
+            click.echo(internal_error(exc), err=True)
+            sys.exit(1)
+
+
+@click.group(
+    cls=_Guarded,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -152,15 +179,22 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def _when(text: str | None) -> Any:
+def _time(text: str | None, flag: str) -> Any:
+    """An ISO-8601 time with a zone, from 1970 to 8999: outside that it is a typo ("0026" for
+    "2026"), and a clock or a review window computed from year 1 or 9999 leaves the calendar."""
     if text is None:
         return None
-    from stratus_commander.clock import from_iso
+    from datetime import UTC, datetime
+
+    from stratus_commander.clock import from_iso, to_iso
 
     try:
-        return from_iso(text)
-    except ValueError as exc:
-        fail(f"--detected-at: {text!r} is not an ISO-8601 time with a zone ({exc})")
+        when = from_iso(text)
+    except (ValueError, OverflowError) as exc:  # OverflowError: 9999-12-31T23:59-05:00 in UTC
+        fail(f"{flag}: {text!r} is not an ISO-8601 time with a zone ({exc})")
+    if not datetime(1970, 1, 1, tzinfo=UTC) <= when < datetime(9000, 1, 1, tzinfo=UTC):
+        fail(f"{flag}: {to_iso(when)} is not between 1970 and 8999 (a typo in the year?)")
+    return when
 
 
 @incidents.command("declare")
@@ -190,7 +224,7 @@ def incidents_declare(
         impact=impact,
         scope=_split(services),
         affected_services=_split(affected),
-        detected_at=_when(detected_at),
+        detected_at=_time(detected_at, "--detected-at"),
     )
     if as_json:
         click.echo(json.dumps(incident.as_json(), indent=2))
@@ -367,7 +401,7 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
         return
     from stratus_commander.fileio import atomic_write_text
 
-    atomic_write_text(output, text)
+    run_domain(atomic_write_text, output, text)
     say(f"Wrote {output}", err=True)
 
 
@@ -602,10 +636,12 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
         say(f"Drill simulator: {drill.name} — {drill.title} (speed x{speed:g})")
         click.echo(f"Listening on {base_url} (drill state: {base_url}/_drill/state)\n")
         if write_config:
+            from stratus_commander.fileio import atomic_write_text
+
             try:
-                write_config.write_text(config_text, encoding="utf-8")
-            except OSError as exc:
-                fail(f"--write-config: cannot write {write_config}: {exc.strerror or exc}")
+                atomic_write_text(write_config, config_text)
+            except InputError as exc:
+                fail(f"--write-config: {exc}")
             say(f"Probe config written to {write_config}")
             click.echo()
         else:
@@ -630,17 +666,6 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
 
 
 # --- review ------------------------------------------------------------------------------------
-
-
-def _review_time(text: str | None, flag: str) -> Any:
-    if text is None:
-        return None
-    from stratus_commander.clock import from_iso
-
-    try:
-        return from_iso(text)
-    except ValueError as exc:
-        fail(f"{flag}: {text!r} is not an ISO-8601 time with a zone ({exc})")
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
@@ -819,8 +844,8 @@ def incidents_credits(
             windows.append(
                 run_domain(
                     cr.maintenance_window,
-                    _review_time(start, "--maintenance"),
-                    _review_time(end, "--maintenance"),
+                    _time(start, "--maintenance"),
+                    _time(end, "--maintenance"),
                     where=f"--maintenance {spec}",
                 )
             )
@@ -893,7 +918,14 @@ def _write_credits_csv(path: Path | None, credits: Any) -> None:
 )
 @click.option("--owner", default="", help="Owner of the added action item.")
 @click.option("--deadline", help="Deadline of the added action item, ISO-8601 with zone.")
-@click.option("--done", "done", multiple=True, type=int, metavar="N", help="Mark item #N done.")
+@click.option(
+    "--done",
+    "done",
+    multiple=True,
+    type=click.IntRange(1, 2**63 - 1),  # a SQLite integer
+    metavar="N",
+    help="Mark item #N done.",
+)
 @click.option(
     "--lesson",
     "lessons",
@@ -938,13 +970,13 @@ def incidents_review(
     if reputation is not None:
         changes["reputation"] = reputation
     if meeting is not None:
-        changes["meeting_at"] = _review_time(meeting, "--meeting")
+        changes["meeting_at"] = _time(meeting, "--meeting")
     if answers:
         changes["answers"] = dict(_pairs(answers, "--answer"))
     if action is None and (owner or deadline):
         fail("--owner and --deadline describe an --action")
     added = _pairs((action,), "--action") if action is not None else []
-    due = _review_time(deadline, "--deadline")
+    due = _time(deadline, "--deadline")
     steps = _pairs(lessons, "--lesson")
     # The options are checked above; the domain checks the rest as it writes, all in one
     # transaction, so a refusal of any part (an unknown item, step or category, a review that

@@ -572,6 +572,8 @@ def read_accounts(path: Path, currency: str | None = None) -> list[Account]:
         raise InputError("no such file", where=str(path)) from None
     except IsADirectoryError:
         raise InputError("is a directory, expected a CSV file", where=str(path)) from None
+    except OSError as exc:  # unreadable: permissions, a name too long, a loop of links
+        raise InputError(f"cannot read: {exc.strerror or exc}", where=str(path)) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
     return parse_accounts(text, str(path), currency)

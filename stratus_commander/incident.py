@@ -29,6 +29,8 @@ OPEN_STATUSES = ("investigating", "identified", "monitoring")
 DECISIONS = ("internal", "external", "unknown")
 # A detection time in the future is a typo, not a forecast; allow a little clock skew.
 _FUTURE_SKEW = timedelta(minutes=1)
+#: Ids are SQLite integers (signed 64-bit); a larger number is no incident's and cannot be asked.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +141,14 @@ def project(incident: Incident, event: Event) -> Incident:
 def parse_incident_id(text: str | int) -> int:
     """Accept ``7`` or ``INC-7``."""
     m = re.fullmatch(r"(?:INC-)?(\d+)", str(text).strip(), flags=re.IGNORECASE)
+    shown = repr(str(text)) if len(str(text)) <= 40 else repr(str(text)[:30]) + "…"
     if not m:
-        raise InputError(f"not an incident id: {text!r} (expected e.g. 7 or INC-7)", where="ID")
-    return int(m.group(1))
+        raise InputError(f"not an incident id: {shown} (expected e.g. 7 or INC-7)", where="ID")
+    # Length first: int() refuses strings of over 4300 digits with its own ValueError.
+    digits = m.group(1).lstrip("0") or "0"
+    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        raise InputError(f"{shown} is beyond the largest incident id ({MAX_ID})", where="ID")
+    return int(digits)
 
 
 def _check_services(
