@@ -114,10 +114,18 @@ class _Guarded(click.Group):
 @click.option(
     "--verbose", is_flag=True, help="Log DEBUG to the log file and stderr (default: INFO/warnings)."
 )
+@click.option(
+    "--no-color", is_flag=True, help="No colours in the output (also when NO_COLOR is set)."
+)
 @click.version_option(package_name="stratus-commander")
 @click.pass_context
 def main(
-    ctx: click.Context, db: Path | None, config: Path | None, runbook: Path | None, verbose: bool
+    ctx: click.Context,
+    db: Path | None,
+    config: Path | None,
+    runbook: Path | None,
+    verbose: bool,
+    no_color: bool,
 ) -> None:
     """Stratus Commander: the incident commander's cockpit.
 
@@ -128,6 +136,8 @@ def main(
 
     setup_logging(verbose=verbose)
     ctx.call_on_close(teardown_logging)
+    if no_color or os.environ.get("NO_COLOR"):  # any non-empty value (https://no-color.org)
+        ctx.color = False  # every command's context inherits it; click.echo then strips styles
     ctx.obj = Options(db=db, config=config, runbook=runbook)
     if ctx.invoked_subcommand is None:
         from stratus_commander.qt.app import run_gui
