@@ -6,6 +6,7 @@ Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usa
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any, NoReturn
 
 import click
 
-from stratus_commander.errors import RefusedForGaps, StoreDamaged, StratusError
+from stratus_commander.errors import InputError, RefusedForGaps, StoreDamaged, StratusError
+from stratus_commander.text import for_terminal, json_for_terminal, one_line
 
 
 @dataclass
@@ -36,7 +38,8 @@ class Options:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    # Messages quote what was given (a file name, a CSV cell): shown escaped, never obeyed.
+    click.echo(f"Error: {for_terminal(message, multiline=True)}", err=True)
     sys.exit(code)
 
 
@@ -48,6 +51,16 @@ def fail_for(exc: StratusError) -> NoReturn:
     fail(str(exc), 1 if isinstance(exc, StoreDamaged) else 2)
 
 
+def say(text: str, *, multiline: bool = False, err: bool = False, nl: bool = True) -> None:
+    """Echo text that holds stored or outside text: control and bidi characters escaped."""
+    click.echo(for_terminal(text, multiline=multiline), err=err, nl=nl)
+
+
+def say_json(data: Any) -> None:
+    """Echo JSON with the same values, control and bidi characters as ``\\u`` escapes."""
+    click.echo(json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
 def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call a domain function; its deliberate errors become a message and exit code."""
     try:
@@ -57,14 +70,22 @@ def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 class _Main(click.Group):
-    """A deliberate error raised outside :func:`run_domain` (damage met halfway through showing
-    a timeline) still ends as a message and exit code, never a traceback."""
+    """The root group. A deliberate error raised outside :func:`run_domain` (damage met halfway
+    through showing a timeline) still ends as its message and exit code; whatever a command did
+    not expect ends as one line and exit 1, its traceback in the log (``last_resort.py``)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except StratusError as exc:
             fail_for(exc)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise  # click's own ends (usage errors, exit codes) and `| head` stay click's
+        except Exception as exc:
+            from stratus_commander.last_resort import internal_error
+
+            click.echo(internal_error(exc), err=True)
+            sys.exit(1)
 
 
 pass_options = click.make_pass_decorator(Options)
@@ -95,10 +116,18 @@ pass_options = click.make_pass_decorator(Options)
 @click.option(
     "--verbose", is_flag=True, help="Log DEBUG to the log file and stderr (default: INFO/warnings)."
 )
+@click.option(
+    "--no-color", is_flag=True, help="No colours in the output (also when NO_COLOR is set)."
+)
 @click.version_option(package_name="stratus-commander")
 @click.pass_context
 def main(
-    ctx: click.Context, db: Path | None, config: Path | None, runbook: Path | None, verbose: bool
+    ctx: click.Context,
+    db: Path | None,
+    config: Path | None,
+    runbook: Path | None,
+    verbose: bool,
+    no_color: bool,
 ) -> None:
     """Stratus Commander: the incident commander's cockpit.
 
@@ -109,6 +138,8 @@ def main(
 
     setup_logging(verbose=verbose)
     ctx.call_on_close(teardown_logging)
+    if no_color or os.environ.get("NO_COLOR"):  # any non-empty value (https://no-color.org)
+        ctx.color = False  # every command's context inherits it; click.echo then strips styles
     ctx.obj = Options(db=db, config=config, runbook=runbook)
     if ctx.invoked_subcommand is None:
         from stratus_commander.qt.app import run_gui
@@ -167,15 +198,22 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def _when(text: str | None) -> Any:
+def _time(text: str | None, flag: str) -> Any:
+    """An ISO-8601 time with a zone, from 1970 to 8999: outside that it is a typo ("0026" for
+    "2026"), and a clock or a review window computed from year 1 or 9999 leaves the calendar."""
     if text is None:
         return None
-    from stratus_commander.clock import from_iso
+    from datetime import UTC, datetime
+
+    from stratus_commander.clock import from_iso, to_iso
 
     try:
-        return from_iso(text)
-    except ValueError as exc:
-        fail(f"--detected-at: {text!r} is not an ISO-8601 time with a zone ({exc})")
+        when = from_iso(text)
+    except (ValueError, OverflowError) as exc:  # OverflowError: 9999-12-31T23:59-05:00 in UTC
+        fail(f"{flag}: {text!r} is not an ISO-8601 time with a zone ({exc})")
+    if not datetime(1970, 1, 1, tzinfo=UTC) <= when < datetime(9000, 1, 1, tzinfo=UTC):
+        fail(f"{flag}: {to_iso(when)} is not between 1970 and 8999 (a typo in the year?)")
+    return when
 
 
 @incidents.command("declare")
@@ -205,7 +243,7 @@ def incidents_declare(
         impact=impact,
         scope=_split(services),
         affected_services=_split(affected),
-        detected_at=_when(detected_at),
+        detected_at=_time(detected_at, "--detected-at"),
     )
     if as_json:
         click.echo(json.dumps(incident.as_json(), indent=2))
@@ -257,6 +295,8 @@ def incidents_resolve(opts: Options, incident_id: str, text: str) -> None:
 def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: bool) -> None:
     """List incidents, newest first."""
     inc = _open_incidents(opts, readonly=True)
+    if search is not None:
+        run_domain(one_line, search, "--search")
     rows = inc.search(search) if search else inc.list(open_only=open_only)
     if open_only and search:
         rows = [r for r in rows if r.is_open]
@@ -270,9 +310,7 @@ def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: 
 
     for r in rows:
         drill = " [drill]" if r.drill else ""
-        click.echo(
-            f"{r.label:<8} {r.status:<13} {r.impact:<8} {to_iso(r.declared_at)}  {r.title}{drill}"
-        )
+        say(f"{r.label:<8} {r.status:<13} {r.impact:<8} {to_iso(r.declared_at)}  {r.title}{drill}")
 
 
 @incidents.command("show")
@@ -304,14 +342,15 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
             for r in readings
         ]
         out["timeline"] = [e.as_json() for e in evs]
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        say_json(out)
         return
-    click.echo(f"{incident.label}  {incident.title}")
-    click.echo(
+    # Stored text is shown escaped: it may predate the checks on input (text.py).
+    say(f"{incident.label}  {incident.title}")
+    say(
         f"  status {incident.status}, impact {incident.impact}"
         + (" (drill)" if incident.drill else "")
     )
-    click.echo(
+    say(
         f"  scope {', '.join(incident.scope) or '-'}; affected "
         f"{', '.join(incident.affected_services) or '-'}"
     )
@@ -325,7 +364,8 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
         click.echo(f"  {r.label:<22} {r.state.value:<9} {r.countdown():>9}  due {due}{extra}")
     click.echo("Timeline:")
     for e in evs:
-        click.echo(f"  {to_iso(e.at)}  {e.kind:<15} {e.actor}: {e.text}")
+        text = for_terminal(e.text, multiline=True).replace("\n", "\n" + " " * 6)
+        click.echo(f"  {to_iso(e.at)}  {for_terminal(e.kind):<15} {for_terminal(e.actor)}: {text}")
 
 
 @incidents.command("verify")
@@ -372,13 +412,16 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
     inc = _open_incidents(opts, readonly=True)
     graphs = _html_graphs(opts.db_path()) if fmt == "html" else None
     text = run_domain(render, inc, _load_runbook(opts), _incident_id(incident_id), fmt, graphs)
+    # Stored text is escaped in the document, whether it goes to a terminal or a file (which
+    # someone will `cat`); JSON keeps the same values.
+    text = json_for_terminal(text) if fmt == "json" else for_terminal(text, multiline=True)
     if output is None:
         click.echo(text, nl=False)
         return
     from stratus_commander.fileio import atomic_write_text
 
-    atomic_write_text(output, text)
-    click.echo(f"Wrote {output}", err=True)
+    run_domain(atomic_write_text, output, text)
+    say(f"Wrote {output}", err=True)
 
 
 def _html_graphs(db_path: Path) -> Any:
@@ -409,9 +452,9 @@ def runbook_check(opts: Options, path: Path | None) -> None:
     try:
         loaded = load_runbook(path or opts.runbook)
     except RunbookError as exc:
-        click.echo(str(exc), err=True)
+        say(str(exc), multiline=True, err=True)
         sys.exit(2)
-    click.echo(summary(loaded))
+    say(summary(loaded), multiline=True)
 
 
 # --- probes ------------------------------------------------------------------------------------
@@ -425,10 +468,10 @@ def _probe_config(opts: Options, path: Path | None = None) -> Any:
     try:
         loaded = load_config(path or opts.config_path())
     except ConfigError as exc:
-        click.echo(str(exc), err=True)
+        say(str(exc), multiline=True, err=True)
         sys.exit(2)
     for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     return loaded
 
 
@@ -444,10 +487,12 @@ def _latency_text(latency_ms: float | None) -> str:
 
 
 def _print_table(results: list[Any]) -> None:
-    rows = [
+    # A probe's detail quotes what a server answered: shown escaped, never obeyed.
+    raw = (
         (r.probe, r.kind, r.check, r.outcome.value, _latency_text(r.latency_ms), r.detail)
         for r in results
-    ]
+    )
+    rows = [tuple(for_terminal(cell) for cell in row) for row in raw]
     head = ("PROBE", "KIND", "CHECK", "OUTCOME", "LATENCY", "DETAIL")
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(5)]
     click.echo("  ".join(h.ljust(w) for h, w in zip(head, [*widths, 0], strict=True)).rstrip())
@@ -478,13 +523,14 @@ async def _probe_forever(specs: list[Any], as_json: bool) -> None:
     else:
         engine.on_result(
             lambda r: click.echo(
-                f"{r.at.astimezone():%H:%M:%S}  {r.probe}  {_outcome_text(r.outcome.value)}  "
-                f"{_latency_text(r.latency_ms)}  {r.detail}"
+                f"{r.at.astimezone():%H:%M:%S}  {for_terminal(r.probe)}  "
+                f"{_outcome_text(r.outcome.value)}  {_latency_text(r.latency_ms)}  "
+                f"{for_terminal(r.detail)}"
             )
         )
         engine.on_state_change(
             lambda c: click.echo(
-                f"{c.at.astimezone():%H:%M:%S}  == {c.probe} is now "
+                f"{c.at.astimezone():%H:%M:%S}  == {for_terminal(c.probe)} is now "
                 f"{_outcome_text(c.current.value)}"
                 + (f" (was {c.previous.value})" if c.previous else "")
             )
@@ -530,7 +576,8 @@ def probe(opts: Options, once: bool, as_json: bool) -> None:
 
         _print_table(results)
         proposed = hint(group_evidence(states))
-        click.echo(f"\nTriage hint: {proposed.decision} — {proposed.reason}")
+        click.echo()
+        say(f"Triage hint: {proposed.decision} — {proposed.reason}")
     sys.exit(0 if all(r.outcome.value == "up" for r in results) else 1)
 
 
@@ -551,9 +598,9 @@ def config_check(opts: Options, path: Path | None) -> None:
     reference) do not fail the check.
     """
     loaded = _probe_config(opts, path)
-    click.echo(f"{loaded.path}: {len(loaded.probes)} probe(s)")
+    say(f"{loaded.path}: {len(loaded.probes)} probe(s)")
     for spec in loaded.probes:
-        click.echo(
+        say(
             f"  {spec.id:<24} {spec.kind:<18} {spec.check:<9} "
             f"every {spec.interval_s:g} s, timeout {spec.timeout_s:g} s"
         )
@@ -605,14 +652,17 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (--port 0: any free port)")
     try:
         config_text = probe_config_toml(base_url, speed)
-        click.echo(f"Drill simulator: {drill.name} — {drill.title} (speed x{speed:g})")
+        say(f"Drill simulator: {drill.name} — {drill.title} (speed x{speed:g})")
         click.echo(f"Listening on {base_url} (drill state: {base_url}/_drill/state)\n")
         if write_config:
+            from stratus_commander.fileio import atomic_write_text
+
             try:
-                write_config.write_text(config_text, encoding="utf-8")
-            except OSError as exc:
-                fail(f"--write-config: cannot write {write_config}: {exc.strerror or exc}")
-            click.echo(f"Probe config written to {write_config}\n")
+                atomic_write_text(write_config, config_text)
+            except InputError as exc:
+                fail(f"--write-config: {exc}")
+            say(f"Probe config written to {write_config}")
+            click.echo()
         else:
             click.echo("# --- probe config (save it, or use --write-config PATH) ---")
             click.echo(config_text)
@@ -625,7 +675,7 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
         while True:
             reached = drill.steps_reached(sim.elapsed())
             for step in drill.steps[announced:reached]:
-                click.echo(f"[+{format_duration(step.at)}] {step.note}")
+                say(f"[+{format_duration(step.at)}] {step.note}")
             announced = reached
             time.sleep(0.2)
     except KeyboardInterrupt:
@@ -635,17 +685,6 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
 
 
 # --- review ------------------------------------------------------------------------------------
-
-
-def _review_time(text: str | None, flag: str) -> Any:
-    if text is None:
-        return None
-    from stratus_commander.clock import from_iso
-
-    try:
-        return from_iso(text)
-    except ValueError as exc:
-        fail(f"{flag}: {text!r} is not an ISO-8601 time with a zone ({exc})")
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
@@ -749,7 +788,7 @@ def incidents_close(
         return
     closed = run_domain(close_incident, inc, rb, iid, record)
     click.echo(f"INC-{iid} closed. Close message:\n", err=True)
-    click.echo(closed.message, nl=False)
+    say(closed.message, multiline=True, nl=False)
 
 
 @incidents.command("credits")
@@ -824,8 +863,8 @@ def incidents_credits(
             windows.append(
                 run_domain(
                     cr.maintenance_window,
-                    _review_time(start, "--maintenance"),
-                    _review_time(end, "--maintenance"),
+                    _time(start, "--maintenance"),
+                    _time(end, "--maintenance"),
                     where=f"--maintenance {spec}",
                 )
             )
@@ -850,12 +889,12 @@ def incidents_credits(
             credits = cr.stored_credits(inc.store, iid) or computed
             _write_credits_csv(csv_out, credits)
     if as_json:
-        click.echo(json.dumps(credits.as_json(), indent=2, ensure_ascii=False))
+        say_json(credits.as_json())
         return
     for report in credits.reports:
         click.echo(f"INC-{iid} service credits, {report.month_label} (UTC)")
         for uptime in report.month_uptime.values():
-            click.echo(f"  {uptime.describe()}")
+            say(f"  {uptime.describe()}")
             if uptime.thinly_observed:
                 click.echo(
                     "  WARNING: the probes saw under half of the month; unobserved minutes count "
@@ -863,8 +902,8 @@ def incidents_credits(
                 )
         for credit in report.accounts:
             amount = f"{credit.account.currency} {credit.amount}"
-            click.echo(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
-    click.echo("Total: " + credits.summary())
+            say(f"{credit.account.account_id:<16} {amount:>14}  {credit.explanation}")
+    say("Total: " + credits.summary())
 
 
 def _write_credits_csv(path: Path | None, credits: Any) -> None:
@@ -874,7 +913,7 @@ def _write_credits_csv(path: Path | None, credits: Any) -> None:
     from stratus_commander.fileio import atomic_write_text
 
     run_domain(atomic_write_text, path, cr.credits_csv(credits))
-    click.echo(f"Wrote {path}", err=True)
+    say(f"Wrote {path}", err=True)
 
 
 @incidents.command("review")
@@ -898,7 +937,14 @@ def _write_credits_csv(path: Path | None, credits: Any) -> None:
 )
 @click.option("--owner", default="", help="Owner of the added action item.")
 @click.option("--deadline", help="Deadline of the added action item, ISO-8601 with zone.")
-@click.option("--done", "done", multiple=True, type=int, metavar="N", help="Mark item #N done.")
+@click.option(
+    "--done",
+    "done",
+    multiple=True,
+    type=click.IntRange(1, 2**63 - 1),  # a SQLite integer
+    metavar="N",
+    help="Mark item #N done.",
+)
 @click.option(
     "--lesson",
     "lessons",
@@ -947,13 +993,13 @@ def incidents_review(
     if reputation is not None:
         changes["reputation"] = reputation
     if meeting is not None:
-        changes["meeting_at"] = _review_time(meeting, "--meeting")
+        changes["meeting_at"] = _time(meeting, "--meeting")
     if answers:
         changes["answers"] = dict(_pairs(answers, "--answer"))
     if action is None and (owner or deadline):
         fail("--owner and --deadline describe an --action")
     added = _pairs((action,), "--action") if action is not None else []
-    due = _review_time(deadline, "--deadline")
+    due = _time(deadline, "--deadline")
     steps = _pairs(lessons, "--lesson")
     # The options are checked above; the domain checks the rest as it writes, all in one
     # transaction, so a refusal of any part (an unknown item, step or category, a review that
@@ -973,9 +1019,9 @@ def incidents_review(
     review = rv.build_review(inc, rb, iid)
     if as_json:
         out = {"incident": review.incident.as_json(), **review.as_json()}
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        say_json(out)
         return
-    click.echo(_review_text(review))
+    say(_review_text(review), multiline=True)
 
 
 def _review_text(review: Any) -> str:
@@ -1044,14 +1090,14 @@ def runbook_learnings(opts: Options, step: str | None, list_steps: bool, as_json
     rb = _load_runbook(opts)
     if list_steps:
         for key, text in runbook_steps(rb).items():
-            click.echo(f"{key:<55} {text}")
+            say(f"{key:<55} {text}")
         return
     inc = _open_incidents(opts, readonly=True)
     items = list_learnings(inc.store, step)
     if as_json:
-        click.echo(json.dumps([x.as_json() for x in items], indent=2, ensure_ascii=False))
+        say_json([x.as_json() for x in items])
         return
-    click.echo(format_learnings(items, rb), nl=False)
+    say(format_learnings(items, rb), multiline=True, nl=False)
 
 
 # --- drill -------------------------------------------------------------------------------------

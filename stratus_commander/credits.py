@@ -45,6 +45,7 @@ from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import CreditStep, Sla
 from stratus_commander.store import Json, Store, check_groups, digest, refresh_sample_minutes
+from stratus_commander.text import one_line, text_problem
 from stratus_commander.timeline import Event
 
 __all__ = [
@@ -152,6 +153,7 @@ def maintenance_window(
     start: datetime, end: datetime, reason: str = "", where: str = "maintenance"
 ) -> MaintenanceWindow:
     """A checked window (stored by :func:`add_maintenance` or :func:`record_credits`)."""
+    one_line(reason, f"{where} reason")
     if end <= start:
         raise InputError(f"ends {to_iso(end)}, not after its start {to_iso(start)}", where)
     return MaintenanceWindow(start, end, reason)
@@ -481,6 +483,10 @@ def parse_accounts(
             )
             continue
         value = {c: row[i].strip() for c, i in col.items()}
+        unsafe = {c: problem for c, v in value.items() if (problem := text_problem(v))}
+        if unsafe:  # an account's name is printed; its other fields would be refused anyway
+            problems += [(where(c), f"{c}: {problem}") for c, problem in unsafe.items()]
+            continue
         row_problems = len(problems)
         account_id, name = value["account_id"], value["name"]
         if not account_id:
@@ -565,6 +571,8 @@ def read_accounts(path: Path, currency: str | None = None) -> list[Account]:
         raise InputError("no such file", where=str(path)) from None
     except IsADirectoryError:
         raise InputError("is a directory, expected a CSV file", where=str(path)) from None
+    except OSError as exc:  # unreadable: permissions, a name too long, a loop of links
+        raise InputError(f"cannot read: {exc.strerror or exc}", where=str(path)) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
     return parse_accounts(text, str(path), currency)

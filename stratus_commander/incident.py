@@ -19,6 +19,7 @@ from stratus_commander.clock import Clock, ensure_utc, from_iso, to_iso
 from stratus_commander.errors import DomainRefused, InputError, NotFound
 from stratus_commander.runbook import SERVICES, Impact
 from stratus_commander.store import Json, RedactingConnection, Store
+from stratus_commander.text import each_one_line, multi_line, one_line
 from stratus_commander.timeline import Event, Verification, append, events, verify
 
 IMPACTS: tuple[str, ...] = get_args(Impact)
@@ -29,6 +30,8 @@ DECISIONS = ("internal", "external", "unknown")
 # this product's era is a typo too (and a year below 1000 is a trap for ISO-8601 tooling).
 _FUTURE_SKEW = timedelta(minutes=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+#: Ids are SQLite integers (signed 64-bit); a larger number is no incident's and cannot be asked.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +153,14 @@ def plausible_time(when: datetime, now: datetime, where: str) -> datetime:
 def parse_incident_id(text: str | int) -> int:
     """Accept ``7`` or ``INC-7``."""
     m = re.fullmatch(r"(?:INC-)?(\d+)", str(text).strip(), flags=re.IGNORECASE)
+    shown = repr(str(text)) if len(str(text)) <= 40 else repr(str(text)[:30]) + "…"
     if not m:
-        raise InputError(f"not an incident id: {text!r} (expected e.g. 7 or INC-7)", where="ID")
-    return int(m.group(1))
+        raise InputError(f"not an incident id: {shown} (expected e.g. 7 or INC-7)", where="ID")
+    # Length first: int() refuses strings of over 4300 digits with its own ValueError.
+    digits = m.group(1).lstrip("0") or "0"
+    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        raise InputError(f"{shown} is beyond the largest incident id ({MAX_ID})", where="ID")
+    return int(digits)
 
 
 def _check_services(
@@ -282,6 +290,9 @@ class Incidents:
         detected_at: datetime | None = None,
         drill: bool = False,
     ) -> Incident:
+        one_line(title, "title")
+        scope = each_one_line(scope, "scope")
+        affected_services = each_one_line(affected_services, "affected services")
         now = self.clock.now()
         title = " ".join(title.split())
         if not title:
@@ -357,12 +368,14 @@ class Incidents:
         return event
 
     def note(self, incident_id: int, text: str) -> Event:
-        text = text.strip()
+        text = multi_line(text, "note").strip()
         if not text:
             raise InputError("must not be empty", where="note")
         return self.record(incident_id, "note", text, allow_closed=True)
 
     def set_status(self, incident_id: int, status: str, text: str = "") -> Event:
+        one_line(status, "status")
+        one_line(text, "status text")
         status = status.lower()
         if status not in STATUSES or status == "closed":
             choices = ", ".join(s for s in STATUSES if s != "closed")
@@ -383,6 +396,7 @@ class Incidents:
         return self.set_status(incident_id, "resolved", text)
 
     def decide(self, incident_id: int, decision: str, reason: str = "") -> Event:
+        one_line(reason, "reason")
         if decision not in DECISIONS:
             raise InputError(f"{decision!r} is not one of {', '.join(DECISIONS)}", where="decision")
         text = f"Triage decision: {decision}" + (f" — {reason}" if reason else "")

@@ -20,6 +20,7 @@ from stratus_commander.errors import InputError
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Item, Runbook
 from stratus_commander.store import Store
+from stratus_commander.text import multi_line, one_line
 
 __all__ = ["Learning", "add_learning", "format_learnings", "list_learnings", "resolve_step",
            "runbook_steps"]  # fmt: skip
@@ -107,6 +108,8 @@ def add_learning(
     incidents: Incidents, runbook: Runbook, incident_id: int, step: str, text: str
 ) -> Learning:
     """Attach a lesson to a runbook step (any time after the incident; one "review" event)."""
+    one_line(step, "step")
+    text = multi_line(text, "lesson")
     incident = incidents.get(incident_id)
     step = resolve_step(runbook, step)
     text = text.strip()

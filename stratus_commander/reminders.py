@@ -20,6 +20,7 @@ from stratus_commander.actors import CLOCK
 from stratus_commander.clock import to_iso
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incidents
+from stratus_commander.text import one_line
 from stratus_commander.timeline import Event
 
 MAX_MINUTES = 24 * 60
@@ -92,6 +93,8 @@ def set_reminder(
     incidents: Incidents, incident_id: int, who: str, task: str, minutes: int
 ) -> Event:
     """Start a "back to you in ``minutes`` min" timer on ``who``'s ``task``."""
+    one_line(who, "who")
+    one_line(task, "task")
     who, task = " ".join(who.split()), " ".join(task.split())
     if not who:
         raise InputError("must not be empty (whom will you check back with?)", where="who")

@@ -46,6 +46,7 @@ from stratus_commander.errors import DomainRefused, InputError, NotFound, Refuse
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import Runbook, Section, format_duration
 from stratus_commander.store import Json, Store, check_groups, digest
+from stratus_commander.text import multi_line, one_line
 from stratus_commander.timeline import Event, Verification
 from stratus_commander.timeline import events as timeline_events
 
@@ -150,7 +151,7 @@ def close_record_from_mapping(
         if key == "fix_applied":
             if not isinstance(value, str):
                 raise InputError("must be text", where=f"{source}: fix_applied")
-            fix_applied = value.strip()
+            fix_applied = multi_line(value, f"{source}: fix_applied").strip()
         elif key == "learnings":
             if not isinstance(value, list):
                 raise InputError("must be a list of {step, text}", where=f"{source}: learnings")
@@ -164,7 +165,9 @@ def close_record_from_mapping(
                         "must be a table with text keys step and text",
                         where=f"{source}: learnings[{i}]",
                     )
-                learnings.append((item["step"].strip(), item["text"].strip()))
+                one_line(item["step"], f"{source}: learnings[{i}].step")
+                text = multi_line(item["text"], f"{source}: learnings[{i}].text")
+                learnings.append((item["step"].strip(), text.strip()))
         elif key in sections:
             section = sections[key]
             if not isinstance(value, Mapping):
@@ -180,7 +183,7 @@ def close_record_from_mapping(
                 if not isinstance(answer, str):
                     raise InputError("must be text", where=where)
                 if _is_text(section):
-                    answers[f"{key}.{item}"] = answer.strip()
+                    answers[f"{key}.{item}"] = multi_line(answer, where).strip()
                 else:
                     checklist[f"{key}.{item}"] = _check_state(answer, where)
         else:
@@ -344,6 +347,20 @@ def _store_learnings(
         _refresh_search_text(conn, incident_id)
 
 
+def _checked_text(record: CloseRecord) -> CloseRecord:
+    """The record's words as multi-line text, its steps as one line (``stratus_commander.text``):
+    the GUI builds records without :func:`close_record_from_mapping`."""
+    return replace(
+        record,
+        answers={key: multi_line(text, key) for key, text in record.answers.items()},
+        fix_applied=multi_line(record.fix_applied, "fix_applied"),
+        learnings=tuple(
+            (one_line(step, f"learnings[{i}].step"), multi_line(text, f"learnings[{i}].text"))
+            for i, (step, text) in enumerate(record.learnings)
+        ),
+    )
+
+
 def _check_learnings(runbook: Runbook, record: CloseRecord) -> CloseRecord:
     from stratus_commander.learnings import resolve_step
 
@@ -359,6 +376,7 @@ def save_close_draft(
     incidents: Incidents, runbook: Runbook, incident_id: int, record: CloseRecord
 ) -> Event:
     """Keep a half-written close record (the form survives a restart); closes nothing."""
+    record = _checked_text(record)
     incident = incidents.get(incident_id)
     if incident.status == "closed":
         raise DomainRefused(f"{incident.label} is closed; its close record is final")
@@ -384,6 +402,7 @@ def close_incident(
     incidents: Incidents, runbook: Runbook, incident_id: int, record: CloseRecord
 ) -> Closed:
     """Close a resolved incident with its RCA, fix checklist and lessons (see module doc)."""
+    record = _checked_text(record)
     incident = incidents.get(incident_id)
     if incident.status == "closed":
         raise DomainRefused(f"{incident.label} is already closed")
@@ -497,6 +516,11 @@ def update_review(
     answers: Mapping[str, str] | None = None,
 ) -> Event:
     """Change the impact assessment, the meeting time or RCA answers; one "review" event."""
+    if financial_impact is not _UNCHANGED:
+        one_line(financial_impact, "financial impact")
+    if reputation is not _UNCHANGED:
+        one_line(reputation, "reputation")
+    answers = {item: multi_line(text, f"answers.{item}") for item, text in (answers or {}).items()}
     _review_open(incidents, incident_id)
     pir = stored_pir(incidents.store, incident_id)
     changes: dict[str, Any] = {}
@@ -635,6 +659,9 @@ def add_action_item(
     deadline: datetime | None = None,
 ) -> ActionItem:
     """A follow-up task (immediate fix, process, monitoring or documentation)."""
+    one_line(category, "category")
+    one_line(text, "action item")
+    one_line(owner, "owner")
     _review_open(incidents, incident_id)
     text = " ".join(text.split())
     if not text:
@@ -671,6 +698,8 @@ def update_action_item(
     status: Literal["open", "done"] = _UNCHANGED,
 ) -> ActionItem:
     """Reassign, reschedule or tick off an action item (also after the review is complete)."""
+    if owner is not _UNCHANGED:
+        one_line(owner, "owner")
     store = incidents.store
     rows = store.query("SELECT * FROM action_items WHERE id = ?", [item_id])
     if not rows:

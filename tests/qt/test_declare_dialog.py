@@ -152,3 +152,30 @@ def test_a_key_typed_into_the_dialogs_never_reaches_the_disk(
     assert b"Stripe rejects sk_live_[REDACTED]" in raw  # the search finds what was written
     assert key.encode() not in raw and key[len("sk_live_") :].encode() not in raw
     assert incidents.verify(incident.id).ok and incidents.verify_projection(incident.id) == []
+
+
+def test_a_title_with_control_characters_is_refused_in_the_dialog(
+    qtbot, incidents, runbook, clock
+) -> None:
+    """Pasted text can carry what a keyboard cannot type; the domain refuses it, the dialog
+    says which field and stays open."""
+    dialog = DeclareDialog(incidents, runbook, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.title_edit.setText("Payments\x1b[2J down \u202egpj.exe")
+    dialog.impact_combo.setCurrentText("Major")
+    dialog.accept()
+    assert dialog.isVisible() and incidents.list() == []
+    assert dialog.error_label.isVisible()
+    assert (
+        "Not declared — title: contains the control character \\x1b at character 9"
+        in dialog.error_label.text()
+    )
+    assert dialog.focusWidget() is dialog.title_edit
+    dialog.affected_edit.setText("Stripe\u2066 API")
+    dialog.title_edit.setText("Payments down")
+    dialog.accept()
+    assert "affected services: contains the bidirectional control character \\u2066" in (
+        dialog.error_label.text()
+    )
+    assert incidents.list() == []

@@ -103,6 +103,7 @@ def test_export_json_and_markdown(cli, tmp_path: Path) -> None:
     assert doc["incident"]["title"] == "Payment Processing API Down"
     assert "sk_live_51HqLyjWDarjtT1zdp7dc" not in out
     target = tmp_path / "out" / "inc.md"
+    target.parent.mkdir()  # a missing directory is refused (test_odd_input.py)
     code, _, err = cli("incidents", "export", str(iid), "--format", "md", "-o", str(target))
     assert code == 0 and str(target) in err
     text = target.read_text()
