@@ -81,7 +81,7 @@ def test_html_export_embeds_png_graphs_from_stored_samples(
     html = render(incidents, runbook, iid, "html", render_graphs(incidents.store.path))
     ((alt, image, size),) = decoded_images(html)
     assert_graph(alt, image, size, f"INC-{iid}")
-    image.save("/tmp/export-graph.png")
+    assert image.save(str(tmp_path / "export-graph.png"))
     (tmp_path / "inc.html").write_text(html)
 
     # Without samples in the window there is nothing to draw: no image, no error.
