@@ -10,17 +10,27 @@ colour alone.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from functools import cache
 from pathlib import Path
 from string import Template
 
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from stratus_commander.resources import resource_path
 
-__all__ = ["THEMES", "Theme", "apply_theme", "current", "load_palettes", "style_sheet"]
+__all__ = [
+    "THEMES",
+    "Theme",
+    "apply_theme",
+    "current",
+    "load_palettes",
+    "set_state",
+    "style_sheet",
+]
 
 
 @dataclass(frozen=True)
@@ -133,3 +143,24 @@ def apply_theme(app: QApplication, name: str) -> Theme:
     app.setPalette(_palette(_current))
     app.setStyleSheet(style_sheet(_current))
     return _current
+
+
+def set_state(
+    widget: QWidget, value: str, name: str = "state", *, also: Iterable[QWidget] = ()
+) -> None:
+    """Say ``widget``'s state to the style sheet: ``QLabel#deadline[state="overdue"]`` then
+    styles it. Qt matches property selectors only when it polishes a widget, so a widget on
+    screen is re-polished (with ``also``: descendants whose rules read this widget's property,
+    ``QFrame#clockTile[state="met"] QLabel``); one not yet polished is styled when first shown.
+    """
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    for w in (widget, *also):
+        if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            style = w.style()
+            style.unpolish(w)
+            style.polish(w)
+            # What setStyleSheet sends after polishing: without it a new padding or border
+            # never reaches the widget's margins and size hint (only colours and fonts change).
+            QApplication.sendEvent(w, QEvent(QEvent.Type.StyleChange))
