@@ -22,7 +22,7 @@ from stratus_commander.clock import Clock
 from stratus_commander.comms import format_time
 from stratus_commander.deadlines import ClockReading, ClockState, clocks, declare_clock, reading
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.qt import shapes
+from stratus_commander.qt import shapes, theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
@@ -96,8 +96,8 @@ class ClockTile(QFrame):
     def show_reading(self, r: ClockReading, who: str = "") -> None:
         if r.state is not self._state:
             self._state = r.state
-            self.setProperty("state", r.state.value)
-            self._repolish()
+            labels = (self.label, self.digits, self.state_word, self.detail)
+            theme.set_state(self, r.state.value, also=labels)
             self.refresh_icon()
         shape_word = shapes.CLOCK_SHAPE[r.state][1]
         _set(self.state_word, shape_word)
@@ -134,11 +134,6 @@ class ClockTile(QFrame):
         if who and r.state in (ClockState.PENDING, ClockState.DUE_SOON, ClockState.OVERDUE):
             text += f"\n→ {who}"
         return text
-
-    def _repolish(self) -> None:
-        for w in (self, self.label, self.digits, self.state_word, self.detail):
-            w.style().unpolish(w)
-            w.style().polish(w)
 
 
 def _clock_fields(incident: Incident) -> Incident:

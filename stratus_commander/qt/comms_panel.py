@@ -28,9 +28,9 @@ from stratus_commander.clock import Clock
 from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incidents
+from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
-    OK_STYLE,
     Checklist,
     IncidentPanel,
     bold,
@@ -38,8 +38,6 @@ from stratus_commander.qt.panel_kit import (
     feedback_label,
     heading,
     local,
-    urgent_style,
-    warn_style,
 )
 from stratus_commander.runbook import Runbook
 from stratus_commander.timeline import Event
@@ -103,6 +101,7 @@ class CommsPanel(IncidentPanel):
 
         left = QVBoxLayout()
         self.due_label = QLabel()
+        self.due_label.setObjectName("deadline")
         left.addWidget(self.due_label)
 
         picker = QHBoxLayout()
@@ -124,6 +123,7 @@ class CommsPanel(IncidentPanel):
         self.preview.textChanged.connect(self._text_changed)
         left.addWidget(self.preview, 1)
         self.edited_label = QLabel()
+        self.edited_label.setObjectName("editNote")
         left.addWidget(self.edited_label)
 
         copy_row = QHBoxLayout()
@@ -148,7 +148,7 @@ class CommsPanel(IncidentPanel):
         sent_row.addWidget(buddy("Sent &via:", self.channel_combo))
         sent_row.addWidget(self.channel_combo)
         self.mark_sent_button = QPushButton("Mark &sent")
-        self.mark_sent_button.setStyleSheet("font-weight: bold;")  # the step that meets the clock
+        self.mark_sent_button.setObjectName("markSent")  # bold: the step that meets the clock
         self.mark_sent_button.clicked.connect(self.mark_sent)
         sent_row.addWidget(self.mark_sent_button)
         sent_row.addStretch(1)
@@ -178,7 +178,7 @@ class CommsPanel(IncidentPanel):
         self._auto_template = True
         self._showing = ""
         self.feedback.clear()
-        self.feedback.setStyleSheet("")
+        theme.set_state(self.feedback, "")
 
     def event_added(self, event: Event) -> None:
         if event.kind == "status_changed":
@@ -233,10 +233,10 @@ class CommsPanel(IncidentPanel):
             self.preview.blockSignals(False)
         if self.edited:
             self.edited_label.setText("✎ Edited by you — no longer updated automatically.")
-            self.edited_label.setStyleSheet(warn_style())
+            theme.set_state(self.edited_label, "edited")
         else:
             self.edited_label.setText("Written from the incident; edit freely before copying.")
-            self.edited_label.setStyleSheet("")
+            theme.set_state(self.edited_label, "")
 
     def _show_due(self) -> None:
         assert self.incident is not None
@@ -248,20 +248,20 @@ class CommsPanel(IncidentPanel):
             sent = self.incident.last_update_at
             text = "✓ Incident resolved: no further updates scheduled."
             text += f" Last update sent {local(sent)}." if sent else ""
-            style = OK_STYLE
+            state = "met"
         elif reading.state == ClockState.OVERDUE:
             text = (
                 f"⚠ {what} OVERDUE by {reading.countdown()[1:]} (was due {local(reading.due_at)})"
             )
-            style = urgent_style()
+            state = "overdue"
         elif reading.state == ClockState.DUE_SOON:
             text = f"⏰ {what} due in {reading.countdown()} — by {local(reading.due_at)}"
-            style = warn_style()
+            state = "due soon"
         else:
             text = f"{what} due by {local(reading.due_at)} — in {reading.countdown()}"
-            style = OK_STYLE
+            state = "pending"
         self.due_label.setText(text)
-        self.due_label.setStyleSheet(style)
+        theme.set_state(self.due_label, state)
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -289,7 +289,7 @@ class CommsPanel(IncidentPanel):
     def copy(self, fmt: comms.Format) -> None:
         QGuiApplication.clipboard().setText(self.text(fmt))
         self._last_format = fmt
-        self.feedback.setStyleSheet("")
+        theme.set_state(self.feedback, "")
         self.feedback.setText(
             f"Copied as {comms.FORMAT_LABELS[fmt]}. Paste it, then press Mark sent (Alt+S)."
         )
@@ -301,7 +301,7 @@ class CommsPanel(IncidentPanel):
             return
         if not text:
             self.feedback.setText("⚠ The message is empty: nothing to mark as sent.")
-            self.feedback.setStyleSheet(warn_style())
+            theme.set_state(self.feedback, "refused")
             return
         channel = str(self.channel_combo.currentData())
         data = {"channel": channel, "template": self.template, "format": self._last_format}

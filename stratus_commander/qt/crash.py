@@ -196,8 +196,9 @@ class CrashReporter(QObject):
                 self.window,
             )
             self.dialog.setTextFormat(Qt.TextFormat.PlainText)
-            # Wide enough that the two paths read whole (QMessageBox sizes to its text's words).
-            self.dialog.setStyleSheet("QLabel#qt_msgbox_label { min-width: 40em; }")
+            # Wide enough that the two paths read whole (QMessageBox sizes to its text's words):
+            # the style sheet's QMessageBox#crashDialog.
+            self.dialog.setObjectName("crashDialog")
             self.dialog.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.dialog.finished.connect(self._closed)
         else:

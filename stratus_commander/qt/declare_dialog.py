@@ -118,10 +118,7 @@ class DeclareDialog(QDialog):
         self.error_label = child(f, QLabel, "errorLabel")
         self.buttons = child(f, QDialogButtonBox, "buttonBox")
         drill_note = child(f, QLabel, "drillNote")
-        drill_note.setVisible(drill)
-        drill_note.setObjectName("drillStrip")  # styled as the cockpit's drill strip
-        drill_note.style().unpolish(drill_note)
-        drill_note.style().polish(drill_note)
+        drill_note.setVisible(drill)  # styled as the cockpit's drill strip
 
         self._runbook_labels()
         example = runbook.declare.example

@@ -39,7 +39,6 @@ from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
-    OK_STYLE,
     IncidentPanel,
     buddy,
     feedback_label,
@@ -47,8 +46,6 @@ from stratus_commander.qt.panel_kit import (
     human_duration,
     local,
     urgent_colors,
-    urgent_style,
-    warn_style,
 )
 from stratus_commander.runbook import Contact, Runbook, is_placeholder
 
@@ -92,7 +89,7 @@ def _show_timer(item: QListWidgetItem, reminder: reminders.Reminder, now: dateti
 
 def _box(title: str) -> QGroupBox:
     box = QGroupBox(title)
-    box.setStyleSheet("QGroupBox { font-weight: bold; font-size: 12pt; }")
+    box.setObjectName("escalationBox")
     return box
 
 
@@ -113,13 +110,15 @@ class EscalationPanel(IncidentPanel):
         columns = QHBoxLayout(self)
         left = QVBoxLayout()
         self.who_label = QLabel()
-        self.who_label.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        self.who_label.setObjectName("escalateTo")
         self.who_label.setWordWrap(True)
         left.addWidget(self.who_label)
         self.by_label = QLabel()
+        self.by_label.setObjectName("deadline")
         self.by_label.setWordWrap(True)
         left.addWidget(self.by_label)
         self.escalate_button = QPushButton("Mark &escalated")
+        self.escalate_button.setObjectName("escalateButton")
         self.escalate_button.clicked.connect(self.mark_escalated)
         left.addWidget(self.escalate_button)
         self.matrix_label = QLabel()
@@ -246,7 +245,7 @@ class EscalationPanel(IncidentPanel):
     def incident_changed(self) -> None:
         self._timer_ids = None
         self.feedback.clear()
-        self.feedback.setStyleSheet("")
+        theme.set_state(self.feedback, "")
 
     def refresh(self) -> None:
         incident = self.incident
@@ -270,7 +269,7 @@ class EscalationPanel(IncidentPanel):
         if incident is None:
             self.who_label.setText("No incident open.")
             self.by_label.setText("The escalation matrix:")
-            self.by_label.setStyleSheet("")
+            theme.set_state(self.by_label, "")
             rows = [
                 f"<b>{row.impact}</b> — within {human_duration(row.response)}: {', '.join(row.who)}"
                 for row in self.runbook.escalation
@@ -298,24 +297,24 @@ class EscalationPanel(IncidentPanel):
         reading = next(r for r in clocks(self.incident, self.runbook, now) if r.id == "escalate")
         if reading.state == ClockState.MET and reading.met_at is not None:
             late = " (late)" if reading.met_late else ""
-            text, style = f"✓ Escalated at {local(reading.met_at)}{late}", OK_STYLE
+            text, state = f"✓ Escalated at {local(reading.met_at)}{late}", "met"
             self.escalate_button.setEnabled(False)
         elif reading.due_at is None:
-            text, style = "", ""
+            text, state = "", ""
         elif reading.state == ClockState.OVERDUE:
             text = f"⚠ OVERDUE by {reading.countdown()[1:]} — was due {local(reading.due_at)}"
-            style = urgent_style()
+            state = "overdue"
         elif reading.state == ClockState.DUE_SOON:
             text = f"⏰ Due in {reading.countdown()} — by {local(reading.due_at)}"
-            style = warn_style()
+            state = "due soon"
         else:
             text = f"By {local(reading.due_at)} — in {reading.countdown()}"
-            style = OK_STYLE
+            state = "pending"
         self.by_label.setText(text)
-        self.by_label.setStyleSheet(style)
+        theme.set_state(self.by_label, state)
         # Not met yet: escalating is the thing to do, so the button says so loudly.
-        met = reading.state == ClockState.MET
-        self.escalate_button.setStyleSheet("" if met else "font-weight: bold; padding: 8px;")
+        calm = reading.state == ClockState.MET
+        theme.set_state(self.escalate_button, "true" if calm else "false", "calm")
 
     def _show_calls(self) -> None:
         self.call_list.clear()
@@ -402,7 +401,7 @@ class EscalationPanel(IncidentPanel):
             return
         if not who:
             self.feedback.setText("⚠ Whom did you call? Fill in Who.")
-            self.feedback.setStyleSheet(warn_style())
+            theme.set_state(self.feedback, "refused")
             self.call_who.setFocus()
             return
         action = self.call_action.currentText()

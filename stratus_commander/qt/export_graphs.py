@@ -13,40 +13,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
 from stratus_commander.clock import from_iso
 from stratus_commander.export import GraphRenderer
+from stratus_commander.qt.app import ensure_app
 from stratus_commander.qt.panel_kit import local
 from stratus_commander.qt.review_view import ReplayData, ReplayGraphs, incident_markers, read_replay
 from stratus_commander.store import Store
 
-__all__ = ["GRAPH_SIZE", "ensure_app", "render_graphs", "render_replay"]
+__all__ = ["GRAPH_SIZE", "render_graphs", "render_replay"]
 
 GRAPH_SIZE = (1200, 620)  # pixels: readable on a laptop screen and in print
-_app: QApplication | None = None  # created here (command line): kept alive for the process
-
-
-def ensure_app() -> QApplication:
-    """The running QApplication, or a new offscreen one."""
-    global _app
-    existing = QCoreApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    if existing is not None:
-        raise RuntimeError("drawing graphs needs a QApplication, not a QCoreApplication")
-    # Offscreen whatever the session has: a command-line export opens no window, and on a
-    # machine without a display any other platform plugin would abort the process.
-    _app = QApplication(["stratus-commander", "-platform", "offscreen"])
-    return _app
 
 
 def render_replay(replay: ReplayData) -> list[tuple[str, bytes]]:
     """``[(title, png)]`` of the replayed graphs; empty when no samples were stored."""
     if not replay.series:
         return []
-    ensure_app()
+    ensure_app(offscreen=True)
     widget = ReplayGraphs()
     try:
         widget.resize(*GRAPH_SIZE)

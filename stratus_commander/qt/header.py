@@ -13,13 +13,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from stratus_commander.comms import format_time
 from stratus_commander.incident import Incident
 from stratus_commander.probes.base import StateChange
+from stratus_commander.qt import theme
 
 __all__ = ["DrillStrip", "IncidentHeader"]
-
-
-def _repolish(w: QWidget) -> None:
-    w.style().unpolish(w)
-    w.style().polish(w)
 
 
 class DrillStrip(QLabel):
@@ -78,8 +74,7 @@ class IncidentHeader(QFrame):
             facts.append(f"affected {', '.join(incident.affected_services)}")
         self.meta.setText(" · ".join(facts))
         self.impact.setText(incident.impact.upper())
-        self.impact.setProperty("impact", incident.impact)
-        _repolish(self.impact)
+        theme.set_state(self.impact, incident.impact, "impact")
         self.status.setText(incident.status.upper())
         for w in (self.impact, self.status):
             w.setVisible(True)
@@ -108,7 +103,4 @@ class IncidentHeader(QFrame):
         for w in (self.impact, self.status):
             w.setVisible(False)
         self.declare.setVisible(True)
-        calm = "false" if evidence is not None else "true"
-        if self.declare.property("calm") != calm:
-            self.declare.setProperty("calm", calm)
-            _repolish(self.declare)
+        theme.set_state(self.declare, "false" if evidence is not None else "true", "calm")

@@ -26,7 +26,7 @@ from stratus_commander.clock import Clock
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import heading, local, urgent_style
+from stratus_commander.qt.panel_kit import feedback_label, heading, local
 from stratus_commander.qt.review_view import ReviewView, Table
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store
@@ -110,8 +110,7 @@ class LibraryWindow(QMainWindow):
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
+        self.error = feedback_label()
         self.error.setVisible(False)
         layout.addWidget(self.error)
         self.setCentralWidget(page)
@@ -176,7 +175,7 @@ class LibraryWindow(QMainWindow):
                 window = ReviewWindow(self.store_path, self.runbook, self.clock, incident_id)
             except StratusError as exc:
                 self.error.setText(f"✖ Cannot open INC-{incident_id}: {exc}")
-                self.error.setStyleSheet(urgent_style())
+                theme.set_state(self.error, "failed")
                 self.error.setVisible(True)
                 return None
             self.reviews[incident_id] = window

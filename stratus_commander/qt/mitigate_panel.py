@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from stratus_commander import checklists
 from stratus_commander.clock import Clock
 from stratus_commander.incident import OPEN_STATUSES, Incidents
+from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
     Checklist,
@@ -47,11 +48,6 @@ ISSUE_LABELS = {
 }
 # Which checklist fits a declared scope best, until the triage decision names one.
 _SCOPE_CHECKLIST = {"Webhooks": "webhooks", "Database": "database", "API": "api", "Web": "api"}
-_CURRENT_STYLE = (
-    "QPushButton { font-weight: bold; padding: 6px 12px;"
-    " background: palette(highlight); color: palette(highlighted-text);"
-    " border: 2px solid palette(text); }"
-)
 
 
 class MitigatePanel(IncidentPanel):
@@ -82,6 +78,7 @@ class MitigatePanel(IncidentPanel):
             if step != STEPS[0]:
                 status_row.addWidget(QLabel("→"))  # the statuses are a progression
             button = QPushButton(_STEP_TEXT[step])
+            button.setObjectName("statusStep")  # the current one highlighted (the style sheet)
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, s=step: self.change_status(s))
             status_row.addWidget(button)
@@ -116,7 +113,7 @@ class MitigatePanel(IncidentPanel):
     def incident_changed(self) -> None:
         self._picked_by_hand = False
         self.feedback.clear()
-        self.feedback.setStyleSheet("")
+        theme.set_state(self.feedback, "")
 
     def _suggested_group(self) -> str:
         incident = self.incident
@@ -142,7 +139,6 @@ class MitigatePanel(IncidentPanel):
         self._show_progress()
         if incident is None:
             self.status_label.setText("No incident open — the checklists are here to read.")
-            self.status_label.setStyleSheet("")
         else:
             since = next(
                 (e.at for e in reversed(self.events) if e.kind in ("status_changed", "declared")),
@@ -154,7 +150,7 @@ class MitigatePanel(IncidentPanel):
         for step, button in self.status_buttons.items():
             current = incident is not None and incident.status == step
             button.setChecked(current)
-            button.setStyleSheet(_CURRENT_STYLE if current else "")
+            theme.set_state(button, "true" if current else "false", "current")
             label = _STEP_TEXT[step]
             button.setText(("● " if current else "") + label)
             button.setEnabled(self.writable)

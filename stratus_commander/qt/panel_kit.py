@@ -39,8 +39,8 @@ def _fill(bg: str, fg: str) -> str:
     return f"background: {bg}; color: {fg}; font-weight: bold; padding: 4px 8px;"
 
 
-# Urgent and warning fills carry their own text colour (the theme's), so they read the same in
-# both palettes; every such state is also said in words (colour is never the only signal).
+# For widgets still styled by a string of their own (the review desk, the close dialog); the
+# cockpit's panels set a state instead (theme.set_state), which the style sheet colours the same.
 def urgent_style() -> str:
     return _fill(theme.current().urgent_bg, theme.current().urgent_fg)
 
@@ -51,9 +51,6 @@ def warn_style() -> str:
 
 def urgent_colors() -> tuple[QColor, QColor]:
     return theme.current().color("urgent_bg"), theme.current().color("urgent_fg")
-
-
-OK_STYLE = "font-weight: bold; padding: 4px 8px;"
 
 
 def local(dt: datetime, *, seconds: bool = False, date: bool = False, utc: bool = True) -> str:
@@ -69,21 +66,30 @@ def human_duration(duration: timedelta) -> str:
     return " ".join(parts) or "0\u00a0min"
 
 
+#: The heading sizes (pt) the style sheet has a rule for (``QLabel#heading[pt="14"]``).
+HEADING_SIZES = (11, 12, 14, 15, 16)
+
+
 def heading(text: str, size: int = 14) -> QLabel:
-    # A style sheet, not setFont: the application's style sheet sets every widget's font size.
+    # Styled, not setFont: the application's style sheet sets every widget's font size.
+    if size not in HEADING_SIZES:
+        raise ValueError(f"no heading style for {size} pt (the style sheet has {HEADING_SIZES})")
     label = QLabel(text)
-    label.setStyleSheet(f"font-size: {size}pt; font-weight: bold;")
+    label.setObjectName("heading")
+    label.setProperty("pt", str(size))
     return label
 
 
 def bold(label: QLabel) -> QLabel:
-    label.setStyleSheet("font-weight: bold;")
+    label.setObjectName("bold")
     return label
 
 
 def feedback_label() -> QLabel:
-    """Where a panel says what just happened or why it refused (plain text: it quotes input)."""
+    """Where a panel says what just happened or why it refused (plain text: it quotes input);
+    ``theme.set_state(label, "refused")`` shows a refusal in the warning fill."""
     label = QLabel()
+    label.setObjectName("feedback")
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
@@ -130,9 +136,9 @@ class IncidentPanel(CockpitPanel):
         self.events: list[Event] = []
         self._stale = False  # events came in a batch; refresh at its end
         if QApplication.font().pointSizeF() < MIN_POINT_SIZE:
-            # The cockpit sets an 11 pt application font; elsewhere, still no tiny text. A style
-            # sheet, because under the application's style sheet children do not inherit fonts.
-            self.setStyleSheet(f"QWidget {{ font-size: {MIN_POINT_SIZE}pt; }}")
+            # The cockpit sets an 11 pt application font; elsewhere, still no tiny text. Through
+            # the style sheet, because under it children do not inherit fonts.
+            self.setProperty("min_font", "true")
         bus.incident_event.connect(self._on_incident_event)
         bus.batch_done.connect(self._after_batch)
 
@@ -181,9 +187,9 @@ class IncidentPanel(CockpitPanel):
             action()
         except StratusError as exc:
             feedback.setText(f"⚠ {exc}")
-            feedback.setStyleSheet(warn_style())
+            theme.set_state(feedback, "refused")
             return False
-        feedback.setStyleSheet("")
+        theme.set_state(feedback, "")
         return True
 
     def confirm(self, title: str, text: str) -> bool:
@@ -205,15 +211,15 @@ class Checklist(QListWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Big tick boxes (the style sheet's QListWidget#checklist). Qt keeps the rules it matched
+        # while constructing the list; polished now, the rows are measured with the new name's
+        # (else rows laid out before the list is shown are too short for their padding).
+        self.setObjectName("checklist")
+        self.ensurePolished()
         self._items: list[Item] = []
         self._loading = False
         self.itemChanged.connect(self._changed)
         self.setAlternatingRowColors(True)
-        # Tick boxes big enough to hit and to read at a glance.
-        self.setStyleSheet(
-            "QListWidget::indicator { width: 18px; height: 18px; }"
-            " QListWidget::item { padding: 3px; }"
-        )
 
     def set_items(self, items: Iterable[Item]) -> None:
         """Show these items (unticked); rows are rebuilt only when the items change."""

@@ -1,22 +1,36 @@
 """The light and the dark palette: one set of colours for the QSS, the painted shapes and graphs.
 
-``resources/styles/<name>.qss`` holds the style sheet with ``$token`` placeholders filled from
-:data:`THEMES` when applied, so a colour is defined once. Urgent (red) and warning (yellow) fills
-carry their own text colour and read the same in both palettes — and every state is also said in
-words and by shape, never by colour alone.
+``resources/styles/palettes.toml`` defines each palette's colours (data, once);
+``resources/styles/cockpit.qss`` is the one style sheet, its ``$token`` placeholders filled from
+the palette when applied. Urgent (red) and warning (yellow) fills carry their own text colour and
+read the same in both palettes — and every state is also said in words and by shape, never by
+colour alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import tomllib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from functools import cache
+from pathlib import Path
 from string import Template
 
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from stratus_commander.resources import resource_path
 
-__all__ = ["THEMES", "Theme", "apply_theme", "current"]
+__all__ = [
+    "THEMES",
+    "Theme",
+    "apply_theme",
+    "current",
+    "load_palettes",
+    "set_state",
+    "style_sheet",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,7 @@ class Theme:
     unknown: str  # waiting clocks, probes that could not run
     drill_bg: str
     drill_fg: str
+    tile: str  # a clock tile's background
     plot_bg: str
     plot_fg: str
 
@@ -45,50 +60,34 @@ class Theme:
         return QColor(getattr(self, token))
 
 
-_SHARED = {
-    "warn_bg": "#ffd54f",
-    "warn_fg": "#000000",
-    "urgent_bg": "#b3261e",
-    "urgent_fg": "#ffffff",
-    "drill_bg": "#6a1b9a",
-    "drill_fg": "#ffffff",
-}
+_SHARED = "both"  # the palettes file's table of colours every palette has
 
-THEMES: dict[str, Theme] = {
-    "light": Theme(
-        name="light",
-        window="#eef0f3",
-        base="#ffffff",
-        alt_base="#f6f7f9",
-        text="#101418",
-        muted="#4a5360",
-        border="#9aa3ad",
-        accent="#0b57d0",
-        ok="#146c2e",
-        pending="#0b57d0",
-        unknown="#5f6368",
-        plot_bg="#ffffff",
-        plot_fg="#202124",
-        **_SHARED,
-    ),
-    "dark": Theme(
-        name="dark",
-        window="#14171b",
-        base="#1d2126",
-        alt_base="#23282e",
-        text="#f1f3f4",
-        muted="#b0b8c1",
-        border="#5c6670",
-        accent="#8ab4f8",
-        ok="#6dd58c",
-        pending="#8ab4f8",
-        unknown="#9aa0a6",
-        plot_bg="#111417",
-        plot_fg="#e8eaed",
-        **_SHARED,
-    ),
-}
 
+def load_palettes(path: Path) -> dict[str, Theme]:
+    """Every palette in ``path``: each must name every colour token once (with ``[both]``)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    shared = data.pop(_SHARED, {})
+    tokens = {f.name for f in fields(Theme)} - {"name"}
+    themes = {}
+    for name, own in data.items():
+        where = f"{path.name}: {name}"
+        if not isinstance(own, dict):
+            raise ValueError(f"{where}: must be a table of colours")
+        values = {**shared, **own}
+        if twice := sorted(shared.keys() & own.keys()):
+            raise ValueError(f"{where}.{twice[0]}: already set in [{_SHARED}]")
+        if unknown := sorted(values.keys() - tokens):
+            raise ValueError(f"{where}.{unknown[0]}: not a colour token of the style sheet")
+        if missing := sorted(tokens - values.keys()):
+            raise ValueError(f"{where}.{missing[0]}: missing")
+        for token, value in values.items():
+            if not (isinstance(value, str) and QColor.isValidColorName(value)):
+                raise ValueError(f"{where}.{token}: {value!r} is not a colour")
+        themes[name] = Theme(name=name, **values)
+    return themes
+
+
+THEMES: dict[str, Theme] = load_palettes(resource_path("styles", "palettes.toml"))
 _current = THEMES["light"]
 
 
@@ -126,9 +125,14 @@ def _palette(t: Theme) -> QPalette:
     return p
 
 
+@cache
+def _template() -> Template:
+    return Template(resource_path("styles", "cockpit.qss").read_text(encoding="utf-8"))
+
+
 def style_sheet(t: Theme) -> str:
-    source = resource_path("styles", f"{t.name}.qss").read_text(encoding="utf-8")
-    return Template(source).substitute(asdict(t))
+    """The style sheet in palette ``t``'s colours."""
+    return _template().substitute(asdict(t))
 
 
 def apply_theme(app: QApplication, name: str) -> Theme:
@@ -139,3 +143,24 @@ def apply_theme(app: QApplication, name: str) -> Theme:
     app.setPalette(_palette(_current))
     app.setStyleSheet(style_sheet(_current))
     return _current
+
+
+def set_state(
+    widget: QWidget, value: str, name: str = "state", *, also: Iterable[QWidget] = ()
+) -> None:
+    """Say ``widget``'s state to the style sheet: ``QLabel#deadline[state="overdue"]`` then
+    styles it. Qt matches property selectors only when it polishes a widget, so a widget on
+    screen is re-polished (with ``also``: descendants whose rules read this widget's property,
+    ``QFrame#clockTile[state="met"] QLabel``); one not yet polished is styled when first shown.
+    """
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    for w in (widget, *also):
+        if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            style = w.style()
+            style.unpolish(w)
+            style.polish(w)
+            # What setStyleSheet sends after polishing: without it a new padding or border
+            # never reaches the widget's margins and size hint (only colours and fonts change).
+            QApplication.sendEvent(w, QEvent(QEvent.Type.StyleChange))

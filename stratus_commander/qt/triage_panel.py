@@ -48,7 +48,7 @@ from stratus_commander.probes.base import (
     StateChange,
     worst,
 )
-from stratus_commander.qt import shapes
+from stratus_commander.qt import shapes, theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
@@ -220,10 +220,7 @@ class GroupBox(QGroupBox):
             text = text if failing else f"{word} — all {total} probe(s)"
             prop = outcome or "none"
         self.state.setText(text)
-        if self.state.property("state") != prop:
-            self.state.setProperty("state", prop)
-            self.state.style().unpolish(self.state)
-            self.state.style().polish(self.state)
+        theme.set_state(self.state, prop)
 
     def show_ticks(self, ticks: dict[str, datetime], enabled: bool) -> None:
         for item_id, check in self.checks.items():

@@ -18,7 +18,9 @@ import qasync
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
+from stratus_commander.qt.app import open_settings
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import Store
 
@@ -28,6 +30,20 @@ T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 def hm(minutes: float = 0, fmt: str = "%H:%M") -> str:
     """T0 + minutes as the cockpit prints it (local time: the machine's zone is not assumed)."""
     return (T0 + timedelta(minutes=minutes)).astimezone().strftime(fmt)
+
+
+def open_cockpit(
+    qtbot: Any, db_path: Path, runbook: Runbook, clock: FakeClock
+) -> tuple[Store, Incidents, Bus, Cockpit]:
+    """A cockpit window on its own store at ``db_path`` (call again to "restart" on the file)."""
+    store = Store.open(db_path)
+    incidents = Incidents(store, clock)
+    bus = Bus()
+    bus.watch_incidents(incidents)
+    window = Cockpit(bus, incidents, runbook, clock, db_path=db_path, settings=open_settings())
+    qtbot.addWidget(window)
+    window.show()
+    return store, incidents, bus, window
 
 
 ARun = Callable[[Coroutine[Any, Any, Any]], Any]

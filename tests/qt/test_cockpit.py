@@ -11,27 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from stratus_commander.clock import FakeClock, to_ms
-from stratus_commander.incident import Incidents
+from stratus_commander.clock import to_ms
 from stratus_commander.qt import theme
 from stratus_commander.qt.app import open_settings
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
-from stratus_commander.store import SampleRow, Store
-from tests.qt.conftest import T0
-
-
-def _session(
-    qtbot, db_path: Path, runbook, clock: FakeClock
-) -> tuple[Store, Incidents, Bus, Cockpit]:
-    store = Store.open(db_path)
-    incidents = Incidents(store, clock)
-    bus = Bus()
-    bus.watch_incidents(incidents)
-    window = Cockpit(bus, incidents, runbook, clock, db_path=db_path, settings=open_settings())
-    qtbot.addWidget(window)
-    window.show()
-    return store, incidents, bus, window
+from stratus_commander.store import SampleRow
+from tests.qt.conftest import T0, open_cockpit
 
 
 def _snapshot(window: Cockpit) -> dict:
@@ -57,7 +43,7 @@ def _snapshot(window: Cockpit) -> dict:
 
 
 def test_restart_resumes_exactly(qtbot, arun, runbook, clock, db_path) -> None:
-    store, incidents, bus, window = _session(qtbot, db_path, runbook, clock)
+    store, incidents, bus, window = open_cockpit(qtbot, db_path, runbook, clock)
     incident = incidents.declare("Webhooks failing", "Major", scope=["Webhooks"])
     window.set_incident(incident)
     clock.advance(minutes=3)
@@ -82,7 +68,7 @@ def test_restart_resumes_exactly(qtbot, arun, runbook, clock, db_path) -> None:
     window.close()
     store.close()
 
-    store, incidents, bus, again = _session(qtbot, db_path, runbook, clock)
+    store, incidents, bus, again = open_cockpit(qtbot, db_path, runbook, clock)
 
     async def reopen() -> None:
         again.open_incident(incidents.last_open().id)  # type: ignore[union-attr]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QApplication
 
 from stratus_commander.qt.close_dialog import CloseDialog
-from tests.qt.test_cockpit import _session
+from tests.qt.conftest import open_cockpit
 
 
 def test_close_and_review_open_from_the_cockpit(qtbot, runbook, clock, db_path) -> None:
-    store, incidents, _bus, window = _session(qtbot, db_path, runbook, clock)
+    store, incidents, _bus, window = open_cockpit(qtbot, db_path, runbook, clock)
     incident = incidents.declare("Webhooks failing", "Major", scope=["Webhooks"])
     window.set_incident(incident)
     clock.advance(minutes=20)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -81,7 +84,7 @@ def test_html_export_embeds_png_graphs_from_stored_samples(
     html = render(incidents, runbook, iid, "html", render_graphs(incidents.store.path))
     ((alt, image, size),) = decoded_images(html)
     assert_graph(alt, image, size, f"INC-{iid}")
-    image.save("/tmp/export-graph.png")
+    assert image.save(str(tmp_path / "export-graph.png"))
     (tmp_path / "inc.html").write_text(html)
 
     # Without samples in the window there is nothing to draw: no image, no error.
@@ -102,6 +105,31 @@ def test_cli_html_export_includes_graphs_from_a_copied_file(
         ["--db", str(copy), "incidents", "export", str(iid), "--format", "html", "-o", str(out)],
     )
     assert result.exit_code == 0, result.output
+    ((alt, image, size),) = decoded_images(out.read_text())
+    assert_graph(alt, image, size, f"INC-{iid}")
+
+
+def test_a_command_line_export_with_no_display_still_draws_the_graphs(
+    incidents: Incidents, runbook: Runbook, tmp_path: Path
+) -> None:
+    """No QApplication and no display (ssh, cron): the export makes an offscreen one."""
+    iid = reviewed_incident(incidents, runbook)
+    incidents.store.close()
+    out = tmp_path / "export.html"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    args = ["--db", str(incidents.store.path), "incidents", "export", str(iid), "--format", "html"]
+    done = subprocess.run(
+        [sys.executable, "-m", "stratus_commander", *args, "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
     ((alt, image, size),) = decoded_images(out.read_text())
     assert_graph(alt, image, size, f"INC-{iid}")
 

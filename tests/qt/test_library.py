@@ -46,7 +46,7 @@ def three_incidents(incidents: Incidents, runbook: Runbook) -> tuple[int, int, i
 
 
 def test_lists_newest_first_and_searches_notes_and_rca(
-    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
 ) -> None:
     outage, drill, live = three_incidents(incidents, runbook)
     window = library_of(qtbot, incidents.store.path, runbook, clock)
@@ -56,7 +56,7 @@ def test_lists_newest_first_and_searches_notes_and_rca(
     assert rows[1][2:5] == ["resolved", "Major", "DRILL"]
     assert rows[2][2:] == ["closed", "Critical", "", "Payment API down: checkout failing"]
     assert window.count.text() == "3 saved incident(s), newest first."
-    window.grab().save("/tmp/library.png")
+    assert window.grab().save(str(tmp_path / "library.png"))
 
     qtbot.keyClicks(window.search, NOTE_WORD)  # a word of a timeline note only
     assert [r[0] for r in shown(window)] == [f"INC-{outage}"]
@@ -123,7 +123,7 @@ def test_opens_a_past_incident_read_only_with_graphs_replayed_from_a_copy(
         for probe, _, _ in PROBES:
             assert view.graphs.point_count(probe) == stored_points(store, probe, *window_span)
     view.tabs.setCurrentWidget(view.graphs)
-    review.grab().save("/tmp/library-review-graphs.png")
+    assert review.grab().save(str(tmp_path / "library-review-graphs.png"))
 
     # Opening it again shows the same window rather than a second one.
     assert window.open_review(outage) is review
