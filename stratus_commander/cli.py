@@ -412,9 +412,6 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
     inc = _open_incidents(opts, readonly=True)
     graphs = _html_graphs(opts.db_path()) if fmt == "html" else None
     text = run_domain(render, inc, _load_runbook(opts), _incident_id(incident_id), fmt, graphs)
-    # Stored text is escaped in the document, whether it goes to a terminal or a file (which
-    # someone will `cat`); JSON keeps the same values.
-    text = json_for_terminal(text) if fmt == "json" else for_terminal(text, multiline=True)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -28,6 +28,7 @@ from stratus_commander.deadlines import clocks
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook
 from stratus_commander.secrets import redact, redact_data
+from stratus_commander.text import for_terminal, json_for_terminal
 from stratus_commander.timeline import events
 
 __all__ = [
@@ -755,8 +756,10 @@ def render(
 
         raise InputError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", where="--format")
     doc = incident_document(incidents, runbook, incident_id)
+    # Stored text is escaped in the document, wherever it goes (a file someone will `cat`, or a
+    # terminal): control and bidi characters read as \x1b / \u202e; JSON keeps the same values.
     if fmt == "json":
-        return redact(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return json_for_terminal(redact(json.dumps(doc, indent=2, ensure_ascii=False) + "\n"))
     if fmt == "md":
-        return redact(_markdown(doc))
-    return _html(doc, render_graphs)
+        return for_terminal(redact(_markdown(doc)), multiline=True)
+    return for_terminal(_html(doc, render_graphs), multiline=True)

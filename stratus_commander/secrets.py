@@ -68,9 +68,10 @@ _CONTEXTS: tuple[str, ...] = (
     r"[0-9A-Za-z._~+/=-]{8,}",
     r"(?P<keep>\b(?i:bearer)\s+)[0-9A-Za-z._~+/=-]{12,}",
     # Credentials as key=value: URL query parameters (?api_key=…&token=…) and libpq DSN words
-    # (host=db password=…).
+    # (host=db password=…). Spaces only around "=", and no brackets in the value: a context
+    # must not reach across a line or over a key already cut ("api_key=\nu[REDACTED]token=…").
     r"(?P<keep>(?<![A-Za-z0-9_-])(?i:api[_-]?key|access[_-]?token|auth[_-]?token|token|secret"
-    r"|client[_-]?secret|password|passwd|pwd)\s*=\s*)[^\s\x00-\x1f\x7f&#\"'<>;,\\]{4,}",
+    r"|client[_-]?secret|password|passwd|pwd) *= *)[^\s\x00-\x1f\x7f&#\"'<>;,\\\[\]]{4,}",
     # user:password@ in URLs (postgres://user:pw@host/db).
     r"(?P<keep>://[^:/@\s\x00-\x1f\x7f\"\\]+:)[^@/\s\x00-\x1f\x7f\"\\]+(?=@)",
 )

@@ -180,7 +180,7 @@ def test_exports_are_readable_by_others_like_any_file(cli, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("when", "says"),
     [
-        ("0001-01-01T00:00:00Z", "before 2000"),
+        ("0001-01-01T00:00:00Z", "not between 1970 and 8999"),
         ("1999-12-31T23:59:59Z", "before 2000"),
         ("2999-01-01T00:00:00Z", "in the future"),
     ],
@@ -191,7 +191,7 @@ def test_an_implausible_detection_time_is_refused_and_the_file_stays_usable(
     code, _, err = cli(
         "incidents", "declare", "--title", "X", "--impact", "Minor", "--detected-at", when
     )
-    assert code == 2 and says in err and "detected at" in err
+    assert code == 2 and says in err and "detected" in err
     assert cli("incidents", "list")[0] == 0  # no row half-written that later breaks reading
 
 

@@ -20,7 +20,7 @@ from stratus_commander import timeline
 from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
 from stratus_commander.migrations import migrations
-from stratus_commander.store import MIGRATIONS, Store
+from stratus_commander.store import MIGRATIONS, RedactingConnection, Store
 
 CHILD = r"""
 import sys
@@ -154,7 +154,7 @@ def _old_database(path: Path) -> None:
     )
     at = datetime(2026, 1, 5, 10, 1, tzinfo=UTC)
     for i in range(5):
-        timeline.append(conn, 1, at, "note", "old", f"note {i}")
+        timeline.append(RedactingConnection(conn), 1, at, "note", "old", f"note {i}")
     conn.execute("INSERT INTO probes (id, name, kind, \"check\") VALUES (1, 'api', 'http', 'api')")
     conn.executemany(
         "INSERT INTO samples (probe_id, at_ms, outcome, latency_ms) VALUES (1, ?, ?, 12.0)",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 
@@ -269,6 +269,7 @@ def test_redacting_twice_changes_nothing_more(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_TEXTS, max_size=4))
+@example(["api_key=\nu1234567-0123456789abcdef01234567token=abc%3Ddef12"])  # found by hypothesis
 def test_redacting_json_keeps_it_valid_and_leaves_redacted_values_alone(values: list[str]) -> None:
     """What lets exports redact their JSON text, and the store redact a document's strings
     before it serialises them, without breaking the document or its hash."""
