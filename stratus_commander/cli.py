@@ -172,12 +172,12 @@ def _open_incidents(opts: Options, *, readonly: bool) -> Any:
     from stratus_commander.actors import current_person
     from stratus_commander.clock import SystemClock
     from stratus_commander.incident import Incidents
-    from stratus_commander.store import Store
+    from stratus_commander.store import open_store
 
     if readonly:
-        store = run_domain(Store.open, opts.db_path(), create=False, readonly=True)
+        store = run_domain(open_store, opts.db_path(), create=False, readonly=True)
     else:
-        store = run_domain(Store.open, opts.db_path(), check=True)
+        store = run_domain(open_store, opts.db_path(), check=True)
     return Incidents(store, SystemClock(), actor=current_person())
 
 

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from stratus_commander.clock import from_ms
 from stratus_commander.series import graph_series
-from stratus_commander.store import OUTCOME_CODES, Store
+from stratus_commander.store import OUTCOME_CODES, open_store
 
 __all__ = [
     "NO_SAMPLE",
@@ -190,7 +190,7 @@ def load_history(
     outage never averages away), on a connection of its own.
     """
     window = (from_ms(int(since_s * 1000)), from_ms(int(until_s * 1000)))
-    store = Store.open(db_path)
+    store = open_store(db_path)
     try:
         found = graph_series(store, window, max_points=max_points)
     finally:

@@ -44,7 +44,7 @@ from stratus_commander.clock import from_iso, from_ms, to_iso, to_ms
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import CreditStep, Sla
-from stratus_commander.store import Json, Store, check_groups, digest, refresh_sample_minutes
+from stratus_commander.store import Json, Store, digest
 from stratus_commander.text import one_line, text_problem
 from stratus_commander.timeline import Event
 
@@ -325,7 +325,7 @@ def measure_uptime(
     maintenance: Iterable[MaintenanceWindow] = (),
 ) -> Uptime:
     """Uptime of ``groups`` together (a minute is down when any of them is) over ``period``."""
-    refresh_sample_minutes(store)
+    store.refresh_rollup()
     minutes = period.minutes
     maint = _maintenance_minutes(period, maintenance)
     row = store.query(
@@ -352,7 +352,7 @@ def uptime_by_group(
 ) -> dict[str, Uptime]:
     """One :class:`Uptime` per check group that has probes."""
     windows = list(maintenance)
-    return {g: measure_uptime(store, (g,), period, windows) for g in check_groups(store)}
+    return {g: measure_uptime(store, (g,), period, windows) for g in store.check_groups()}
 
 
 # ---------------------------------------------------------------- ladder and money

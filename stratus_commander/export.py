@@ -29,7 +29,6 @@ from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook
 from stratus_commander.secrets import redact, redact_data
 from stratus_commander.text import for_terminal, json_for_terminal
-from stratus_commander.timeline import events
 
 __all__ = [
     "DOCUMENT_SCHEMA",
@@ -74,7 +73,7 @@ def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) 
             }
             for r in clocks(incident, runbook, now)
         ],
-        "timeline": [e.as_json() for e in events(incidents.store.conn, incident_id)],
+        "timeline": [e.as_json() for e in incidents.events(incident_id)],
         "review": review.as_json(),
         "credits": review.credits.as_json() if review.credits else None,
         "learnings": [

@@ -18,9 +18,9 @@ from typing import Any, get_args
 from stratus_commander.clock import Clock, ensure_utc, from_iso, to_iso
 from stratus_commander.errors import DomainRefused, InputError, NotFound
 from stratus_commander.runbook import SERVICES, Impact
-from stratus_commander.store import Json, RedactingConnection, Store
+from stratus_commander.store import Json, Store
 from stratus_commander.text import each_one_line, multi_line, one_line
-from stratus_commander.timeline import Event, Verification, append, events, verify
+from stratus_commander.timeline import Event, Verification, verify
 
 IMPACTS: tuple[str, ...] = get_args(Impact)
 STATUSES = ("investigating", "identified", "monitoring", "resolved", "closed")
@@ -202,24 +202,16 @@ class Incidents:
 
         return unsubscribe
 
-    @property
-    def _conn(self) -> RedactingConnection:
-        return self.store.conn
-
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, incident_id: int) -> Incident:
-        rows = self.store.query("SELECT * FROM incidents WHERE id = ?", [incident_id])
-        if not rows:
+        row = self.store.incident_row(incident_id)
+        if row is None:
             raise NotFound(f"no incident INC-{incident_id} in {self.store.path or 'memory'}")
-        return _from_row(rows[0])
+        return _from_row(row)
 
     def list(self, open_only: bool = False) -> list[Incident]:
-        where = f"WHERE status IN {OPEN_STATUSES!r}" if open_only else ""
-        rows = self.store.query(
-            f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC"
-        )
-        return [_from_row(r) for r in rows]
+        return [_from_row(r) for r in self.store.incident_rows(open_only)]
 
     def last_open(self) -> Incident | None:
         open_ = self.list(open_only=True)
@@ -227,16 +219,16 @@ class Incidents:
 
     def events(self, incident_id: int, kinds: set[str] | None = None) -> builtins.list[Event]:
         self.get(incident_id)
-        return events(self._conn, incident_id, kinds)
+        return [e for e in self.store.events(incident_id) if kinds is None or e.kind in kinds]
 
     def verify(self, incident_id: int) -> Verification:
         self.get(incident_id)
-        return verify(self._conn, incident_id)
+        return verify(self.store.events(incident_id), self.store.timeline_head(incident_id))
 
     def verify_projection(self, incident_id: int) -> builtins.list[str]:
         """Replay the timeline; list the incident fields that disagree with the stored row."""
         stored = self.get(incident_id)
-        evs = events(self._conn, incident_id)
+        evs = self.store.events(incident_id)
         if not evs or evs[0].kind != "declared":
             return ["the timeline does not start with the declaration"]
         d = evs[0].data
@@ -265,19 +257,8 @@ class Incidents:
         words = text.replace('"', " ").split()
         if not words:
             return []
-        # Every word must appear; the last one may be a prefix ("pool" finds "pools"), so
-        # results follow the typing. Quoting keeps FTS syntax in user text inert.
-        query = " ".join(f'"{w}"' for w in words) + "*"
-        rows = self.store.query(
-            "SELECT * FROM incidents WHERE id IN ("
-            " SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH :q"
-            " UNION SELECT e.incident_id FROM events e JOIN events_fts f ON f.rowid = e.id"
-            "  WHERE events_fts MATCH :q"
-            " UNION SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q)"
-            " ORDER BY declared_at DESC",
-            {"q": query},
-        )
-        return [_from_row(r) for r in rows]
+        # Every word must appear; the last one may be a prefix ("pool" finds "pools").
+        return [_from_row(r) for r in self.store.search_incident_rows(words)]
 
     # --- acting -----------------------------------------------------------------------------
 
@@ -313,23 +294,20 @@ class Incidents:
             "detected_at": to_iso(detected),
             "drill": drill,
         }
-        with self.store.write() as conn:
-            cur = conn.execute(
-                "INSERT INTO incidents (title, scope, impact, affected_services, status, drill, "
-                "detected_at, declared_at, head_hash) "
-                "VALUES (?, ?, ?, ?, 'investigating', ?, ?, ?, '')",
-                [
-                    title,
-                    Json(data["scope"]),
-                    impact,
-                    Json(data["affected_services"]),
-                    int(drill),
-                    to_iso(detected),
-                    to_iso(now),
-                ],
+        with self.store.write():
+            incident_id = self.store.insert_incident(
+                {
+                    "title": title,
+                    "scope": Json(data["scope"]),
+                    "impact": impact,
+                    "affected_services": Json(data["affected_services"]),
+                    "status": "investigating",
+                    "drill": int(drill),
+                    "detected_at": to_iso(detected),
+                    "declared_at": to_iso(now),
+                }
             )
-            incident_id = int(cur.lastrowid or 0)
-            event = append(conn, incident_id, now, "declared", self.actor, title, data)
+            event = self.store.append_event(incident_id, now, "declared", self.actor, title, data)
         incident = self.get(incident_id)
         self.store.after_commit(lambda: self.announce(incident, event))
         return incident
@@ -346,11 +324,11 @@ class Incidents:
         """Append any event and apply its effect, in one durable transaction; signed by
         ``actor`` (default: this instance's person; the system signs what it does by itself)."""
         now = self.clock.now()
-        with self.store.write() as conn:
+        with self.store.write():
             before = self.get(incident_id)
             if before.status == "closed" and not allow_closed:
                 raise DomainRefused(f"{before.label} is closed; its timeline is read-only")
-            event = append(conn, incident_id, now, kind, actor or self.actor, text, data)
+            event = self.store.append_event(incident_id, now, kind, actor or self.actor, text, data)
             after = project(before, event)
             changed = {
                 f.name: _to_column(f.name, getattr(after, f.name))
@@ -358,11 +336,7 @@ class Incidents:
                 if f.name not in ("event_count", "head_hash")
                 and getattr(after, f.name) != getattr(before, f.name)
             }
-            if changed:
-                sets = ", ".join(f"{k} = ?" for k in changed)
-                conn.execute(
-                    f"UPDATE incidents SET {sets} WHERE id = ?", [*changed.values(), incident_id]
-                )
+            self.store.update_incident(incident_id, changed)
         incident = replace(after, event_count=event.seq, head_hash=event.hash)
         self.store.after_commit(lambda: self.announce(incident, event))
         return event

@@ -31,7 +31,7 @@ from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.probes.engine import ProbeEngine
-from stratus_commander.store import SampleRow, Store, refresh_sample_minutes
+from stratus_commander.store import SampleRow, Store, open_store
 from stratus_commander.timeline import Event
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class Recorder:
         self, samples: list[SampleRow], flips: list[tuple[StateChange, int | None]]
     ) -> list[tuple[Incident, Event]]:
         if self._store is None:
-            self._store = Store.open(self.db_path)
+            self._store = open_store(self.db_path)
             if self.clock is not None:
                 self._writer = Incidents(self._store, self.clock, actor=PROBE)
                 self._writer.subscribe(
@@ -157,7 +157,7 @@ class Recorder:
         if now - self._last_rollup >= self.rollup_interval_s:
             self._last_rollup = now
             try:
-                refresh_sample_minutes(store)
+                store.refresh_rollup()
             except Exception:  # the batch is committed: retrying it would write it twice
                 log.exception("refreshing the per-minute rollup failed; readers will catch up")
         return self._written

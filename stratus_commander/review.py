@@ -45,10 +45,9 @@ from stratus_commander.deadlines import clocks
 from stratus_commander.errors import DomainRefused, InputError, NotFound, RefusedForGaps
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import Runbook, Section, format_duration
-from stratus_commander.store import Json, Store, check_groups, digest
+from stratus_commander.store import Json, Store, digest
 from stratus_commander.text import multi_line, one_line
 from stratus_commander.timeline import Event, Verification
-from stratus_commander.timeline import events as timeline_events
 
 __all__ = [
     "CHECK_STATES",
@@ -1108,7 +1107,7 @@ def build_review(
     incident = incidents.get(incident_id)
     now = now or incidents.clock.now()
     store = incidents.store
-    events = timeline_events(store.conn, incident_id)
+    events = store.events(incident_id)
     evidence = _first_evidence(store, incident)
     credits = stored_credits(store, incident_id)
     if credits is not None:
@@ -1117,7 +1116,7 @@ def build_review(
     else:
         # The months the credits would cover, by every probed group (the accounts are unknown).
         window = incident_period(incident, now)
-        groups = check_groups(store) or list(DEFAULT_SLA_GROUPS)
+        groups = store.check_groups() or list(DEFAULT_SLA_GROUPS)
         window_maint = maintenance_windows(store, window)
         window_uptime = uptime_by_group(store, window, window_maint)
         monthly_uptime = {}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from stratus_commander.clock import to_ms
 from stratus_commander.incident import Incident
-from stratus_commander.store import Store, refresh_sample_minutes
+from stratus_commander.store import Store
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,7 +83,7 @@ def graph_series(
     start, end = to_ms(window[0]), to_ms(window[1])
     if end <= start:
         return []
-    refresh_sample_minutes(store)
+    store.refresh_rollup()
     bucket = -(-(end - start) // max_points)
     lo, hi = start // _MINUTE_MS, -(-end // _MINUTE_MS)
     use_minutes = bucket >= _MINUTE_MS

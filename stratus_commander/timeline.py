@@ -5,22 +5,23 @@ fields as compact, key-sorted JSON. Editing or deleting a row breaks the chain a
 incident row keeps the count and head hash so a deleted *last* event is caught too. This is
 tamper-evidence (a careful forger could rewrite everything), not tamper-proofing.
 
-Text, actor and data are redacted before they are hashed: the chain covers what the store keeps
-(the store redacts every write; redacting redacted text changes nothing).
+This module is the chain itself, pure: :func:`next_event` makes the next link, :func:`verify`
+walks a list of links. The store appends and reads them (``Store.append_event``, ``events``). Text,
+actor and data are redacted before they are hashed: the chain covers what the store keeps (the
+store redacts every write; redacting redacted text changes nothing).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from stratus_commander.clock import from_iso, to_iso
 from stratus_commander.secrets import redact, redact_data
-from stratus_commander.store import Json, RedactingConnection, damage, translate_errors
 
 GENESIS = "0" * 64
 
@@ -92,7 +93,8 @@ class Event:
         }
 
 
-def _row_to_event(row: Mapping[str, Any]) -> Event:
+def event_from_row(row: Mapping[str, Any]) -> Event:
+    """An event as stored (the store reads rows; a value it cannot parse is damage)."""
     return Event(
         incident_id=row["incident_id"],
         seq=row["seq"],
@@ -106,8 +108,8 @@ def _row_to_event(row: Mapping[str, Any]) -> Event:
     )
 
 
-def append(
-    conn: RedactingConnection,
+def next_event(
+    last: tuple[int, str] | None,
     incident_id: int,
     at: datetime,
     kind: str,
@@ -115,67 +117,18 @@ def append(
     text: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> Event:
-    """Append one event inside the caller's write transaction and return it (with its hash).
+    """The event that follows ``last`` (its seq and hash; ``None`` for the first), hashed.
 
-    The caller (incident.py) updates the incident projection in the same transaction, so the
-    event and its effect commit or vanish together.
+    Its text, actor and data are redacted first: the chain covers exactly what the store keeps
+    (the store redacts every write too, and redacting redacted text changes nothing).
     """
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
-    last = conn.execute(
-        "SELECT seq, hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
-        [incident_id],
-    ).fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    # Hash exactly what the store will keep: redacted (the store would redact it anyway, and the
-    # chain must agree with the row) and round-tripped through JSON.
+    # Round-tripped through JSON so the data hashed is the data read back.
     clean = json.loads(json.dumps(redact_data(dict(data or {})), ensure_ascii=False))
     event = Event(incident_id, seq, at, kind, redact(actor), redact(text), clean, prev)
-    event = Event(**{**_fields(event), "hash": event.computed_hash()})
-    conn.execute(
-        "INSERT INTO events (incident_id, seq, at, kind, actor, text, data, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            incident_id,
-            seq,
-            to_iso(at),
-            kind,
-            event.actor,
-            event.text,
-            Json(clean, sort_keys=True),
-            prev,
-            event.hash,
-        ],
-    )
-    conn.execute(
-        "UPDATE incidents SET event_count = ?, head_hash = ? WHERE id = ?",
-        [seq, event.hash, incident_id],
-    )
-    return event
-
-
-def _fields(event: Event) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in Event.__slots__}
-
-
-def events(
-    conn: RedactingConnection, incident_id: int, kinds: set[str] | None = None
-) -> list[Event]:
-    with translate_errors(conn):  # a damaged page or value: StoreDamaged, not a traceback
-        rows = conn.execute(
-            "SELECT incident_id, seq, at, kind, actor, text, data, prev_hash, hash "
-            "FROM events WHERE incident_id = ? ORDER BY seq",
-            [incident_id],
-        )
-        names = [d[0] for d in rows.description]
-        out = []
-        for r in rows:
-            row = dict(zip(names, r, strict=True))
-            try:
-                out.append(_row_to_event(row))
-            except (ValueError, TypeError) as exc:  # a time or JSON the app never wrote
-                raise damage(conn, f"event {row['seq']} of INC-{incident_id}: {exc}") from exc
-    return [e for e in out if kinds is None or e.kind in kinds]
+    return replace(event, hash=event.computed_hash())
 
 
 @dataclass(frozen=True)
@@ -186,13 +139,12 @@ class Verification:
     reason: str = ""
 
 
-def verify(conn: RedactingConnection, incident_id: int) -> Verification:
-    """Walk the chain; report the first broken link (edited, deleted or reordered event)."""
-    with translate_errors(conn):
-        head = conn.execute(
-            "SELECT event_count, head_hash FROM incidents WHERE id = ?", [incident_id]
-        ).fetchone()
-    evs = events(conn, incident_id)
+def verify(evs: Sequence[Event], head: tuple[int, str] | None) -> Verification:
+    """Walk the chain; report the first broken link (edited, deleted or reordered event).
+
+    ``head`` is what the incident row records (event count, last hash): a deleted *last* event
+    leaves every link intact but disagrees with it.
+    """
     prev = GENESIS
     for expected_seq, ev in enumerate(evs, start=1):
         if ev.seq != expected_seq:

@@ -20,7 +20,7 @@ from stratus_commander.export import GraphRenderer
 from stratus_commander.qt.app import ensure_app
 from stratus_commander.qt.panel_kit import local
 from stratus_commander.qt.review_view import ReplayData, ReplayGraphs, incident_markers, read_replay
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 __all__ = ["GRAPH_SIZE", "render_graphs", "render_replay"]
 
@@ -60,7 +60,7 @@ def render_graphs(store_path: Path | str) -> GraphRenderer:
     path = Path(store_path)
 
     def render_from_store(doc: Mapping[str, Any]) -> list[tuple[str, bytes]]:
-        with Store.open(path, create=False, readonly=True) as store:  # export only reads
+        with open_store(path, create=False, readonly=True) as store:  # export only reads
             replay = read_replay(store, int(doc["incident"]["id"]), from_iso(doc["exported_at"]))
         return render_replay(replay)
 

@@ -29,7 +29,7 @@ from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import feedback_label, heading, local
 from stratus_commander.qt.review_view import ReviewView, Table
 from stratus_commander.runbook import Runbook
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 __all__ = ["LibraryWindow", "ReviewWindow"]
 
@@ -76,7 +76,7 @@ class LibraryWindow(QMainWindow):
         self.store_path = Path(store_path)
         self.runbook = runbook
         self.clock = clock
-        self.store = Store.open(self.store_path)
+        self.store = open_store(self.store_path)
         self.incidents = Incidents(self.store, clock)
         self.shown: list[Incident] = []
         self.reviews: dict[int, ReviewWindow] = {}

@@ -73,7 +73,7 @@ from stratus_commander.qt.panel_kit import (
 )
 from stratus_commander.runbook import Runbook
 from stratus_commander.series import ProbeSeries, graph_series, series_window
-from stratus_commander.store import OUTCOME_CODES, Store
+from stratus_commander.store import OUTCOME_CODES, Store, open_store
 
 __all__ = ["ActionItemDialog", "ReplayGraphs", "ReviewView", "incident_markers"]
 
@@ -116,7 +116,7 @@ class StoreReader(QObject):
             return
 
         def job() -> T:
-            with Store.open(self.store_path) as store:
+            with open_store(self.store_path) as store:
                 return read(store)
 
         future = self._pool.submit(job)
@@ -663,7 +663,7 @@ class ReviewView(QWidget):
         self.clock = clock
         self.incident_id = incident_id
         self.read_only = read_only
-        self.store = Store.open(self.store_path)
+        self.store = open_store(self.store_path)
         self.incidents = Incidents(self.store, clock)
         self.reader = StoreReader(self.store_path, self)
         self.review: rv.Review | None = None

@@ -24,7 +24,7 @@ from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.qt.crash import CrashReporter
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 if TYPE_CHECKING:  # probing (httpx, the probe kinds) loads once the window is up
     from stratus_commander.drill.scenario import Scenario
@@ -88,7 +88,7 @@ class CockpitApp:
         self.specs = specs or []
         self.drill_speed = drill_speed
         self.settings = settings
-        self.store = Store.open(self.db_path)
+        self.store = open_store(self.db_path)
         self.incidents = Incidents(self.store, self.clock, actor=current_person())
         self.bus = Bus()
         self.bus.watch_incidents(self.incidents)

@@ -44,13 +44,13 @@ def build(path: Path) -> None:
 
     from stratus_commander.clock import FakeClock, to_ms
     from stratus_commander.incident import Incidents
-    from stratus_commander.store import Store
+    from stratus_commander.store import open_store
 
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    with Store.open(path) as store:
+    with open_store(path) as store:
         inc = Incidents(store, FakeClock(DAY + timedelta(seconds=SECONDS)))
         iid = inc.declare("Bench: a day of trouble", "Critical", ["API"], detected_at=DAY).id
         inc.resolve(iid)
@@ -93,9 +93,9 @@ def measure(path: Path, what: str) -> dict[str, float]:
     from stratus_commander.clock import FakeClock
     from stratus_commander.incident import Incidents
     from stratus_commander.runbook import load_runbook
-    from stratus_commander.store import Store, refresh_sample_minutes
+    from stratus_commander.store import open_store, refresh_sample_minutes
 
-    store = Store.open(path)
+    store = open_store(path)
     conn = store.conn
     out: dict[str, float] = {}
     if what == "scan":

@@ -32,9 +32,9 @@ def measure(path: Path, what: str) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out: dict[str, float] = {}
     if what == "scan":
-        from stratus_commander.store import Store
+        from stratus_commander.store import open_store
 
-        with Store.open(path) as store:
+        with open_store(path) as store:
             t = time.perf_counter()
             rows = store.conn.execute(
                 "SELECT probe_id, count(*), sum(outcome = 2) FROM samples GROUP BY probe_id"

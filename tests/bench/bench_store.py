@@ -19,7 +19,7 @@ from pathlib import Path
 
 from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, open_store
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -44,7 +44,7 @@ def raw_connection(path: Path) -> sqlite3.Connection:
 
 def bench_events(tmp: Path, n: int) -> tuple[list[float], list[float]]:
     """Raw: the same rows (event, FTS index, incident head) into the same schema, no app code."""
-    Store.open(tmp / "raw.db").close()
+    open_store(tmp / "raw.db").close()
     raw = sqlite3.connect(tmp / "raw.db", isolation_level=None)
     raw.execute("PRAGMA synchronous=FULL")
     raw.execute(
@@ -68,7 +68,7 @@ def bench_events(tmp: Path, n: int) -> tuple[list[float], list[float]]:
         prev = h
         raw_times.append((time.perf_counter() - t0) * 1000)
     raw.close()
-    store = Store.open(tmp / "app.db")
+    store = open_store(tmp / "app.db")
     inc = Incidents(store, SystemClock())
     iid = inc.declare("bench", "Minor").id
     app_times = []
@@ -105,7 +105,7 @@ def bench_samples(tmp: Path, n: int, batch: int = 5000) -> tuple[float, float]:
         raw.execute("COMMIT")
     raw_s = time.perf_counter() - t0
     raw.close()
-    store = Store.open(tmp / "app-s.db")
+    store = open_store(tmp / "app-s.db")
     t0 = time.perf_counter()
     for start in range(0, n, batch):
         store.add_samples(rows[start : start + batch])

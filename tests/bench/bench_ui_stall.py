@@ -49,7 +49,7 @@ from stratus_commander.qt.bus import Bus  # noqa: E402
 from stratus_commander.qt.cockpit import Cockpit  # noqa: E402
 from stratus_commander.qt.session import settle_heap  # noqa: E402
 from stratus_commander.runbook import load_runbook  # noqa: E402
-from stratus_commander.store import Store  # noqa: E402
+from stratus_commander.store import open_store  # noqa: E402
 
 PROBES = 200
 
@@ -114,7 +114,7 @@ def summary(name: str, lags: list[float]) -> tuple[float, float]:
 
 async def bench(seconds: float, mix: str) -> None:
     proc, base_url = start_simulator()
-    store = Store.open(TMP / "bench.db")
+    store = open_store(TMP / "bench.db")
     clock = SystemClock()
     incidents = Incidents(store, clock)
     bus = Bus()

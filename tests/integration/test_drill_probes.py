@@ -28,7 +28,7 @@ from stratus_commander.probes.base import ProbeState
 from stratus_commander.probes.engine import ProbeEngine, make_client
 from stratus_commander.recorder import Recorder
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 from stratus_commander.triage import group_evidence, hint
 
 SPEED = 60.0
@@ -81,7 +81,7 @@ def test_no_key_reaches_the_database_wal_or_exports(
     tmp_path: Path, _drill_keys: dict[str, str]
 ) -> None:
     db = tmp_path / "incidents.db"
-    store = Store.open(db)
+    store = open_store(db)
     clock = FakeClock(datetime.now(UTC))
     incidents = Incidents(store, clock)
     incident = incidents.declare("Payment processing down (drill)", "Critical", drill=True)

@@ -16,7 +16,7 @@ from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
 from stratus_commander.live import LiveProbes
 from stratus_commander.probes.base import ProbeResult, StateChange
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 from stratus_commander.timeline import Event
 
 pytestmark = pytest.mark.skipif(
@@ -52,7 +52,7 @@ def test_the_worker_process_reports_on_the_owner_loop_and_writes_the_record(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "incidents.db"
-    store = Store.open(db)
+    store = open_store(db)
     incidents = Incidents(store, SystemClock(), actor="dana")
     incident = incidents.declare("Stripe API failing (drill)", "Critical", drill=True)
     owner = threading.get_ident()
@@ -102,7 +102,7 @@ def test_the_worker_process_reports_on_the_owner_loop_and_writes_the_record(
 
 def test_a_worker_that_dies_is_reported_not_silent(tmp_path: Path) -> None:
     db = tmp_path / "incidents.db"
-    store = Store.open(db)
+    store = open_store(db)
     incidents = Incidents(store, SystemClock())
 
     async def run() -> str | None:
@@ -127,7 +127,7 @@ def test_a_worker_that_dies_is_reported_not_silent(tmp_path: Path) -> None:
 def test_a_worker_that_cannot_start_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     incidents = Incidents(store, SystemClock())
     monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
 
@@ -148,7 +148,7 @@ def test_a_worker_that_cannot_start_is_reported(
 def test_the_workers_events_are_announced_with_the_incident_as_it_is_now(
     tmp_path: Path,
 ) -> None:
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     incidents = Incidents(store, SystemClock())
     incident = incidents.declare("API down", "Critical")
     heard: list[str] = []
@@ -167,7 +167,7 @@ def test_flips_follow_a_declaration_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("stratus_commander.live.SYNC_INTERVAL_S", 3600.0)  # no polling to help
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     incidents = Incidents(store, SystemClock())
     shown: list[int] = []  # the window's incident: set just after the declaration returns
 

@@ -22,7 +22,7 @@ from stratus_commander.qt.app import open_settings
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import Store, open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 
@@ -36,7 +36,7 @@ def open_cockpit(
     qtbot: Any, db_path: Path, runbook: Runbook, clock: FakeClock
 ) -> tuple[Store, Incidents, Bus, Cockpit]:
     """A cockpit window on its own store at ``db_path`` (call again to "restart" on the file)."""
-    store = Store.open(db_path)
+    store = open_store(db_path)
     incidents = Incidents(store, clock)
     bus = Bus()
     bus.watch_incidents(incidents)
@@ -66,7 +66,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def incidents(db_path: Path, clock: FakeClock) -> Iterator[Incidents]:
-    store = Store.open(db_path)
+    store = open_store(db_path)
     yield Incidents(store, clock)
     store.close()
 

@@ -72,12 +72,12 @@ def _stored_samples(db: Path) -> int:
 
 def test_run_drill_starts_probes_and_quits_cleanly(qapp, tmp_path: Path, app_style) -> None:
     from stratus_commander.qt.app import run_drill
-    from stratus_commander.store import Store
+    from stratus_commander.store import open_store
 
     db = tmp_path / "drill.db"
     _close_cockpit_when(lambda: _stored_samples(db) >= 8)  # the probe worker is writing
     assert run_drill(db, None, "baseline", 60.0) == 0
-    with Store.open(db) as store:  # everything probed was written before the exit
+    with open_store(db) as store:  # everything probed was written before the exit
         assert store.query("SELECT count(*) AS n FROM samples")[0]["n"] >= 8
         assert store.query("SELECT count(*) AS n FROM incidents")[0]["n"] == 0  # none declared
 

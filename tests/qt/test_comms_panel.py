@@ -9,7 +9,7 @@ from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.comms_panel import CommsPanel
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 from tests.qt.conftest import T0
 
 
@@ -118,7 +118,7 @@ def test_status_page_ticks_are_events_restored_on_rebuild(
     (tick,) = incidents.events(incident.id, {"check_ticked"})
     assert tick.data == {"group": "status_page", "item": step.id}
 
-    with Store.open(db_path) as store:
+    with open_store(db_path) as store:
         fresh = Incidents(store, clock)
         again = mount_panel(CommsPanel, Bus(), fresh)
         again.set_incident(fresh.get(incident.id))

@@ -7,7 +7,7 @@ from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.escalation_panel import EscalationPanel
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_a_reminder_is_raised_when_due_and_survives_a_rebuild(
     qtbot.keyClick(panel.timer_task, Qt.Key.Key_Return)
     clock.advance(minutes=2)
 
-    with Store.open(db_path) as store:
+    with open_store(db_path) as store:
         fresh = Incidents(store, clock)
         rebuilt_bus = Bus()
         rebuilt_bus.watch_incidents(fresh)

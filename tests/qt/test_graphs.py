@@ -11,7 +11,7 @@ from stratus_commander.clock import to_ms
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.graphs import GraphsPanel, Ring
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, open_store
 from tests.qt.conftest import T0
 
 
@@ -76,7 +76,7 @@ def test_live_latency_error_rate_availability_and_markers(qtbot, incidents, runb
 def test_history_from_the_store_fills_the_same_curves(
     qtbot, arun, incidents, runbook, clock, db_path
 ) -> None:
-    store = Store.open(db_path)
+    store = open_store(db_path)
     rows = []
     for i in range(120):  # two minutes: up, then down from the 60th second
         outcome = "up" if i < 60 else "down"

@@ -13,7 +13,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.qt.library import LibraryWindow
 from stratus_commander.runbook import Runbook
 from stratus_commander.series import series_window
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 from .review_data import NOTE_WORD, PROBES, reviewed_incident, stored_points
 
@@ -119,7 +119,7 @@ def test_opens_a_past_incident_read_only_with_graphs_replayed_from_a_copy(
 
     window_span = series_window(view.replay.incident, clock.now())
     assert window_span[1] - window_span[0] == timedelta(minutes=63 + 30)
-    with Store.open(copy) as store:
+    with open_store(copy) as store:
         for probe, _, _ in PROBES:
             assert view.graphs.point_count(probe) == stored_points(store, probe, *window_span)
     view.tabs.setCurrentWidget(view.graphs)

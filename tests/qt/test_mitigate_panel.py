@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.mitigate_panel import MitigatePanel
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_a_tick_is_a_timed_event_restored_after_rebuild(
     assert "1 of 4 done" in panel.progress_label.text()
     assert "✓" in panel.checklist.item(2).text()
 
-    with Store.open(db_path) as store:
+    with open_store(db_path) as store:
         fresh = Incidents(store, clock)
         rebuilt = mount_panel(MitigatePanel, Bus(), fresh)
         rebuilt.set_incident(fresh.get(incident.id))

@@ -20,7 +20,7 @@ from stratus_commander.qt.panel_kit import urgent_colors
 from stratus_commander.qt.review_view import ActionItemDialog, ReviewView
 from stratus_commander.runbook import Runbook
 from stratus_commander.series import series_window
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, Store, open_store
 
 from .conftest import T0
 from .review_data import (
@@ -107,7 +107,7 @@ def test_review_of_a_copied_db_file_with_no_config_and_no_network(
     # The graphs are replayed from the copy's samples: one point per stored sample (the
     # buckets, 2.79 s over the 93 min window, are finer than the 15 s sampling).
     window = series_window(view.replay.incident, clock.now())
-    with Store.open(copy) as store:
+    with open_store(copy) as store:
         expected = {p: stored_points(store, p, *window) for p, _, _ in PROBES}
     assert all(n > 300 for n in expected.values())
     assert {p: view.graphs.point_count(p) for p, _, _ in PROBES} == expected

@@ -16,7 +16,7 @@ import pytest
 from stratus_commander.qt.app import open_settings
 from stratus_commander.qt.session import CockpitApp
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 SOAK_S = 50.0
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ def test_a_minute_of_drill_at_high_speed(qtbot, arun, db_path, app_style) -> Non
         await driver
 
     arun(soak())
-    store = Store.open(db_path)  # the app closed its own; what it wrote is on disk
+    store = open_store(db_path)  # the app closed its own; what it wrote is on disk
     try:
         samples = store.query("SELECT count(*) AS n FROM samples")[0]["n"]
         flips = store.query("SELECT count(*) AS n FROM events WHERE kind = 'probe_flipped'")

@@ -9,14 +9,14 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 RUNBOOK = load_runbook()
 
 
 def _incidents() -> Incidents:
-    return Incidents(Store.memory(), FakeClock(T0))
+    return Incidents(SqliteStore.memory(), FakeClock(T0))
 
 
 def test_each_transition_warns_once_per_deadline() -> None:

@@ -4,7 +4,7 @@ from stratus_commander.checklists import set_tick, ticked
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 RUNBOOK = load_runbook()
@@ -12,7 +12,7 @@ RUNBOOK = load_runbook()
 
 def test_ticks_fold_per_group_last_event_wins() -> None:
     clock = FakeClock(T0)
-    inc = Incidents(Store.memory(), clock)
+    inc = Incidents(SqliteStore.memory(), clock)
     incident = inc.declare("API down", "Major")
     logs, restart = RUNBOOK.mitigation["api"][:2]
     set_tick(inc, incident.id, "mitigate:api", logs, True, "API issues")

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from stratus_commander.cli import main
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_export_json_and_markdown(cli, tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_exits_2_naming_the_field(cli, args: tuple[str, ...], message: str) -> None:
-    Store.open(cli.db).close()  # reading commands refuse a missing database before the id
+    open_store(cli.db).close()  # reading commands refuse a missing database before the id
     code, _, err = cli(*args)
     assert code == 2
     assert message in err

@@ -20,7 +20,7 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore
 
 ESC = "\x1b[2J\x1b]0;pwned\x07"  # clear the screen, retitle the window
 RLO = "\u202e"  # right-to-left override: "invoice\u202egpj.exe" reads as "invoiceexe.jpg"
@@ -158,7 +158,7 @@ def test_an_accounts_csv_with_control_characters_is_refused_naming_the_cell(
 
 @pytest.fixture
 def inc() -> Incidents:
-    return Incidents(Store.memory(), FakeClock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC)))
+    return Incidents(SqliteStore.memory(), FakeClock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC)))
 
 
 def test_every_domain_function_refuses_control_characters(inc: Incidents, runbook: Runbook) -> None:

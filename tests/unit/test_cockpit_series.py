@@ -12,7 +12,7 @@ from stratus_commander.cockpit_series import (
     replay,
     rolling_error_rate,
 )
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, open_store
 
 UP, DEGRADED, DOWN, UNKNOWN = 0, 1, 2, 3
 
@@ -29,7 +29,7 @@ def test_availability_counts_serving_probes_and_skips_unknown() -> None:
 
 def test_replay_of_stored_samples_matches_the_live_definition(tmp_path) -> None:
     db = tmp_path / "x.db"
-    store = Store.open(db)
+    store = open_store(db)
     rows = [
         SampleRow(
             "a",
@@ -55,7 +55,7 @@ def test_replay_of_stored_samples_matches_the_live_definition(tmp_path) -> None:
 
 def test_a_long_history_is_bucketed_keeping_the_worst(tmp_path) -> None:
     db = tmp_path / "x.db"
-    store = Store.open(db)
+    store = open_store(db)
     # 1000 samples, one of them down: bucketed to at most 10 points, the outage must survive.
     rows = [
         SampleRow("a", "http", "api", 1000 * s, "down" if s == 503 else "up", float(s), None, None)

@@ -10,7 +10,7 @@ from stratus_commander.errors import InputError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import TEMPLATE_NAMES, TEMPLATE_VARIABLES, load_runbook
 from stratus_commander.secrets import register_secret
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 RUNBOOK = load_runbook()
@@ -169,7 +169,7 @@ def test_a_template_cannot_escape_the_sandbox() -> None:
 
 
 def test_values_come_from_a_declared_incident() -> None:
-    inc = Incidents(Store.memory(), FakeClock(T0))
+    inc = Incidents(SqliteStore.memory(), FakeClock(T0))
     incident = inc.declare(
         "Webhooks failing", "Major", ["Webhooks"], ["Webhook Processing"], T0 - timedelta(minutes=2)
     )

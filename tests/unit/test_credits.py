@@ -15,7 +15,7 @@ from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, SqliteStore, Store, open_store
 
 T0 = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
 
@@ -27,7 +27,7 @@ def runbook() -> Runbook:
 
 @pytest.fixture
 def inc() -> Incidents:
-    return Incidents(Store.memory(), FakeClock(T0 + timedelta(days=2)))
+    return Incidents(SqliteStore.memory(), FakeClock(T0 + timedelta(days=2)))
 
 
 def per_minute(
@@ -387,7 +387,7 @@ def cli(tmp_path: Path):
 
 
 def test_cli_bad_csv_imports_nothing_and_keeps_the_previous_run(cli, tmp_path: Path) -> None:
-    with Store.open(cli.db) as store:
+    with open_store(cli.db) as store:
         per_minute(store, T0, 500, range(5, 437))  # 99.0 % of November: 10 %
         inc = Incidents(store, FakeClock(T0))
         iid = resolved(inc, T0)
@@ -414,7 +414,8 @@ def test_cli_bad_csv_imports_nothing_and_keeps_the_previous_run(cli, tmp_path: P
 
 
 def test_rollup_follows_deletes_and_walks_only_dirty_minutes(inc: Incidents) -> None:
-    from stratus_commander.store import _REFRESH_MINUTES, refresh_sample_minutes
+    from stratus_commander.store import refresh_sample_minutes
+    from stratus_commander.store.sqlite.rollup import _REFRESH_MINUTES
 
     per_minute(inc.store, T0, 5, [1])
     period = cr.Period(T0, T0 + timedelta(minutes=5), "x")
@@ -543,7 +544,7 @@ def test_a_month_the_incident_did_not_touch_is_refused(inc: Incidents, runbook: 
 
 
 def test_cli_credits_both_months_and_recalculating_one_keeps_the_other(cli, tmp_path: Path) -> None:
-    with Store.open(cli.db) as store:
+    with open_store(cli.db) as store:
         iid = crossing_incident(Incidents(store, FakeClock(CROSSING)))
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(USD_FEE)
@@ -584,13 +585,13 @@ def test_credits_stored_before_months_were_counted_carry_over(
 
     import sqlite_utils
 
-    from stratus_commander.migrations import migrations
+    from stratus_commander.store.sqlite.migrations import migrations
 
     path = tmp_path / "incidents.db"
     # A database as the previous release left it: schema m001-m002, one report per incident.
     conn = sqlite3.connect(path, isolation_level=None)
     migrations.apply(sqlite_utils.Database(conn), stop_before="m003_credits_by_month")
-    inc = Incidents(Store(conn, path), FakeClock(CROSSING))
+    inc = Incidents(SqliteStore(conn, path), FakeClock(CROSSING))
     iid = crossing_incident(inc)
     report = cr.compute_credits(
         inc.store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now()
@@ -599,7 +600,7 @@ def test_credits_stored_before_months_were_counted_carry_over(
     assert conn.execute("SELECT count(*) FROM credits").fetchone()[0] == 1
     conn.close()
 
-    with Store.open(path) as store:
+    with open_store(path) as store:
         inc = Incidents(store, FakeClock(CROSSING + timedelta(days=3)))
         ((kept, digest),) = cr.stored_reports(store, iid)
         assert (kept.month, digest, kept.digest()) == ("2026-09", report.digest(), report.digest())

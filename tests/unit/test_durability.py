@@ -16,19 +16,19 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from stratus_commander import timeline
 from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
-from stratus_commander.migrations import migrations
-from stratus_commander.store import MIGRATIONS, RedactingConnection, Store
+from stratus_commander.store import MIGRATIONS, RedactingConnection, open_store
+from stratus_commander.store.sqlite.migrations import migrations
+from stratus_commander.store.sqlite.timeline import TimelineQueries
 
 CHILD = r"""
 import sys
 from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
-store = Store.open(sys.argv[1])
+store = open_store(sys.argv[1])
 inc = Incidents(store, SystemClock(), actor="child")
 current = inc.last_open()
 iid = current.id if current else inc.declare("Durability drill", "Major").id
@@ -69,7 +69,7 @@ def test_sigkill_never_loses_an_acknowledged_event(tmp_path: Path) -> None:
     conn.close()
     assert acknowledged <= stored, f"lost: {sorted(acknowledged - stored)[:5]}"
     assert len(acknowledged) >= KILLS
-    with Store.open(db) as store:
+    with open_store(db) as store:
         inc = Incidents(store, SystemClock())
         (incident,) = inc.list()
         assert inc.verify(incident.id).ok
@@ -84,8 +84,8 @@ KILL_CREATORS = r"""
 import os, random, signal, sys, time
 from pathlib import Path
 
-import stratus_commander.migrations  # loaded before forking: the children only create
-from stratus_commander.store import Store
+import stratus_commander.store.sqlite.migrations  # loaded before forking: the children only create
+from stratus_commander.store import open_store
 
 folder, kills = Path(sys.argv[1]), int(sys.argv[2])
 rng = random.Random(4321)
@@ -95,7 +95,7 @@ def create(path):
     pid = os.fork()
     if pid == 0:
         try:
-            Store.open(path).close()
+            open_store(path).close()
         finally:
             os._exit(0)
     return pid
@@ -134,7 +134,7 @@ def test_sigkill_during_first_creation_never_leaves_a_file_that_is_refused(
         path = folder / "incidents.db"
         interrupted += not path.exists() or any(n != "incidents.db" for n in os.listdir(folder))
         # Whatever the kill left, the next start opens it (creating it if it is not there yet).
-        with Store.open(path) as store:
+        with open_store(path) as store:
             assert Incidents(store, SystemClock()).list() == []
         assert _schema(path) == set(MIGRATIONS)
         assert sorted(os.listdir(folder)) == ["incidents.db"], "a killed build was left behind"
@@ -154,7 +154,9 @@ def _old_database(path: Path) -> None:
     )
     at = datetime(2026, 1, 5, 10, 1, tzinfo=UTC)
     for i in range(5):
-        timeline.append(RedactingConnection(conn), 1, at, "note", "old", f"note {i}")
+        TimelineQueries.on(RedactingConnection(conn)).append_event(
+            1, at, "note", "old", f"note {i}"
+        )
     conn.execute("INSERT INTO probes (id, name, kind, \"check\") VALUES (1, 'api', 'http', 'api')")
     conn.executemany(
         "INSERT INTO samples (probe_id, at_ms, outcome, latency_ms) VALUES (1, ?, ?, 12.0)",
@@ -164,7 +166,7 @@ def _old_database(path: Path) -> None:
 
 
 def _assert_old_data_intact(path: Path) -> None:
-    with Store.open(path) as store:
+    with open_store(path) as store:
         inc = Incidents(store, SystemClock())
         assert [e.text for e in inc.events(1)] == [f"note {i}" for i in range(5)]
         assert inc.verify(1).ok
@@ -179,8 +181,8 @@ KILL_UPGRADERS = r"""
 import os, shutil, signal, sqlite3, sys
 from pathlib import Path
 
-import stratus_commander.migrations
-from stratus_commander.store import Store
+import stratus_commander.store.sqlite.migrations
+from stratus_commander.store import open_store
 
 template, folder = Path(sys.argv[1]), Path(sys.argv[2])
 real_connect = sqlite3.connect
@@ -209,12 +211,12 @@ def upgrade(path, k):
     pid = os.fork()
     if pid == 0:
         statements, kill_at = 0, k
-        Store.open(path).close()
+        open_store(path).close()
         os._exit(0 if statements < k else 3)
     return os.waitpid(pid, 0)[1]
 
 
-Store.open(shutil.copy(template, folder / "whole.db")).close()
+open_store(shutil.copy(template, folder / "whole.db")).close()
 total = statements
 for k in range(1, total + 1):
     upgrade(folder / f"kill-{k}.db", k)
@@ -246,7 +248,8 @@ RACER = r"""
 import errno, os, sys
 
 from stratus_commander.cli import main
-import stratus_commander.incident, stratus_commander.migrations, stratus_commander.store
+import stratus_commander.incident, stratus_commander.store
+import stratus_commander.store.sqlite.migrations
 
 if sys.argv[2] == "no-hard-links":  # as on FAT or some network mounts
     def link(*args, **kwargs):
@@ -288,7 +291,7 @@ def test_processes_starting_together_on_a_new_path_all_succeed(tmp_path: Path, l
     path = tmp_path / "new" / "incidents.db"
     results = _race(path, 8, links, "incidents", "declare", "--title", "Race", "--impact", "Minor")
     assert [(code, err) for code, _, err in results] == [(0, "")] * 8
-    with Store.open(path) as store:
+    with open_store(path) as store:
         assert len(Incidents(store, SystemClock()).list()) == 8
     assert sorted(os.listdir(path.parent)) == ["incidents.db"]  # no build left beside it
 

@@ -23,7 +23,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.learnings import add_learning
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.series import graph_series, series_window
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, SqliteStore, Store, open_store
 
 T0 = datetime(2026, 11, 27, 9, 58, tzinfo=UTC)
 SECRET = "sk_live_51HqLyjWDarjtT1zdp7dcXYZabcdefghijkl"
@@ -87,7 +87,7 @@ def build(store: Store, runbook: Runbook) -> tuple[Incidents, int]:
 
 @pytest.fixture
 def built(tmp_path: Path, runbook: Runbook):
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     inc, iid = build(store, runbook)
     yield inc, iid
     store.close()
@@ -197,7 +197,7 @@ def test_markdown_export_has_every_section(built, runbook: Runbook) -> None:
 def test_markdown_export_shows_titles_and_notes_as_typed_not_as_markup(
     tmp_path: Path, runbook: Runbook
 ) -> None:
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     inc = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
     iid = inc.declare("<b>API</b> *down*", "Major", detected_at=T0).id
     inc.note(iid, "Pasted from chat: <script>alert(1)</script> | [click](http://x) _now_")
@@ -238,7 +238,7 @@ def test_exports_show_each_month_of_an_outage_across_a_month_end_and_the_total(
     # 30 September 23:00 to 1 October 01:00 UTC, down throughout: 60 minutes in each month,
     # 99.8611 % of September's 43,200 and 99.8655 % of October's 44,640 → 10 % of 499.00 each.
     start = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     store.add_samples(
         SampleRow("api-health", "http", "api", to_ms(start) + m * 60_000,
                   "down" if m < 120 else "up", 30.0)
@@ -332,7 +332,7 @@ def test_review_and_exports_work_offline_from_a_copied_file(
     tmp_path: Path, runbook: Runbook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     original = tmp_path / "incidents.db"
-    with Store.open(original) as store:
+    with open_store(original) as store:
         _, iid = build(store, runbook)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     copy = tmp_path / "elsewhere" / "copied.db"
@@ -363,7 +363,7 @@ def test_review_and_exports_work_offline_from_a_copied_file(
 
 def test_cli_close_refuses_then_closes_from_a_file(tmp_path: Path) -> None:
     db = tmp_path / "incidents.db"
-    with Store.open(db) as store:
+    with open_store(db) as store:
         inc = Incidents(store, FakeClock(T0))
         iid = inc.declare("DB pool exhausted", "Major", detected_at=T0).id
         inc.resolve(iid)
@@ -429,7 +429,7 @@ def test_cli_close_refuses_then_closes_from_a_file(tmp_path: Path) -> None:
 
 
 def test_graph_series_keeps_a_single_down_sample_and_the_spikes() -> None:
-    store = Store.memory()
+    store = SqliteStore.memory()
     start = to_ms(T0)
     store.add_samples(
         SampleRow("api-health", "http", "api", start + s * 1000,

@@ -5,14 +5,14 @@ import pytest
 from stratus_commander.clock import FakeClock
 from stratus_commander.errors import DomainRefused, InputError, NotFound
 from stratus_commander.incident import Incidents, parse_incident_id
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def inc() -> Incidents:
-    return Incidents(Store.memory(), FakeClock(T0))
+    return Incidents(SqliteStore.memory(), FakeClock(T0))
 
 
 def test_declare_records_every_field(inc: Incidents) -> None:

@@ -11,7 +11,7 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore, open_store
 
 T0 = datetime(2026, 11, 27, 9, 58, tzinfo=UTC)
 
@@ -23,7 +23,7 @@ def runbook() -> Runbook:
 
 @pytest.fixture
 def inc() -> Incidents:
-    return Incidents(Store.memory(), FakeClock(T0), actor="alice")
+    return Incidents(SqliteStore.memory(), FakeClock(T0), actor="alice")
 
 
 def test_every_runbook_step_has_a_dotted_id(runbook: Runbook) -> None:
@@ -90,7 +90,7 @@ def test_lessons_need_text(inc: Incidents, runbook: Runbook) -> None:
 
 def test_runbook_learnings_command(tmp_path: Path) -> None:
     db = tmp_path / "incidents.db"
-    with Store.open(db) as store:
+    with open_store(db) as store:
         inc = Incidents(store, FakeClock(T0 - timedelta(days=1)))
         iid = inc.declare("Stripe webhooks failing", "Major").id
         lr.add_learning(

@@ -18,7 +18,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.live import Backoff, LiveProbes, Restart
 from stratus_commander.probe_worker import Setup
 from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 
@@ -84,7 +84,7 @@ def test_a_dead_probe_process_is_started_again_with_backoff(
     tmp_path: Path, fake_process: type[FakeProcess]
 ) -> None:
     clock = FakeClock(T0)
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     incidents = Incidents(store, clock)
     spec = ProbeSpec(id="api", kind="http", check="api")
     made = fake_process.made
@@ -172,7 +172,7 @@ def test_a_probe_process_that_cannot_start_at_all_is_retried(
     tmp_path: Path, fake_process: type[FakeProcess]
 ) -> None:
     clock = FakeClock(T0)
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     incidents = Incidents(store, clock)
     spec = ProbeSpec(id="api", kind="http", check="api")
 

@@ -28,7 +28,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.logs import default_log_dir
 from stratus_commander.review import TEXT_SECTIONS
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 ALNUM = string.ascii_letters + string.digits
 
@@ -119,7 +119,7 @@ def record_everything(folder: Path, planted: Planted) -> list[Path]:
     cli(db, "incidents", "status", "1", "identified", "--text", text)
 
     # What the cockpit's panels record (the same domain calls their dialogs make).
-    with Store.open(db) as store:
+    with open_store(db) as store:
         inc = Incidents(store, SystemClock(), actor="alice")
         inc.decide(1, "internal", reason=text)
         inc.record(1, "message_sent", text, {"channel": "status-page", "body": text})

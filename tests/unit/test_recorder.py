@@ -9,7 +9,7 @@ from stratus_commander.errors import StoreError
 from stratus_commander.incident import Incidents
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.recorder import Recorder
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 
@@ -41,7 +41,7 @@ def _flip(i: int, previous: Outcome | None, current: Outcome) -> StateChange:
 
 def test_samples_before_declaration_and_flips_during_the_incident(tmp_path: Path) -> None:
     db = tmp_path / "incidents.db"
-    store = Store.open(db)
+    store = open_store(db)
     incidents = Incidents(store, FakeClock(T0 + timedelta(minutes=5)))
     current: list[int] = []
     recorder = Recorder(db, incidents, current_incident=lambda: current[0] if current else None)
@@ -102,7 +102,7 @@ def test_a_failed_batch_is_kept_for_the_next_flush(tmp_path: Path) -> None:
         return kept
 
     assert asyncio.run(scenario()) == 1
-    with Store.open(tmp_path / "ok.db") as store:
+    with open_store(tmp_path / "ok.db") as store:
         assert store.query("SELECT count(*) AS n FROM samples")[0]["n"] == 1
 
 
@@ -116,6 +116,6 @@ def test_the_minute_rollup_is_kept_current_while_recording(tmp_path: Path) -> No
         await recorder.aclose()
 
     asyncio.run(scenario())
-    with Store.open(db) as store:
+    with open_store(db) as store:
         assert store.query("SELECT count(*) AS n FROM sample_minutes_dirty")[0]["n"] == 0
         assert store.query("SELECT count(*) AS n FROM sample_minutes")[0]["n"] == 2

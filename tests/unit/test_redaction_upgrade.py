@@ -14,12 +14,12 @@ from typing import Any
 
 import sqlite_utils
 
-from stratus_commander import migrations
 from stratus_commander.clock import FakeClock, from_iso
 from stratus_commander.incident import Incidents
 from stratus_commander.review import CloseRecord, build_review
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
+from stratus_commander.store.sqlite import migrations
 from stratus_commander.timeline import GENESIS, Event
 
 KEY = "sk_live_51LegacyKeyAbCdEfGhIjKlMn"
@@ -125,14 +125,14 @@ def test_an_old_database_loses_its_secrets_and_keeps_a_true_chain(tmp_path: Path
     legacy.conn.close()
     assert KEY.encode() in _bytes_on_disk(path)  # the premise: it was there
 
-    store = Store.open(path)
+    store = open_store(path)
     incidents = Incidents(store, FakeClock(from_iso("2026-12-05T10:00:00Z")))
     store.close()  # a checkpoint: what the next reader of the file finds
     raw = _bytes_on_disk(path)
     for secret in (KEY, KEY[len("sk_live_") :], ENCODED, ENCODED[1:]):
         assert secret.encode() not in raw
 
-    store = Store.open(path)
+    store = open_store(path)
     incidents = Incidents(store, FakeClock(from_iso("2026-12-05T10:00:00Z")))
     assert incidents.verify(iid).ok
     assert incidents.verify_projection(iid) == []
@@ -156,7 +156,7 @@ def test_a_tampered_chain_stays_broken_but_loses_its_secrets(tmp_path: Path) -> 
     legacy.conn.execute("UPDATE events SET text = 'edited' WHERE seq = 3")  # tampering
     legacy.conn.close()
 
-    store = Store.open(path)
+    store = open_store(path)
     incidents = Incidents(store, FakeClock(from_iso("2026-12-05T10:00:00Z")))
     result = incidents.verify(iid)
     assert not result.ok and result.broken_at == 3  # an upgrade does not launder it
@@ -173,7 +173,7 @@ def test_a_clean_old_database_is_left_as_it_was(tmp_path: Path) -> None:
     before = legacy.conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
     legacy.conn.close()
 
-    store = Store.open(path)
+    store = open_store(path)
     after = store.conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
     assert [tuple(r) for r in after] == before  # no "redacted" event, no re-hash
     assert Incidents(store, FakeClock(from_iso(T0))).verify(iid).ok

@@ -21,7 +21,7 @@ from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import SampleRow, Store, refresh_sample_minutes
+from stratus_commander.store import SampleRow, open_store, refresh_sample_minutes
 
 DETECTED = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
 ACCOUNTS = "account_id,name,monthly_fee,currency\nacme,Acme Aviation Ltd,499.00,USD\n"
@@ -39,7 +39,7 @@ def db(tmp_path: Path) -> Path:
     nothing and any change is a write of the command under test."""
     path = tmp_path / "incidents.db"
     runbook = load_runbook()
-    with Store.open(path) as store:
+    with open_store(path) as store:
         store.add_samples(
             SampleRow("api-health", "http", "api", to_ms(DETECTED) + m * 60_000 + 5_000,
                       "down" if m < 120 else "up", 40.0)

@@ -7,7 +7,7 @@ from stratus_commander import reminders
 from stratus_commander.clock import FakeClock
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incidents
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore, open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 
@@ -19,7 +19,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def inc(clock: FakeClock) -> Incidents:
-    return Incidents(Store.memory(), clock)
+    return Incidents(SqliteStore.memory(), clock)
 
 
 def test_a_reminder_is_due_at_set_time_plus_minutes(inc: Incidents, clock: FakeClock) -> None:
@@ -97,12 +97,12 @@ def test_bad_input_names_the_field(
 def test_reminders_survive_reopening_the_database(tmp_path: Path) -> None:
     clock = FakeClock(T0)
     path = tmp_path / "incidents.db"
-    with Store.open(path) as store:
+    with open_store(path) as store:
         inc = Incidents(store, clock)
         incident = inc.declare("Webhooks failing", "Major")
         reminders.set_reminder(inc, incident.id, "Dana", "replay webhooks", 10)
     clock.advance(minutes=30)
-    with Store.open(path) as store:
+    with open_store(path) as store:
         evs = Incidents(store, clock).events(incident.id)
         (due,) = reminders.to_raise(evs, clock.now())
     assert (due.who, due.due_at) == ("Dana", T0 + timedelta(minutes=10))

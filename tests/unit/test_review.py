@@ -9,7 +9,7 @@ from stratus_commander.clock import FakeClock, to_iso, to_ms
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, SqliteStore
 
 T0 = datetime(2026, 11, 27, 9, 58, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ def runbook() -> Runbook:
 
 @pytest.fixture
 def inc() -> Incidents:
-    return Incidents(Store.memory(), FakeClock(T0))
+    return Incidents(SqliteStore.memory(), FakeClock(T0))
 
 
 def advance(inc: Incidents, **kw: float) -> None:

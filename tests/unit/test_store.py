@@ -10,13 +10,13 @@ from sqlite_utils.migrations import Migrations
 
 from stratus_commander import store as store_module
 from stratus_commander.errors import StoreError
-from stratus_commander.migrations import migrations
-from stratus_commander.store import SampleRow, Store
+from stratus_commander.store import SampleRow, SqliteStore, open_store
+from stratus_commander.store.sqlite.migrations import migrations
 
 
 def test_new_file_gets_wal_full_sync_and_schema(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "incidents.db"
-    with Store.open(path) as store:
+    with open_store(path) as store:
         conn = store.conn
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -26,7 +26,7 @@ def test_new_file_gets_wal_full_sync_and_schema(tmp_path: Path) -> None:
             sqlite_utils.Database(store.conn).table_names()
         )
     # Re-opening applies nothing new and keeps data.
-    with Store.open(path) as store:
+    with open_store(path) as store:
         assert [m.name for m in migrations.applied(sqlite_utils.Database(store.conn))] == [
             m.name for m in migrations._migrations
         ]
@@ -40,10 +40,10 @@ def test_the_store_knows_every_migration_by_name() -> None:
 
 
 def test_an_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
-    Store.open(tmp_path / "incidents.db").close()  # created: migrated
+    open_store(tmp_path / "incidents.db").close()  # created: migrated
     code = (
         "import sys; from stratus_commander.store import Store; "
-        f"Store.open({str(tmp_path / 'incidents.db')!r}).close(); "
+        f"open_store({str(tmp_path / 'incidents.db')!r}).close(); "
         "print('sqlite_utils' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -64,7 +64,7 @@ def test_garbage_files_are_refused_and_left_byte_identical(
     path = tmp_path / "garbage.db"
     path.write_bytes(content)
     with pytest.raises(StoreError, match=message) as info:
-        Store.open(path)
+        open_store(path)
     assert str(path) in str(info.value)
     assert path.read_bytes() == content
     assert not (tmp_path / "garbage.db-wal").exists()
@@ -72,7 +72,7 @@ def test_garbage_files_are_refused_and_left_byte_identical(
 
 def test_truncated_real_database_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "incidents.db"
-    with Store.open(path) as store:
+    with open_store(path) as store:
         store.add_samples(
             SampleRow("api", "http", "api", i * 1000, "up", 12.0) for i in range(5000)
         )
@@ -83,7 +83,7 @@ def test_truncated_real_database_is_refused_untouched(tmp_path: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     with pytest.raises(StoreError, match="truncated"):
-        Store.open(path)
+        open_store(path)
     assert path.read_bytes() == cut
 
 
@@ -95,13 +95,13 @@ def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     conn.close()
     before = path.read_bytes()
     with pytest.raises(StoreError, match="another application"):
-        Store.open(path)
+        open_store(path)
     assert path.read_bytes() == before
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "incidents.db"
-    with Store.open(path) as store:
+    with open_store(path) as store:
         sqlite_utils.Database(store.conn)["_sqlite_migrations"].insert(
             {
                 "migration_set": "stratus_commander",
@@ -112,20 +112,20 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = path.read_bytes()
     with pytest.raises(StoreError, match="newer Stratus Commander"):
-        Store.open(path)
+        open_store(path)
     assert path.read_bytes() == before
 
 
 def test_refusing_a_newer_schema_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "incidents.db"
-    with Store.open(path) as store:
+    with open_store(path) as store:
         store.conn.execute(
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
             "VALUES ('stratus_commander', 'm999_from_the_future', '2030-01-01')"
         )
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     assert list(before) == ["incidents.db"]
-    for open_it in (Store.open, partial(Store.open, readonly=True)):
+    for open_it in (open_store, partial(open_store, readonly=True)):
         with pytest.raises(StoreError, match="newer Stratus Commander"):
             open_it(path)
         # No -wal or -shm either: the app that wrote it finds its folder as it left it.
@@ -134,11 +134,11 @@ def test_refusing_a_newer_schema_leaves_the_folder_as_it_was(tmp_path: Path) -> 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="directory"):
-        Store.open(tmp_path)
+        open_store(tmp_path)
 
 
 def test_samples_batch_and_first_failure_evidence() -> None:
-    store = Store.memory()
+    store = SqliteStore.memory()
     rows = [SampleRow("api", "http", "api", 1000 + i, "up", 5.0) for i in range(100)]
     assert store.add_samples(rows) == 100
     store.add_samples([SampleRow("api", "http", "api", 2000, "down", None, "HTTP 503")])
@@ -153,7 +153,7 @@ def test_samples_batch_and_first_failure_evidence() -> None:
 
 
 def test_nested_writes_commit_or_vanish_together() -> None:
-    store = Store.memory()
+    store = SqliteStore.memory()
     heard: list[str] = []
     with pytest.raises(RuntimeError), store.write() as conn:
         conn.execute("INSERT INTO probes (name, kind, \"check\") VALUES ('a', 'http', 'api')")

@@ -30,8 +30,8 @@ from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock, SystemClock, to_ms
 from stratus_commander.errors import StoreDamaged, StoreError, StoreReadOnly
 from stratus_commander.incident import Incidents
-from stratus_commander.migrations import migrations
-from stratus_commander.store import MIGRATIONS, SampleRow, Store, refresh_sample_minutes
+from stratus_commander.store import MIGRATIONS, SampleRow, open_store, refresh_sample_minutes
+from stratus_commander.store.sqlite.migrations import migrations
 
 DETECTED = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
 ACCOUNTS = "account_id,name,monthly_fee,currency\nacme,Acme Aviation Ltd,499.00,USD\n"
@@ -71,7 +71,7 @@ def history(tmp_path: Path) -> Path:
     folder = tmp_path / "history"
     folder.mkdir()
     path = folder / "incidents.db"
-    with Store.open(path) as store:
+    with open_store(path) as store:
         store.add_samples(samples(range(180), down_below=90))
         inc = Incidents(store, FakeClock(DETECTED))
         iid = inc.declare("Payment API down", "Major", ["API"], detected_at=DETECTED).id
@@ -84,7 +84,7 @@ def history(tmp_path: Path) -> Path:
     accounts.write_text(ACCOUNTS)
     assert run(path, "incidents", "credits", "1", "--accounts", str(accounts))[0] == 0
     assert run(path, "incidents", "review", "1", "--lesson", "triage=Check webhooks first")[0] == 0
-    with Store.open(path) as store:
+    with open_store(path) as store:
         store.add_samples(samples(range(90, 120), down_below=120))
         assert store.query("SELECT count(*) AS n FROM sample_minutes_dirty")[0]["n"] == 30
     assert os.listdir(folder) == ["incidents.db"]  # closed cleanly: no -wal
@@ -126,7 +126,7 @@ def test_review_of_a_read_only_file_counts_minutes_recorded_after_the_rollup(
     # The figures of a writable copy whose rollup was brought up to date the ordinary way.
     copy = tmp_path / "copy.db"
     shutil.copy(history, copy)
-    with Store.open(copy) as store:
+    with open_store(copy) as store:
         assert refresh_sample_minutes(store) == 30
     expected = json.loads(run(copy, "incidents", "review", "2", "--json")[1])["uptime"]
     history.chmod(0o444)
@@ -164,8 +164,8 @@ def test_recording_commands_refuse_a_read_only_file_naming_it(
 def test_store_refuses_to_open_a_read_only_file_for_writing(history: Path) -> None:
     history.chmod(0o444)
     with pytest.raises(StoreReadOnly, match="read-only file"):
-        Store.open(history)
-    with Store.open(history, create=False, readonly=True) as store:
+        open_store(history)
+    with open_store(history, create=False, readonly=True) as store:
         assert Incidents(store, SystemClock()).get(1).title == "Payment API down"
     assert os.listdir(history.parent) == ["incidents.db"]
 
@@ -199,7 +199,7 @@ def test_declare_still_creates_the_database_and_its_folders(tmp_path: Path) -> N
     code, out, _ = run(path, "incidents", "list")
     assert code == 0 and "First" in out
     with pytest.raises(StoreError, match="no database at"):
-        Store.open(tmp_path / "other.db", create=False)
+        open_store(tmp_path / "other.db", create=False)
     assert not (tmp_path / "other.db").exists()
 
 
@@ -207,7 +207,7 @@ def test_declare_still_creates_the_database_and_its_folders(tmp_path: Path) -> N
 
 
 def _timeline(path: Path, notes: int) -> None:
-    with Store.open(path) as store:
+    with open_store(path) as store:
         inc = Incidents(store, SystemClock())
         iid = inc.declare("Payment API down", "Major").id
         for i in range(notes):
@@ -268,10 +268,10 @@ def test_store_translates_damage_into_store_damaged(tmp_path: Path) -> None:
     _timeline(path, notes=200)
     _damage_a_page(path)
     # The GUI's open: no O(database) check on its path; the damage is met when read.
-    with Store.open(path) as store, pytest.raises(StoreDamaged, match="malformed"):
+    with open_store(path) as store, pytest.raises(StoreDamaged, match="malformed"):
         Incidents(store, SystemClock()).events(1)
     with pytest.raises(StoreDamaged, match="malformed"):
-        Store.open(path, check=True)
+        open_store(path, check=True)
 
 
 # --- what crashes of older versions left ----------------------------------------------------------

@@ -6,14 +6,14 @@ import pytest
 
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
-from stratus_commander.store import Store
+from stratus_commander.store import open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def incidents(tmp_path: Path) -> Incidents:
-    store = Store.open(tmp_path / "incidents.db")
+    store = open_store(tmp_path / "incidents.db")
     yield Incidents(store, FakeClock(T0), actor="alice")
     store.close()
 

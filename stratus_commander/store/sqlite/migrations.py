@@ -1,8 +1,8 @@
-"""The database schema, as sqlite-utils migrations applied in order by :meth:`Store.open`.
+"""The database schema, as sqlite-utils migrations applied in order by :meth:`SqliteStore.open`.
 
 A separate module: an up-to-date database (the usual case) opens without importing sqlite-utils
 (and the numpy, dateutil and pluggy it brings: a fifth of a second at the cockpit's start-up).
-Every migration's name is listed in ``store.MIGRATIONS`` too, so the store can tell without them.
+Every migration's name is listed in ``schema.MIGRATIONS`` too, so the store can tell without them.
 """
 
 from __future__ import annotations
@@ -21,14 +21,12 @@ from sqlite_utils.migrations import Migrations
 from stratus_commander.actors import UPGRADE
 from stratus_commander.clock import from_iso, truncate_ms
 from stratus_commander.secrets import redact, redact_data
-from stratus_commander.store import (
-    MIGRATION_SET,
-    MIGRATIONS_TABLE,
-    RedactingConnection,
-    digest,
-    rebuild_sample_minutes,
-)
-from stratus_commander.timeline import GENESIS, Event, append
+from stratus_commander.store.redaction import digest
+from stratus_commander.store.sqlite.connection import RedactingConnection
+from stratus_commander.store.sqlite.rollup import rebuild_sample_minutes
+from stratus_commander.store.sqlite.schema import MIGRATION_SET, MIGRATIONS_TABLE
+from stratus_commander.store.sqlite.timeline import TimelineQueries
+from stratus_commander.timeline import GENESIS, Event
 
 migrations = Migrations(MIGRATION_SET)
 
@@ -512,8 +510,7 @@ def _redact_timeline(
     if not changed or broken is not None:
         return
     old_head = head[0]
-    append(
-        RedactingConnection(conn),
+    TimelineQueries.on(RedactingConnection(conn)).append_event(
         incident_id,
         truncate_ms(datetime.now(UTC)),
         "redacted",

@@ -1,0 +1,135 @@
+"""The store protocol: what the domain asks of a database, whatever the backend.
+
+Every SQL statement and every connection of the application lives under ``store/``; the domain
+(incidents, review, credits, the recorder, the GUI's readers) holds a :class:`Store` and calls
+these methods. The SQLite backend (``store/sqlite/``) implements it for the local, solo file; a
+second backend (PostgreSQL for team mode) implements the same protocol, so a feature written
+against it works on both.
+
+Rules every backend keeps:
+
+- **Redaction at the boundary.** Every text a method writes passes
+  :func:`stratus_commander.store.redaction.clean_params` (or ``clean`` per value): no secret reaches
+  the database, and anything hashed (the timeline's chain, record digests) is hashed redacted.
+- **Transactions.** A write method is one durable transaction; inside :meth:`transaction` several
+  join one (a domain action and its timeline event commit together or not at all). Listeners
+  registered with :meth:`after_commit` hear only what was committed.
+- **Errors are ours.** A backend raises :class:`~stratus_commander.errors.StoreError` (unusable
+  file or server), ``StoreReadOnly`` and ``StoreDamaged``, never its driver's exceptions.
+- **Read-only.** A store opened read-only (``readonly``) never writes; derived tables it must
+  bring up to date (the per-minute rollup) are computed on the side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from stratus_commander.store.records import SampleRow
+from stratus_commander.timeline import Event
+
+
+class Store(Protocol):
+    """An open incident database (one per thread: connections are not shared)."""
+
+    path: Path | None
+    readonly: bool
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    # --- transactions --------------------------------------------------------------------------
+
+    def write(self) -> AbstractContextManager[Any]:
+        """One durable write transaction; nested use joins the outer one."""
+        ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once what is being written is committed (at once outside a write)."""
+        ...
+
+    def query(
+        self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+    ) -> list[dict[str, Any]]: ...
+
+    # --- incidents and their timelines ---------------------------------------------------------
+
+    def incident_row(self, incident_id: int) -> dict[str, Any] | None:
+        """The incident's projection columns (``Incidents`` turns them into an ``Incident``)."""
+        ...
+
+    def incident_rows(self, open_only: bool = False) -> list[dict[str, Any]]:
+        """Every incident (or the open ones), newest declaration first."""
+        ...
+
+    def search_incident_rows(self, words: Sequence[str]) -> list[dict[str, Any]]:
+        """Incidents whose title, timeline or close and review records hold every word (the last
+        one as a prefix), newest first."""
+        ...
+
+    def insert_incident(self, values: Mapping[str, Any]) -> int:
+        """A new incident row; its id. Inside :meth:`write`, with its ``declared`` event."""
+        ...
+
+    def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
+        """Set projection columns, inside :meth:`write` with the event that changed them."""
+        ...
+
+    def append_event(
+        self,
+        incident_id: int,
+        at: datetime,
+        kind: str,
+        actor: str,
+        text: str = "",
+        data: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Chain one event to the incident's timeline (inside :meth:`write`). Appends to one
+        incident are serialised: seq numbers stay contiguous and the chain linear."""
+        ...
+
+    def events(self, incident_id: int) -> list[Event]:
+        """The incident's timeline in order."""
+        ...
+
+    def timeline_head(self, incident_id: int) -> tuple[int, str] | None:
+        """What the incident row records of its timeline: (event count, last hash)."""
+        ...
+
+    # --- probes and samples --------------------------------------------------------------------
+
+    def add_samples(self, rows: Iterable[SampleRow]) -> int:
+        """Write a batch of samples in one transaction; returns how many."""
+        ...
+
+    def add_flip(
+        self,
+        probe: str,
+        kind: str,
+        check: str,
+        at_ms: int,
+        previous: str | None,
+        current: str,
+        detail: str,
+    ) -> None:
+        """Record a probe's change of displayed state."""
+        ...
+
+    def first_failure_since(self, since_ms: int) -> dict[str, Any] | None:
+        """The earliest flip to a failing state after ``since_ms``: the detection evidence."""
+        ...
+
+    def refresh_rollup(self) -> int:
+        """Bring the per-minute rollup of samples up to date (every reader of it calls this
+        first); how many probe-minutes were recomputed."""
+        ...
+
+    def check_groups(self) -> list[str]:
+        """The probe check groups that have probes, in the runbook's triage order first."""
+        ...
