@@ -42,7 +42,7 @@ def test_the_store_knows_every_migration_by_name() -> None:
 def test_an_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
     open_store(tmp_path / "incidents.db").close()  # created: migrated
     code = (
-        "import sys; from stratus_commander.store import Store; "
+        "import sys; from stratus_commander.store import open_store; "
         f"open_store({str(tmp_path / 'incidents.db')!r}).close(); "
         "print('sqlite_utils' in sys.modules)"
     )
