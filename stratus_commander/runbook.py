@@ -28,7 +28,8 @@ Public surface (models are frozen; lists keep the file's order)::
       .contacts[i], .emergency_contacts[i]   Contact: role, phone, email, portal, details
       .dashboards[i]          Dashboard: name, url
 
-Helpers: parse_duration ("5m" → timedelta), format_duration (back), is_placeholder; constants
+Helpers: parse_positive_duration ("5m" → timedelta; written back by
+timefmt.duration_notation), is_placeholder; constants
 IMPACTS, SERVICES, TRIAGE_ORDER, CLOCK_ORDER, PHASE_ORDER, TEMPLATE_NAMES, MITIGATION_TYPES.
 Templates may use only TEMPLATE_VARIABLES (display strings the renderer supplies); values written
 ``[Like This]`` are placeholders still to fill in (:func:`is_placeholder`).
@@ -63,6 +64,7 @@ from pydantic_core import ErrorDetails
 
 from stratus_commander.errors import RunbookError
 from stratus_commander.resources import resource_path
+from stratus_commander.timefmt import duration_notation
 
 Impact = Literal["Minor", "Major", "Critical"]
 IMPACTS: tuple[Impact, ...] = ("Minor", "Major", "Critical")
@@ -129,7 +131,7 @@ _DURATION = re.compile(
 )
 
 
-def parse_duration(value: object) -> timedelta:
+def parse_positive_duration(value: object) -> timedelta:
     """``"30s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` → timedelta; refuses zero, negative, loose."""
     if isinstance(value, timedelta):
         if value <= timedelta(0):
@@ -147,12 +149,8 @@ def parse_duration(value: object) -> timedelta:
     return duration
 
 
-def format_duration(duration: timedelta) -> str:
-    """The runbook's own notation: ``5m``, ``1h``, ``48h``, ``1h30m``."""
-    hours, rest = divmod(int(duration.total_seconds()), 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = ((hours, "h"), (minutes, "m"), (seconds, "s"))
-    return "".join(f"{count}{unit}" for count, unit in parts if count) or "0s"
+#: Kept for qt/cockpit.py until it calls timefmt.duration_notation itself.
+format_duration = duration_notation
 
 
 def is_placeholder(text: str) -> bool:
@@ -185,7 +183,7 @@ def _check_template(source: str) -> str:
     return source
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Duration = Annotated[timedelta, BeforeValidator(parse_positive_duration)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, AfterValidator(_check_id)]
 Template = Annotated[str, AfterValidator(_check_template)]
@@ -560,7 +558,7 @@ class Runbook(_Model):
 
 
 def _disagree(loc: str, value: timedelta, clock: str) -> tuple[str, str]:
-    return loc, f"{format_duration(value)} disagrees with the {clock} clock; make them equal"
+    return loc, f"{duration_notation(value)} disagrees with the {clock} clock; make them equal"
 
 
 # ---------------------------------------------------------------- loading
@@ -636,9 +634,9 @@ def load_runbook(path: Path | None = None) -> Runbook:
 
 def _due(runbook: Runbook, clock: ClockDef) -> str:
     if clock.due_after is not None:
-        due = format_duration(clock.due_after)
+        due = duration_notation(clock.due_after)
     else:
-        due = ", ".join(f"{i} {format_duration(d)}" for i, d in clock.due_after_by_impact.items())
+        due = ", ".join(f"{i} {duration_notation(d)}" for i, d in clock.due_after_by_impact.items())
     text = f"{due} after {_ANCHOR_TEXT[clock.anchor]}"
     return text + " (while unresolved)" if clock.while_unresolved else text
 
@@ -669,7 +667,7 @@ def summary(runbook: Runbook) -> str:
         out.append(f"    {d.label} → {route}: {d.action}")
 
     comms = runbook.comms
-    out += ["", f"Communicate (status updates every {format_duration(comms.update_every)})"]
+    out += ["", f"Communicate (status updates every {duration_notation(comms.update_every)})"]
     out.append("  Status page")
     out += _checklist(comms.status_page_steps)
     out += [f"  Notify on {impact}: {who}" for impact, who in comms.audience.items()]
@@ -690,12 +688,12 @@ def summary(runbook: Runbook) -> str:
     out.append(f"  Service credits: target {sla.target} %; {ladder}")
 
     review = runbook.review
-    out += ["", f"Post-incident review (within {format_duration(review.deadline)} of resolution)"]
+    out += ["", f"Post-incident review (within {duration_notation(review.deadline)} of resolution)"]
     out += [f"  {s.title} ({len(s.items)} items)" for s in review.sections]
 
     out += ["", "Escalation"]
     for row in runbook.escalation:
-        out.append(f"  {row.impact:<10}{format_duration(row.response):<5}{', '.join(row.who)}")
+        out.append(f"  {row.impact:<10}{duration_notation(row.response):<5}{', '.join(row.who)}")
 
     values = [
         v

@@ -355,6 +355,8 @@ def test_review_and_exports_work_offline_from_a_copied_file(
     result = runner.invoke(main, ["--db", str(copy), "incidents", "review", str(iid)])
     assert result.exit_code == 0
     assert "Time to declare" in result.stdout and "hash chain verified" in result.stdout
+    # Measured and target durations read as everywhere else (the cockpit, the exports).
+    assert re.search(r"Time to declare +5\xa0min  target 5\xa0min +met", result.stdout)
     assert not (tmp_path / "home" / ".config" / "stratus-commander").exists()
 
 
