@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
+from typing import Annotated, Literal, Protocol, Self, TypeVar
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -62,6 +62,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from stratus_commander import validation
 from stratus_commander.errors import RunbookError
 from stratus_commander.resources import resource_path
 from stratus_commander.timefmt import duration_notation
@@ -464,14 +465,6 @@ class Dashboard(_Model):
         return value
 
 
-class _Inconsistent(ValueError):
-    """Problems between sections, each with its own key path (expanded by the loader)."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{loc}: {msg}" for loc, msg in problems))
-        self.problems = problems
-
-
 class Runbook(_Model):
     name: Text
     subtitle: str = ""
@@ -541,7 +534,7 @@ class Runbook(_Model):
                     )
                 )
         if problems:
-            raise _Inconsistent(problems)
+            raise validation.Problems(problems)
         return self
 
     def clock(self, id: str) -> ClockDef:
@@ -567,42 +560,23 @@ def _disagree(loc: str, value: timedelta, clock: str) -> tuple[str, str]:
 class RunbookInvalid(RunbookError):
     """Every problem of one file: ``where``/``message`` hold the first, ``str()`` all of them."""
 
-    def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, file: str, problems: list[validation.Problem]) -> None:
+        problems = [(loc or "(top level)", msg) for loc, msg in problems]
         loc, message = problems[0]
         super().__init__(message, where=f"{file}: {loc}")
         self.problems = [f"{file}: {loc}: {msg}" for loc, msg in problems]
         self.args = ("\n".join(self.problems),)
 
 
-_MESSAGES = {"missing": "required key is missing", "extra_forbidden": "unknown key"}
+_WORDS = {"missing": "required key is missing", "extra_forbidden": "unknown key"}
 
 
-def _key_path(loc: tuple[str | int, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else part
-    return path or "(top level)"
-
-
-def _problems(exc: ValidationError) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    for err in exc.errors(include_url=False):
-        cause: Any = err.get("ctx", {}).get("error")
-        if isinstance(cause, _Inconsistent):
-            problems.extend(cause.problems)
-        else:
-            problems.append((_key_path(err["loc"]), _message(err, cause)))
-    return problems
-
-
-def _message(err: ErrorDetails, cause: object) -> str:
-    if err["type"] == "value_error" and cause is not None:
-        return str(cause)
+def _words(err: ErrorDetails) -> str:
     loc = err["loc"]
     if err["type"] == "extra_forbidden" and len(loc) > 1 and loc[-1] in Runbook.model_fields:
         # The classic TOML slip: a plain key written below a [table] header belongs to that table.
         return f"unknown key (if it is the top-level {loc[-1]!r}, move it above the first [table])"
-    return _MESSAGES.get(err["type"], err["msg"])
+    return _WORDS.get(err["type"]) or validation.pydantic_words(err)
 
 
 def load_runbook(path: Path | None = None) -> Runbook:
@@ -626,7 +600,7 @@ def load_runbook(path: Path | None = None) -> Runbook:
     try:
         return Runbook.model_validate(data)
     except ValidationError as exc:
-        raise RunbookInvalid(file, _problems(exc)) from None
+        raise RunbookInvalid(file, validation.problems(exc, _words)) from None
 
 
 # ---------------------------------------------------------------- summary

@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from stratus_commander import validation
 from stratus_commander.clock import Clock
 from stratus_commander.drill.config import PROBE_IDS
 from stratus_commander.drill.faults import ActiveFaults, Fault
@@ -243,23 +244,7 @@ def load_scenario_file(path: Path) -> Scenario:
 
 
 def _input_error(path: Path, exc: ValidationError) -> InputError:
-    errors = exc.errors()
-    # A list whose only item failed is also "too short": say only what is wrong inside it.
-    errors = [
-        e
-        for e in errors
-        if e["type"] != "too_short"
-        or not any(o["loc"][: len(e["loc"])] == e["loc"] and o is not e for o in errors)
-    ]
-    problems = [(_key_path(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in errors]
-    where, message = problems[0]
-    rest = "".join(f"\n  {loc or '(top level)'}: {msg}" for loc, msg in problems[1:])
+    found = validation.problems(exc)
+    where, message = found[0]
+    rest = "".join(f"\n  {loc or '(top level)'}: {msg}" for loc, msg in found[1:])
     return InputError(message + rest, f"{path}: {where}" if where else str(path))
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    """``("steps", 2, "on", 0, "api_slow", "ms")`` -> ``steps[2].on[0].api_slow.ms``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
