@@ -10,7 +10,6 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -428,30 +427,6 @@ def test_cli_close_refuses_then_closes_from_a_file(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- graph series
-
-
-def test_graph_series_keeps_a_single_down_sample_and_the_spikes() -> None:
-    store = Store.memory()
-    start = to_ms(T0)
-    store.add_samples(
-        SampleRow("api-health", "http", "api", start + s * 1000,
-                  "down" if s == 1234 else "unknown" if 2000 <= s < 2100 else "up",
-                  900.0 if s == 777 else 20.0)
-        for s in range(3600)
-    )  # fmt: skip
-    window = (T0, T0 + timedelta(hours=1))
-    (series,) = graph_series(store, window, max_points=100)
-    assert series.probe == "api-health" and series.check == "api"
-    assert len(series.times_ms) == 100 and series.bucket_ms == 36_000
-    assert int(np.count_nonzero(series.outcome == 2)) == 1
-    assert series.times_ms[series.outcome == 2][0] == start + (1234 // 36) * 36_000
-    assert np.nanmax(series.latency_ms) == 900.0
-    assert 3 in series.outcome  # a bucket holding only unknown samples
-    # Over the raw budget, the same window comes from the per-minute rollup.
-    (coarse,) = graph_series(store, window, max_points=100, raw_budget=1000)
-    assert coarse.bucket_ms == 60_000 and len(coarse.times_ms) == 60
-    assert int(np.count_nonzero(coarse.outcome == 2)) == 1
-    assert np.nanmax(coarse.latency_ms) == 900.0
 
 
 def test_graph_series_of_an_incident_window(built) -> None:
