@@ -639,7 +639,7 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
     import time
 
     from stratus_commander.drill import Simulator, drill_secrets, load_scenario, probe_config_toml
-    from stratus_commander.drill.scenario import format_duration
+    from stratus_commander.timefmt import duration_notation
 
     drill = run_domain(load_scenario, scenario)
     sim = Simulator(drill, port=port, speed=speed)
@@ -672,7 +672,7 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
         while True:
             reached = drill.steps_reached(sim.elapsed())
             for step in drill.steps[announced:reached]:
-                say(f"[+{format_duration(step.at)}] {step.note}")
+                say(f"[+{duration_notation(step.at)}] {step.note}")
             announced = reached
             time.sleep(0.2)
     except KeyboardInterrupt:
@@ -1023,8 +1023,7 @@ def incidents_review(
 
 def _review_text(review: Any) -> str:
     from stratus_commander.clock import to_iso
-    from stratus_commander.review import format_span
-    from stratus_commander.runbook import format_duration
+    from stratus_commander.timefmt import human_duration
 
     i = review.incident
     lines = [f"{i.label}  {i.title}  ({i.status}, {i.impact})"]
@@ -1032,10 +1031,10 @@ def _review_text(review: Any) -> str:
     lines.append(f"Review due {due}: {review.deadline_state.upper()}")
     lines.append("Durations")
     for d in review.durations:
-        target = f"target {format_duration(d.target)}" if d.target else ""
+        target = f"target {human_duration(d.target)}" if d.target else ""
         verdict = {True: "met", False: "MISSED", None: ""}[d.met]
         flag = "IMPOSSIBLE" if d.impossible else verdict
-        lines.append(f"  {d.label:<21} {format_span(d.value):>10}  {target:<18} {flag}")
+        lines.append(f"  {d.label:<21} {human_duration(d.value):>10}  {target:<18} {flag}")
         lines.append(f"      {d.definition}")
     for p in review.order_problems:
         lines.append(f"IMPOSSIBLE ORDER: {p.message}")

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
+from stratus_commander import validation
 from stratus_commander.errors import ConfigError
 from stratus_commander.probes import kinds
 from stratus_commander.probes.base import ProbeSpec
-from stratus_commander.secrets import is_secret_ref, looks_like_secret, redact
+from stratus_commander.secrets import is_secret_ref, looks_like_secret
 
 __all__ = ["Config", "ConfigInvalid", "load_config", "parse_config"]
 
@@ -116,7 +116,7 @@ def parse_config(text: str, source: str = "config.toml") -> Config:
             continue
         table_problems = list(_reference_problems(table, where))
         warnings.extend(_warnings(table, where))
-        spec = _validate(table, where, table_problems)
+        spec = _validate(table, source, index, table_problems)
         problems.extend(table_problems)
         if spec is None or table_problems:
             continue
@@ -136,7 +136,10 @@ def parse_config(text: str, source: str = "config.toml") -> Config:
     return Config(probes=probes, warnings=warnings)
 
 
-def _validate(table: dict[str, Any], where: str, problems: list[ConfigError]) -> ProbeSpec | None:
+def _validate(
+    table: dict[str, Any], source: str, index: int, problems: list[ConfigError]
+) -> ProbeSpec | None:
+    where = f"{source}: probes[{index}]"
     kind = table.get("kind")
     if not isinstance(kind, str):
         problems.append(
@@ -154,58 +157,9 @@ def _validate(table: dict[str, Any], where: str, problems: list[ConfigError]) ->
     try:
         return model.model_validate(table)
     except ValidationError as exc:
-        for error in exc.errors():
-            path = _key_path(error["loc"])
-            problems.append(ConfigError(_message(error), f"{where}{path}"))
+        for path, message in validation.problems(exc, validation.plain_words, at=("probes", index)):
+            problems.append(ConfigError(message, f"{source}: {path}"))
         return None
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
-
-
-def _message(error: ErrorDetails) -> str:
-    """A short message for a pydantic error (the key path is given separately)."""
-    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    got = redact(repr(value))
-    got = got if len(got) <= 60 else got[:59] + "…"
-    simple = {
-        "missing": "required",
-        "extra_forbidden": "unknown key",
-        "int_type": f"must be a whole number (got {got})",
-        "int_parsing": f"must be a whole number (got {got})",
-        "int_from_float": f"must be a whole number (got {got})",
-        "float_type": f"must be a number (got {got})",
-        "float_parsing": f"must be a number (got {got})",
-        "string_type": f"must be a string (got {got})",
-        "bool_type": f"must be true or false (got {got})",
-        "list_type": f"must be a list (got {got})",
-        "dict_type": f"must be a table (got {got})",
-        "finite_number": "must be a finite number",
-    }
-    if kind in simple:
-        return simple[kind]
-    bounds = {
-        "greater_than": ">",
-        "greater_than_equal": ">=",
-        "less_than": "<",
-        "less_than_equal": "<=",
-    }
-    if kind in bounds:
-        limit = next(iter(ctx.values()))
-        shown = f"{limit:g}" if isinstance(limit, float) else str(limit)
-        return f"must be {bounds[kind]} {shown} (got {got})"
-    if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')} (got {got})"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "too_short":
-        return f"must have at least {ctx.get('min_length')} item(s)"
-    if kind == "string_pattern_mismatch":
-        return f"must match {ctx.get('pattern')} (got {got})"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    return error["msg"]
 
 
 def _strings(node: Any, path: str) -> Iterator[tuple[str, str, str]]:

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from stratus_commander.incident import Incident
 from stratus_commander.runbook import ClockDef, Runbook
+from stratus_commander.timefmt import countdown
 
 #: A clock turns "due soon" this long before its deadline (the cockpit warns then, too).
 DUE_SOON = timedelta(minutes=2)
@@ -46,13 +47,7 @@ class ClockReading:
 
     def countdown(self) -> str:
         """``mm:ss`` left, ``+mm:ss`` overdue (hours shown as ``h:mm:ss``)."""
-        if self.remaining is None:
-            return "--:--"
-        secs = int(abs(self.remaining).total_seconds())
-        h, rem = divmod(secs, 3600)
-        m, s = divmod(rem, 60)
-        body = f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-        return ("+" if self.remaining < timedelta(0) else "") + body
+        return countdown(self.remaining)
 
 
 def _anchor(incident: Incident, clock: ClockDef) -> datetime | None:

@@ -44,9 +44,10 @@ from stratus_commander.credits import (
 from stratus_commander.deadlines import clocks
 from stratus_commander.errors import DomainRefused, InputError, NotFound, RefusedForGaps
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.runbook import Runbook, Section, format_duration
+from stratus_commander.runbook import Runbook, Section
 from stratus_commander.store import Json, Store, digest
 from stratus_commander.text import multi_line, one_line
+from stratus_commander.timefmt import human_duration
 from stratus_commander.timeline import Event, Verification
 
 __all__ = [
@@ -87,6 +88,8 @@ CheckState = Literal["done", "not_needed", "deferred"]
 CHECK_STATES: tuple[CheckState, ...] = ("done", "not_needed", "deferred")
 #: How far before detection a probe flip still counts as the first failing evidence.
 EVIDENCE_LOOKBACK = timedelta(hours=1)
+#: Kept for qt/ (review_view, close_dialog) until they call timefmt.human_duration themselves.
+format_span = human_duration
 
 
 # ---------------------------------------------------------------- the close record
@@ -787,28 +790,12 @@ class Duration:
             "start": to_iso(self.start) if self.start else None,
             "end": to_iso(self.end) if self.end else None,
             "seconds": value.total_seconds() if value is not None else None,
-            "text": format_span(value),
+            "text": human_duration(value),
             "target_seconds": self.target.total_seconds() if self.target else None,
-            "target_text": format_duration(self.target) if self.target else None,
+            "target_text": human_duration(self.target) if self.target else None,
             "met": self.met,
             "impossible": self.impossible,
         }
-
-
-def format_span(value: timedelta | None) -> str:
-    """``4m 05s``, ``2h 10m``, ``-3m 00s`` (negative: an impossible order), ``—``."""
-    if value is None:
-        return "—"
-    sign = "-" if value < timedelta(0) else ""
-    secs = int(abs(value).total_seconds())
-    d, rem = divmod(secs, 86400)
-    h, rem = divmod(rem, 3600)
-    m, s = divmod(rem, 60)
-    if d:
-        return f"{sign}{d}d {h}h {m:02d}m"
-    if h:
-        return f"{sign}{h}h {m:02d}m"
-    return f"{sign}{m}m {s:02d}s"
 
 
 @dataclass(frozen=True)
@@ -924,7 +911,7 @@ def _durations(
             "detect",
             "Time to detect",
             "From the first failing probe evidence (the earliest probe flip to down or degraded "
-            f"in the {format_span(EVIDENCE_LOOKBACK)} before detection) to the recorded "
+            f"in the {human_duration(EVIDENCE_LOOKBACK)} before detection) to the recorded "
             "detection time; zero when no probe saw it earlier.",
             evidence or i.detected_at,
             i.detected_at,

@@ -28,7 +28,8 @@ Public surface (models are frozen; lists keep the file's order)::
       .contacts[i], .emergency_contacts[i]   Contact: role, phone, email, portal, details
       .dashboards[i]          Dashboard: name, url
 
-Helpers: parse_duration ("5m" → timedelta), format_duration (back), is_placeholder; constants
+Helpers: parse_positive_duration ("5m" → timedelta; written back by
+timefmt.duration_notation), is_placeholder; constants
 IMPACTS, SERVICES, TRIAGE_ORDER, CLOCK_ORDER, PHASE_ORDER, TEMPLATE_NAMES, MITIGATION_TYPES.
 Templates may use only TEMPLATE_VARIABLES (display strings the renderer supplies); values written
 ``[Like This]`` are placeholders still to fill in (:func:`is_placeholder`).
@@ -43,7 +44,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
+from typing import Annotated, Literal, Protocol, Self, TypeVar
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -61,8 +62,10 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from stratus_commander import validation
 from stratus_commander.errors import RunbookError
 from stratus_commander.resources import resource_path
+from stratus_commander.timefmt import duration_notation
 
 Impact = Literal["Minor", "Major", "Critical"]
 IMPACTS: tuple[Impact, ...] = ("Minor", "Major", "Critical")
@@ -129,7 +132,7 @@ _DURATION = re.compile(
 )
 
 
-def parse_duration(value: object) -> timedelta:
+def parse_positive_duration(value: object) -> timedelta:
     """``"30s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` → timedelta; refuses zero, negative, loose."""
     if isinstance(value, timedelta):
         if value <= timedelta(0):
@@ -147,12 +150,8 @@ def parse_duration(value: object) -> timedelta:
     return duration
 
 
-def format_duration(duration: timedelta) -> str:
-    """The runbook's own notation: ``5m``, ``1h``, ``48h``, ``1h30m``."""
-    hours, rest = divmod(int(duration.total_seconds()), 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = ((hours, "h"), (minutes, "m"), (seconds, "s"))
-    return "".join(f"{count}{unit}" for count, unit in parts if count) or "0s"
+#: Kept for qt/cockpit.py until it calls timefmt.duration_notation itself.
+format_duration = duration_notation
 
 
 def is_placeholder(text: str) -> bool:
@@ -185,7 +184,7 @@ def _check_template(source: str) -> str:
     return source
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Duration = Annotated[timedelta, BeforeValidator(parse_positive_duration)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, AfterValidator(_check_id)]
 Template = Annotated[str, AfterValidator(_check_template)]
@@ -466,14 +465,6 @@ class Dashboard(_Model):
         return value
 
 
-class _Inconsistent(ValueError):
-    """Problems between sections, each with its own key path (expanded by the loader)."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{loc}: {msg}" for loc, msg in problems))
-        self.problems = problems
-
-
 class Runbook(_Model):
     name: Text
     subtitle: str = ""
@@ -543,7 +534,7 @@ class Runbook(_Model):
                     )
                 )
         if problems:
-            raise _Inconsistent(problems)
+            raise validation.Problems(problems)
         return self
 
     def clock(self, id: str) -> ClockDef:
@@ -560,7 +551,7 @@ class Runbook(_Model):
 
 
 def _disagree(loc: str, value: timedelta, clock: str) -> tuple[str, str]:
-    return loc, f"{format_duration(value)} disagrees with the {clock} clock; make them equal"
+    return loc, f"{duration_notation(value)} disagrees with the {clock} clock; make them equal"
 
 
 # ---------------------------------------------------------------- loading
@@ -569,42 +560,23 @@ def _disagree(loc: str, value: timedelta, clock: str) -> tuple[str, str]:
 class RunbookInvalid(RunbookError):
     """Every problem of one file: ``where``/``message`` hold the first, ``str()`` all of them."""
 
-    def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, file: str, problems: list[validation.Problem]) -> None:
+        problems = [(loc or "(top level)", msg) for loc, msg in problems]
         loc, message = problems[0]
         super().__init__(message, where=f"{file}: {loc}")
         self.problems = [f"{file}: {loc}: {msg}" for loc, msg in problems]
         self.args = ("\n".join(self.problems),)
 
 
-_MESSAGES = {"missing": "required key is missing", "extra_forbidden": "unknown key"}
+_WORDS = {"missing": "required key is missing", "extra_forbidden": "unknown key"}
 
 
-def _key_path(loc: tuple[str | int, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else part
-    return path or "(top level)"
-
-
-def _problems(exc: ValidationError) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    for err in exc.errors(include_url=False):
-        cause: Any = err.get("ctx", {}).get("error")
-        if isinstance(cause, _Inconsistent):
-            problems.extend(cause.problems)
-        else:
-            problems.append((_key_path(err["loc"]), _message(err, cause)))
-    return problems
-
-
-def _message(err: ErrorDetails, cause: object) -> str:
-    if err["type"] == "value_error" and cause is not None:
-        return str(cause)
+def _words(err: ErrorDetails) -> str:
     loc = err["loc"]
     if err["type"] == "extra_forbidden" and len(loc) > 1 and loc[-1] in Runbook.model_fields:
         # The classic TOML slip: a plain key written below a [table] header belongs to that table.
         return f"unknown key (if it is the top-level {loc[-1]!r}, move it above the first [table])"
-    return _MESSAGES.get(err["type"], err["msg"])
+    return _WORDS.get(err["type"]) or validation.pydantic_words(err)
 
 
 def load_runbook(path: Path | None = None) -> Runbook:
@@ -628,7 +600,7 @@ def load_runbook(path: Path | None = None) -> Runbook:
     try:
         return Runbook.model_validate(data)
     except ValidationError as exc:
-        raise RunbookInvalid(file, _problems(exc)) from None
+        raise RunbookInvalid(file, validation.problems(exc, _words)) from None
 
 
 # ---------------------------------------------------------------- summary
@@ -636,9 +608,9 @@ def load_runbook(path: Path | None = None) -> Runbook:
 
 def _due(runbook: Runbook, clock: ClockDef) -> str:
     if clock.due_after is not None:
-        due = format_duration(clock.due_after)
+        due = duration_notation(clock.due_after)
     else:
-        due = ", ".join(f"{i} {format_duration(d)}" for i, d in clock.due_after_by_impact.items())
+        due = ", ".join(f"{i} {duration_notation(d)}" for i, d in clock.due_after_by_impact.items())
     text = f"{due} after {_ANCHOR_TEXT[clock.anchor]}"
     return text + " (while unresolved)" if clock.while_unresolved else text
 
@@ -669,7 +641,7 @@ def summary(runbook: Runbook) -> str:
         out.append(f"    {d.label} → {route}: {d.action}")
 
     comms = runbook.comms
-    out += ["", f"Communicate (status updates every {format_duration(comms.update_every)})"]
+    out += ["", f"Communicate (status updates every {duration_notation(comms.update_every)})"]
     out.append("  Status page")
     out += _checklist(comms.status_page_steps)
     out += [f"  Notify on {impact}: {who}" for impact, who in comms.audience.items()]
@@ -690,12 +662,12 @@ def summary(runbook: Runbook) -> str:
     out.append(f"  Service credits: target {sla.target} %; {ladder}")
 
     review = runbook.review
-    out += ["", f"Post-incident review (within {format_duration(review.deadline)} of resolution)"]
+    out += ["", f"Post-incident review (within {duration_notation(review.deadline)} of resolution)"]
     out += [f"  {s.title} ({len(s.items)} items)" for s in review.sections]
 
     out += ["", "Escalation"]
     for row in runbook.escalation:
-        out.append(f"  {row.impact:<10}{format_duration(row.response):<5}{', '.join(row.who)}")
+        out.append(f"  {row.impact:<10}{duration_notation(row.response):<5}{', '.join(row.who)}")
 
     values = [
         v

@@ -32,18 +32,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from stratus_commander import validation
 from stratus_commander.clock import Clock
 from stratus_commander.drill.config import PROBE_IDS
 from stratus_commander.drill.faults import ActiveFaults, Fault
 from stratus_commander.errors import InputError
 from stratus_commander.probes.base import Outcome
 from stratus_commander.resources import resource_path
+from stratus_commander.timefmt import duration_notation
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
 
 
-def parse_duration(text: str) -> timedelta:
-    """``"90s"``, ``"2m"``, ``"1m30s"``, ``"1h"``, ``"0"`` -> timedelta."""
+def parse_offset(text: str) -> timedelta:
+    """Time since the drill started: ``"0"``, ``"90s"``, ``"1.5s"``, ``"2m"``, ``"1m30s"``,
+    ``"1h"`` -> timedelta (zero and fractional seconds allowed, unlike the runbook's)."""
     text = text.strip()
     match = _DURATION.fullmatch(text)
     if text == "0":
@@ -54,25 +57,13 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0))
 
 
-def format_duration(delta: timedelta) -> str:
-    """``timedelta(seconds=90)`` -> ``"1m30s"`` (whole seconds, as scenario files write them)."""
-    total = int(delta.total_seconds())
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{seconds:02d}s"
-    if minutes:
-        return f"{minutes}m{seconds:02d}s"
-    return f"{seconds}s"
-
-
 def _duration(value: Any) -> timedelta:
     # Only text: a bare number would leave the reader guessing seconds or minutes.
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a duration string like '2m', got {value!r}")
-    return parse_duration(value)
+    return parse_offset(value)
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
@@ -152,9 +143,10 @@ class Scenario(_Model):
         for label, items in (("steps", self.steps), ("expect", self.expect)):
             for i in range(1, len(items)):
                 if items[i].at < items[i - 1].at:
+                    at, before = duration_notation(items[i].at), duration_notation(items[i - 1].at)
                     raise ValueError(
-                        f"{label}[{i}].at: {format_duration(items[i].at)} comes before "
-                        f"{label}[{i - 1}].at ({format_duration(items[i - 1].at)}); keep time order"
+                        f"{label}[{i}].at: {at} comes before "
+                        f"{label}[{i - 1}].at ({before}); keep time order"
                     )
         active: set[str] = set()
         for i, step in enumerate(self.steps):
@@ -163,7 +155,7 @@ class Scenario(_Model):
                     on_now = ", ".join(sorted(active)) or "none"
                     raise ValueError(
                         f"steps[{i}].off[{j}]: {key!r} is not on at "
-                        f"{format_duration(step.at)} (on: {on_now})"
+                        f"{duration_notation(step.at)} (on: {on_now})"
                     )
                 active.remove(key)
             active |= {f.key for f in step.on}
@@ -209,9 +201,8 @@ class ScenarioClock:
         with self._lock:
             now = self._offset + (self.clock.now() - self._anchor) * self.speed
             if at < now:
-                raise ValueError(
-                    f"cannot go back to {format_duration(at)}: already at {format_duration(now)}"
-                )
+                back, already = duration_notation(at), duration_notation(now)
+                raise ValueError(f"cannot go back to {back}: already at {already}")
             self._offset += at - now
 
 
@@ -253,23 +244,7 @@ def load_scenario_file(path: Path) -> Scenario:
 
 
 def _input_error(path: Path, exc: ValidationError) -> InputError:
-    errors = exc.errors()
-    # A list whose only item failed is also "too short": say only what is wrong inside it.
-    errors = [
-        e
-        for e in errors
-        if e["type"] != "too_short"
-        or not any(o["loc"][: len(e["loc"])] == e["loc"] and o is not e for o in errors)
-    ]
-    problems = [(_key_path(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in errors]
-    where, message = problems[0]
-    rest = "".join(f"\n  {loc or '(top level)'}: {msg}" for loc, msg in problems[1:])
+    found = validation.problems(exc)
+    where, message = found[0]
+    rest = "".join(f"\n  {loc or '(top level)'}: {msg}" for loc, msg in found[1:])
     return InputError(message + rest, f"{path}: {where}" if where else str(path))
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    """``("steps", 2, "on", 0, "api_slow", "ms")`` -> ``steps[2].on[0].api_slow.ms``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

@@ -41,11 +41,11 @@ from stratus_commander.drill.scenario import (
     Scenario,
     ScenarioClock,
     Step,
-    format_duration,
     load_scenario,
-    parse_duration,
+    parse_offset,
 )
 from stratus_commander.drill.stripe_api import StripeApi
+from stratus_commander.timefmt import duration_notation
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class Simulator:
 
     def advance_to(self, at: str | timedelta) -> None:
         """Jump forward to scenario time ``at`` (``"4m"``); the faults switch at once."""
-        self.clock.advance_to(parse_duration(at) if isinstance(at, str) else at)
+        self.clock.advance_to(parse_offset(at) if isinstance(at, str) else at)
 
     def active_faults(self) -> ActiveFaults:
         return self.scenario.faults_at(self.elapsed())
@@ -157,7 +157,7 @@ class Simulator:
             "title": self.scenario.title,
             "speed": self.clock.speed,
             "elapsed_s": round(elapsed.total_seconds(), 3),
-            "elapsed": format_duration(elapsed),
+            "elapsed": duration_notation(elapsed),
             "active_faults": [
                 {"key": key, **fault.model_dump(mode="json")}
                 for key, fault in sorted(self.scenario.faults_at(elapsed).items())
@@ -168,7 +168,7 @@ class Simulator:
             "expect": None
             if expectation is None
             else {
-                "at": format_duration(expectation.at),
+                "at": duration_notation(expectation.at),
                 "see": expectation.see,
                 "triage": expectation.triage,
                 "probes": {p: sorted(o) for p, o in expectation.outcomes().items()},
@@ -219,7 +219,7 @@ class Simulator:
 
 
 def _step_json(step: Step) -> dict[str, Any]:
-    return {"at": format_duration(step.at), "note": step.note}
+    return {"at": duration_notation(step.at), "note": step.note}
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):

@@ -52,6 +52,7 @@ from stratus_commander.probes.base import (
 )
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch, retry_after_seconds
 from stratus_commander.secrets import missing_credential, redact
+from stratus_commander.timefmt import human_duration
 
 if TYPE_CHECKING:
     import stripe as stripe_sdk
@@ -256,7 +257,7 @@ async def _failed(
         return []
     shown = f"{count}+" if page.has_more else str(count)
     latest = page.data[0]
-    window = _span(spec.failed_window_s)
+    window = human_duration(timedelta(seconds=spec.failed_window_s))
     text = (
         f"{shown} event(s) with failed webhook deliveries in the last {window} "
         f"(latest {latest.id} {_field(latest, 'type')})"
@@ -353,19 +354,13 @@ def _message(exc: stripe_sdk.StripeError) -> str:
     return text if len(text) <= 160 else text[:159] + "…"
 
 
-def _span(seconds: float) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    if seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
-
-
 def _summary(spec: Spec, metrics: dict[str, float]) -> str:
     parts = [f"API {metrics.get('api_ms', 0):.0f} ms"]
     if spec.check_webhooks:
         parts.append(f"{metrics['webhook_endpoints']:.0f} webhook endpoint(s) enabled")
-        parts.append(f"no failed deliveries in {_span(spec.failed_window_s)}")
+        parts.append(
+            f"no failed deliveries in {human_duration(timedelta(seconds=spec.failed_window_s))}"
+        )
     if spec.connect_accounts:
         parts.append(f"{len(spec.connect_accounts)} Connect account(s) enabled")
     return "ok: " + ", ".join(parts)

@@ -6,7 +6,7 @@ Three x-linked pyqtgraph plots on a local-time axis (``DateAxisItem``):
   nobody can read, and too slow to paint each second) the median and the highest latency of each
   triage group instead;
 - **error rate** and **availability** per triage group, as defined in
-  :mod:`stratus_commander.cockpit_series`.
+  :mod:`stratus_commander.series`.
 
 Vertical markers show timeline events (declared, updates sent, decisions, status changes,
 escalations: solid, labelled) and probe flips (dashed; flips seconds apart share a line). Data
@@ -384,33 +384,33 @@ class GraphsPanel(CockpitPanel):
 
     async def load_history(self, db_path: Path, since: datetime, until: datetime) -> int:
         """Fill the buffers from stored samples (read on a worker thread); returns points read."""
-        from stratus_commander import cockpit_series as series
+        from stratus_commander import series
 
         loop = asyncio.get_running_loop()
-        since_s, until_s = _epoch(since), _epoch(until)
-        histories = await loop.run_in_executor(
-            None, series.load_history, db_path, since_s, until_s, self.capacity
+        window = (since, until)
+        history = await loop.run_in_executor(
+            None, series.read_history, db_path, window, self.capacity
         )
-        flips = await loop.run_in_executor(None, series.load_flips, db_path, since_s, until_s)
+        histories, flips = history.series, history.flips
         if len(histories) > MAX_PROBE_LINES:
             self.set_probe_count(len(histories))
         if self.per_probe:
             for h in histories:
-                self.rings[self._probe_curve(h.probe)].extend(h.at_s, h.latency_ms)
+                self.rings[self._probe_curve(h.probe)].extend(h.times_ms / 1000.0, h.latency_ms)
         if histories:
-            step = max(1.0, (until_s - since_s) / self.capacity)
-            rebuilt = series.replay(histories, since_s, until_s, step)
+            rebuilt = series.replay(histories, window, self.capacity)
+            times = rebuilt.times_ms / 1000.0  # the plots' axis is in seconds
             for check, (avail, err) in rebuilt.metrics.items():
-                self._extend(f"availability:{check}", rebuilt.times, avail)
-                self._extend(f"error:{check}", rebuilt.times, err)
+                self._extend(f"availability:{check}", times, avail)
+                self._extend(f"error:{check}", times, err)
             if not self.per_probe:
                 for check, (median, highest) in rebuilt.latency.items():
-                    self._extend(f"latency:{check}:median", rebuilt.times, median)
-                    self._extend(f"latency:{check}:max", rebuilt.times, highest)
+                    self._extend(f"latency:{check}:median", times, median)
+                    self._extend(f"latency:{check}:max", times, highest)
         for f in flips:
             if f.current != "up" or f.previous not in (None, "up"):
-                self._flip_marker(f.at_s, f"{f.probe} {f.current}")
-        n = sum(len(h.at_s) for h in histories)
+                self._flip_marker(f.at_ms / 1000.0, f"{f.probe} {f.current}")
+        n = sum(len(h.times_ms) for h in histories)
         self.note.setText(
             f"{LEGEND_NOTE}  Restored from stored samples: {len(histories)} probe(s), {n} point(s)."
         )
@@ -440,7 +440,7 @@ class GraphsPanel(CockpitPanel):
         if self._latest:
             import numpy as np
 
-            from stratus_commander import cockpit_series as series
+            from stratus_commander import series
 
             now = _epoch(self.clock.now())
             values = list(self._latest.values())

@@ -125,6 +125,33 @@ class Store(Protocol):
         """The earliest flip to a failing state after ``since_ms``: the detection evidence."""
         ...
 
+    def probe_catalog(self) -> dict[int, dict[str, Any]]:
+        """Every probe by its id: name, kind and check group."""
+        ...
+
+    def samples_in_minutes(self, lo: int, hi: int) -> int:
+        """How many samples the minutes ``lo`` (inclusive) to ``hi`` hold."""
+        ...
+
+    def minute_buckets(self, lo: int, hi: int, k: int) -> list[tuple[int, int, int, float | None]]:
+        """Per probe, buckets of ``k`` minutes, in order: (probe id, bucket, worst outcome,
+        highest latency)."""
+        ...
+
+    def sample_buckets(
+        self, start_ms: int, end_ms: int, bucket_ms: int
+    ) -> list[tuple[int, int, int, float | None]]:
+        """Per probe, buckets of ``bucket_ms`` of raw samples, in order (worst -1: only
+        unknown samples)."""
+        ...
+
+    def newest_flips(
+        self, start_ms: int, end_ms: int, limit: int
+    ) -> list[tuple[int, str, str, str | None, str]]:
+        """The newest ``limit`` flips between two times, newest first: (at_ms, probe, check,
+        previous, current)."""
+        ...
+
     def refresh_rollup(self) -> int:
         """Bring the per-minute rollup of samples up to date (every reader of it calls this
         first); how many probe-minutes were recomputed."""

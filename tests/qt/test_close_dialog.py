@@ -51,7 +51,7 @@ def test_close_is_refused_with_reasons_then_succeeds_when_filled(
     iid = worked_incident(incidents)
     dialog = make_dialog(qtbot, incidents, runbook, clock, iid)
     assert dialog.resolution.text().startswith("Resolved at 27 Nov 2026")
-    assert "1h 03m after detection" in dialog.resolution.text()
+    assert "1\u00a0h 3\u00a0min after detection" in dialog.resolution.text()
     assert not dialog.close_button.isEnabled()
     missing = dialog.missing_label.text()
     assert missing.startswith("Still missing (17):")

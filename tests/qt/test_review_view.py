@@ -87,9 +87,9 @@ def test_review_of_a_copied_db_file_with_no_config_and_no_network(
     assert "1\u00a0h left" in view.deadline_label.text()
     assert view.integrity_label.text().startswith("✔ Hash chain verified:")
     durations = {row[0]: row[1:3] for row in cell_texts(view.durations)}
-    assert durations["Time to detect"][0] == "2m 00s"  # the probe flipped 2 min before
-    assert durations["Time to declare"] == ["3m 00s", "≤ 5\u00a0min  met"]
-    assert durations["Time to resolve"][0] == "1h 03m"
+    assert durations["Time to detect"][0] == "2\u00a0min"  # the probe flipped 2 min before
+    assert durations["Time to declare"] == ["3\u00a0min", "≤ 5\u00a0min  met"]
+    assert durations["Time to resolve"][0] == "1\u00a0h 3\u00a0min"
     assert not view.order_label.isVisible()
     milestones = [row[3] for row in cell_texts(view.milestones)]
     assert milestones[:3] == ["First failing probe evidence", "Detected", "Declared"]
@@ -128,7 +128,7 @@ def test_impossible_order_is_flagged(qtbot, incidents: Incidents, runbook, clock
     assert view.order_label.isVisible()
     assert "detected after it was declared" in view.order_label.text()
     durations = {row[0]: row for row in cell_texts(view.durations)}
-    assert durations["Time to declare"][1] == "-1m 00s  IMPOSSIBLE"
+    assert durations["Time to declare"][1] == "-1\u00a0min  IMPOSSIBLE"
     row = [r[0] for r in cell_texts(view.durations)].index("Time to declare")
     assert view.durations.item(row, 3).background().color() == urgent_colors()[0]
 

@@ -21,13 +21,13 @@ from stratus_commander.drill.scenario import (
     Scenario,
     ScenarioClock,
     available_scenarios,
-    format_duration,
     load_scenario,
     load_scenario_file,
-    parse_duration,
+    parse_offset,
 )
 from stratus_commander.errors import InputError
 from stratus_commander.probes.base import Outcome
+from stratus_commander.timefmt import duration_notation
 
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 REQUIRED = {
@@ -123,20 +123,21 @@ def test_scenario_clock_runs_speed_times_faster() -> None:
         ("1.5s", timedelta(seconds=1.5)),
     ],
 )
-def test_durations(text: str, expected: timedelta) -> None:
-    assert parse_duration(text) == expected
+def test_offsets(text: str, expected: timedelta) -> None:
+    assert parse_offset(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "2", "5 minutes", "m", "2m1h", "-1m"])
-def test_bad_durations_are_refused(text: str) -> None:
+def test_bad_offsets_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="duration"):
-        parse_duration(text)
+        parse_offset(text)
 
 
-def test_format_duration() -> None:
-    assert format_duration(timedelta(seconds=45)) == "45s"
-    assert format_duration(timedelta(minutes=4)) == "4m00s"
-    assert format_duration(timedelta(hours=1, seconds=5)) == "1h00m05s"
+@pytest.mark.parametrize("seconds", [0, 45, 240, 3605, 5400])
+def test_offsets_written_in_the_notation_read_back(seconds: int) -> None:
+    # The simulator's state and the CLI's step list write offsets so a scenario file can say them.
+    offset = timedelta(seconds=seconds)
+    assert parse_offset(duration_notation(offset)) == offset
 
 
 GOOD_HEAD = 'title = "T"\nsummary = "S"\nimpact = "major"\n'
@@ -180,7 +181,7 @@ GOOD_EXPECT = (
             + '[[steps]]\nat = "3m"\nnote = "n"\noff = ["api_slow"]\n'
             + GOOD_EXPECT,
             "",
-            "steps[1].off[0]: 'api_slow' is not on at 3m00s (on: api_down)",
+            "steps[1].off[0]: 'api_slow' is not on at 3m (on: api_down)",
         ),
         (
             GOOD_HEAD + GOOD_STEP + GOOD_STEP.replace('"1m"', '"30s"') + GOOD_EXPECT,

@@ -127,7 +127,7 @@ async def test_healthy_account_is_up_and_asks_for_recent_failed_deliveries() -> 
     result = await run(fake)
     assert result.outcome is Outcome.UP, result.detail
     assert result.detail.startswith("ok: API ")
-    assert "2 webhook endpoint(s) enabled, no failed deliveries in 1 h" in result.detail
+    assert "2 webhook endpoint(s) enabled, no failed deliveries in 1\u00a0h" in result.detail
     assert result.metrics["webhook_endpoints"] == 2
     assert result.metrics["failed_deliveries"] == 0
     assert result.latency_ms is not None and result.latency_ms > 0
@@ -155,14 +155,16 @@ async def test_failed_deliveries_in_the_window_are_degraded_then_down() -> None:
     result = await run(fake)
     assert result.outcome is Outcome.DEGRADED
     assert result.detail == (
-        "3 event(s) with failed webhook deliveries in the last 1 h "
+        "3 event(s) with failed webhook deliveries in the last 1\u00a0h "
         "(latest evt_3QxFailed0001 payment_intent.succeeded)"
     )
     assert result.metrics["failed_deliveries"] == 3
 
     result = await run(fake, failed_down=3, failed_window_s=1800)
     assert result.outcome is Outcome.DOWN
-    assert result.detail.startswith("3 event(s) with failed webhook deliveries in the last 30 min")
+    assert result.detail.startswith(
+        "3 event(s) with failed webhook deliveries in the last 30\u00a0min"
+    )
 
     result = await run(fake, failed_down=2)
     assert result.outcome is Outcome.DOWN
@@ -279,7 +281,7 @@ async def test_failing_balance_keeps_every_other_finding() -> None:
         "webhook endpoint we_1QxEndpoint2 "
         "(https://stratusconnect.example/api/webhooks/stripe/2) is disabled",
         "Connect account acct_1QxOperatorA: charges disabled (requirements.past_due)",
-        "2 event(s) with failed webhook deliveries in the last 1 h "
+        "2 event(s) with failed webhook deliveries in the last 1\u00a0h "
         "(latest evt_3QxFailed0001 payment_intent.succeeded)",
     ]
     assert result.metrics["webhook_endpoints_disabled"] == 1

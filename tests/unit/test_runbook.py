@@ -17,11 +17,11 @@ from stratus_commander.runbook import (
     CLOCK_ORDER,
     TEMPLATE_VARIABLES,
     RunbookInvalid,
-    format_duration,
     load_runbook,
-    parse_duration,
+    parse_positive_duration,
     summary,
 )
+from stratus_commander.timefmt import duration_notation
 
 BUNDLED = resource_path("runbooks", "stratusconnect.toml")
 SEED = BUNDLED.read_text(encoding="utf-8")
@@ -219,8 +219,8 @@ def test_summary_lists_what_the_commander_relies_on() -> None:
     ],
 )
 def test_durations_parse_and_format_back(text: str, expected: timedelta) -> None:
-    assert parse_duration(text) == expected
-    assert parse_duration(format_duration(expected)) == expected
+    assert parse_positive_duration(text) == expected
+    assert parse_positive_duration(duration_notation(expected)) == expected
 
 
 @pytest.mark.parametrize(
@@ -239,7 +239,7 @@ def test_durations_parse_and_format_back(text: str, expected: timedelta) -> None
 )
 def test_durations_are_strict(value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        parse_duration(value)
+        parse_positive_duration(value)
 
 
 # ---------------------------------------------------------------- malformed files

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from stratus_commander.errors import StoreDamaged, StoreError, StoreReadOnly
-from stratus_commander.secrets import redact
-from stratus_commander.store.records import OUTCOME_CODES, SampleRow
 from stratus_commander.store.sqlite.connection import (
     BUSY_TIMEOUT_MS,
     RedactingConnection,
@@ -37,11 +35,12 @@ from stratus_commander.store.sqlite.files import (
     roll_back_hot_journal,
 )
 from stratus_commander.store.sqlite.rollup import check_groups, refresh_sample_minutes
+from stratus_commander.store.sqlite.samples import SampleQueries
 from stratus_commander.store.sqlite.schema import MIGRATIONS
 from stratus_commander.store.sqlite.timeline import TimelineQueries
 
 
-class SqliteStore(TimelineQueries):
+class SqliteStore(TimelineQueries, SampleQueries):
     """An open incident database. One per thread: sqlite connections are not shared."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, readonly: bool = False) -> None:
@@ -235,72 +234,6 @@ class SqliteStore(TimelineQueries):
             if ours is None:
                 raise
             raise ours from exc
-
-    # --- probes and samples -----------------------------------------------------------------
-
-    def probe_id(self, name: str, kind: str, check: str) -> int:
-        """The integer key of a probe, registering it on first sight."""
-        cached = self._probe_ids.get(name)
-        if cached is not None:
-            return cached
-        conn = self.conn
-        row = conn.execute("SELECT id FROM probes WHERE name = ?", [name]).fetchone()
-        if row is None:
-            conn.execute(
-                'INSERT OR IGNORE INTO probes (name, kind, "check") VALUES (?, ?, ?)',
-                [name, kind, check],
-            )
-            row = conn.execute("SELECT id FROM probes WHERE name = ?", [name]).fetchone()
-        self._probe_ids[name] = row[0]
-        return int(row[0])
-
-    def add_samples(self, rows: Iterable[SampleRow]) -> int:
-        """Write a batch of samples in one transaction (one fsync); returns how many."""
-        rows = list(rows)
-        for r in rows:
-            if r.probe not in self._probe_ids:  # first sight: registered outside the batch
-                self.probe_id(r.probe, r.kind, r.check)
-        ids, codes = self._probe_ids, OUTCOME_CODES
-        # Redacted here, the two text columns only (most rows have neither): cleaning every
-        # parameter of a million rows in RedactingConnection would cost a third of the insert.
-        params = [
-            (
-                ids[r.probe],
-                r.at_ms,
-                codes[r.outcome],
-                r.latency_ms,
-                r.detail and redact(r.detail),
-                r.metrics and redact(r.metrics),
-            )
-            for r in rows
-        ]
-        if not params:
-            return 0
-        with self.write() as conn:
-            conn.raw.executemany(
-                "INSERT OR REPLACE INTO samples "
-                "(probe_id, at_ms, outcome, latency_ms, detail, metrics) VALUES (?, ?, ?, ?, ?, ?)",
-                params,
-            )
-        return len(params)
-
-    def add_flip(
-        self,
-        probe: str,
-        kind: str,
-        check: str,
-        at_ms: int,
-        previous: str | None,
-        current: str,
-        detail: str,
-    ) -> None:
-        pid = self.probe_id(probe, kind, check)
-        with self.write() as conn:
-            conn.execute(
-                "INSERT INTO flips (probe_id, at_ms, previous, current, detail) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [pid, at_ms, previous, current, detail],
-            )
 
     def refresh_rollup(self) -> int:
         return refresh_sample_minutes(self)

@@ -1,20 +1,27 @@
-"""What the graphs call availability and error rate, live and replayed (Qt-free)."""
+"""The graphs' series: bucketing stored samples, and what the cockpit calls availability and
+error rate, live and replayed (Qt-free; times in integer milliseconds)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 
-from stratus_commander.cockpit_series import (
+from stratus_commander.clock import from_ms, to_ms
+from stratus_commander.series import (
     NO_SAMPLE,
+    FlipRow,
+    graph_series,
     group_latency,
     group_metrics,
-    load_history,
+    read_history,
     replay,
     rolling_error_rate,
 )
-from stratus_commander.store import SampleRow, open_store
+from stratus_commander.store import SampleRow, SqliteStore, open_store
 
 UP, DEGRADED, DOWN, UNKNOWN = 0, 1, 2, 3
+T0 = datetime(2026, 11, 27, 9, 58, tzinfo=UTC)
 
 
 def test_availability_counts_serving_probes_and_skips_unknown() -> None:
@@ -42,11 +49,15 @@ def test_replay_of_stored_samples_matches_the_live_definition(tmp_path) -> None:
         for s in range(30)
     ]
     store.add_samples(rows)
+    store.add_flip("a", "http", "api", 10_000, "up", "down", "HTTP 503")
     store.close()
-    (history,) = load_history(db, 0, 30)  # [start, end)
-    assert history.probe == "a" and len(history.at_s) == 30
-    rebuilt = replay([history], 0, 30, 5)
-    assert rebuilt.times.tolist() == [5, 10, 15, 20, 25, 30]
+    window = (from_ms(0), from_ms(30_000))  # [start, end)
+    history = read_history(db, window)
+    (series,) = history.series
+    assert series.probe == "a" and series.times_ms.tolist() == [1000 * s for s in range(30)]
+    assert history.flips == [FlipRow(10_000, "a", "api", "up", "down")]
+    rebuilt = replay(history.series, window, max_points=6)
+    assert rebuilt.times_ms.tolist() == [5000, 10_000, 15_000, 20_000, 25_000, 30_000]
     assert rebuilt.metrics["api"][0].tolist() == [100, 0, 0, 100, 100, 100]
     # the engine's rolling share of down among the last 20 results, rebuilt from the outcomes
     assert np.allclose(rebuilt.metrics["api"][1], [0, 100 / 11, 100 * 6 / 16, 50, 50, 50])
@@ -63,10 +74,10 @@ def test_a_long_history_is_bucketed_keeping_the_worst(tmp_path) -> None:
     ]
     store.add_samples(rows)
     store.close()
-    (history,) = load_history(db, 0, 1000, max_points=10)
-    assert 1 < len(history.at_s) <= 10
-    assert history.outcome.tolist().count(DOWN) == 1
-    assert history.latency_ms.max() == 999.0
+    (series,) = read_history(db, (from_ms(0), from_ms(1_000_000)), max_points=10).series
+    assert 1 < len(series.times_ms) <= 10
+    assert series.outcome.tolist().count(DOWN) == 1
+    assert series.latency_ms.max() == 999.0
 
 
 def test_error_rate_is_rebuilt_as_the_engine_computes_it() -> None:
@@ -81,3 +92,27 @@ def test_group_latency_is_the_median_and_the_highest_of_known_values() -> None:
     out = group_latency(["a", "a", "a", "b"], [[30, 10], [10, np.nan], [20, np.nan], [np.nan, 7]])
     assert out["a"][0].tolist() == [20.0, 10.0] and out["a"][1].tolist() == [30.0, 10.0]
     assert np.isnan(out["b"][0][0]) and out["b"][1][1] == 7.0
+
+
+def test_graph_series_keeps_a_single_down_sample_and_the_spikes() -> None:
+    store = SqliteStore.memory()
+    start = to_ms(T0)
+    store.add_samples(
+        SampleRow("api-health", "http", "api", start + s * 1000,
+                  "down" if s == 1234 else "unknown" if 2000 <= s < 2100 else "up",
+                  900.0 if s == 777 else 20.0)
+        for s in range(3600)
+    )  # fmt: skip
+    window = (T0, T0 + timedelta(hours=1))
+    (series,) = graph_series(store, window, max_points=100)
+    assert series.probe == "api-health" and series.check == "api"
+    assert len(series.times_ms) == 100 and series.bucket_ms == 36_000
+    assert int(np.count_nonzero(series.outcome == 2)) == 1
+    assert series.times_ms[series.outcome == 2][0] == start + (1234 // 36) * 36_000
+    assert np.nanmax(series.latency_ms) == 900.0
+    assert 3 in series.outcome  # a bucket holding only unknown samples
+    # Over the raw budget, the same window comes from the per-minute rollup.
+    (coarse,) = graph_series(store, window, max_points=100, raw_budget=1000)
+    assert coarse.bucket_ms == 60_000 and len(coarse.times_ms) == 60
+    assert int(np.count_nonzero(coarse.outcome == 2)) == 1
+    assert np.nanmax(coarse.latency_ms) == 900.0
