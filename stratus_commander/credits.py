@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from stratus_commander.clock import from_iso, from_ms, to_iso, to_ms
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.runbook import CreditStep, Sla
-from stratus_commander.store import Json, Store, digest
+from stratus_commander.store import Store, digest
 from stratus_commander.text import one_line, text_problem
 from stratus_commander.timeline import Event
 
@@ -168,24 +167,14 @@ def add_maintenance(
 ) -> MaintenanceWindow:
     """Record a service-wide maintenance window (idempotent for the same start and end)."""
     maintenance_window(start, end, reason)
-    with store.write() as conn:
-        conn.execute(
-            "INSERT INTO maintenance_windows (start_ms, end_ms, reason, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (start_ms, end_ms) DO UPDATE SET reason = "
-            "excluded.reason",
-            [to_ms(start), to_ms(end), reason, to_iso(now)],
-        )
+    store.save_maintenance(to_ms(start), to_ms(end), reason, to_iso(now))
     return MaintenanceWindow(start, end, reason)
 
 
 def maintenance_windows(store: Store, period: Period | None = None) -> list[MaintenanceWindow]:
     """Stored windows, those overlapping ``period`` when given, oldest first."""
     lo, hi = (to_ms(period.start), to_ms(period.end)) if period else (0, 2**62)
-    rows = store.query(
-        "SELECT start_ms, end_ms, reason FROM maintenance_windows "
-        "WHERE end_ms > ? AND start_ms < ? ORDER BY start_ms",
-        [lo, hi],
-    )
+    rows = store.maintenance_rows(lo, hi)
     return [
         MaintenanceWindow(from_ms(r["start_ms"]), from_ms(r["end_ms"]), r["reason"]) for r in rows
     ]
@@ -276,25 +265,6 @@ def _and(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_UPTIME_SQL = """
-WITH maint(lo, hi) AS (
-    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:maint)
-),
-group_minutes AS (
-    SELECT "check" AS grp, minute, max(n_down > 0) AS down, max(n_known > 0) AS known
-    FROM sample_minutes
-    WHERE "check" IN (SELECT value FROM json_each(:groups)) AND minute >= :lo AND minute < :hi
-    GROUP BY "check", minute
-),
-minutes AS (
-    SELECT minute, max(down) AS down, max(known) AS known FROM group_minutes
-    WHERE NOT EXISTS (SELECT 1 FROM maint WHERE minute >= maint.lo AND minute < maint.hi)
-    GROUP BY minute
-)
-SELECT coalesce(sum(known), 0) AS counted, coalesce(sum(known AND down), 0) AS down FROM minutes
-"""
-
-
 def _maintenance_minutes(period: Period, windows: Iterable[MaintenanceWindow]) -> list[list[int]]:
     """Each window as the minute range [lo, hi) it touches, clipped to the period."""
     minutes = period.minutes
@@ -328,22 +298,14 @@ def measure_uptime(
     store.refresh_rollup()
     minutes = period.minutes
     maint = _maintenance_minutes(period, maintenance)
-    row = store.query(
-        _UPTIME_SQL,
-        {
-            "maint": json.dumps(maint),
-            "groups": json.dumps(list(groups)),
-            "lo": minutes.start,
-            "hi": minutes.stop,
-        },
-    )[0]
+    counted, down = store.uptime_minutes(groups, minutes.start, minutes.stop, maint)
     return Uptime(
         groups=tuple(groups),
         period=period,
         period_minutes=len(minutes),
         maintenance_minutes=_covered(maint),
-        counted_minutes=int(row["counted"]),
-        down_minutes=int(row["down"]),
+        counted_minutes=counted,
+        down_minutes=down,
     )
 
 
@@ -759,11 +721,7 @@ def _explain(
 def _previously_credited(
     store: Store, incident_id: int, month: str
 ) -> dict[tuple[str, str], tuple[Decimal, list[str]]]:
-    rows = store.query(
-        "SELECT account_id, currency, amount, incident_id FROM credits "
-        "WHERE month = ? AND incident_id <> ? ORDER BY incident_id",
-        [month, incident_id],
-    )
+    rows = store.credits_of_others(month, incident_id)
     out: dict[tuple[str, str], tuple[Decimal, list[str]]] = {}
     for r in rows:
         key = (r["account_id"], r["currency"])
@@ -976,45 +934,29 @@ def record_credits(
 
 
 def _write(store: Store, report: CreditReport) -> None:
-    with store.write() as conn:
-        conn.execute(
-            "DELETE FROM credits WHERE incident_id = ? AND month = ?",
-            [report.incident_id, report.month],
-        )
-        conn.execute(
-            "INSERT OR REPLACE INTO credit_runs (incident_id, month, data, digest, computed_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                report.incident_id,
-                report.month,
-                Json(report.as_json()),
-                report.digest(),
-                to_iso(report.computed_at),
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO credits (incident_id, account_id, name, currency, monthly_fee, groups, "
-            "month, uptime, credit_percent, due_amount, previously_credited, amount, explanation) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    report.incident_id,
-                    a.account.account_id,
-                    a.account.name,
-                    a.account.currency,
-                    str(a.account.monthly_fee),
-                    ";".join(a.account.groups),
-                    report.month,
-                    a.uptime.percent_text,
-                    str(a.credit_percent),
-                    str(a.due),
-                    str(a.previously_credited),
-                    str(a.amount),
-                    a.explanation,
-                )
-                for a in report.accounts
-            ],
-        )
+    store.save_credit_report(
+        report.incident_id,
+        report.month,
+        report.as_json(),
+        report.digest(),
+        to_iso(report.computed_at),
+        [
+            {
+                "account_id": a.account.account_id,
+                "name": a.account.name,
+                "currency": a.account.currency,
+                "monthly_fee": str(a.account.monthly_fee),
+                "groups": ";".join(a.account.groups),
+                "uptime": a.uptime.percent_text,
+                "credit_percent": str(a.credit_percent),
+                "due_amount": str(a.due),
+                "previously_credited": str(a.previously_credited),
+                "amount": str(a.amount),
+                "explanation": a.explanation,
+            }
+            for a in report.accounts
+        ],
+    )
 
 
 def _uptime_from_json(data: Mapping[str, Any]) -> Uptime:
@@ -1069,11 +1011,7 @@ def _report_from_json(d: Mapping[str, Any]) -> CreditReport:
 def stored_reports(store: Store, incident_id: int) -> list[tuple[CreditReport, str]]:
     """Each stored month's report of an incident with the digest stored beside it, oldest
     month first (the digest lets a reader tell a report edited after it was calculated)."""
-    rows = store.query(
-        "SELECT data, digest FROM credit_runs WHERE incident_id = ? ORDER BY month",
-        [incident_id],
-    )
-    return [(_report_from_json(json.loads(r["data"])), r["digest"]) for r in rows]
+    return [(_report_from_json(data), kept) for data, kept in store.credit_reports(incident_id)]
 
 
 def stored_credits(store: Store, incident_id: int) -> IncidentCredits | None:

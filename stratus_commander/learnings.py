@@ -117,22 +117,12 @@ def add_learning(
         raise InputError("must not be empty", where="lesson")
     now = incidents.clock.now()
     store = incidents.store
-    with store.write() as conn:  # the lesson and its event commit together
-        cur = conn.execute(
-            "INSERT INTO learnings (incident_id, step, text, actor, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [incident.id, step, text, incidents.actor, to_iso(now)],
+    with store.write():  # the lesson, the library's words and its event commit together
+        (learning_id,) = store.insert_learnings(
+            incident.id, [(step, text)], incidents.actor, to_iso(now)
         )
-        learning_id = int(cur.lastrowid or 0)
-        conn.execute(
-            "INSERT INTO reviews (incident_id, updated_at) VALUES (?, ?) "
-            "ON CONFLICT (incident_id) DO UPDATE SET updated_at = excluded.updated_at",
-            [incident.id, to_iso(now)],
-        )
-        conn.execute(
-            "UPDATE reviews SET search_text = search_text || char(10) || ? WHERE incident_id = ?",
-            [text, incident.id],
-        )
+        store.save_review(incident.id, to_iso(now))
+        store.add_search_text(incident.id, text)
         incidents.record(
             incident.id,
             "review",
@@ -145,15 +135,7 @@ def add_learning(
 
 def list_learnings(store: Store, step: str | None = None) -> list[Learning]:
     """Every lesson (of one step, or of its sub-steps), oldest first."""
-    where, args = "", []
-    if step:
-        where, args = "WHERE l.step = ? OR l.step LIKE ? ESCAPE '\\'", [step, _like(step) + ".%"]
-    rows = store.query(
-        "SELECT l.id, l.incident_id, i.title, l.step, l.text, l.actor, l.created_at "
-        f"FROM learnings l JOIN incidents i ON i.id = l.incident_id {where} "
-        "ORDER BY l.created_at, l.id",
-        args,
-    )
+    rows = store.learning_rows(step)
     return [
         Learning(
             r["id"],
@@ -166,10 +148,6 @@ def list_learnings(store: Store, step: str | None = None) -> list[Learning]:
         )
         for r in rows
     ]
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def format_learnings(learnings: Sequence[Learning], runbook: Runbook) -> str:

@@ -19,7 +19,6 @@ covers it and :func:`build_review` can say whether the stored record still match
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -44,8 +43,9 @@ from stratus_commander.credits import (
 from stratus_commander.deadlines import clocks
 from stratus_commander.errors import DomainRefused, InputError, NotFound, RefusedForGaps
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.learnings import resolve_step
 from stratus_commander.runbook import Runbook, Section
-from stratus_commander.store import Json, Store, digest
+from stratus_commander.store import Store, digest
 from stratus_commander.text import multi_line, one_line
 from stratus_commander.timefmt import human_duration
 from stratus_commander.timeline import Event, Verification
@@ -269,16 +269,11 @@ def _display(when: datetime) -> str:
 # ---------------------------------------------------------------- storage of the review record
 
 
-def _review_row(store: Store, incident_id: int) -> dict[str, Any] | None:
-    rows = store.query("SELECT * FROM reviews WHERE incident_id = ?", [incident_id])
-    return rows[0] if rows else None
-
-
 def stored_close(store: Store, incident_id: int) -> CloseRecord | None:
-    row = _review_row(store, incident_id)
-    if row is None or row["close"] is None:
+    found = store.review_record(incident_id)
+    if found is None or found[0] is None:
         return None
-    return CloseRecord.from_json(json.loads(row["close"]))
+    return CloseRecord.from_json(found[0])
 
 
 def _write_review(
@@ -289,64 +284,40 @@ def _write_review(
     pir: PirRecord | None = None,
 ) -> None:
     """Upsert the record and refresh the text the incident library searches."""
-    with store.write() as conn:
-        conn.execute(
-            "INSERT INTO reviews (incident_id, updated_at) VALUES (?, ?) "
-            "ON CONFLICT (incident_id) DO UPDATE SET updated_at = excluded.updated_at",
-            [incident_id, to_iso(now)],
+    with store.write():
+        store.save_review(
+            incident_id,
+            to_iso(now),
+            close.as_json() if close is not None else None,
+            pir.as_json() if pir is not None else None,
         )
-        if close is not None:
-            conn.execute(
-                "UPDATE reviews SET close = ? WHERE incident_id = ?",
-                [Json(close.as_json()), incident_id],
-            )
-        if pir is not None:
-            conn.execute(
-                "UPDATE reviews SET pir = ? WHERE incident_id = ?",
-                [Json(pir.as_json()), incident_id],
-            )
-        _refresh_search_text(conn, incident_id)
+        _refresh_search_text(store, incident_id)
 
 
-def _refresh_search_text(conn: Any, incident_id: int) -> None:
-    row = conn.execute(
-        "SELECT close, pir FROM reviews WHERE incident_id = ?", [incident_id]
-    ).fetchone()
-    if row is None:
+def _refresh_search_text(store: Store, incident_id: int) -> None:
+    """What the library finds a review by: the answers, the fix, the lessons, impact, action
+    items and their owners (not the runbook's ids or checklist states)."""
+    found = store.review_record(incident_id)
+    if found is None:
         return
     parts: list[str] = []
-    if row[0]:
-        close = CloseRecord.from_json(json.loads(row[0]))
+    if found[0]:
+        close = CloseRecord.from_json(found[0])
         parts += [*close.answers.values(), close.fix_applied, *(t for _, t in close.learnings)]
-    if row[1]:
-        pir = PirRecord.from_json(json.loads(row[1]))
+    if found[1]:
+        pir = PirRecord.from_json(found[1])
         parts += [*pir.answers.values(), pir.impact.financial_impact, pir.impact.reputation]
-    parts += [
-        f"{r[0]} {r[1]}"
-        for r in conn.execute(
-            "SELECT text, owner FROM action_items WHERE incident_id = ?", [incident_id]
-        )
-    ]
-    parts += [
-        r[0]
-        for r in conn.execute("SELECT text FROM learnings WHERE incident_id = ?", [incident_id])
-    ]
-    conn.execute(
-        "UPDATE reviews SET search_text = ? WHERE incident_id = ?",
-        ["\n".join(p for p in parts if p), incident_id],
-    )
+    parts += [f"{r['text']} {r['owner']}" for r in store.action_item_rows(incident_id)]
+    parts += [r["text"] for r in store.learning_rows(incident_id=incident_id)]
+    store.set_search_text(incident_id, "\n".join(p for p in parts if p))
 
 
 def _store_learnings(
     store: Store, incident_id: int, learnings: Sequence[tuple[str, str]], actor: str, now: datetime
 ) -> None:
-    with store.write() as conn:
-        conn.executemany(
-            "INSERT INTO learnings (incident_id, step, text, actor, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(incident_id, step, text, actor, to_iso(now)) for step, text in learnings],
-        )
-        _refresh_search_text(conn, incident_id)
+    with store.write():
+        store.insert_learnings(incident_id, learnings, actor, to_iso(now))
+        _refresh_search_text(store, incident_id)
 
 
 def _checked_text(record: CloseRecord) -> CloseRecord:
@@ -364,8 +335,6 @@ def _checked_text(record: CloseRecord) -> CloseRecord:
 
 
 def _check_learnings(runbook: Runbook, record: CloseRecord) -> CloseRecord:
-    from stratus_commander.learnings import resolve_step
-
     resolved = []
     for i, (step, text) in enumerate(record.learnings):
         if not text:
@@ -486,10 +455,10 @@ class PirRecord:
 
 
 def stored_pir(store: Store, incident_id: int) -> PirRecord:
-    row = _review_row(store, incident_id)
-    if row is None or row["pir"] is None:
+    found = store.review_record(incident_id)
+    if found is None or found[1] is None:
         return PirRecord()
-    return PirRecord.from_json(json.loads(row["pir"]))
+    return PirRecord.from_json(found[1])
 
 
 _UNCHANGED: Any = object()
@@ -623,10 +592,7 @@ def _item_from_row(r: Mapping[str, Any]) -> ActionItem:
 
 
 def action_items(store: Store, incident_id: int) -> list[ActionItem]:
-    rows = store.query(
-        "SELECT * FROM action_items WHERE incident_id = ? ORDER BY id", [incident_id]
-    )
-    return [_item_from_row(r) for r in rows]
+    return [_item_from_row(r) for r in store.action_item_rows(incident_id)]
 
 
 def _category(runbook: Runbook, value: str) -> str:
@@ -671,22 +637,20 @@ def add_action_item(
     cat = _category(runbook, category)
     now = incidents.clock.now()
     store = incidents.store
-    with store.write() as conn:
-        cur = conn.execute(
-            "INSERT INTO action_items (incident_id, category, text, owner, deadline, status, "
-            "created_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
-            [
-                incident_id,
-                cat,
-                text,
-                owner.strip(),
-                to_iso(deadline) if deadline else None,
-                to_iso(now),
-            ],
+    with store.write():
+        item_id = store.insert_action_item(
+            {
+                "incident_id": incident_id,
+                "category": cat,
+                "text": text,
+                "owner": owner.strip(),
+                "deadline": to_iso(deadline) if deadline else None,
+                "status": "open",
+                "created_at": to_iso(now),
+            }
         )
-        item_id = int(cur.lastrowid or 0)
         _write_review(store, incident_id, now)
-        item = _item_from_row(store.query("SELECT * FROM action_items WHERE id = ?", [item_id])[0])
+        item = _item_from_row(store.action_item_row(item_id) or {})
         _item_event(incidents, item, "added")
     return item
 
@@ -703,10 +667,10 @@ def update_action_item(
     if owner is not _UNCHANGED:
         one_line(owner, "owner")
     store = incidents.store
-    rows = store.query("SELECT * FROM action_items WHERE id = ?", [item_id])
-    if not rows:
+    row = store.action_item_row(item_id)
+    if row is None:
         raise NotFound(f"no action item #{item_id}")
-    item = _item_from_row(rows[0])
+    item = _item_from_row(row)
     # Progress is tracked after the review is complete too ("Track progress").
     incident = incidents.get(item.incident_id)
     if incident.is_open:
@@ -731,18 +695,17 @@ def update_action_item(
 
 
 def _save_item(store: Store, item: ActionItem) -> None:
-    with store.write() as conn:
-        conn.execute(
-            "UPDATE action_items SET owner = ?, deadline = ?, status = ?, done_at = ? WHERE id = ?",
-            [
-                item.owner,
-                to_iso(item.deadline) if item.deadline else None,
-                item.status,
-                to_iso(item.done_at) if item.done_at else None,
-                item.id,
-            ],
+    with store.write():
+        store.update_action_item(
+            item.id,
+            {
+                "owner": item.owner,
+                "deadline": to_iso(item.deadline) if item.deadline else None,
+                "status": item.status,
+                "done_at": to_iso(item.done_at) if item.done_at else None,
+            },
         )
-        _refresh_search_text(conn, item.incident_id)
+        _refresh_search_text(store, item.incident_id)
 
 
 # ---------------------------------------------------------------- the computed review
@@ -891,12 +854,8 @@ class Review:
 
 def _first_evidence(store: Store, incident: Incident) -> datetime | None:
     lo = to_ms(incident.detected_at - EVIDENCE_LOOKBACK)
-    rows = store.query(
-        "SELECT min(at_ms) AS at FROM flips WHERE at_ms >= ? AND at_ms <= ? "
-        "AND current IN ('down', 'degraded')",
-        [lo, to_ms(incident.detected_at)],
-    )
-    return from_ms(rows[0]["at"]) if rows and rows[0]["at"] is not None else None
+    at = store.first_failing_flip(lo, to_ms(incident.detected_at))
+    return from_ms(at) if at is not None else None
 
 
 def _durations(

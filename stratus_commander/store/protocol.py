@@ -54,10 +54,6 @@ class Store(Protocol):
         """Run ``callback`` once what is being written is committed (at once outside a write)."""
         ...
 
-    def query(
-        self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
-    ) -> list[dict[str, Any]]: ...
-
     # --- incidents and their timelines ---------------------------------------------------------
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:
@@ -100,6 +96,94 @@ class Store(Protocol):
 
     def timeline_head(self, incident_id: int) -> tuple[int, str] | None:
         """What the incident row records of its timeline: (event count, last hash)."""
+        ...
+
+    # --- after the outage: close and review records, action items, lessons, credits ----------
+
+    def review_record(self, incident_id: int) -> tuple[Any, Any] | None:
+        """The incident's close record and review (JSON documents, ``None`` when not written),
+        or ``None`` when it has neither."""
+        ...
+
+    def save_review(
+        self,
+        incident_id: int,
+        updated_at: str,
+        close: Mapping[str, Any] | None = None,
+        pir: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Create or touch the incident's review row; replace the documents given."""
+        ...
+
+    def set_search_text(self, incident_id: int, text: str) -> None:
+        """The words the incident library finds this incident's review by."""
+        ...
+
+    def add_search_text(self, incident_id: int, text: str) -> None:
+        """One more line the library finds this incident's review by (a lesson added later)."""
+        ...
+
+    def action_item_rows(self, incident_id: int) -> list[dict[str, Any]]: ...
+
+    def action_item_row(self, item_id: int) -> dict[str, Any] | None: ...
+
+    def insert_action_item(self, values: Mapping[str, Any]) -> int: ...
+
+    def update_action_item(self, item_id: int, values: Mapping[str, Any]) -> None: ...
+
+    def insert_learnings(
+        self, incident_id: int, lessons: Sequence[tuple[str, str]], actor: str, created_at: str
+    ) -> list[int]:
+        """Lessons (runbook step, text) of an incident; their ids."""
+        ...
+
+    def learning_rows(
+        self, step: str | None = None, incident_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Lessons with their incident's title, oldest first; of one runbook step and its
+        sub-steps, or of one incident, when given."""
+        ...
+
+    def first_failing_flip(self, lo_ms: int, hi_ms: int) -> int | None:
+        """When a probe first turned down or degraded between the two times (ms), if one did."""
+        ...
+
+    def save_maintenance(self, start_ms: int, end_ms: int, reason: str, created_at: str) -> None:
+        """A service-wide maintenance window; the same start and end replaces its reason."""
+        ...
+
+    def maintenance_rows(self, lo_ms: int, hi_ms: int) -> list[dict[str, Any]]:
+        """Windows overlapping [lo_ms, hi_ms), oldest first."""
+        ...
+
+    def uptime_minutes(
+        self, groups: Sequence[str], lo: int, hi: int, maintenance: Sequence[Sequence[int]]
+    ) -> tuple[int, int]:
+        """(minutes with a known sample, of which down) in minutes [lo, hi) of ``groups``
+        together, the ``maintenance`` minute ranges left out (read from the per-minute rollup)."""
+        ...
+
+    def save_credit_report(
+        self,
+        incident_id: int,
+        month: str,
+        report: Mapping[str, Any],
+        digest: str,
+        computed_at: str,
+        accounts: Iterable[Mapping[str, Any]],
+    ) -> None:
+        """One month's credit report of an incident and its per-account rows (replacing that
+        month's; other months stay)."""
+        ...
+
+    def credit_reports(self, incident_id: int) -> list[tuple[Any, str]]:
+        """Each stored month's report (a JSON document) of an incident with the digest stored
+        beside it, oldest month first."""
+        ...
+
+    def credits_of_others(self, month: str, incident_id: int) -> list[dict[str, Any]]:
+        """What other incidents already credited in ``month``: account, currency, amount,
+        incident, in incident order."""
         ...
 
     # --- probes and samples --------------------------------------------------------------------

@@ -34,13 +34,14 @@ from stratus_commander.store.sqlite.files import (
     remove_abandoned_builds,
     roll_back_hot_journal,
 )
+from stratus_commander.store.sqlite.reviews import ReviewQueries
 from stratus_commander.store.sqlite.rollup import check_groups, refresh_sample_minutes
 from stratus_commander.store.sqlite.samples import SampleQueries
 from stratus_commander.store.sqlite.schema import MIGRATIONS
 from stratus_commander.store.sqlite.timeline import TimelineQueries
 
 
-class SqliteStore(TimelineQueries, SampleQueries):
+class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
     """An open incident database. One per thread: sqlite connections are not shared."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, readonly: bool = False) -> None:
