@@ -31,16 +31,17 @@ from typing import Any
 import platformdirs
 import qasync
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from stratus_commander.errors import InputError
 from stratus_commander.paths import APP
 from stratus_commander.qt import theme
+from stratus_commander.qt.application import ensure_app
 from stratus_commander.resources import resource_path
 
-__all__ = ["display_problem", "ensure_app", "open_settings", "run_drill", "run_gui"]
+__all__ = ["display_problem", "open_settings", "run_drill", "run_gui"]
 
 log = logging.getLogger(__name__)
 
@@ -72,36 +73,6 @@ def display_problem(
         "open; everything also works from the command line: `stratus-commander --help`, "
         "`stratus-commander incidents list|show|note|...`"
     )
-
-
-_app: QApplication | None = None  # made here: held for the process (its last reference deletes it)
-
-
-def ensure_app(*, offscreen: bool = False) -> QApplication:
-    """The process's one QApplication, made here if there is none yet.
-
-    For the cockpit (the default) it is set up to outlive its windows, with 11 pt text at least.
-    ``offscreen`` is for drawing without a window (the command line's HTML export): a new one
-    goes on the offscreen platform, whatever ``QT_QPA_PLATFORM`` says (with no display any
-    other platform plugin aborts the process), and it keeps Qt's defaults, as does an existing
-    one (the cockpit's own, when the review desk exports).
-    """
-    global _app
-    app = QCoreApplication.instance()
-    if app is None:
-        argv = ["stratus-commander", "-platform", "offscreen"] if offscreen else sys.argv
-        app = _app = QApplication(argv)
-    elif not isinstance(app, QApplication):
-        raise RuntimeError("widgets need a QApplication, not a QCoreApplication")
-    if offscreen:
-        return app
-    app.setApplicationName("Stratus Commander")
-    # Closing the last window must end our coroutine, not yank the loop from under it.
-    app.setQuitOnLastWindowClosed(False)
-    font = app.font()
-    font.setPointSizeF(max(font.pointSizeF(), 11.0))
-    app.setFont(font)
-    return app
 
 
 class Splash(QWidget):
@@ -205,19 +176,21 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
 
 def run_gui(db_path: Path, runbook_path: Path | None, config_path: Path) -> int:
     def prepare(settings: QSettings) -> Main:
-        from stratus_commander.qt.session import CockpitApp, last_real_incident, probe_config
-        from stratus_commander.runbook import load_runbook
+        # The cockpit's modules load here, behind the splash (start-up time).
+        from stratus_commander.qt.session import CockpitApp
+        from stratus_commander.session import Session
 
-        runbook = load_runbook(runbook_path)
-        specs, note = probe_config(config_path)
+        session = Session(db_path, runbook_path=runbook_path, config_path=config_path)
+        # Loaded now: an invalid runbook or config exits 2 before any window opens.
+        _ = session.runbook
+        note = session.probe_note()
 
         async def main(first: QWidget, stop: asyncio.Event) -> None:
-            cockpit = CockpitApp(db_path, runbook, specs=specs, probe_note=note, settings=settings)
-            incident = last_real_incident(cockpit.incidents)
+            cockpit = CockpitApp(session, probe_note=note, settings=settings)
+            incident = session.last_real_incident()
             if incident is not None:
                 cockpit.window.set_incident(incident, restore=True)
-            if specs:  # else nothing to start, and the probing machinery need not load
-                cockpit.start_probes()
+            cockpit.start_probes()  # none without a config: the probing machinery need not load
             await cockpit.run(stop, shown=first.close)  # the splash goes when the cockpit is up
 
         return main
@@ -229,13 +202,14 @@ def run_drill(db_path: Path, runbook_path: Path | None, scenario: str, speed: fl
     def prepare(settings: QSettings) -> Main:
         from stratus_commander.drill import load_scenario
         from stratus_commander.qt.session import CockpitApp
-        from stratus_commander.runbook import load_runbook
+        from stratus_commander.session import Session
 
-        runbook = load_runbook(runbook_path)
+        session = Session(db_path, runbook_path=runbook_path)
+        _ = session.runbook  # loaded now, as above
         drill = load_scenario(scenario)  # an unknown name is an InputError listing the bundled ones
 
         async def main(first: QWidget, stop: asyncio.Event) -> None:
-            cockpit = CockpitApp(db_path, runbook, drill_speed=speed, settings=settings)
+            cockpit = CockpitApp(session, drill_speed=speed, settings=settings)
             cockpit.start_drill_once_shown(drill, speed)
             await cockpit.run(stop, shown=first.close)  # the splash goes when the cockpit is up
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
 from stratus_commander.clock import from_iso
 from stratus_commander.export import GraphRenderer
-from stratus_commander.qt.app import ensure_app
+from stratus_commander.qt.application import ensure_app
 from stratus_commander.qt.panel_kit import local
 from stratus_commander.qt.review_view import ReplayData, ReplayGraphs, incident_markers, read_replay
 from stratus_commander.store import open_store

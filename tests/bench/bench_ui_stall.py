@@ -44,7 +44,8 @@ from stratus_commander.config import parse_config  # noqa: E402
 from stratus_commander.drill.config import drill_secrets, probe_config_toml  # noqa: E402
 from stratus_commander.incident import Incidents  # noqa: E402
 from stratus_commander.live import LiveProbes  # noqa: E402
-from stratus_commander.qt.app import ensure_app, open_settings  # noqa: E402
+from stratus_commander.qt.app import open_settings  # noqa: E402
+from stratus_commander.qt.application import ensure_app  # noqa: E402
 from stratus_commander.qt.bus import Bus  # noqa: E402
 from stratus_commander.qt.cockpit import Cockpit  # noqa: E402
 from stratus_commander.qt.session import settle_heap  # noqa: E402

@@ -24,10 +24,12 @@ import qasync  # noqa: E402
 
 from stratus_commander.clock import SystemClock, truncate_ms  # noqa: E402
 from stratus_commander.qt import theme  # noqa: E402
-from stratus_commander.qt.app import ensure_app, open_settings  # noqa: E402
+from stratus_commander.qt.app import open_settings  # noqa: E402
+from stratus_commander.qt.application import ensure_app  # noqa: E402
 from stratus_commander.qt.session import CockpitApp  # noqa: E402
 from stratus_commander.resources import resource_path  # noqa: E402
 from stratus_commander.runbook import load_runbook  # noqa: E402
+from stratus_commander.session import Session  # noqa: E402
 
 FAST = 10.0
 DRILL_SPEED = 3.0  # scenario time per (fast) second: Stripe stays down through the shots
@@ -43,7 +45,10 @@ class FastClock:
 
 
 async def main(out: Path) -> None:
-    app = CockpitApp(TMP / "drill.db", load_runbook(), clock=FastClock(), settings=open_settings())
+    app = CockpitApp(
+        Session(TMP / "drill.db", runbook=load_runbook(), clock=FastClock()),
+        settings=open_settings(),
+    )
     app.start_drill("payment-processing-down", DRILL_SPEED)
     stop = asyncio.Event()
 

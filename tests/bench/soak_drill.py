@@ -46,6 +46,7 @@ async def child(minutes: float, speed: float) -> None:
     from stratus_commander.qt.app import open_settings
     from stratus_commander.qt.session import CockpitApp
     from stratus_commander.runbook import load_runbook
+    from stratus_commander.session import Session
 
     db = Path(tempfile.mkdtemp(prefix="stratus-soak-")) / "soak.db"
     scenarios = [
@@ -55,7 +56,9 @@ async def child(minutes: float, speed: float) -> None:
         "supabase-outage",
         "high-error-rates",
     ]
-    app = CockpitApp(db, load_runbook(), drill_speed=speed, settings=open_settings())
+    app = CockpitApp(
+        Session(db, runbook=load_runbook()), drill_speed=speed, settings=open_settings()
+    )
     app.start_drill(scenarios[0], speed)
     stop = asyncio.Event()
 
@@ -93,8 +96,8 @@ async def child(minutes: float, speed: float) -> None:
                 app.start_drill(scenarios[scenario_no % len(scenarios)], speed)
             await asyncio.sleep(1)
         print(f"rss {(time.monotonic() - start) / 60:.1f} {rss_mb():.1f}", flush=True)
-        samples = app.store.query("SELECT count(*) AS n FROM samples")[0]["n"]
-        events = app.store.query("SELECT count(*) AS n FROM events")[0]["n"]
+        samples = app.session.store.query("SELECT count(*) AS n FROM samples")[0]["n"]
+        events = app.session.store.query("SELECT count(*) AS n FROM events")[0]["n"]
         print(f"done scenarios={scenario_no + 1} samples={samples} events={events}", flush=True)
         stop.set()
 
@@ -150,7 +153,7 @@ def main() -> None:
     if args.child:
         import qasync
 
-        from stratus_commander.qt.app import ensure_app
+        from stratus_commander.qt.application import ensure_app
 
         ensure_app()
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:

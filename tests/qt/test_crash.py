@@ -14,6 +14,7 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.logs import setup_logging, teardown_logging
 from stratus_commander.qt.session import CockpitApp
 from stratus_commander.runbook import Runbook
+from stratus_commander.session import Session
 from tests.qt.conftest import ARun
 
 SECRET = "sk_live_51CrashKeyAbCdEfGhIjKlMn"
@@ -43,7 +44,7 @@ def test_an_unhandled_exception_is_logged_and_the_dialog_says_what_is_saved(
     log_file: Path,
 ) -> None:
     settings = QSettings(str(tmp_path / "cockpit.ini"), QSettings.Format.IniFormat)
-    cockpit = CockpitApp(db_path, runbook, clock=clock, settings=settings)
+    cockpit = CockpitApp(Session(db_path, runbook=runbook, clock=clock), settings=settings)
     incident = cockpit.incidents.declare("Payment Processing API Down", "Critical")
     cockpit.window.set_incident(incident)
     clock.advance(65)
@@ -94,7 +95,7 @@ def test_the_hooks_are_removed_when_the_cockpit_closes(
 
     before = sys.excepthook
     settings = QSettings(str(tmp_path / "cockpit.ini"), QSettings.Format.IniFormat)
-    cockpit = CockpitApp(db_path, runbook, clock=clock, settings=settings)
+    cockpit = CockpitApp(Session(db_path, runbook=runbook, clock=clock), settings=settings)
     during: list[object] = []
     stop = asyncio.Event()
 

@@ -16,6 +16,7 @@ import pytest
 from stratus_commander.qt.app import open_settings
 from stratus_commander.qt.session import CockpitApp
 from stratus_commander.runbook import load_runbook
+from stratus_commander.session import Session
 from stratus_commander.store import open_store
 
 SOAK_S = 50.0
@@ -32,7 +33,9 @@ def test_a_minute_of_drill_at_high_speed(qtbot, arun, db_path, app_style) -> Non
     seen: dict[str, float] = {}
 
     async def soak() -> None:
-        app = CockpitApp(db_path, load_runbook(), drill_speed=60, settings=open_settings())
+        app = CockpitApp(
+            Session(db_path, runbook=load_runbook()), drill_speed=60, settings=open_settings()
+        )
         app.start_drill("payment-processing-down", 60)
         stop = asyncio.Event()
 

@@ -1,0 +1,100 @@
+"""The global options, the session a command opens from them, and the reading of the values
+commands are given (ids, times, lists, KEY=VALUE pairs): each refusal names its flag (exit 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from stratus_commander.cli.output import fail, run_domain
+
+if TYPE_CHECKING:  # the session loads the store and the runbook: only for a command that uses it
+    from stratus_commander.session import Session
+
+__all__ = ["Options", "open_session", "pairs", "parse_id", "pass_options", "split", "when"]
+
+
+@dataclass
+class Options:
+    """Global options, resolved lazily so ``--help`` never touches the disk."""
+
+    db: Path | None
+    config: Path | None
+    runbook: Path | None
+
+    def db_path(self) -> Path:
+        from stratus_commander.paths import default_db_path
+
+        return self.db or default_db_path()
+
+    def config_path(self) -> Path:
+        from stratus_commander.paths import default_config_path
+
+        return self.config or default_config_path()
+
+
+pass_options = click.make_pass_decorator(Options)
+
+
+def open_session(opts: Options, *, readonly: bool) -> Session:
+    """This command's session, closed (and its store) when the command ends.
+
+    ``readonly``: the command only reads, so nothing is written or created (a mistyped path is
+    an error, not an empty history) and a read-only file works. Otherwise the file is created
+    when missing, and refused when read-only or damaged. The store and the runbook open when
+    first used; their errors reach the root group, which reports them (exit 2, damage 1).
+    """
+    from stratus_commander.session import Access, Session
+
+    session = Session(
+        opts.db_path(),
+        access=Access.READ if readonly else Access.RECORD,
+        runbook_path=opts.runbook,
+        config_path=opts.config_path(),
+    )
+    return click.get_current_context().with_resource(session)
+
+
+def parse_id(text: str) -> int:
+    """``INC-7`` or ``7``; anything else is refused, naming what was given."""
+    from stratus_commander.incident import parse_incident_id
+
+    return int(run_domain(parse_incident_id, text))
+
+
+def split(values: tuple[str, ...]) -> list[str]:
+    """``--services API,Webhooks`` and ``--services API --services Webhooks`` both work."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def when(text: str | None, flag: str) -> datetime | None:
+    """An ISO-8601 time with a zone, from 1970 to 8999: outside that it is a typo ("0026" for
+    "2026"), and a clock or a review window computed from year 1 or 9999 leaves the calendar."""
+    if text is None:
+        return None
+    from datetime import UTC
+
+    from stratus_commander.clock import from_iso, to_iso
+
+    try:
+        moment = from_iso(text)
+    except (ValueError, OverflowError) as exc:  # OverflowError: 9999-12-31T23:59-05:00 in UTC
+        fail(f"{flag}: {text!r} is not an ISO-8601 time with a zone ({exc})")
+    if not datetime(1970, 1, 1, tzinfo=UTC) <= moment < datetime(9000, 1, 1, tzinfo=UTC):
+        fail(f"{flag}: {to_iso(moment)} is not between 1970 and 8999 (a typo in the year?)")
+    return moment
+
+
+def pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
+    """``KEY=VALUE`` options as (key, value); the key is stripped, the value kept as given."""
+    out = []
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            fail(f"{flag}: {value!r} is not KEY=VALUE")
+        out.append((key.strip(), text))
+    return out

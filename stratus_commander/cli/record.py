@@ -1,0 +1,191 @@
+"""``incidents declare|note|status|resolve|close``: the commands that record to the timeline.
+
+Each opens the database to record (created when missing; a read-only or damaged file is
+refused before anything is written) and calls the domain function the cockpit calls.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from stratus_commander.cli.options import (
+    Options,
+    open_session,
+    pairs,
+    parse_id,
+    pass_options,
+    split,
+    when,
+)
+from stratus_commander.cli.output import fail, run_domain, say
+from stratus_commander.cli.root import incidents
+
+
+@incidents.command("declare")
+@click.option("--title", required=True, help="Clear, descriptive incident title.")
+@click.option("--impact", required=True, help="Minor, Major or Critical.")
+@click.option(
+    "--services", multiple=True, help="Scope: API, Web, Webhooks, Database (comma-separated)."
+)
+@click.option("--affected", multiple=True, help="Affected services, free text (comma-separated).")
+@click.option("--detected-at", help="When it began, ISO-8601 with zone (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
+@pass_options
+def incidents_declare(
+    opts: Options,
+    title: str,
+    impact: str,
+    services: tuple[str, ...],
+    affected: tuple[str, ...],
+    detected_at: str | None,
+    as_json: bool,
+) -> None:
+    """Declare an incident (starts every runbook clock)."""
+    inc = open_session(opts, readonly=False).incidents
+    incident = run_domain(
+        inc.declare,
+        title=title,
+        impact=impact,
+        scope=split(services),
+        affected_services=split(affected),
+        detected_at=when(detected_at, "--detected-at"),
+    )
+    if as_json:
+        click.echo(json.dumps(incident.as_json(), indent=2))
+    else:
+        click.echo(f"Declared {incident.label}: {incident.title} ({incident.impact})")
+
+
+@incidents.command("note")
+@click.argument("incident_id", metavar="ID")
+@click.argument("text")
+@pass_options
+def incidents_note(opts: Options, incident_id: str, text: str) -> None:
+    """Add a note to the timeline."""
+    inc = open_session(opts, readonly=False).incidents
+    event = run_domain(inc.note, parse_id(incident_id), text)
+    click.echo(f"INC-{event.incident_id} #{event.seq} note recorded")
+
+
+@incidents.command("status")
+@click.argument("incident_id", metavar="ID")
+@click.argument(
+    "status", type=click.Choice(["investigating", "identified", "monitoring", "resolved"])
+)
+@click.option("--text", default="", help="What changed, for the timeline.")
+@pass_options
+def incidents_status(opts: Options, incident_id: str, status: str, text: str) -> None:
+    """Move the incident to another status."""
+    inc = open_session(opts, readonly=False).incidents
+    run_domain(inc.set_status, parse_id(incident_id), status, text)
+    click.echo(f"INC-{parse_id(incident_id)} is now {status}")
+
+
+@incidents.command("resolve")
+@click.argument("incident_id", metavar="ID")
+@click.option("--text", default="", help="What resolved it, for the timeline.")
+@pass_options
+def incidents_resolve(opts: Options, incident_id: str, text: str) -> None:
+    """Mark the incident resolved (starts the post-incident review clock)."""
+    inc = open_session(opts, readonly=False).incidents
+    run_domain(inc.resolve, parse_id(incident_id), text)
+    click.echo(f"INC-{parse_id(incident_id)} resolved")
+
+
+def _close_file(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        fail(f"{path}: not UTF-8 text (byte {exc.start})")
+    try:
+        data = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        fail(f"{path}: invalid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}")
+    if not isinstance(data, dict):
+        fail(f"{path}: expected a table of close sections")
+    return data
+
+
+@incidents.command("close")
+@click.argument("incident_id", metavar="ID")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML or JSON close record: fix_applied, one table per close section, [[learnings]].",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="SECTION.ITEM=VALUE",
+    help="An answer or tick, e.g. root_cause_analysis.identify-root-cause='Pool leak' or "
+    "fix_implementation.deploy-fix=done (done|not_needed|deferred). Repeatable.",
+)
+@click.option("--fix-applied", default="", help="The fix that resolved it.")
+@click.option(
+    "--learning",
+    "learnings",
+    multiple=True,
+    metavar="STEP=TEXT",
+    help="A lesson for a runbook step (see `runbook learnings --steps`). Repeatable.",
+)
+@click.option("--draft", is_flag=True, help="Save the record without closing.")
+@pass_options
+def incidents_close(
+    opts: Options,
+    incident_id: str,
+    file_: Path | None,
+    sets: tuple[str, ...],
+    fix_applied: str,
+    learnings: tuple[str, ...],
+    draft: bool,
+) -> None:
+    """Close a resolved incident with its RCA, fix checklist and lessons; print the close message.
+
+    Refused (exit 2, each missing field named) while any required answer is empty.
+    """
+    from stratus_commander.review import (
+        CloseRecord,
+        close_incident,
+        close_record_from_mapping,
+        save_close_draft,
+        stored_close,
+    )
+
+    session = open_session(opts, readonly=False)
+    inc = session.incidents
+    rb = session.runbook
+    iid = parse_id(incident_id)
+    run_domain(inc.get, iid)
+    record = stored_close(inc.store, iid) or CloseRecord()
+    if file_ is not None:
+        record = record.merged(
+            run_domain(close_record_from_mapping, rb, _close_file(file_), str(file_))
+        )
+    given: dict[str, dict[str, str]] = {}
+    for key, value in pairs(sets, "--set"):
+        section, dot, item = key.partition(".")
+        if not dot:
+            fail(f"--set: {key!r} is not SECTION.ITEM")
+        given.setdefault(section, {})[item] = value
+    lessons = [{"step": s, "text": t} for s, t in pairs(learnings, "--learning")]
+    extra: dict[str, Any] = {**given, "learnings": lessons}
+    if fix_applied:
+        extra["fix_applied"] = fix_applied
+    record = record.merged(run_domain(close_record_from_mapping, rb, extra, "options"))
+    if draft:
+        run_domain(save_close_draft, inc, rb, iid, record)
+        click.echo(f"INC-{iid}: close record saved (not closed)")
+        return
+    closed = run_domain(close_incident, inc, rb, iid, record)
+    click.echo(f"INC-{iid} closed. Close message:\n", err=True)
+    say(closed.message, multiline=True, nl=False)

@@ -1,0 +1,220 @@
+"""One run's wiring, Qt-free: the store, the runbook, the incidents, who acts, the clock, the
+probe config and the live probes, each built once, when first asked for.
+
+    with Session(db_path, access=Access.READ, runbook_path=None) as session:
+        incident = session.incidents.get(1)          # opens the store (read-only here)
+        clocks(incident, session.runbook, session.clock.now())
+
+The command line opens one per command; the cockpit (:mod:`stratus_commander.qt.session`)
+layers its bus and windows on one, as FeelUOwn's ``GuiApp`` does on its Qt-free ``App``.
+Parts are made in the order the caller asks for them, so a command that never needs the runbook
+is never refused for it, and an error names the first thing that is wrong, as it would without
+the session. ``await stop_probes()`` stops the live probes; ``close()`` (or leaving the ``with``
+block) closes the store. Deliberate errors are :class:`~stratus_commander.errors.StratusError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import tomllib
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stratus_commander.actors import current_person
+from stratus_commander.clock import Clock, SystemClock
+from stratus_commander.incident import Incident, Incidents
+from stratus_commander.resources import resource_path
+from stratus_commander.runbook import Runbook, load_runbook
+from stratus_commander.store import Store, open_store
+
+if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when asked for
+    from stratus_commander.config import Config
+    from stratus_commander.drill.scenario import Scenario
+    from stratus_commander.live import LiveProbes
+    from stratus_commander.probes.base import ProbeSpec
+
+__all__ = ["Access", "Session", "scenario_choices"]
+
+log = logging.getLogger(__name__)
+
+
+class Access(enum.Enum):
+    """How the store is opened: what the run will do with it."""
+
+    #: A reading command: nothing is written or created (a mistyped path is an error, not an
+    #: empty history), and a read-only file works.
+    READ = "read"
+    #: A recording command: the file is created when missing, and refused when read-only or its
+    #: timeline is damaged (checked up front: a one-off writer reads it all anyway).
+    RECORD = "record"
+    #: The cockpit: created when missing; damage is met, and reported, as it is read.
+    COCKPIT = "cockpit"
+
+
+class Session:
+    """The parts of one run, built once and closed in order (the store last)."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        access: Access = Access.COCKPIT,
+        runbook_path: Path | None = None,
+        runbook: Runbook | None = None,
+        config_path: Path | None = None,
+        clock: Clock | None = None,
+        actor: str | None = None,
+    ) -> None:
+        """``runbook``: one already loaded (else ``runbook_path`` is, when first needed; None:
+        the bundled one). ``config_path`` None: no probe config. ``actor``: who signs what this
+        run records (default: the signed-in user)."""
+        self.db_path = Path(db_path)
+        self.access = access
+        self.runbook_path = runbook_path
+        self.config_path = config_path
+        self.clock = clock or SystemClock()
+        self.actor = actor or current_person()
+        if runbook is not None:
+            self.runbook = runbook  # fills the cached property
+        #: the live probes (or the drill's), once started
+        self.live: LiveProbes | None = None
+        self._closing: list[asyncio.Future[None]] = []  # probes being replaced by a drill
+
+    # --- the parts ----------------------------------------------------------------------------
+
+    @cached_property
+    def store(self) -> Store:
+        if self.access is Access.READ:
+            return open_store(self.db_path, create=False, readonly=True)
+        if self.access is Access.RECORD:
+            return open_store(self.db_path, check=True)
+        return open_store(self.db_path)
+
+    @cached_property
+    def incidents(self) -> Incidents:
+        return Incidents(self.store, self.clock, actor=self.actor)
+
+    @cached_property
+    def runbook(self) -> Runbook:
+        return load_runbook(self.runbook_path)
+
+    @cached_property
+    def config(self) -> Config | None:
+        """The probe config, validated (else :class:`ConfigError`); None without a file."""
+        if self.config_path is None or not self.config_path.exists():
+            return None
+        from stratus_commander.config import load_config  # pydantic models: only with a config
+
+        config = load_config(self.config_path)
+        for warning in config.warnings:
+            log.warning("%s", warning)
+        return config
+
+    @property
+    def probe_specs(self) -> list[ProbeSpec]:
+        return self.config.probes if self.config is not None else []
+
+    def probe_note(self) -> str:
+        """What the welcome page says about probing."""
+        if self.config is None:
+            return (
+                f"No probe config at {self.config_path}: the triage panels show manual checks "
+                "only. `stratus-commander config check` explains the format; "
+                "`stratus-commander drill` rehearses with simulated probes."
+            )
+        return f"Probing {len(self.config.probes)} target(s) from {self.config_path}."
+
+    def last_real_incident(self) -> Incident | None:
+        """The newest open incident that is not a drill (a forgotten drill must not greet an
+        outage)."""
+        return next((i for i in self.incidents.list(open_only=True) if not i.drill), None)
+
+    # --- live probes --------------------------------------------------------------------------
+
+    @property
+    def isolated(self) -> bool:
+        """Probes run in their own process; a test that drives time keeps them on a thread,
+        where its fake clock reaches them."""
+        return isinstance(self.clock, SystemClock)
+
+    def live_probes(self, current: Callable[[], int | None]) -> LiveProbes | None:
+        """Live probes of what the config lists, not yet started (None: nothing to probe).
+        ``current``: the incident their flips belong to."""
+        if not self.probe_specs:
+            return None
+        from stratus_commander.live import LiveProbes
+
+        self._stop_live()
+        self.live = LiveProbes(
+            self.probe_specs,
+            self.db_path,
+            self.incidents,
+            current,
+            clock=self.clock,
+            isolated=self.isolated,
+        )
+        return self.live
+
+    def drill_probes(
+        self, scenario: Scenario | str, speed: float, current: Callable[[], int | None]
+    ) -> LiveProbes:
+        """The drill's simulator, started, and its probes, not yet: they replace any probing
+        (which starts closing now)."""
+        from stratus_commander.live import LiveProbes
+
+        self._stop_live()
+        self.live = LiveProbes.drill(
+            scenario,
+            speed,
+            self.db_path,
+            self.incidents,
+            current,
+            clock=self.clock,
+            simulator_clock=self.clock,  # one time for the runbook, the probes and the drill
+            isolated=self.isolated,
+        )
+        return self.live
+
+    def _stop_live(self) -> None:
+        if self.live is not None:  # on the running loop; aclose() waits for it
+            self._closing.append(asyncio.ensure_future(self.live.aclose()))
+            self.live = None
+
+    # --- lifetime -----------------------------------------------------------------------------
+
+    async def stop_probes(self) -> None:
+        """Stop the live probes, and any being replaced: they write what they saw."""
+        try:
+            await asyncio.gather(*self._closing)
+            if self.live is not None:
+                await self.live.aclose()
+        finally:
+            self.live = None
+            self._closing = []
+
+    def close(self) -> None:
+        """Close the store, if it was opened (closing it again does nothing)."""
+        if "store" in self.__dict__:  # the cached property: never opened, nothing to close
+            self.store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def scenario_choices() -> list[tuple[str, str]]:
+    """(name, title) of each bundled drill, read without loading the simulator (start-up time)."""
+    out = []
+    for path in sorted(resource_path("drills").glob("*.toml")):
+        try:
+            title = str(tomllib.loads(path.read_text(encoding="utf-8")).get("title", path.stem))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue  # starting it will report the problem properly
+        out.append((path.stem, title))
+    return out
