@@ -518,7 +518,7 @@ class Cockpit(QMainWindow):
         """The runbook's close steps for the incident on screen (refused until it is resolved)."""
         if self.incident is None:
             return
-        from stratus_commander.qt.close_dialog import CloseDialog
+        from stratus_commander.qt.review.close_dialog import CloseDialog
 
         incident_id = self.incident.id
         dialog = CloseDialog(self.incidents, self.runbook, self.clock, incident_id, self)
