@@ -72,7 +72,6 @@ __all__ = [
     "close_record_from_mapping",
     "close_requirements",
     "complete_review",
-    "format_span",
     "order_problems",
     "render_close_message",
     "review_requirements",
@@ -88,8 +87,6 @@ CheckState = Literal["done", "not_needed", "deferred"]
 CHECK_STATES: tuple[CheckState, ...] = ("done", "not_needed", "deferred")
 #: How far before detection a probe flip still counts as the first failing evidence.
 EVIDENCE_LOOKBACK = timedelta(hours=1)
-#: Kept for qt/ (review_view, close_dialog) until they call timefmt.human_duration themselves.
-format_span = human_duration
 
 
 # ---------------------------------------------------------------- the close record

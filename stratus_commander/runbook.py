@@ -150,10 +150,6 @@ def parse_positive_duration(value: object) -> timedelta:
     return duration
 
 
-#: Kept for qt/cockpit.py until it calls timefmt.duration_notation itself.
-format_duration = duration_notation
-
-
 def is_placeholder(text: str) -> bool:
     """``[Phone]``, ``[URL]``: a value the seed left for the company to fill in."""
     return text.startswith("[") and text.endswith("]")

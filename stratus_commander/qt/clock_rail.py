@@ -12,7 +12,7 @@ New warnings (due soon, overdue; once per clock and transition) are emitted as `
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -26,6 +26,7 @@ from stratus_commander.qt import shapes, theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
+from stratus_commander.timefmt import countdown
 from stratus_commander.timeline import Event
 
 __all__ = ["ClockRail", "ClockTile"]
@@ -41,12 +42,6 @@ ICON_SIZE = 26
 
 def _time(dt: datetime) -> str:
     return format_time(dt, date=False)
-
-
-def _minutes(seconds: float) -> str:
-    m, s = divmod(int(abs(seconds)), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class ClockTile(QFrame):
@@ -123,7 +118,8 @@ class ClockTile(QFrame):
             text = _STARTS_AT.get(self.anchor, "not started")
         elif r.state is ClockState.MET and r.met_at is not None and r.remaining is not None:
             spare = r.remaining.total_seconds()
-            how = f"{_minutes(spare)} late" if spare < 0 else f"{_minutes(spare)} to spare"
+            gap = countdown(timedelta(seconds=abs(spare)))
+            how = f"{gap} late" if spare < 0 else f"{gap} to spare"
             text = f"met at {_time(r.met_at)} · {how}"
         elif r.state is ClockState.OVERDUE:
             text = f"was due {_time(r.due_at)}"

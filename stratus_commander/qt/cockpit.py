@@ -59,7 +59,8 @@ from stratus_commander.qt.notify import BannerArea, Notifier
 from stratus_commander.qt.probe_status import ProbeStatus
 from stratus_commander.qt.welcome import WelcomePage
 from stratus_commander.resources import resource_path
-from stratus_commander.runbook import Runbook, format_duration
+from stratus_commander.runbook import Runbook
+from stratus_commander.timefmt import duration_notation
 from stratus_commander.timeline import Event
 
 if TYPE_CHECKING:
@@ -518,7 +519,7 @@ class Cockpit(QMainWindow):
         """The runbook's close steps for the incident on screen (refused until it is resolved)."""
         if self.incident is None:
             return
-        from stratus_commander.qt.close_dialog import CloseDialog
+        from stratus_commander.qt.review.close_dialog import CloseDialog
 
         incident_id = self.incident.id
         dialog = CloseDialog(self.incidents, self.runbook, self.clock, incident_id, self)
@@ -670,7 +671,7 @@ class Cockpit(QMainWindow):
         sim = self.live.simulator if self.live is not None else None
         if self.drill and sim is not None:  # before the simulator is up: "starting…" stays
             self.drill_strip.show_drill(
-                sim.scenario.title, format_duration(sim.elapsed()), sim.clock.speed
+                sim.scenario.title, duration_notation(sim.elapsed()), sim.clock.speed
             )
         readings = self._work.rail.readings if self._work is not None else []
         warning = {r.id: r.state for r in readings}

@@ -43,11 +43,11 @@ from stratus_commander.qt.panel_kit import (
     buddy,
     feedback_label,
     heading,
-    human_duration,
     local,
     urgent_colors,
 )
 from stratus_commander.runbook import Contact, Runbook, is_placeholder
+from stratus_commander.timefmt import countdown, human_duration
 
 CALL_ACTIONS = ("Paged", "Called", "Messaged", "Emailed")
 _RECENT_CALLS = 6
@@ -64,16 +64,9 @@ def _reach(contact: Contact) -> str:
     return " · ".join(real)
 
 
-def _countdown(delta: timedelta) -> str:
-    secs = int(abs(delta).total_seconds())
-    h, rest = divmod(secs, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
 def _show_timer(item: QListWidgetItem, reminder: reminders.Reminder, now: datetime) -> None:
     """One timer row: countdown, or DUE in the urgent colours (and words, and bold)."""
-    left = _countdown(reminder.remaining(now))
+    left = countdown(abs(reminder.remaining(now)))
     due = reminder.is_due(now)
     if due:
         item.setText(f"⚠ DUE {left} ago — check back with {reminder.who}: {reminder.task}")

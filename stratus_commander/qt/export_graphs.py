@@ -19,7 +19,12 @@ from stratus_commander.clock import from_iso
 from stratus_commander.export import GraphRenderer
 from stratus_commander.qt.application import ensure_app
 from stratus_commander.qt.panel_kit import local
-from stratus_commander.qt.review_view import ReplayData, ReplayGraphs, incident_markers, read_replay
+from stratus_commander.qt.review.graphs import (
+    ReplayData,
+    ReplayGraphs,
+    incident_markers,
+    read_replay,
+)
 from stratus_commander.store import open_store
 
 __all__ = ["GRAPH_SIZE", "render_graphs", "render_replay"]

@@ -1,5 +1,5 @@
 """The incident library: every saved incident, newest first, with full-text search; any one opens
-read-only in a :class:`~stratus_commander.qt.review_view.ReviewView` of its own window.
+read-only in a :class:`~stratus_commander.qt.review.view.ReviewView` of its own window.
 
 Search goes through :meth:`Incidents.search` (whole words in titles, notes, the timeline and the
 close and review records: RCA, fix, lessons, action items). The window keeps its own connection
@@ -27,7 +27,8 @@ from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import feedback_label, heading, local
-from stratus_commander.qt.review_view import ReviewView, Table
+from stratus_commander.qt.review.view import ReviewView
+from stratus_commander.qt.review.widgets import Table
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import open_store
 

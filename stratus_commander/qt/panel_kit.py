@@ -10,7 +10,7 @@ calls ``refresh()`` when anything changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QColor
@@ -56,14 +56,6 @@ def urgent_colors() -> tuple[QColor, QColor]:
 def local(dt: datetime, *, seconds: bool = False, date: bool = False, utc: bool = True) -> str:
     """A time as the commander reads it: local with the zone, then UTC."""
     return format_time(dt, seconds=seconds, date=date, utc=utc)
-
-
-def human_duration(duration: timedelta) -> str:
-    """``5 min``, ``1 h``, ``1 h 30 min``: a runbook duration as the commander says it."""
-    hours, rest = divmod(int(duration.total_seconds()) // 60, 60)
-    # No-break spaces: "5 min" must not wrap into "5" and "min".
-    parts = ([f"{hours}\u00a0h"] if hours else []) + ([f"{rest}\u00a0min"] if rest else [])
-    return " ".join(parts) or "0\u00a0min"
 
 
 #: The heading sizes (pt) the style sheet has a rule for (``QLabel#heading[pt="14"]``).

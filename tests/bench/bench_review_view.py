@@ -51,7 +51,7 @@ def measure(path: Path, what: str) -> dict[str, float]:
 
     from stratus_commander.clock import FakeClock
     from stratus_commander.qt.library import LibraryWindow
-    from stratus_commander.qt.review_view import ReviewView
+    from stratus_commander.qt.review.view import ReviewView
     from stratus_commander.runbook import load_runbook
 
     app = QApplication([])

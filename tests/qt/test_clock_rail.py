@@ -60,7 +60,7 @@ def test_triage_goes_pending_due_soon_overdue_met(qtbot, incidents, runbook, clo
     incidents.decide(incident.id, "internal")  # the bus event alone refreshes the rail
     state, word, digits, detail = _tile(rail, "triage")
     assert (state, word, digits) == ("met", "MET", f"done {hm(10.5)}")
-    assert f"met at {hm(10.5)}" in detail and "0:30 late" in detail
+    assert f"met at {hm(10.5)}" in detail and "00:30 late" in detail
     assert rail.order()[-1] in ("triage", "declare")  # met clocks go to the end
     bus.tick.emit()
     assert [a.clock_id for a in alerts].count("triage") == 2

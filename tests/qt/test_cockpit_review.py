@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
-from stratus_commander.qt.close_dialog import CloseDialog
+from stratus_commander.qt.review.close_dialog import CloseDialog
 from tests.qt.conftest import open_cockpit
 
 

@@ -18,9 +18,10 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.export import incident_document, render
 from stratus_commander.incident import Incidents
 from stratus_commander.qt.export_graphs import GRAPH_SIZE, render_graphs
-from stratus_commander.qt.review_view import ReviewView
+from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
 
+from .conftest import ARun
 from .review_data import reviewed_incident
 
 PNG_URI = "data:image/png;base64,"
@@ -135,13 +136,13 @@ def test_a_command_line_export_with_no_display_still_draws_the_graphs(
 
 
 def test_the_views_export_draws_the_graphs_it_shows(
-    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+    qtbot, arun: ARun, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
 ) -> None:
     iid = reviewed_incident(incidents, runbook)
     view = ReviewView(incidents.store.path, runbook, clock, iid, read_only=True)
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.review is not None and view.replay is not None, timeout=10_000)
     out = tmp_path / "from-view.html"
-    assert view.export_to(out, "html")
+    assert arun(view.export_to(out, "html"))
     ((alt, image, size),) = decoded_images(out.read_text())
     assert_graph(alt, image, size, f"INC-{iid}")

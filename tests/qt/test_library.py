@@ -101,21 +101,21 @@ def test_opens_a_past_incident_read_only_with_graphs_replayed_from_a_copy(
 
     assert view.read_only
     for button in (
-        view.save_impact_button,
-        view.save_rca_button,
-        view.add_item_button,
-        view.edit_item_button,
-        view.import_button,
-        view.meeting_button,
-        view.complete_button,
+        view.impact_tab.save_impact_button,
+        view.impact_tab.save_rca_button,
+        view.actions_tab.add_item_button,
+        view.actions_tab.edit_item_button,
+        view.credits_tab.import_button,
+        view.actions_tab.meeting_button,
+        view.header.complete_button,
     ):
         assert not button.isEnabled()
-    assert view.affected_users.isReadOnly()
-    assert view.export_button.isEnabled()
-    assert "Read-only" in view.save_impact_button.toolTip()
+    assert view.impact_tab.affected_users.isReadOnly()
+    assert view.header.export_button.isEnabled()
+    assert "Read-only" in view.impact_tab.save_impact_button.toolTip()
     # A month on, the 48 h review is late, and says by how much in days.
-    assert "OVERDUE" in view.deadline_label.text()
-    assert "(30\u00a0d 2\u00a0h ago)" in view.deadline_label.text()
+    assert "OVERDUE" in view.header.deadline_label.text()
+    assert "(30\u00a0d 2\u00a0h ago)" in view.header.deadline_label.text()
 
     window_span = series_window(view.replay.incident, clock.now())
     assert window_span[1] - window_span[0] == timedelta(minutes=63 + 30)

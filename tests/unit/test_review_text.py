@@ -9,14 +9,14 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.review_text import review_text
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import Store
+from stratus_commander.store import SqliteStore
 
 T0 = datetime(2026, 11, 27, 9, 58, tzinfo=UTC)
 
 
 def test_missed_targets_overdue_items_and_a_late_review_are_spelled_out() -> None:
     runbook = load_runbook()
-    inc = Incidents(Store.memory(), FakeClock(T0))
+    inc = Incidents(SqliteStore.memory(), FakeClock(T0))
     iid = inc.declare("Payment API down", "Critical", ["API"], detected_at=T0).id
     inc.clock.advance(minutes=20)  # type: ignore[attr-defined]
     inc.decide(iid, "internal", "own checks failing")  # 20 min: triage target 10 min
@@ -29,7 +29,7 @@ def test_missed_targets_overdue_items_and_a_late_review_are_spelled_out() -> Non
     assert lines[0] == "INC-1  Payment API down  (resolved, Critical)"
     assert lines[1] == "Review due 2026-11-29T10:18:00.000Z: OVERDUE"
     triage = next(line for line in lines if line.lstrip().startswith("Time to triage"))
-    assert triage.split()[-1] == "MISSED" and "target 10m" in triage
+    assert triage.split()[-1] == "MISSED" and "target 10\u00a0min" in triage
     assert (
         "  #1 [immediate-fixes] Patch the leak — bob, 2026-11-27T09:58:00.000Z, open  OVERDUE"
         in (lines)
@@ -40,7 +40,7 @@ def test_missed_targets_overdue_items_and_a_late_review_are_spelled_out() -> Non
 
 
 def test_a_broken_timeline_is_named_in_the_integrity_line() -> None:
-    inc = Incidents(Store.memory(), FakeClock(T0))
+    inc = Incidents(SqliteStore.memory(), FakeClock(T0))
     iid = inc.declare("Payment API down", "Critical").id
     inc.note(iid, "Stripe status page green")
     inc.store.conn.execute("UPDATE events SET text = 'edited' WHERE seq = 2")

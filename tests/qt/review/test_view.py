@@ -17,13 +17,14 @@ from stratus_commander import review as rv
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.qt.panel_kit import urgent_colors
-from stratus_commander.qt.review_view import ActionItemDialog, ReviewView
+from stratus_commander.qt.review.action_item_dialog import ActionItemDialog
+from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
 from stratus_commander.series import series_window
 from stratus_commander.store import SampleRow, Store, open_store
 
-from .conftest import T0
-from .review_data import (
+from ..conftest import T0, ARun
+from ..review_data import (
     ACCOUNTS_CSV,
     PROBES,
     full_close_record,
@@ -81,26 +82,26 @@ def test_review_of_a_copied_db_file_with_no_config_and_no_network(
 
     view = open_view(qtbot, copy, runbook, clock, iid)
 
-    assert view.title.text() == f"INC-{iid} · Payment API down: checkout failing"
+    assert view.header.title.text() == f"INC-{iid} · Payment API down: checkout failing"
     # 47 h after resolution: the 48 h review is due within the hour, and says so.
-    assert "pending" in view.deadline_label.text()
-    assert "1\u00a0h left" in view.deadline_label.text()
-    assert view.integrity_label.text().startswith("✔ Hash chain verified:")
-    durations = {row[0]: row[1:3] for row in cell_texts(view.durations)}
+    assert "pending" in view.header.deadline_label.text()
+    assert "1\u00a0h left" in view.header.deadline_label.text()
+    assert view.header.integrity_label.text().startswith("✔ Hash chain verified:")
+    durations = {row[0]: row[1:3] for row in cell_texts(view.timeline_tab.durations)}
     assert durations["Time to detect"][0] == "2\u00a0min"  # the probe flipped 2 min before
     assert durations["Time to declare"] == ["3\u00a0min", "≤ 5\u00a0min  met"]
     assert durations["Time to resolve"][0] == "1\u00a0h 3\u00a0min"
-    assert not view.order_label.isVisible()
-    milestones = [row[3] for row in cell_texts(view.milestones)]
+    assert not view.timeline_tab.order_label.isVisible()
+    milestones = [row[3] for row in cell_texts(view.timeline_tab.milestones)]
     assert milestones[:3] == ["First failing probe evidence", "Detected", "Declared"]
     assert "Status update sent: Investigating posted" in milestones
-    items = cell_texts(view.items)
+    items = cell_texts(view.actions_tab.items)
     assert items[0][5] == "OVERDUE (open)" and items[1][3] == "— unassigned"
-    assert view.items.item(0, 2).background().color() == urgent_colors()[0]
-    assert "1 OVERDUE" in view.items_summary.text()
-    assert view.affected_users.text() == "1840"
+    assert view.actions_tab.items.item(0, 2).background().color() == urgent_colors()[0]
+    assert "1 OVERDUE" in view.actions_tab.items_summary.text()
+    assert view.impact_tab.affected_users.text() == "1840"
     assert (
-        view.rca_edits["why"].toPlainText()
+        view.impact_tab.rca_edits["why"].toPlainText()
         == full_close_record(runbook).answers["root_cause_analysis.identify-root-cause"]
     )
 
@@ -125,12 +126,12 @@ def test_impossible_order_is_flagged(qtbot, incidents: Incidents, runbook, clock
     clock.advance(minutes=20)
     incidents.resolve(iid)
     view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
-    assert view.order_label.isVisible()
-    assert "detected after it was declared" in view.order_label.text()
-    durations = {row[0]: row for row in cell_texts(view.durations)}
+    assert view.timeline_tab.order_label.isVisible()
+    assert "detected after it was declared" in view.timeline_tab.order_label.text()
+    durations = {row[0]: row for row in cell_texts(view.timeline_tab.durations)}
     assert durations["Time to declare"][1] == "-1\u00a0min  IMPOSSIBLE"
-    row = [r[0] for r in cell_texts(view.durations)].index("Time to declare")
-    assert view.durations.item(row, 3).background().color() == urgent_colors()[0]
+    row = [r[0] for r in cell_texts(view.timeline_tab.durations)].index("Time to declare")
+    assert view.timeline_tab.durations.item(row, 3).background().color() == urgent_colors()[0]
 
 
 def test_edit_impact_rca_items_meeting_then_complete(
@@ -140,34 +141,34 @@ def test_edit_impact_rca_items_meeting_then_complete(
     clock.advance(hours=1)
     rv.close_incident(incidents, runbook, iid, full_close_record(runbook))
     view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
-    assert view.save_impact_button.isEnabled()
+    assert view.impact_tab.save_impact_button.isEnabled()
 
-    qtbot.keyClicks(view.affected_users, "about 2000")
-    assert not view.save_impact()
-    assert "affected users: a whole number" in view.feedback.text()
-    view.affected_users.clear()
-    qtbot.keyClicks(view.affected_users, "1,840")
-    qtbot.keyClicks(view.financial, "GBP 38,000 of bookings delayed")
-    qtbot.keyClicks(view.reputation, "Two operators escalated")
+    qtbot.keyClicks(view.impact_tab.affected_users, "about 2000")
+    assert not view.impact_tab.save_impact()
+    assert "affected users: a whole number" in view.header.feedback.text()
+    view.impact_tab.affected_users.clear()
+    qtbot.keyClicks(view.impact_tab.affected_users, "1,840")
+    qtbot.keyClicks(view.impact_tab.financial, "GBP 38,000 of bookings delayed")
+    qtbot.keyClicks(view.impact_tab.reputation, "Two operators escalated")
     with qtbot.waitSignal(view.loaded, timeout=10_000):
-        assert view.save_impact()
+        assert view.impact_tab.save_impact()
     pir = rv.stored_pir(incidents.store, iid)
     assert pir.impact == rv.ImpactAssessment(
         1840, "GBP 38,000 of bookings delayed", "Two operators escalated"
     )
 
-    view.rca_edits["what-happened"].setPlainText("Checkout failed for 40 minutes")
+    view.impact_tab.rca_edits["what-happened"].setPlainText("Checkout failed for 40 minutes")
     with qtbot.waitSignal(view.loaded, timeout=10_000):
-        assert view.save_rca()
+        assert view.impact_tab.save_rca()
     assert rv.stored_pir(incidents.store, iid).answers["what-happened"] == (
         "Checkout failed for 40 minutes"
     )
 
     assert not view.complete_review()
-    assert "Action items: none recorded" in view.feedback.text()
-    assert "Follow-up: review meeting not scheduled" in view.feedback.text()
+    assert "Action items: none recorded" in view.header.feedback.text()
+    assert "Follow-up: review meeting not scheduled" in view.header.feedback.text()
 
-    view.add_item()
+    view.actions_tab.add_item()
     dialog = view.findChild(ActionItemDialog)
     dialog.category.setCurrentIndex(dialog.category.findData("monitoring-improvements"))
     qtbot.keyClicks(dialog.text, "Alert on pooler saturation")
@@ -184,35 +185,35 @@ def test_edit_impact_rca_items_meeting_then_complete(
         "Priya",
     )
     assert item.deadline == (clock.now() + timedelta(days=7)).replace(second=0, microsecond=0)
-    assert cell_texts(view.items)[0][1:4] == [
+    assert cell_texts(view.actions_tab.items)[0][1:4] == [
         "Monitoring improvements",
         "Alert on pooler saturation",
         "Priya",
     ]
 
-    view.meeting_edit.setDateTime(view.meeting_edit.dateTime().addDays(1))
+    view.actions_tab.meeting_edit.setDateTime(view.actions_tab.meeting_edit.dateTime().addDays(1))
     with qtbot.waitSignal(view.loaded, timeout=10_000):
-        assert view.schedule_meeting()
+        assert view.actions_tab.schedule_meeting()
     assert rv.stored_pir(incidents.store, iid).meeting_at is not None
     with qtbot.waitSignal(view.loaded, timeout=10_000):
-        assert view.complete_review(), view.feedback.text()
-    assert view.deadline_label.text().startswith("Post-incident review: completed in time")
-    assert not view.save_impact_button.isEnabled()  # complete: read-only, but ...
+        assert view.complete_review(), view.header.feedback.text()
+    assert view.header.deadline_label.text().startswith("Post-incident review: completed in time")
+    assert not view.impact_tab.save_impact_button.isEnabled()  # complete: read-only, but ...
 
-    view.items.selectRow(0)
-    view.edit_selected_item()  # ... progress on action items is still tracked
+    view.actions_tab.items.selectRow(0)
+    view.actions_tab.edit_selected_item()  # ... progress on action items is still tracked
     dialog = next(d for d in view.findChildren(ActionItemDialog) if d.isVisible())
     assert not dialog.text.isEnabled() or dialog.text.isReadOnly()
     dialog.status.setCurrentText("done")
     with qtbot.waitSignal(view.loaded, timeout=10_000):
         dialog.accept()
     assert rv.action_items(incidents.store, iid)[0].status == "done"
-    assert view.items_summary.text().startswith("1 of 1 action items done")
+    assert view.actions_tab.items_summary.text().startswith("1 of 1 action items done")
     assert incidents.verify(iid).ok
 
 
 def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
-    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+    qtbot, arun: ARun, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
 ) -> None:
     iid = worked_incident(incidents)
     # 4280 + the incident's 40 = 4320 of November's 43,200 minutes down: 90.0 % uptime.
@@ -226,22 +227,22 @@ def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
         "acct_b,AeroLux,4800.00,GBX\n"
         "acct_c,Cirrus,99.00,GBP\n"
     )
-    assert not view.import_accounts(bad)
-    message = view.credits_feedback.text()
+    assert not arun(view.credits_tab.import_accounts(bad))
+    message = view.credits_tab.credits_feedback.text()
     assert message.startswith("✖ Nothing imported: 2 problem(s) in accounts.csv")
     assert f"{bad}:2:3: monthly_fee: '£1250' is not an amount" in message
     assert f"{bad}:3:4: currency: 'GBX' is not a supported ISO 4217 code" in message
     assert cr.stored_credits(incidents.store, iid) is None
-    assert view.accounts.rowCount() == 0
-    assert not view.export_credits_button.isEnabled()
+    assert view.credits_tab.accounts.rowCount() == 0
+    assert not view.credits_tab.export_credits_button.isEnabled()
 
     good = tmp_path / "good.csv"
     good.write_text(ACCOUNTS_CSV)
     with qtbot.waitSignal(view.loaded, timeout=10_000):
-        assert view.import_accounts(good)
+        assert arun(view.credits_tab.import_accounts(good))
     credits = cr.stored_credits(incidents.store, iid)
     assert credits is not None
-    rows = cell_texts(view.accounts)
+    rows = cell_texts(view.credits_tab.accounts)
     assert [r[:2] for r in rows] == [
         ["November 2026", "acct_skyline"],
         ["November 2026", "acct_aerolux"],
@@ -250,7 +251,7 @@ def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
     # The month's API uptime, 90 %, is below 95 %: the whole fee comes back.
     # Observed: the 4280 earlier minutes and 130 around the incident; the other 38,790 of
     # November count as up, and the table and its tooltip say so.
-    assert cell_texts(view.uptime)[0] == [
+    assert cell_texts(view.credits_tab.uptime)[0] == [
         "API",
         "39.6825 %",  # 38 of the 63 window minutes down
         "38",
@@ -259,26 +260,28 @@ def test_accounts_csv_errors_import_nothing_then_credits_and_csv_export(
         "4,320",
         "0 min excluded · 38,790 min counted as up",
     ]
-    assert view.uptime_warning.isVisible()  # nine minutes in ten unobserved: said aloud
-    assert view.uptime_warning.text().startswith(
+    assert view.credits_tab.uptime_warning.isVisible()  # nine minutes in ten unobserved: said aloud
+    assert view.credits_tab.uptime_warning.text().startswith(
         "⚠ Little of November 2026 was observed — the probes saw API 4,410 of 43,200 minutes"
     )
-    assert view.uptime.item(0, 3).toolTip() == (
+    assert view.credits_tab.uptime.item(0, 3).toolTip() == (
         "api in November 2026: 4,320 of 43,200 minutes unavailable = 90.0000 % "
         "(38,790 minutes without samples counted as available)"
     )
     assert rows[0][5:] == ["90.0000 %", "100 %", "GBP 1,250.00", "GBP 0.00", "GBP 1,250.00"]
-    assert "is below 95.0 % → 100 % of the monthly fee" in view.calculations.toPlainText()
-    assert view.credits_summary.text().startswith("GBP 6,149.00 to 3 accounts")
+    assert (
+        "is below 95.0 % → 100 % of the monthly fee" in view.credits_tab.calculations.toPlainText()
+    )
+    assert view.credits_tab.credits_summary.text().startswith("GBP 6,149.00 to 3 accounts")
     view.grab().save(str(tmp_path / "review-view-credits.png"))
 
     out = tmp_path / "credits.csv"
-    assert view.export_credits(out)
+    assert view.credits_tab.export_credits(out)
     assert out.read_bytes() == cr.credits_csv(credits).encode()  # CRLF rows, as the CLI writes
 
 
 def test_credits_tab_shows_each_month_of_an_outage_across_a_month_end_and_the_total(
-    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+    qtbot, arun: ARun, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
 ) -> None:
     # 30 September 23:00 to 1 October 01:00 UTC, the API down throughout: 60 minutes in each
     # month, 99.8611 % of September's 43,200 and 99.8655 % of October's 44,640 → 10 % each.
@@ -295,77 +298,83 @@ def test_credits_tab_shows_each_month_of_an_outage_across_a_month_end_and_the_to
     view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
     view.tabs.setCurrentIndex(3)
     # Before any credits: the months the down time touches are measured already.
-    assert [r[3] for r in cell_texts(view.uptime)] == ["September 2026", "October 2026"]
+    assert [r[3] for r in cell_texts(view.credits_tab.uptime)] == ["September 2026", "October 2026"]
     accounts = tmp_path / "accounts.csv"
     accounts.write_text("account_id,name,monthly_fee,currency\nacme,Acme Aviation,499.00,USD\n")
     with qtbot.waitSignal(view.loaded, timeout=10_000):
-        assert view.import_accounts(accounts)
-    assert view.credits_feedback.text() == (
+        assert arun(view.credits_tab.import_accounts(accounts))
+    assert view.credits_tab.credits_feedback.text() == (
         "Imported 1 account(s) from accounts.csv; credits for September 2026 and October 2026 "
         "calculated and stored on the incident."
     )
-    assert [r[:2] + r[5:] for r in cell_texts(view.accounts)] == [
+    assert [r[:2] + r[5:] for r in cell_texts(view.credits_tab.accounts)] == [
         ["September 2026", "acme", "99.8611 %", "10 %", "USD 49.90", "USD 0.00", "USD 49.90"],
         ["October 2026", "acme", "99.8655 %", "10 %", "USD 49.90", "USD 0.00", "USD 49.90"],
     ]
-    assert cell_texts(view.uptime) == [
+    assert cell_texts(view.credits_tab.uptime) == [
         ["API", "0.0000 %", "120", "September 2026", "99.8611 %", "60",
          "0 min excluded · 43,140 min counted as up"],
         ["API", "", "", "October 2026", "99.8655 %", "60",
          "0 min excluded · 44,520 min counted as up"],
     ]  # fmt: skip
-    assert view.credits_summary.text().startswith(
+    assert view.credits_tab.credits_summary.text().startswith(
         "USD 99.80 to 1 account over 2 months: September 2026 USD 49.90"
     )
-    assert view.credits_issued.text() == view.credits_summary.text().split("\n")[0]
-    assert view.uptime_warning.text().startswith(
+    assert (
+        view.impact_tab.credits_issued.text()
+        == view.credits_tab.credits_summary.text().split("\n")[0]
+    )
+    assert view.credits_tab.uptime_warning.text().startswith(
         "⚠ Little of September 2026 was observed — the probes saw API 60 of 43,200 minutes; "
         "little of October 2026 was observed — the probes saw API 120 of 44,640 minutes."
     )
-    calculations = view.calculations.toPlainText()
+    calculations = view.credits_tab.calculations.toPlainText()
     assert calculations.startswith("September 2026\n") and "\n\nOctober 2026\n" in calculations
     view.grab().save(str(tmp_path / "review-view-credits-two-months.png"))
 
 
 def test_ladder_is_editable_and_a_bad_one_refused(
-    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+    qtbot, arun: ARun, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
 ) -> None:
     iid = worked_incident(incidents)
     earlier_outage(incidents.store, 4280)  # 90.0 % uptime for November
     view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
     accounts = tmp_path / "a.csv"
     accounts.write_text(ACCOUNTS_CSV)
-    view.ladder.setText("99.9:10,banana")
-    assert not view.import_accounts(accounts)
-    assert "SLA ladder: 'banana' is not BELOW:CREDIT" in view.credits_feedback.text()
-    view.ladder.setText("99.9:5,50:10")
+    view.credits_tab.ladder.setText("99.9:10,banana")
+    assert not arun(view.credits_tab.import_accounts(accounts))
+    assert "SLA ladder: 'banana' is not BELOW:CREDIT" in view.credits_tab.credits_feedback.text()
+    view.credits_tab.ladder.setText("99.9:5,50:10")
     with qtbot.waitSignal(view.loaded, timeout=10_000):
-        assert view.import_accounts(accounts)
-    assert cell_texts(view.accounts)[0][5:7] == ["90.0000 %", "5 %"]  # only the first step
+        assert arun(view.credits_tab.import_accounts(accounts))
+    assert cell_texts(view.credits_tab.accounts)[0][5:7] == [
+        "90.0000 %",
+        "5 %",
+    ]  # only the first step
 
 
 def test_exports_markdown_and_json_from_the_view(
-    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
+    qtbot, arun: ARun, incidents: Incidents, runbook: Runbook, clock: FakeClock, tmp_path: Path
 ) -> None:
     iid = reviewed_incident(incidents, runbook)
     view = open_view(qtbot, incidents.store.path, runbook, clock, iid, read_only=True)
-    assert view.export_button.isEnabled()
-    assert view.export_to(tmp_path / "inc.json", "json")
+    assert view.header.export_button.isEnabled()
+    assert arun(view.export_to(tmp_path / "inc.json", "json"))
     doc = json.loads((tmp_path / "inc.json").read_text())
     assert doc["integrity"]["verified"] is True
     assert doc["review"]["action_items"][0]["overdue"] is True
-    assert view.export_to(tmp_path / "inc.md", "md")
+    assert arun(view.export_to(tmp_path / "inc.md", "md"))
     assert "Connection pool leak" in (tmp_path / "inc.md").read_text()
-    assert view.feedback.text() == f"Exported MD to {tmp_path / 'inc.md'}"
+    assert view.header.feedback.text() == f"Exported MD to {tmp_path / 'inc.md'}"
 
 
 def test_an_open_incident_shows_the_review_waiting(qtbot, incidents, runbook, clock) -> None:
     iid = incidents.declare("Still burning", "Major").id
     clock.advance(minutes=5)
     view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
-    assert view.deadline_label.text().startswith(
+    assert view.header.deadline_label.text().startswith(
         "Post-incident review: not started: the incident is not resolved yet"
     )
-    assert not view.save_impact_button.isEnabled()
-    assert "the review starts once it is resolved" in view.save_impact_button.toolTip()
+    assert not view.impact_tab.save_impact_button.isEnabled()
+    assert "the review starts once it is resolved" in view.impact_tab.save_impact_button.toolTip()
     assert view.graphs.note.text().startswith("No probe samples were stored")

@@ -14,11 +14,11 @@ from stratus_commander import review as rv
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.learnings import list_learnings
-from stratus_commander.qt.close_dialog import CloseDialog
+from stratus_commander.qt.review.close_dialog import CloseDialog
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import SampleRow
 
-from .review_data import ROOT_CAUSE, worked_incident
+from ..review_data import ROOT_CAUSE, worked_incident
 
 
 def make_dialog(qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, iid: int):

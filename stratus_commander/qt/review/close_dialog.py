@@ -41,8 +41,10 @@ from stratus_commander.credits import IncidentCredits, stored_credits
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.learnings import runbook_steps
-from stratus_commander.qt.panel_kit import feedback_label, heading, local, urgent_style, warn_style
+from stratus_commander.qt import theme
+from stratus_commander.qt.panel_kit import feedback_label, heading, local
 from stratus_commander.runbook import Runbook, Section
+from stratus_commander.timefmt import human_duration
 
 __all__ = ["CloseDialog"]
 
@@ -114,20 +116,21 @@ class CloseDialog(QDialog):
         title.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(title)
         self.resolution = QLabel()
+        self.resolution.setObjectName("closeResolution")
         self.resolution.setWordWrap(True)
         if i.resolved_at is not None:
-            lasted = rv.format_span(i.resolved_at - i.detected_at)
+            lasted = human_duration(i.resolved_at - i.detected_at)
             self.resolution.setText(
                 f"Resolved at {local(i.resolved_at, date=True)} — {lasted} after detection "
                 f"({local(i.detected_at, date=True)}). Impact: {i.impact}."
             )
-            self.resolution.setStyleSheet("font-weight: bold;")
+            theme.set_state(self.resolution, "resolved")
         else:
             self.resolution.setText(
                 f"{i.label} is {i.status}: only a resolved incident can be closed. Resolve it "
                 "first; you can still write and save a draft."
             )
-            self.resolution.setStyleSheet(warn_style())
+            theme.set_state(self.resolution, "unresolved")
         layout.addWidget(self.resolution)
         return box
 
@@ -241,6 +244,7 @@ class CloseDialog(QDialog):
         layout.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(QLabel("<b>Before closing</b>"))
         self.missing_label = QLabel()
+        self.missing_label.setObjectName("reviewAlert")
         self.missing_label.setWordWrap(True)
         self.missing_label.setTextFormat(Qt.TextFormat.PlainText)
         self.missing_label.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -341,11 +345,11 @@ class CloseDialog(QDialog):
             self.missing_label.setText(
                 f"Still missing ({len(missing)}):\n" + "\n".join(f"• {m}" for m in missing)
             )
-            self.missing_label.setStyleSheet(warn_style())
+            theme.set_state(self.missing_label, "warning")
         else:
             self.close_button.setToolTip("Record the close on the timeline (final).")
             self.missing_label.setText("✔ Everything the runbook asks for is filled in.")
-            self.missing_label.setStyleSheet("font-weight: bold; padding: 4px 8px;")
+            theme.set_state(self.missing_label, "ok")
 
     def copy_message(self) -> None:
         from PySide6.QtGui import QGuiApplication
@@ -355,7 +359,7 @@ class CloseDialog(QDialog):
 
     def _say(self, text: str, *, urgent: bool = False) -> None:
         self.feedback.setText(text)
-        self.feedback.setStyleSheet(urgent_style() if urgent else "")
+        theme.set_state(self.feedback, "failed" if urgent else "")
         self.feedback.setVisible(True)
 
     # --- actions -------------------------------------------------------------------------------

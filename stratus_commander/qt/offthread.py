@@ -1,0 +1,127 @@
+"""Slow reads off the UI thread.
+
+:class:`OffThread` runs a job ``job(store)`` on a worker thread with a
+:class:`~stratus_commander.store.Store` connection of its own, opened and closed there (sqlite
+connections belong to the thread that opened them). The result comes back on the UI thread, two
+ways from the one helper: awaited from the qasync loop (``await worker.run(job)``), or delivered
+to slots (``worker.submit(job, done, failed)``, through a queued signal, so it works with or
+without an asyncio loop running). :meth:`OffThread.spawn` starts a coroutine that awaits it from
+a slot (a button, a file dialog), holding it until it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from stratus_commander.store import Store, open_store
+
+__all__ = ["OffThread"]
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+
+class OffThread(QObject):
+    """Worker threads reading ``store_path`` (``readonly``: ``mode=ro`` connections)."""
+
+    _finished = Signal(object, object)
+
+    def __init__(
+        self,
+        store_path: Path | str,
+        *,
+        readonly: bool,
+        workers: int = 2,
+        name: str = "offthread",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store_path = Path(store_path)
+        self.readonly = readonly
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._closed = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._finished.connect(self._deliver)
+
+    def start(self, job: Callable[[Store], T]) -> Future[T]:
+        """``job(store)`` on a worker thread; after :meth:`shutdown`, a cancelled future."""
+        if self._closed:
+            cancelled: Future[T] = Future()
+            cancelled.cancel()
+            return cancelled
+        path, readonly = self.store_path, self.readonly
+
+        def work() -> T:
+            with open_store(path, create=False, readonly=readonly) as store:
+                return job(store)
+
+        return self._pool.submit(work)
+
+    async def run(self, job: Callable[[Store], T]) -> T:
+        """Await ``job(store)`` from the qasync loop: its result, or what it raised."""
+        return await asyncio.wrap_future(self.start(job))
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
+        """Run ``coro`` on the running (qasync) loop, held until it ends; :meth:`shutdown`
+        cancels it. An error it did not handle goes to ``sys.excepthook`` (the crash dialog)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the GUI always runs on qasync; a bare script or test may not
+            log.warning("no event loop running: %r not started", coro)
+            coro.close()
+            return None
+        task = loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            sys.excepthook(type(error), error, error.__traceback__)
+
+    def submit(
+        self,
+        job: Callable[[Store], T],
+        done: Callable[[T], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        """Call ``done(result)`` or ``failed(exception)`` on the UI thread when ``job`` ends
+        (neither once :meth:`shutdown` has run)."""
+        self.start(job).add_done_callback(lambda f: self._emit((done, failed), f))
+
+    def _emit(self, callbacks: object, future: Future[Any]) -> None:
+        if self._closed:
+            return
+        # Emitted from the worker thread, queued to the UI thread. RuntimeError: the owner was
+        # deleted without shutdown(), so nobody is waiting for this.
+        with suppress(RuntimeError):
+            self._finished.emit(callbacks, future)
+
+    def _deliver(self, callbacks: tuple[Callable[[Any], None], ...], future: Future[Any]) -> None:
+        if self._closed or future.cancelled():
+            return
+        done, failed = callbacks
+        error = future.exception()
+        if error is not None:
+            failed(error)
+        else:
+            done(future.result())
+
+    def shutdown(self) -> None:
+        """Cancel started coroutines, wait for running jobs, cancel queued ones; later results
+        are dropped."""
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,76 @@
+"""The review desk's first tab: durations against the runbook's targets, and the milestones."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from stratus_commander import review as rv
+from stratus_commander.qt import theme
+from stratus_commander.qt.panel_kit import local
+from stratus_commander.qt.review.widgets import ReviewTab, Table, mark_urgent
+from stratus_commander.timefmt import human_duration
+
+__all__ = ["TimelineTab"]
+
+
+class TimelineTab(ReviewTab):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Loading the timeline…", parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.loading)
+        self.order_label = QLabel()
+        self.order_label.setObjectName("reviewAlert")
+        self.order_label.setWordWrap(True)
+        self.order_label.setTextFormat(Qt.TextFormat.PlainText)
+        theme.set_state(self.order_label, "urgent")
+        self.order_label.setVisible(False)
+        layout.addWidget(self.order_label)
+        layout.addWidget(QLabel("<b>Durations</b> (hover a row for its start and end)"))
+        self.durations = Table(["Measure", "Value", "Target", "Definition"], stretch=3, fit=True)
+        layout.addWidget(self.durations)
+        layout.addWidget(
+            QLabel("<b>Milestones</b>: detection, response, resolution, communication")
+        )
+        self.milestones = Table(["Local time", "UTC", "Kind", "Milestone"], stretch=3)
+        layout.addWidget(self.milestones, 1)
+
+    def fill(self, review: rv.Review) -> None:
+        problems = review.order_problems
+        self.order_label.setVisible(bool(problems))
+        self.order_label.setText(
+            "✖ Impossible order:\n" + "\n".join(f"• {p.message}" for p in problems)
+        )
+        rows = []
+        for d in review.durations:
+            value = human_duration(d.value)
+            if d.impossible:
+                value += "  IMPOSSIBLE"
+            target = "—"
+            if d.target is not None:
+                target = f"≤ {human_duration(d.target)}"
+                if d.met is False:
+                    target += "  MISSED"
+                elif d.met:
+                    target += "  met"
+            rows.append([d.label, value, target, d.definition])
+        for d, cells in zip(review.durations, self.durations.fill(rows), strict=True):
+            span = (
+                f"{local(d.start, date=True, seconds=True) if d.start else '—'} → "
+                f"{local(d.end, date=True, seconds=True) if d.end else 'not yet'}"
+            )
+            for cell in cells:
+                cell.setToolTip(f"{d.label}: {span}\n{d.definition}")
+            if d.impossible or d.met is False:
+                mark_urgent(cells[:3] if not d.impossible else cells)
+        self.milestones.fill(
+            [
+                [
+                    local(m.at, date=True, seconds=True, utc=False),
+                    m.at.strftime("%H:%M:%S"),
+                    m.category,
+                    m.label,
+                ]
+                for m in review.milestones
+            ],
+        )
