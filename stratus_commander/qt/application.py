@@ -6,12 +6,16 @@ needs a QApplication (the cockpit's session, the HTML export's graphs) does not 
 
 from __future__ import annotations
 
+import gc
 import sys
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["ensure_app"]
+__all__ = ["collect_on_ui_thread", "ensure_app"]
+
+#: How often the UI thread runs the collector the interpreter no longer runs by itself.
+GC_INTERVAL_MS = 500
 
 _app: QApplication | None = None  # made here: held for the process (its last reference deletes it)
 
@@ -34,6 +38,7 @@ def ensure_app(*, offscreen: bool = False) -> QApplication:
         raise RuntimeError("widgets need a QApplication, not a QCoreApplication")
     if offscreen:
         return app
+    collect_on_ui_thread(app)
     app.setApplicationName("Stratus Commander")
     # Closing the last window must end our coroutine, not yank the loop from under it.
     app.setQuitOnLastWindowClosed(False)
@@ -41,3 +46,34 @@ def ensure_app(*, offscreen: bool = False) -> QApplication:
     font.setPointSizeF(max(font.pointSizeF(), 11.0))
     app.setFont(font)
     return app
+
+
+class _Collector(QObject):
+    """The cyclic garbage collector, run from the UI thread's event loop only.
+
+    Left to itself, Python collects in whichever thread allocates past the threshold: a worker
+    thread reading the store (qt/offthread.py) would then destroy a cycle holding a widget, a
+    timer or a pyqtgraph item on the wrong thread ("Timers cannot be started from another thread",
+    and now and then a segfault). qutebrowser does the same for the same reason.
+    """
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(GC_INTERVAL_MS)
+
+    def collect(self) -> None:
+        # The generations the interpreter would have collected by now, youngest first.
+        for generation, count in enumerate(gc.get_count()):
+            if count <= self.threshold[generation]:
+                break
+            gc.collect(generation)
+
+
+def collect_on_ui_thread(app: QCoreApplication) -> None:
+    """From now on collect garbage on ``app``'s thread only (once per application)."""
+    if app.findChild(_Collector) is None:
+        _Collector(app)
