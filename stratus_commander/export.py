@@ -23,9 +23,9 @@ from jinja2 import Environment
 
 from stratus_commander import __version__
 from stratus_commander.clock import to_iso
-from stratus_commander.comms import md_escape
-from stratus_commander.deadlines import clocks
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.comms import md_escape
+from stratus_commander.incident.deadlines import clocks
 from stratus_commander.runbook import Runbook
 from stratus_commander.secrets import redact, redact_data
 from stratus_commander.text import for_terminal, json_for_terminal

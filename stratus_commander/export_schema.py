@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stratus_commander.deadlines import ClockState
+from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.review import CheckState
 from stratus_commander.runbook import Impact
 

@@ -7,7 +7,7 @@
     ...
     await live.aclose()     # stops the probes, writes what they saw, stops the drill
 
-The probes (:class:`~stratus_commander.probe_worker.ProbeWorker`: the engine and the recorder)
+The probes (:class:`~stratus_commander.probes.worker.ProbeWorker`: the engine and the recorder)
 run in a child process: 200 checks a second cost most of a CPU core (TLS, JSON, the Stripe
 SDK), and on a thread of this process they still starved the UI thread of the GIL. The recorder
 writes samples, flips and the flips' ``probe_flipped`` timeline events there, on its own
@@ -47,18 +47,18 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from stratus_commander.clock import Clock, SystemClock
-from stratus_commander.config import parse_config
 from stratus_commander.drill import Simulator, drill_secrets, probe_config_toml
 from stratus_commander.drill.scenario import Scenario
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probe_worker import (
+from stratus_commander.probes.base import FAILING, ProbeResult, ProbeSpec, ProbeState, StateChange
+from stratus_commander.probes.config import parse_config
+from stratus_commander.probes.worker import (
     ProbeWorker,
     Report,
     Setup,
     read_frame,
     write_frame,
 )
-from stratus_commander.probes.base import FAILING, ProbeResult, ProbeSpec, ProbeState, StateChange
 
 __all__ = ["Backoff", "LiveProbes", "Restart"]
 
@@ -201,7 +201,7 @@ class _InProcess:
         self._stopping = False  # we asked it to stop (else a stop is a death: restart it)
         self._proc = subprocess.Popen(
             # Not ``-m``: as __main__ the module's classes would not be the ones pickles name.
-            [sys.executable, "-c", "from stratus_commander.probe_worker import main; main()"],
+            [sys.executable, "-c", "from stratus_commander.probes.worker import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )

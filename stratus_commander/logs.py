@@ -14,7 +14,7 @@ Every handler redacts: :class:`~stratus_commander.secrets.RedactingFilter` clean
 and the formatter redacts the whole formatted record as well, because a filter sees only the
 message, not the traceback appended to it (an exception's text can carry a key).
 
-The probe worker's process forwards its records to the cockpit's (see ``probe_worker.py``):
+The probe worker's process forwards its records to the cockpit's (see ``probes/worker.py``):
 one process writes the file, so rotation never races.
 """
 

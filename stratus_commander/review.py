@@ -40,9 +40,9 @@ from stratus_commander.credits import (
     stored_reports,
     uptime_by_group,
 )
-from stratus_commander.deadlines import clocks
 from stratus_commander.errors import DomainRefused, InputError, NotFound, RefusedForGaps
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.deadlines import clocks
 from stratus_commander.learnings import resolve_step
 from stratus_commander.runbook import Runbook, Section
 from stratus_commander.store import Store, digest

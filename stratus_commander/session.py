@@ -32,10 +32,10 @@ from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import Store, open_store
 
 if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when asked for
-    from stratus_commander.config import Config
     from stratus_commander.drill.scenario import Scenario
     from stratus_commander.live import LiveProbes
     from stratus_commander.probes.base import ProbeSpec
+    from stratus_commander.probes.config import Config
 
 __all__ = ["Access", "Session", "scenario_choices"]
 
@@ -107,7 +107,9 @@ class Session:
         """The probe config, validated (else :class:`ConfigError`); None without a file."""
         if self.config_path is None or not self.config_path.exists():
             return None
-        from stratus_commander.config import load_config  # pydantic models: only with a config
+        from stratus_commander.probes.config import (
+            load_config,  # pydantic models: only with a config
+        )
 
         config = load_config(self.config_path)
         for warning in config.warnings:

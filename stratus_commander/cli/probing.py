@@ -117,7 +117,7 @@ def probe(opts: Options, once: bool, as_json: bool) -> None:
         for result in results:
             click.echo(json.dumps(result.as_json()))
     else:
-        from stratus_commander.triage import group_evidence, hint
+        from stratus_commander.probes.triage import group_evidence, hint
 
         _print_table(results)
         proposed = hint(group_evidence(states))

@@ -54,7 +54,7 @@ def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: 
 def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
     """Show an incident with its clocks and timeline."""
     from stratus_commander.clock import to_iso
-    from stratus_commander.deadlines import clocks
+    from stratus_commander.incident.deadlines import clocks
 
     session = open_session(opts, readonly=True)
     inc = session.incidents

@@ -17,7 +17,7 @@ from stratus_commander.cli.output import say, say_json
 from stratus_commander.cli.root import config, runbook
 
 if TYPE_CHECKING:
-    from stratus_commander.config import Config
+    from stratus_commander.probes.config import Config
 
 __all__ = ["checked_config"]
 
@@ -67,8 +67,8 @@ def runbook_learnings(opts: Options, step: str | None, list_steps: bool, as_json
 def checked_config(path: Path) -> Config:
     """The validated probe config; every problem on stderr and exit 2 when it does not validate,
     its warnings on stderr when it does."""
-    from stratus_commander.config import load_config
     from stratus_commander.errors import ConfigError
+    from stratus_commander.probes.config import load_config
 
     try:
         loaded = load_config(path)

@@ -1,7 +1,8 @@
 """Which clock warnings to raise, and when: the cockpit's banners and tray notices, as logic.
 
 A clock warns twice per deadline: when it turns *due soon* (two minutes before, see
-:data:`~stratus_commander.deadlines.DUE_SOON`) and when it turns *overdue*. :class:`AlertTracker`
+:data:`~stratus_commander.incident.deadlines.DUE_SOON`) and when it turns *overdue*.
+:class:`AlertTracker`
 remembers what it has announced, keyed by clock, state and deadline, so a warning is raised once per
 clock and transition — and again for a new deadline (NEXT UPDATE re-arms after every update sent).
 A clock first seen already overdue (the cockpit reopened late) warns once, as overdue only.
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from stratus_commander.deadlines import ClockReading, ClockState
+from stratus_commander.incident.deadlines import ClockReading, ClockState
 
 __all__ = ["NEXT_ACTION", "Alert", "AlertTracker", "by_urgency"]
 

@@ -17,7 +17,7 @@ A check of several parts reports each thing it found wrong as a :class:`Finding`
 its result (``ProbeResult.findings``). A finding may say whose fault it points to
 (``points_to``): Stripe answering 500 ``api_error`` is the provider's, whatever triage group the
 probe sits in. Without it, the probe's check group decides (``external`` is a provider's, the rest
-ours; see :mod:`stratus_commander.triage`).
+ours; see :mod:`stratus_commander.probes.triage`).
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ class ProbeWorker:
         # Here, not at the top: the cockpit imports this module for the frames and types only,
         # and the engine brings httpx (a tenth of a second at start-up).
         from stratus_commander.probes.engine import ProbeEngine
-        from stratus_commander.recorder import Recorder
+        from stratus_commander.probes.recorder import Recorder
 
         clock = clock or SystemClock()
         self.engine = ProbeEngine.with_own_client(

@@ -2,7 +2,8 @@
 
 Each tile says its state three ways — shape (○ ◐ ▲ ✓), word (PENDING, DUE SOON, OVERDUE, MET) and
 colour — and shows ``mm:ss`` left, or ``+mm:ss`` overdue. Readings come from
-:func:`stratus_commander.deadlines.clocks` (stored times and the injected clock), so a reopened
+:func:`stratus_commander.incident.deadlines.clocks` (stored times and the injected clock), so a
+reopened
 cockpit shows exactly what it showed before. Before a declaration only DECLARE runs, from the
 first failing evidence (:meth:`ClockRail.set_detection`).
 
@@ -17,11 +18,17 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from stratus_commander.alerts import AlertTracker, by_urgency
 from stratus_commander.clock import Clock
-from stratus_commander.comms import format_time
-from stratus_commander.deadlines import ClockReading, ClockState, clocks, declare_clock, reading
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.alerts import AlertTracker, by_urgency
+from stratus_commander.incident.comms import format_time
+from stratus_commander.incident.deadlines import (
+    ClockReading,
+    ClockState,
+    clocks,
+    declare_clock,
+    reading,
+)
 from stratus_commander.qt import shapes, theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import CockpitPanel

@@ -23,11 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stratus_commander import checklists, comms
 from stratus_commander.clock import Clock
-from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.errors import StratusError
-from stratus_commander.incident import Incidents
+from stratus_commander.incident import Incidents, checklists, comms
+from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (

@@ -27,8 +27,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from stratus_commander.comms import format_time
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.comms import format_time
 from stratus_commander.secrets import redact
 from stratus_commander.timeline import Event
 

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from stratus_commander.clock import Clock, from_ms, to_ms, truncate_ms
-from stratus_commander.comms import format_time
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.comms import format_time
 from stratus_commander.resources import ui_path
 from stratus_commander.runbook import IMPACTS, SERVICES, Runbook
 

@@ -2,7 +2,8 @@
 
 The matrix row for the incident's impact comes with the ESCALATE clock's due time; "Mark
 escalated" records an ``escalated`` event (the milestone). Calls are ``call_logged`` events.
-Check-back timers are :mod:`stratus_commander.reminders`: a due one is highlighted in the list and
+Check-back timers are :mod:`stratus_commander.incident.reminders`: a due one is highlighted in the
+list and
 announced once through :attr:`EscalationPanel.reminder_due` (the cockpit shows a banner).
 """
 
@@ -32,10 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stratus_commander import reminders
 from stratus_commander.clock import Clock, to_iso
-from stratus_commander.deadlines import ClockState, clocks
-from stratus_commander.incident import Incidents
+from stratus_commander.incident import Incidents, reminders
+from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (

@@ -2,7 +2,8 @@
 
 :func:`render_graphs` gives :func:`stratus_commander.export.render` its ``render_graphs(doc)``
 callable: it reads the incident's samples from the database file (bucketed in SQL by
-:func:`stratus_commander.series.graph_series`), draws :class:`ReplayGraphs` offscreen and grabs
+:func:`stratus_commander.probes.series.graph_series`), draws :class:`ReplayGraphs` offscreen and
+grabs
 it. Drawing needs a ``QApplication``; from the command line, where none exists, one is created on
 the offscreen platform (no display needed, whatever ``QT_QPA_PLATFORM`` says).
 """

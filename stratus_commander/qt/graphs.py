@@ -6,7 +6,7 @@ Three x-linked pyqtgraph plots on a local-time axis (``DateAxisItem``):
   nobody can read, and too slow to paint each second) the median and the highest latency of each
   triage group instead;
 - **error rate** and **availability** per triage group, as defined in
-  :mod:`stratus_commander.series`.
+  :mod:`stratus_commander.probes.series`.
 
 Vertical markers show timeline events (declared, updates sent, decisions, status changes,
 escalations: solid, labelled) and probe flips (dashed; flips seconds apart share a line). Data
@@ -384,7 +384,7 @@ class GraphsPanel(CockpitPanel):
 
     async def load_history(self, db_path: Path, since: datetime, until: datetime) -> int:
         """Fill the buffers from stored samples (read on a worker thread); returns points read."""
-        from stratus_commander import series
+        from stratus_commander.probes import series
 
         loop = asyncio.get_running_loop()
         window = (since, until)
@@ -440,7 +440,7 @@ class GraphsPanel(CockpitPanel):
         if self._latest:
             import numpy as np
 
-            from stratus_commander import series
+            from stratus_commander.probes import series
 
             now = _epoch(self.clock.now())
             values = list(self._latest.values())

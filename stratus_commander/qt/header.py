@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from stratus_commander.comms import format_time
 from stratus_commander.incident import Incident
+from stratus_commander.incident.comms import format_time
 from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
 

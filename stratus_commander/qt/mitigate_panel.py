@@ -2,7 +2,8 @@
 
 Status moves investigating → identified → monitoring → resolved (``Incidents.set_status``); the
 current one is the highlighted, checked button, and resolving or reopening asks first. Each tick is
-a ``check_ticked``/``check_unticked`` event (see :mod:`stratus_commander.checklists`), so the
+a ``check_ticked``/``check_unticked`` event (see :mod:`stratus_commander.incident.checklists`), so
+the
 ticks come back from the timeline whenever the panel is rebuilt.
 """
 
@@ -17,9 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stratus_commander import checklists
 from stratus_commander.clock import Clock
-from stratus_commander.incident import OPEN_STATUSES, Incidents
+from stratus_commander.incident import OPEN_STATUSES, Incidents, checklists
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stratus_commander.alerts import Alert
-from stratus_commander.comms import format_time
-from stratus_commander.deadlines import ClockState
+from stratus_commander.incident.alerts import Alert
+from stratus_commander.incident.comms import format_time
+from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.qt import shapes, theme
 
 __all__ = ["Banner", "BannerArea", "Notifier"]

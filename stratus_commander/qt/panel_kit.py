@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from stratus_commander.clock import Clock
-from stratus_commander.comms import format_time
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.runbook import Item, Runbook

@@ -12,7 +12,7 @@ from functools import lru_cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
-from stratus_commander.deadlines import ClockState
+from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.qt import theme
 
 __all__ = [

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from stratus_commander.clock import Clock, to_iso
-from stratus_commander.comms import format_time, zone_name
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.comms import format_time, zone_name
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
     IncidentPanel,

@@ -3,8 +3,10 @@
 Each group (API health, webhook status, database connectivity, external dependencies) shows its
 probes (state by shape and word, latency, detail, time of the last flip), its automated items with
 the evidence that answers them, and its manual items as ticks — each tick one ``check_ticked``
-timeline event (group ``triage:<group id>``, see :mod:`stratus_commander.checklists`). The decision
-box proposes internal / external / unknown from the evidence (:func:`stratus_commander.triage.hint`)
+timeline event (group ``triage:<group id>``, see :mod:`stratus_commander.incident.checklists`). The
+decision
+box proposes internal / external / unknown from the evidence
+(:func:`stratus_commander.probes.triage.hint`)
 and, once the commander chooses (:meth:`Incidents.decide`), says the runbook's next step.
 
 Probe results arrive often: a flip is shown in its row at once, the group's state and the hint
@@ -35,11 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stratus_commander.checklists import TICK_KINDS, set_tick, ticked
 from stratus_commander.clock import Clock
-from stratus_commander.comms import format_time
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.checklists import TICK_KINDS, set_tick, ticked
+from stratus_commander.incident.comms import format_time
 from stratus_commander.probes.base import (
     Outcome,
     ProbeResult,
@@ -48,12 +50,12 @@ from stratus_commander.probes.base import (
     StateChange,
     worst,
 )
+from stratus_commander.probes.triage import DecisionHint, group_evidence, hint
 from stratus_commander.qt import shapes, theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
 from stratus_commander.timeline import Event
-from stratus_commander.triage import DecisionHint, group_evidence, hint
 
 __all__ = ["TriagePanel", "tick_group"]
 

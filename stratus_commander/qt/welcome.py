@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from stratus_commander.comms import format_time
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.comms import format_time
 
 __all__ = ["WelcomePage", "incident_line"]
 

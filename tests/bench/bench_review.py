@@ -124,8 +124,8 @@ def measure(path: Path, what: str) -> dict[str, float]:
         out["rows"] = len(rows)
     elif what == "review":
         from stratus_commander.credits import Account, compute_credits
+        from stratus_commander.probes.series import graph_series, series_window
         from stratus_commander.review import build_review
-        from stratus_commander.series import graph_series, series_window
 
         refresh_sample_minutes(store)  # a recorder keeps the rollup current
         runbook = load_runbook()

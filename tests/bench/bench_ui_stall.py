@@ -40,10 +40,10 @@ import httpx  # noqa: E402
 import qasync  # noqa: E402
 
 from stratus_commander.clock import SystemClock  # noqa: E402
-from stratus_commander.config import parse_config  # noqa: E402
 from stratus_commander.drill.config import drill_secrets, probe_config_toml  # noqa: E402
 from stratus_commander.incident import Incidents  # noqa: E402
 from stratus_commander.live import LiveProbes  # noqa: E402
+from stratus_commander.probes.config import parse_config  # noqa: E402
 from stratus_commander.qt.app import open_settings  # noqa: E402
 from stratus_commander.qt.application import ensure_app  # noqa: E402
 from stratus_commander.qt.bus import Bus  # noqa: E402

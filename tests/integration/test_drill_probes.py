@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from stratus_commander.clock import FakeClock
-from stratus_commander.config import parse_config
 from stratus_commander.drill import (
     Simulator,
     available_scenarios,
@@ -25,11 +24,12 @@ from stratus_commander.drill import (
 from stratus_commander.export import render
 from stratus_commander.incident import Incidents
 from stratus_commander.probes.base import ProbeState
+from stratus_commander.probes.config import parse_config
 from stratus_commander.probes.engine import ProbeEngine, make_client
-from stratus_commander.recorder import Recorder
+from stratus_commander.probes.recorder import Recorder
+from stratus_commander.probes.triage import group_evidence, hint
 from stratus_commander.runbook import load_runbook
 from stratus_commander.store import open_store
-from stratus_commander.triage import group_evidence, hint
 
 SPEED = 60.0
 

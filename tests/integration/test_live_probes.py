@@ -36,7 +36,7 @@ def worker_pids() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
-        if ppid == os.getpid() and b"probe_worker" in cmdline:
+        if ppid == os.getpid() and b"probes.worker" in cmdline:
             pids.append(int(entry.name))
     return pids
 

@@ -19,6 +19,7 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.app import open_settings
+from stratus_commander.qt.application import collect_on_ui_thread
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.runbook import Runbook, load_runbook
@@ -47,6 +48,12 @@ def open_cockpit(
 
 
 ARun = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collector_on_ui_thread(qapp: Any) -> None:
+    """As in the app: worker threads (qt/offthread.py) must never collect a widget."""
+    collect_on_ui_thread(qapp)
 
 
 @pytest.fixture(scope="session")

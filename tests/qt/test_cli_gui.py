@@ -150,7 +150,7 @@ def test_sigterm_closes_the_drill_in_order(to: str, tmp_path: Path) -> None:
     assert "SIGTERM: closing the cockpit in order" in log
     assert "stratus_commander.probes.engine: probe api-health: " in log  # the worker's, too
     if to == "group":
-        assert "probe_worker: SIGTERM: stopping the probes, writing what they saw" in log
+        assert "probes.worker: SIGTERM: stopping the probes, writing what they saw" in log
     assert log.rstrip().endswith(f"cockpit closed; everything it recorded is in {db}")
 
 

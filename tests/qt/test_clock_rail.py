@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from stratus_commander.clock import FakeClock
-from stratus_commander.deadlines import ClockState
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.clock_rail import ClockRail
 from stratus_commander.qt.notify import BannerArea, Notifier

@@ -14,13 +14,13 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.reminders import set_reminder
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.qt.escalation_panel import EscalationPanel
 from stratus_commander.qt.graphs import GraphsPanel
-from stratus_commander.reminders import set_reminder
 from tests.qt.conftest import T0
 
 #: Loaded after the cockpit's first frame, not before it: the plots and the hidden tabs.

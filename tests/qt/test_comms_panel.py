@@ -4,9 +4,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from stratus_commander.comms import format_time
-from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.comms import format_time
+from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.comms_panel import CommsPanel
 from stratus_commander.store import open_store

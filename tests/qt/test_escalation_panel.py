@@ -3,8 +3,8 @@ from datetime import UTC
 import pytest
 from PySide6.QtCore import Qt
 
-from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.escalation_panel import EscalationPanel
 from stratus_commander.store import open_store

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
+from stratus_commander.probes.series import series_window
 from stratus_commander.qt.library import LibraryWindow
 from stratus_commander.runbook import Runbook
-from stratus_commander.series import series_window
 from stratus_commander.store import open_store
 
 from .review_data import NOTE_WORD, PROBES, reviewed_incident, stored_points

@@ -38,7 +38,7 @@ def worker_pids() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, IndexError):
             continue  # gone meanwhile
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"probe_worker" in cmdline:
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"probes.worker" in cmdline:
             pids.append(int(entry.name))
     return pids
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt
 
-from stratus_commander.checklists import ticked
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.checklists import ticked
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.triage_panel import TriagePanel
@@ -130,8 +130,8 @@ def test_probe_evidence_rows_hint_and_decision(qtbot, incidents, runbook, clock)
 
 
 def test_probes_that_have_not_reported_yet_say_so(qtbot, incidents, runbook, clock) -> None:
-    from stratus_commander.config import parse_config
     from stratus_commander.drill.config import probe_config_toml
+    from stratus_commander.probes.config import parse_config
 
     bus, panel = _panel(qtbot, incidents, runbook, clock)
     specs = parse_config(probe_config_toml("http://127.0.0.1:1", 1.0)).probes

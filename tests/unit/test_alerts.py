@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from stratus_commander.alerts import AlertTracker, by_urgency
 from stratus_commander.clock import FakeClock
-from stratus_commander.deadlines import ClockState, clocks
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.alerts import AlertTracker, by_urgency
+from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.runbook import load_runbook
 from stratus_commander.store import SqliteStore
 

@@ -1,8 +1,8 @@
 from datetime import UTC, datetime
 
-from stratus_commander.checklists import set_tick, ticked
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.checklists import set_tick, ticked
 from stratus_commander.runbook import load_runbook
 from stratus_commander.store import SqliteStore
 

@@ -13,12 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from stratus_commander import credits as cr
-from stratus_commander import incident, learnings, reminders
+from stratus_commander import learnings
 from stratus_commander import review as rv
 from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock
 from stratus_commander.errors import InputError
-from stratus_commander.incident import Incidents
+from stratus_commander.incident import Incidents, reminders
+from stratus_commander.incident import model as incident
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import SqliteStore
 

@@ -4,10 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from stratus_commander import comms
 from stratus_commander.clock import FakeClock
 from stratus_commander.errors import InputError
-from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident import Incident, Incidents, comms
 from stratus_commander.runbook import TEMPLATE_NAMES, TEMPLATE_VARIABLES, load_runbook
 from stratus_commander.secrets import register_secret
 from stratus_commander.store import SqliteStore

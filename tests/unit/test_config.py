@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from stratus_commander.config import ConfigInvalid, load_config, parse_config
 from stratus_commander.errors import ConfigError
 from stratus_commander.probes import http, statuspage, stripe_status, uptimerobot
+from stratus_commander.probes.config import ConfigInvalid, load_config, parse_config
 
 GOOD = """
 [[probes]]

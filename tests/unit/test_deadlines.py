@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stratus_commander.deadlines import ClockState, clocks, declare_clock
 from stratus_commander.incident import Incident
+from stratus_commander.incident.deadlines import ClockState, clocks, declare_clock
 from stratus_commander.runbook import load_runbook
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)

@@ -291,7 +291,7 @@ def test_probe_config_holds_only_env_references() -> None:
 
 
 def test_probe_config_is_what_the_probe_loader_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stratus_commander.config import parse_config
+    from stratus_commander.probes.config import parse_config
 
     for name, value in drill_secrets().items():
         monkeypatch.setenv(name, value)

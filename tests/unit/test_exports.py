@@ -22,8 +22,8 @@ from stratus_commander.export import incident_document, render
 from stratus_commander.export_schema import ExportDocument, document_schema
 from stratus_commander.incident import Incidents
 from stratus_commander.learnings import add_learning
+from stratus_commander.probes.series import graph_series, series_window
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.series import graph_series, series_window
 from stratus_commander.store import SampleRow, Store, open_store
 from stratus_commander.validation import key_path
 

@@ -16,8 +16,8 @@ import pytest
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.live import Backoff, LiveProbes, Restart
-from stratus_commander.probe_worker import Setup
 from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState
+from stratus_commander.probes.worker import Setup
 from stratus_commander.store import open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
@@ -194,8 +194,8 @@ def test_a_probe_process_that_cannot_start_at_all_is_retried(
 
 
 def test_a_restarted_worker_flips_only_what_changed_since_it_was_last_seen(tmp_path: Path) -> None:
-    from stratus_commander.probe_worker import ProbeWorker
     from stratus_commander.probes.base import StateChange
+    from stratus_commander.probes.worker import ProbeWorker
 
     specs = [ProbeSpec(id=p, kind="http", check="api") for p in ("api", "stripe")]
     known = {"api": Outcome.DOWN, "stripe": Outcome.DOWN}

@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stratus_commander import credits as cr
-from stratus_commander import reminders
 from stratus_commander.cli import main
 from stratus_commander.clock import SystemClock, to_iso
-from stratus_commander.incident import Incidents
+from stratus_commander.incident import Incidents, reminders
 from stratus_commander.logs import default_log_dir
 from stratus_commander.review import TEXT_SECTIONS
 from stratus_commander.runbook import load_runbook

@@ -8,7 +8,7 @@ from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.errors import StoreError
 from stratus_commander.incident import Incidents
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
-from stratus_commander.recorder import Recorder
+from stratus_commander.probes.recorder import Recorder
 from stratus_commander.store import open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)

@@ -3,10 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from stratus_commander import reminders
 from stratus_commander.clock import FakeClock
 from stratus_commander.errors import DomainRefused, InputError
-from stratus_commander.incident import Incidents
+from stratus_commander.incident import Incidents, reminders
 from stratus_commander.store import SqliteStore, open_store
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)

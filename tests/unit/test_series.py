@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from stratus_commander.clock import from_ms, to_ms
-from stratus_commander.series import (
+from stratus_commander.probes.series import (
     NO_SAMPLE,
     FlipRow,
     graph_series,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stratus_commander.probes.base import Check, Finding, Outcome, ProbeResult, ProbeState
-from stratus_commander.triage import group_evidence, hint
+from stratus_commander.probes.triage import group_evidence, hint
 from tests.unit.probe_kit import T0
 
 U, G, D, X = Outcome.UP, Outcome.DEGRADED, Outcome.DOWN, Outcome.UNKNOWN

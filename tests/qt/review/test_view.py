@@ -16,11 +16,11 @@ from stratus_commander import credits as cr
 from stratus_commander import review as rv
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.incident import Incidents
+from stratus_commander.probes.series import series_window
 from stratus_commander.qt.panel_kit import urgent_colors
 from stratus_commander.qt.review.action_item_dialog import ActionItemDialog
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
-from stratus_commander.series import series_window
 from stratus_commander.store import SampleRow, Store, open_store
 
 from ..conftest import T0, ARun

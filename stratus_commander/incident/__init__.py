@@ -1,0 +1,39 @@
+"""One incident, from declaration to close: the model and what happens to it along the runbook.
+
+    model.py        Incident (a projection of its timeline) and Incidents (record, read, verify)
+    deadlines.py    every runbook clock of an incident at a given ``now`` (pure)
+    alerts.py       which clock warnings to raise, and when (pure)
+    checklists.py   checklist ticks as timeline events
+    reminders.py    check-back timers ("back to you in N min")
+    comms.py        stakeholder messages rendered from the runbook's templates
+
+Imports the store, the runbook and the base modules; never the probes, the review or the GUI.
+"""
+
+from stratus_commander.incident.model import (
+    DECISIONS,
+    EARLIEST,
+    MAX_ID,
+    OPEN_STATUSES,
+    STATUSES,
+    Incident,
+    Incidents,
+    Listener,
+    parse_incident_id,
+    plausible_time,
+    project,
+)
+
+__all__ = [
+    "DECISIONS",
+    "EARLIEST",
+    "MAX_ID",
+    "OPEN_STATUSES",
+    "STATUSES",
+    "Incident",
+    "Incidents",
+    "Listener",
+    "parse_incident_id",
+    "plausible_time",
+    "project",
+]
