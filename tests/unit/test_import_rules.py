@@ -1,0 +1,78 @@
+"""Rules of the house that can fail: no import cycle anywhere in the package (function-level
+imports count: they only hide a cycle), and ``sqlite3`` only under ``store/``."""
+
+from __future__ import annotations
+
+import grimp
+
+PACKAGE = "stratus_commander"
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
+    return found
+
+
+def graph(exclude_type_checking: bool = True) -> grimp.ImportGraph:
+    return grimp.build_graph(
+        PACKAGE, include_external_packages=True, exclude_type_checking_imports=exclude_type_checking
+    )
+
+
+def test_cycles_finds_a_cycle_and_only_that() -> None:
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert cycles(edges) == [["a", "b", "c"]]
+
+
+def test_no_import_cycle_in_the_package() -> None:
+    g = graph()
+    modules = {m for m in g.modules if m.startswith(PACKAGE)}
+    edges = {
+        m: {i for i in g.find_modules_directly_imported_by(m) if i in modules} for m in modules
+    }
+    assert cycles(edges) == []
+
+
+def test_sqlite3_is_imported_only_under_store() -> None:
+    g = graph(exclude_type_checking=False)
+    importers = sorted(g.find_modules_that_directly_import("sqlite3"))
+    assert importers, "the store imports sqlite3: the graph must see it"
+    outside = [m for m in importers if not m.startswith(f"{PACKAGE}.store.")]
+    assert outside == []
