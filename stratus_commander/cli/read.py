@@ -349,8 +349,8 @@ def incidents_review(
 ) -> None:
     """Show (and update) the post-incident review; works offline from the database alone."""
     from stratus_commander import review as rv
+    from stratus_commander.export import review_text
     from stratus_commander.learnings import add_learning
-    from stratus_commander.review_text import review_text
 
     changing = (affected_users, financial_impact, reputation, meeting, action)
     writes_asked = any(v is not None for v in changing) or bool(

@@ -229,7 +229,7 @@ def _md_inline(text: str) -> str:
 def md_escape(text: str) -> str:
     """``text`` shown literally in Markdown: no emphasis, HTML, links, table cells or code, and
     no line of it read as a heading or a list item. The one escaping rule of every Markdown we
-    write (messages here, exports in export.py)."""
+    write (messages here, exports in export/markdown.py)."""
     return "\n".join(
         _MD_NUMBERED.sub(r"\1\\\2", _MD_BLOCK.sub(r"\1\\\2", _md_inline(line)))
         for line in text.split("\n")

@@ -19,7 +19,7 @@ from stratus_commander import review as rv
 from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.export import incident_document, render
-from stratus_commander.export_schema import ExportDocument, document_schema
+from stratus_commander.export.schema import ExportDocument, document_schema
 from stratus_commander.incident import Incidents
 from stratus_commander.learnings import add_learning
 from stratus_commander.probes.series import graph_series, series_window

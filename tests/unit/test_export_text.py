@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from stratus_commander import review as rv
 from stratus_commander.clock import FakeClock
+from stratus_commander.export import review_text
 from stratus_commander.incident import Incidents
-from stratus_commander.review_text import review_text
 from stratus_commander.runbook import load_runbook
 from stratus_commander.store import SqliteStore
 

@@ -1,12 +1,13 @@
 """The JSON export's document as pydantic models, one per part; :func:`document_schema` is its
 JSON Schema for whoever reads the exports.
 
-The document is built from each record's own ``as_json`` (:func:`export.incident_document`); these
-models only describe it, so the bytes of an export do not depend on them (nor does exporting
-pay for building them). The tests validate real
-exports against them (``ExportDocument.model_validate_json(text)``), so the description stays true.
-Validation is strict (a number is not a string), and keys the models do not name are allowed: a
-later version of the same format may add keys, never change them.
+The document is built from each record's own ``as_json``
+(:func:`~stratus_commander.export.document.incident_document`); these models describe it, so the
+bytes of an export do not depend on them (nor does exporting pay for building them). The tests
+validate real exports against them (``ExportDocument.model_validate_json(text)``) and check that
+they name every key an export writes, so the description stays true. Validation is strict (a
+number is not a string), and keys the models do not name are allowed: a later version of the same
+format may add keys, never change them.
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ class ExportDocument(_Part):
 
     model_config = ConfigDict(title="Stratus Commander incident export")
 
-    format: Literal["stratus-commander-incident/2"]  # export.FORMAT_ID
+    format: Literal["stratus-commander-incident/2"]  # export.document.FORMAT_ID
     exported_at: Time
     app_version: str
     incident: IncidentPart

@@ -1,0 +1,89 @@
+"""The post-incident review as plain text, for a terminal (``incidents review``).
+
+It reads the same document as the Markdown, HTML and JSON exports (the ``incident``, ``review``
+and ``integrity`` parts: :func:`~stratus_commander.export.document.review_parts`) and adds no
+figure of its own. Stored text comes out as stored: the caller escapes it for the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from stratus_commander.clock import from_iso
+from stratus_commander.credits import Period, Uptime
+from stratus_commander.export.document import review_parts
+from stratus_commander.export.sections import uptime_scopes
+
+if TYPE_CHECKING:
+    from stratus_commander.review import Review
+
+__all__ = ["review_text", "text"]
+
+
+def review_text(review: Review) -> str:
+    """The review, one section after another, without a trailing newline."""
+    return text(review_parts(review))
+
+
+def _describe(u: Mapping[str, Any]) -> str:
+    """An uptime measurement of the document in the words of :meth:`Uptime.describe`."""
+    period = u["period"]
+    return Uptime(
+        groups=tuple(u["groups"]),
+        period=Period(from_iso(period["start"]), from_iso(period["end"]), period["label"]),
+        period_minutes=u["period_minutes"],
+        maintenance_minutes=u["maintenance_minutes"],
+        counted_minutes=u["counted_minutes"],
+        down_minutes=u["down_minutes"],
+    ).describe()
+
+
+def text(doc: Mapping[str, Any]) -> str:
+    """The review part of ``doc`` (an export document, or :func:`review_parts`) as text, one
+    section after another, without a trailing newline."""
+    i, review, integrity = doc["incident"], doc["review"], doc["integrity"]
+    lines = [f"{i['label']}  {i['title']}  ({i['status']}, {i['impact']})"]
+    lines.append(f"Review due {review['deadline'] or '-'}: {review['deadline_state'].upper()}")
+    lines.append("Durations")
+    for d in review["durations"]:
+        target = f"target {d['target_text']}" if d["target_text"] else ""
+        verdict = {True: "met", False: "MISSED", None: ""}[d["met"]]
+        flag = "IMPOSSIBLE" if d["impossible"] else verdict
+        lines.append(f"  {d['label']:<21} {d['text']:>10}  {target:<18} {flag}")
+        lines.append(f"      {d['definition']}")
+    for p in review["order_problems"]:
+        lines.append(f"IMPOSSIBLE ORDER: {p['message']}")
+    impact = review["impact"]
+    users = "-" if impact["affected_users"] is None else str(impact["affected_users"])
+    lines += [
+        "Impact",
+        f"  affected users {users}; financial {impact['financial_impact'] or '-'}; "
+        f"reputation {impact['reputation'] or '-'}",
+        f"  credits issued: {impact['credits_issued']}",
+        "Uptime",
+    ]
+    lines += [f"  {_describe(u)}" for _, u in uptime_scopes(review)]
+    lines.append("Root cause")
+    for item in review["rca"]:
+        lines.append(f"  {item['question']} {item['answer'] or '-'}")
+    lines.append("Action items")
+    for item in review["action_items"]:
+        late = "  OVERDUE" if item["overdue"] else ""
+        lines.append(
+            f"  #{item['id']} [{item['category']}] {item['text']} — "
+            f"{item['owner'] or 'unassigned'}, {item['deadline'] or 'no deadline'}, "
+            f"{item['status']}{late}"
+        )
+    if not review["action_items"]:
+        lines.append("  none")
+    follow = review["follow_up"]
+    meeting = follow["meeting_at"] or "not scheduled"
+    lines.append(f"Follow-up: meeting {meeting}; {follow['done']}/{follow['total']} items done")
+    chain = "verified" if integrity["verified"] else "BROKEN: " + integrity["reason"]
+    problems = integrity["record_problems"]
+    lines.append(
+        f"Integrity: hash chain {chain} ({integrity['events']} events)"
+        + ("; " + "; ".join(problems) if problems else "")
+    )
+    return "\n".join(lines)
