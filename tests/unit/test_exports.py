@@ -20,6 +20,7 @@ from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.export import incident_document, render
 from stratus_commander.export.schema import ExportDocument, document_schema
+from stratus_commander.export.text import text as review_as_text
 from stratus_commander.incident import Incidents
 from stratus_commander.learnings import add_learning
 from stratus_commander.probes.series import graph_series, series_window
@@ -177,6 +178,52 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
         ("review.durations", "missing"),
         ("review.uptime.months.2026-11.api.period_minutes", "missing"),
         ("credits.months[0].accounts[0].amount", "string_type"),
+    ]
+
+
+def undescribed_keys(value: object, schema: dict, defs: dict, path: str = "") -> list[str]:
+    """Key paths of ``value`` that ``schema`` (a JSON Schema node) does not name. Validation
+    alone would not say: the models accept keys they do not name (a later /2 may add some)."""
+    if "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[1]]
+    if value is None:
+        return []
+    if "anyOf" in schema:  # X | None
+        (schema,) = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        return undescribed_keys(value, schema, defs, path)
+    if isinstance(value, list):
+        item = schema.get("items", {})
+        return [
+            x for i, v in enumerate(value) for x in undescribed_keys(v, item, defs, f"{path}[{i}]")
+        ]
+    if not isinstance(value, dict):
+        return []
+    if "properties" in schema:
+        named = schema["properties"]
+        return [f"{path}.{k}" for k in value if k not in named] + [
+            x for k, v in value.items() if k in named
+            for x in undescribed_keys(v, named[k], defs, f"{path}.{k}")
+        ]  # fmt: skip
+    each = schema.get("additionalProperties")  # dict[str, Part]; True: free-form (event data)
+    if not isinstance(each, dict):
+        return []
+    return [x for k, v in value.items() for x in undescribed_keys(v, each, defs, f"{path}.{k}")]
+
+
+def test_the_schema_names_every_key_the_json_export_writes(built, runbook: Runbook) -> None:
+    inc, iid = built
+    doc = json.loads(render(inc, runbook, iid, "json"))
+    schema = document_schema()
+    assert undescribed_keys(doc, schema, schema["$defs"]) == []
+    # The check can fail: a key the models do not name, at any depth, is found.
+    doc["review"]["durations"][0]["surprise"] = 1
+    doc["credits"]["months"][0]["accounts"][0]["uptime"]["period"]["tz"] = "UTC"
+    doc["review"]["uptime"]["months"]["2026-11"]["api"]["extra"] = None
+    assert schema_errors(doc) == []  # validation alone lets them through
+    assert undescribed_keys(doc, schema, schema["$defs"]) == [
+        ".review.durations[0].surprise",
+        ".review.uptime.months.2026-11.api.extra",
+        ".credits.months[0].accounts[0].uptime.period.tz",
     ]
 
 
@@ -383,6 +430,36 @@ def test_review_and_exports_work_offline_from_a_copied_file(
     # Measured and target durations read as everywhere else (the cockpit, the exports).
     assert re.search(r"Time to declare +5\xa0min  target 5\xa0min +met", result.stdout)
     assert not (tmp_path / "home" / ".config" / "stratus-commander").exists()
+
+
+def test_cli_review_prints_the_review_the_exports_hold(tmp_path: Path, runbook: Runbook) -> None:
+    db = tmp_path / "incidents.db"
+    with open_store(db) as store:
+        _, iid = build(store, runbook)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(main, ["--db", str(db), "incidents", *args, str(iid)])
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    review = run("review")
+    exported = json.loads(run("export", "--format", "json"))
+    md = run("export", "--format", "md")
+    # The review the terminal shows is the JSON export's document, rendered as text.
+    assert review == review_as_text(exported) + "\n"
+    # Its durations and uptime read as in the Markdown export, row for row.
+    durations = md[md.index("## Durations") : md.index("## Milestones")].splitlines()[4:-1]
+    assert len(durations) == 8
+    for row in durations:
+        label, value = row.strip("| ").split(" | ")[:2]
+        assert re.search(rf"^  {re.escape(label)} +{re.escape(value)}  ", review, re.M), row
+    uptime = md[md.index("## Uptime") : md.index("## Service credits")].splitlines()[4:-1]
+    shown = review[review.index("\nUptime\n") : review.index("\nRoot cause\n")].splitlines()[2:]
+    assert len(shown) == len(uptime) == 4
+    for row, line in zip(uptime, shown, strict=True):
+        period, group, percent = row.strip("| ").split(" | ")[:3]
+        assert line.startswith(f"  {group} in {period}: ") and line.count(f"= {percent}") == 1
 
 
 # ---------------------------------------------------------------- the CLI close and review
