@@ -18,7 +18,6 @@ when shown or asked for). Everything is made within a few turns of the event loo
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -57,6 +56,7 @@ from stratus_commander.qt.declare_dialog import CHECK_SCOPE, DeclareDialog, evid
 from stratus_commander.qt.header import DrillStrip, IncidentHeader
 from stratus_commander.qt.notify import BannerArea, Notifier
 from stratus_commander.qt.probe_status import ProbeStatus
+from stratus_commander.qt.tasks import Tasks
 from stratus_commander.qt.welcome import WelcomePage
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook
@@ -74,8 +74,6 @@ if TYPE_CHECKING:
     from stratus_commander.qt.triage_panel import TriagePanel
 
 __all__ = ["Cockpit", "Live"]
-
-log = logging.getLogger(__name__)
 
 #: Where each clock's work is done (the banners name the key).
 SHORTCUT_HINTS = {
@@ -206,7 +204,7 @@ class Cockpit(QMainWindow):
         self.drill = False
         self._told_first_frame = False
         self._summary_stale = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = Tasks()
         self._dialog: DeclareDialog | None = None
         self.review_window: QMainWindow | None = None
         # Page 1 (clock rail, tabs, timeline) is made when first needed: at once when there is
@@ -711,24 +709,11 @@ class Cockpit(QMainWindow):
     # --- tasks, settings, closing --------------------------------------------------------------
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
-        """Run a coroutine on the event loop (none running, e.g. a bare test: not at all)."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            coro.close()
-            return None
-        task = loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("cockpit task failed", exc_info=task.exception())
+        """Run a coroutine on the event loop, held until it ends (see qt/tasks.py)."""
+        return self._tasks.spawn(coro)
 
     def pending_tasks(self) -> set[asyncio.Task[Any]]:
-        return set(self._tasks)
+        return self._tasks.pending()
 
     def _restore_geometry(self) -> None:
         if self.settings is None:
@@ -761,7 +746,6 @@ class Cockpit(QMainWindow):
         self.save_settings()
         if self.review_window is not None:
             self.review_window.close()  # stops its loader thread and closes its connection
-        for task in self._tasks:
-            task.cancel()
+        self._tasks.cancel()
         super().closeEvent(event)
         self.closed.emit()
