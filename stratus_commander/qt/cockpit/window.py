@@ -52,12 +52,12 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import FAILING, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.declare_dialog import CHECK_SCOPE, DeclareDialog, evidence_text
-from stratus_commander.qt.header import DrillStrip, IncidentHeader
-from stratus_commander.qt.notify import BannerArea, Notifier
-from stratus_commander.qt.probe_status import ProbeStatus
+from stratus_commander.qt.cockpit.declare_dialog import CHECK_SCOPE, DeclareDialog, evidence_text
+from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
+from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
+from stratus_commander.qt.cockpit.probe_status import ProbeStatus
+from stratus_commander.qt.cockpit.welcome import WelcomePage
 from stratus_commander.qt.tasks import Tasks
-from stratus_commander.qt.welcome import WelcomePage
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook
 from stratus_commander.timefmt import duration_notation
@@ -65,13 +65,13 @@ from stratus_commander.timeline import Event
 
 if TYPE_CHECKING:
     from stratus_commander.probes.base import ProbeSpec, ProbeState
-    from stratus_commander.qt.clock_rail import ClockRail
-    from stratus_commander.qt.comms_panel import CommsPanel
-    from stratus_commander.qt.escalation_panel import EscalationPanel
-    from stratus_commander.qt.graphs import GraphsPanel
-    from stratus_commander.qt.mitigate_panel import MitigatePanel
-    from stratus_commander.qt.timeline_panel import TimelinePanel
-    from stratus_commander.qt.triage_panel import TriagePanel
+    from stratus_commander.qt.cockpit.clock_rail import ClockRail
+    from stratus_commander.qt.cockpit.comms_panel import CommsPanel
+    from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
+    from stratus_commander.qt.cockpit.graphs import GraphsPanel
+    from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
+    from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
+    from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 
 __all__ = ["Cockpit", "Live"]
 
@@ -116,7 +116,7 @@ class Live(Protocol):
     def states(self) -> dict[str, ProbeState]: ...
 
     problem: str | None  # why the probes stopped by themselves
-    restart: Any  # when they start again (see qt/probe_status.py)
+    restart: Any  # when they start again (see qt/cockpit/probe_status.py)
     simulator: Any
 
 
@@ -276,10 +276,10 @@ class Cockpit(QMainWindow):
 
     def _build_work_area(self) -> WorkArea:
         # Top-down, like the window (see __init__); the panels' modules load with them.
-        from stratus_commander.qt.clock_rail import ClockRail
-        from stratus_commander.qt.graphs import GraphsPanel
-        from stratus_commander.qt.timeline_panel import TimelinePanel
-        from stratus_commander.qt.triage_panel import TriagePanel
+        from stratus_commander.qt.cockpit.clock_rail import ClockRail
+        from stratus_commander.qt.cockpit.graphs import GraphsPanel
+        from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
+        from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 
         body = QWidget(self.stack)
         body_box = QVBoxLayout(body)
@@ -322,21 +322,21 @@ class Cockpit(QMainWindow):
         return WorkArea(rail, splitter, tabs, triage, graphs, timeline_box, timeline, later)
 
     def _make_comms(self) -> QWidget:
-        from stratus_commander.qt.comms_panel import CommsPanel
+        from stratus_commander.qt.cockpit.comms_panel import CommsPanel
 
         panel = CommsPanel(self.bus, self.incidents, self.runbook, self.clock)
         panel.set_incident(self.incident)
         return panel
 
     def _make_mitigate(self) -> QWidget:
-        from stratus_commander.qt.mitigate_panel import MitigatePanel
+        from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
 
         panel = MitigatePanel(self.bus, self.incidents, self.runbook, self.clock)
         panel.set_incident(self.incident)
         return panel
 
     def _make_escalation(self) -> QWidget:
-        from stratus_commander.qt.escalation_panel import EscalationPanel
+        from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
 
         panel = EscalationPanel(self.bus, self.incidents, self.runbook, self.clock)
         panel.reminder_due.connect(

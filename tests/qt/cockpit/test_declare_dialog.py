@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
-from stratus_commander.qt.declare_dialog import DeclareDialog
+from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
 from tests.qt.conftest import T0
 
 
