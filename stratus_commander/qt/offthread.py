@@ -12,8 +12,6 @@ a slot (a button, a file dialog), holding it until it ends.
 from __future__ import annotations
 
 import asyncio
-import logging
-import sys
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
@@ -22,13 +20,12 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from stratus_commander.qt.tasks import Tasks
 from stratus_commander.store import Store, open_store
 
 __all__ = ["OffThread"]
 
 T = TypeVar("T")
-
-log = logging.getLogger(__name__)
 
 
 class OffThread(QObject):
@@ -50,7 +47,7 @@ class OffThread(QObject):
         self.readonly = readonly
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._closed = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = Tasks()
         self._finished.connect(self._deliver)
 
     def start(self, job: Callable[[Store], T]) -> Future[T]:
@@ -74,21 +71,7 @@ class OffThread(QObject):
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
         """Run ``coro`` on the running (qasync) loop, held until it ends; :meth:`shutdown`
         cancels it. An error it did not handle goes to ``sys.excepthook`` (the crash dialog)."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # the GUI always runs on qasync; a bare script or test may not
-            log.warning("no event loop running: %r not started", coro)
-            coro.close()
-            return None
-        task = loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            sys.excepthook(type(error), error, error.__traceback__)
+        return self._tasks.spawn(coro)
 
     def submit(
         self,
@@ -122,6 +105,5 @@ class OffThread(QObject):
         """Cancel started coroutines, wait for running jobs, cancel queued ones; later results
         are dropped."""
         self._closed = True
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)

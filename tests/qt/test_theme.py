@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
-from stratus_commander.qt.comms_panel import CommsPanel
-from stratus_commander.qt.declare_dialog import DeclareDialog
-from stratus_commander.qt.escalation_panel import EscalationPanel
-from stratus_commander.qt.header import DrillStrip
-from stratus_commander.qt.mitigate_panel import MitigatePanel
+from stratus_commander.qt.cockpit.comms_panel import CommsPanel
+from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
+from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
+from stratus_commander.qt.cockpit.header import DrillStrip
+from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
 from stratus_commander.qt.panel_kit import HEADING_SIZES, feedback_label, heading
 from stratus_commander.resources import resource_path
 
@@ -35,7 +35,7 @@ def test_every_colour_token_is_used_or_read_by_the_code() -> None:
     """A token no one uses is a colour someone will edit in vain."""
     template = resource_path("styles", "cockpit.qss").read_text(encoding="utf-8")
     used = set(re.findall(r"\$([a-z_]+)", template))
-    code = "\n".join(p.read_text() for p in Path(theme.__file__).parent.glob("*.py"))
+    code = "\n".join(p.read_text() for p in Path(theme.__file__).parent.rglob("*.py"))
     for token in theme.THEMES["light"].__dataclass_fields__:
         if token != "name":  # read as t.token or t.color("token")
             assert token in used or re.search(rf'[."]{token}\b', code), token

@@ -27,7 +27,7 @@ from stratus_commander.errors import InputError, StratusError
 from stratus_commander.fileio import atomic_write_text
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
-from stratus_commander.qt.graphs import GROUP_TITLE
+from stratus_commander.qt.group_style import GROUP_TITLE
 from stratus_commander.qt.offthread import OffThread
 from stratus_commander.qt.panel_kit import feedback_label, local
 from stratus_commander.qt.review.widgets import Editable, ReviewTab, Table, editable

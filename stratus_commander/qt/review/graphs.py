@@ -25,7 +25,7 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import CHECK_ORDER
 from stratus_commander.probes.series import ProbeSeries, graph_series, series_window
 from stratus_commander.qt import theme
-from stratus_commander.qt.graphs import GROUP_STYLE, GROUP_TITLE
+from stratus_commander.qt.group_style import GROUP_STYLE, GROUP_TITLE
 from stratus_commander.qt.panel_kit import local
 from stratus_commander.store import OUTCOME_CODES, Store
 

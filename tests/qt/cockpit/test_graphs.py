@@ -10,7 +10,7 @@ import numpy as np
 from stratus_commander.clock import to_ms
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.graphs import GraphsPanel, Ring
+from stratus_commander.qt.cockpit.graphs import GraphsPanel, Ring
 from stratus_commander.store import SampleRow, open_store
 from tests.qt.conftest import T0
 

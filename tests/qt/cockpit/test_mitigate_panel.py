@@ -3,7 +3,7 @@ from PySide6.QtCore import Qt
 
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.mitigate_panel import MitigatePanel
+from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
 from stratus_commander.store import open_store
 
 

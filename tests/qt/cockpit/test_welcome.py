@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from stratus_commander.qt.welcome import WelcomePage
+from stratus_commander.qt.cockpit.welcome import WelcomePage
 
 
 def test_library_lists_searches_and_opens_with_enter(qtbot, incidents) -> None:

@@ -10,6 +10,7 @@ dialog, and nothing typed is lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 
@@ -32,6 +33,7 @@ from stratus_commander.clock import Clock, from_ms, to_ms, truncate_ms
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.comms import format_time
+from stratus_commander.probes.base import FAILING, ProbeState, StateChange
 from stratus_commander.resources import ui_path
 from stratus_commander.runbook import IMPACTS, SERVICES, Runbook
 
@@ -155,6 +157,34 @@ class DeclareDialog(QDialog):
         self.error_label.setVisible(False)
         self.title_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.resize(700, 400)
+
+    @classmethod
+    def for_evidence(
+        cls,
+        incidents: Incidents,
+        runbook: Runbook,
+        clock: Clock,
+        evidence: StateChange | None,
+        states: Iterable[ProbeState],
+        *,
+        drill: bool,
+        parent: QWidget | None = None,
+    ) -> DeclareDialog:
+        """Pre-filled from the first failing ``evidence`` (start time, what failed) and the
+        triage groups failing in ``states`` (scope)."""
+        failing_checks = {s.check for s in states if s.outcome in FAILING}
+        return cls(
+            incidents,
+            runbook,
+            clock,
+            detected_at=evidence.at if evidence else None,
+            evidence=evidence_text(evidence.probe, evidence.current.value, evidence.at)
+            if evidence
+            else "",
+            scope=tuple(CHECK_SCOPE[c] for c in failing_checks if c in CHECK_SCOPE),
+            drill=drill,
+            parent=parent,
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (

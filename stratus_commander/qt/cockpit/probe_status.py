@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel
 
 from stratus_commander.clock import Clock
 from stratus_commander.probes.base import Outcome, ProbeSpec, ProbeState
-from stratus_commander.qt.notify import Banner, BannerArea
+from stratus_commander.qt.cockpit.notify import Banner, BannerArea
 
 __all__ = ["LiveStatus", "ProbeStatus", "restart_text"]
 

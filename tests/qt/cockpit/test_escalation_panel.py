@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.escalation_panel import EscalationPanel
+from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
 from stratus_commander.store import open_store
 
 

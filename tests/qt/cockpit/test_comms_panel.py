@@ -8,7 +8,7 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.comms import format_time
 from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.comms_panel import CommsPanel
+from stratus_commander.qt.cockpit.comms_panel import CommsPanel
 from stratus_commander.store import open_store
 from tests.qt.conftest import T0
 

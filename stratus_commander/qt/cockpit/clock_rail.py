@@ -29,8 +29,9 @@ from stratus_commander.incident.deadlines import (
     declare_clock,
     reading,
 )
-from stratus_commander.qt import shapes, theme
+from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.cockpit import shapes
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
 from stratus_commander.timefmt import countdown

@@ -8,8 +8,8 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.clock_rail import ClockRail
-from stratus_commander.qt.notify import BannerArea, Notifier
+from stratus_commander.qt.cockpit.clock_rail import ClockRail
+from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
 from stratus_commander.runbook import Runbook
 from tests.qt.conftest import T0, hm
 

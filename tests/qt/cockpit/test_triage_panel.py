@@ -10,7 +10,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.incident.checklists import ticked
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.triage_panel import TriagePanel
+from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 from tests.qt.conftest import T0, hm
 
 

@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from stratus_commander.probes.base import Check, Outcome, ProbeResult, ProbeState, StateChange
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
-from stratus_commander.qt.declare_dialog import DeclareDialog
+from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
 from tests.qt.conftest import T0
 
 
@@ -118,6 +119,35 @@ def test_start_time_defaults_to_the_evidence_and_stays_editable(
     incident = declared.args[0]
     assert incident.drill is True
     assert incident.detected_at == evidence_at.replace(microsecond=0) - timedelta(minutes=2)
+
+
+def test_the_evidence_fills_in_start_time_and_scope(qtbot, incidents, runbook, clock) -> None:
+    """What Ctrl+N opens while probes fail: the first failure's time, our failing groups' scope
+    (a provider's failure suggests none of our services)."""
+    at = T0 - timedelta(minutes=4)
+
+    def state(probe: str, check: Check, outcome: Outcome) -> ProbeState:
+        return ProbeState(outcome, at, ProbeResult(probe, "http", check, outcome, 80.0, "", at))
+
+    states = [
+        state("api-health", "api", Outcome.DOWN),
+        state("hooks", "webhooks", Outcome.DEGRADED),
+        state("db", "database", Outcome.UP),
+        state("stripe-api", "external", Outcome.DOWN),
+    ]
+    first = StateChange("api-health", "http", "api", Outcome.UP, Outcome.DOWN, at, "HTTP 500")
+    dialog = DeclareDialog.for_evidence(incidents, runbook, clock, first, states, drill=False)
+    qtbot.addWidget(dialog)
+    assert sorted(dialog.scope()) == ["API", "Webhooks"]
+    assert dialog.detected_at() == at
+    hint = dialog.findChild(type(dialog.error_label), "detectedHint").text()
+    assert "first failing evidence — api-health down" in hint
+    assert "DRILL" not in dialog.windowTitle()
+
+    calm = DeclareDialog.for_evidence(incidents, runbook, clock, None, [], drill=True)
+    qtbot.addWidget(calm)
+    assert calm.scope() == [] and calm.detected_at() == clock.now()
+    assert "DRILL" in calm.windowTitle()
 
 
 def test_a_key_typed_into_the_dialogs_never_reaches_the_disk(

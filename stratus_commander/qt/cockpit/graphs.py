@@ -35,6 +35,7 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import CHECK_ORDER, ProbeResult, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.group_style import GROUP_STYLE, GROUP_TITLE
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import OUTCOME_CODES
@@ -46,15 +47,6 @@ if TYPE_CHECKING:  # numpy loads with the first data (a tenth of a second at sta
 
 __all__ = ["GraphsPanel", "Ring"]
 
-#: Okabe–Ito hues and distinct dash patterns: groups stay apart without colour vision. Lines are
-#: one pixel wide: wider (and dashed) pens cost Qt's raster engine ten to a thousand times more.
-GROUP_STYLE = {
-    "api": ("#0072B2", Qt.PenStyle.SolidLine),
-    "webhooks": ("#E69F00", Qt.PenStyle.DashLine),
-    "database": ("#009E73", Qt.PenStyle.DotLine),
-    "external": ("#CC79A7", Qt.PenStyle.DashDotLine),
-}
-GROUP_TITLE = {"api": "API", "webhooks": "Webhooks", "database": "Database", "external": "External"}
 MARKER_KINDS = {
     "declared": "declared",
     "message_sent": "update sent",

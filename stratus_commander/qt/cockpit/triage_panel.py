@@ -51,8 +51,9 @@ from stratus_commander.probes.base import (
     worst,
 )
 from stratus_commander.probes.triage import DecisionHint, group_evidence, hint
-from stratus_commander.qt import shapes, theme
+from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.cockpit import shapes
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
 from stratus_commander.timeline import Event

@@ -19,16 +19,16 @@ from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
-from stratus_commander.qt.escalation_panel import EscalationPanel
-from stratus_commander.qt.graphs import GraphsPanel
+from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
+from stratus_commander.qt.cockpit.graphs import GraphsPanel
 from tests.qt.conftest import T0
 
 #: Loaded after the cockpit's first frame, not before it: the plots and the hidden tabs.
 DEFERRED = (
     "pyqtgraph",
-    "stratus_commander.qt.comms_panel",
-    "stratus_commander.qt.mitigate_panel",
-    "stratus_commander.qt.escalation_panel",
+    "stratus_commander.qt.cockpit.comms_panel",
+    "stratus_commander.qt.cockpit.mitigate_panel",
+    "stratus_commander.qt.cockpit.escalation_panel",
 )
 
 # Runs the real CLI (as the start-up bench does) and reports at the cockpit's first paint.

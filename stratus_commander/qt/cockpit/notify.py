@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 from stratus_commander.incident.alerts import Alert
 from stratus_commander.incident.comms import format_time
 from stratus_commander.incident.deadlines import ClockState
-from stratus_commander.qt import shapes, theme
+from stratus_commander.qt import theme
+from stratus_commander.qt.cockpit import shapes
 
 __all__ = ["Banner", "BannerArea", "Notifier"]
 

@@ -4,7 +4,7 @@ from PySide6.QtWidgets import QApplication
 
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.comms import zone_name
-from stratus_commander.qt.timeline_panel import ALL, CATEGORIES, TimelinePanel
+from stratus_commander.qt.cockpit.timeline_panel import ALL, CATEGORIES, TimelinePanel
 from stratus_commander.timeline import EVENT_KINDS
 
 

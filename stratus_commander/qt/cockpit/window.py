@@ -1,46 +1,36 @@
-"""The cockpit: the one main window the commander looks at for the whole outage.
+"""The cockpit window: the one main window the commander looks at for the whole outage.
 
 Top to bottom: the DRILL strip (drills only), the incident header (or the call to declare), the
-warning banners, then either the welcome page (nothing open, nothing failing) or the clock rail
-over the work tabs — 1 Triage, 2 Graphs, 3 Communicate, 4 Mitigate, 5 Escalate — with the
-timeline beside them. Everything is reachable from the keyboard (F1 lists the keys).
+warning banners, then either the welcome page (nothing open, nothing failing) or the work area
+(work_area.py: the clock rail over the work tabs — 1 Triage, 2 Graphs, 3 Communicate,
+4 Mitigate, 5 Escalate — with the timeline beside them). Everything is reachable from the
+keyboard (menus.py; F1 lists the keys).
 
 The window holds no incident state of its own: it shows what :class:`Incidents` and the probe
 engine say, through the :class:`Bus`. Geometry, the splitter, the current tab and the palette are
 kept in QSettings.
 
-Start-up: the first frame gets only what it shows. The work area (:class:`WorkArea`: rail, tabs,
-timeline) is made when there is work to show, else just after the first frame; the Communicate,
-Mitigate and Escalate pages and the graphs' plots also follow the first frame (or come at once
-when shown or asked for). Everything is made within a few turns of the event loop either way.
+Start-up: the first frame gets only what it shows. The work area is made when there is work to
+show, else just after the first frame; the Communicate, Mitigate and Escalate pages and the
+graphs' plots also follow the first frame (or come at once when shown or asked for). Everything
+is made within a few turns of the event loop either way.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
+from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QIcon,
-    QKeySequence,
-    QPaintEvent,
-    QShortcut,
-    QShowEvent,
-)
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -50,14 +40,17 @@ from PySide6.QtWidgets import (
 
 from stratus_commander.clock import Clock
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import FAILING, StateChange
+from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.declare_dialog import CHECK_SCOPE, DeclareDialog, evidence_text
-from stratus_commander.qt.header import DrillStrip, IncidentHeader
-from stratus_commander.qt.notify import BannerArea, Notifier
-from stratus_commander.qt.probe_status import ProbeStatus
-from stratus_commander.qt.welcome import WelcomePage
+from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
+from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
+from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_keys
+from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
+from stratus_commander.qt.cockpit.probe_status import ProbeStatus
+from stratus_commander.qt.cockpit.welcome import WelcomePage
+from stratus_commander.qt.cockpit.work_area import TAB_TITLES, TABS, WorkArea, build_work_area
+from stratus_commander.qt.tasks import Tasks
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook
 from stratus_commander.timefmt import duration_notation
@@ -65,41 +58,16 @@ from stratus_commander.timeline import Event
 
 if TYPE_CHECKING:
     from stratus_commander.probes.base import ProbeSpec, ProbeState
-    from stratus_commander.qt.clock_rail import ClockRail
-    from stratus_commander.qt.comms_panel import CommsPanel
-    from stratus_commander.qt.escalation_panel import EscalationPanel
-    from stratus_commander.qt.graphs import GraphsPanel
-    from stratus_commander.qt.mitigate_panel import MitigatePanel
-    from stratus_commander.qt.timeline_panel import TimelinePanel
-    from stratus_commander.qt.triage_panel import TriagePanel
+    from stratus_commander.qt.cockpit.clock_rail import ClockRail
+    from stratus_commander.qt.cockpit.comms_panel import CommsPanel
+    from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
+    from stratus_commander.qt.cockpit.graphs import GraphsPanel
+    from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
+    from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
+    from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 
 __all__ = ["Cockpit", "Live"]
 
-log = logging.getLogger(__name__)
-
-#: Where each clock's work is done (the banners name the key).
-SHORTCUT_HINTS = {
-    "declare": "Ctrl+N",
-    "triage": "Ctrl+1",
-    "communicate": "Ctrl+3",
-    "next_update": "Ctrl+3",
-    "escalate": "Ctrl+5",
-}
-TABS = ("triage", "graphs", "communicate", "mitigate", "escalate")
-TAB_TITLES = ("Triage", "Graphs", "Communicate", "Mitigate", "Escalate")
-KEYS_HELP = """\
-Ctrl+N          Declare an incident
-Ctrl+Shift+N    Add a note to the timeline
-Ctrl+1 … Ctrl+5 Triage · Graphs · Communicate · Mitigate · Escalate
-Ctrl+6          Timeline (N in the list: note)
-Ctrl+L          Incident library (again: back)
-Ctrl+Shift+L    Switch between the light and the dark palette
-Ctrl+Shift+C    Close the incident (once resolved): RCA, fix, lessons
-Ctrl+Shift+R    Post-incident review: timeline, durations, credits, actions
-Esc             Dismiss the top warning banner
-Tab / Space     Move between controls / tick a check
-Alt+letter      The underlined choice (e.g. Alt+E: external dependency)
-Ctrl+Q          Quit (everything is already saved)"""
 HISTORY_MARGIN = timedelta(minutes=15)
 #: What the first frame does without is made once it is painted, or this long after showing.
 DEFERRED_BUILD_FALLBACK_MS = 1000
@@ -118,58 +86,8 @@ class Live(Protocol):
     def states(self) -> dict[str, ProbeState]: ...
 
     problem: str | None  # why the probes stopped by themselves
-    restart: Any  # when they start again (see qt/probe_status.py)
+    restart: Any  # when they start again (see qt/cockpit/probe_status.py)
     simulator: Any
-
-
-class ShowsIncident(Protocol):
-    """A panel of the work area: it shows the incident it is given (None: no incident)."""
-
-    def set_incident(self, incident: Incident | None) -> None: ...
-
-
-@dataclass(frozen=True)
-class WorkArea:
-    """The clock rail over the work tabs, beside the timeline: page 1 of the cockpit's stack.
-
-    Tabs listed in ``later`` hold a placeholder until their page is first needed (:meth:`page`):
-    shown, asked for, or made just after the cockpit's first frame.
-    """
-
-    rail: ClockRail
-    splitter: QSplitter
-    tabs: QTabWidget
-    triage: TriagePanel
-    graphs: GraphsPanel
-    timeline_box: QWidget
-    timeline: TimelinePanel
-    later: dict[int, Callable[[], QWidget]]  # tab index -> makes its page
-
-    def page(self, index: int) -> QWidget:
-        """The page of tab ``index``, made now if it was left for later."""
-        make = self.later.pop(index, None)
-        if make is not None:
-            placeholder, title = self.tabs.widget(index), self.tabs.tabText(index)
-            current = self.tabs.currentIndex()
-            made = make()
-            with QSignalBlocker(self.tabs):  # a page replaces its placeholder: no change of tab
-                self.tabs.removeTab(index)
-                self.tabs.insertTab(index, made, title)
-                self.tabs.setCurrentIndex(current)
-            if placeholder is not None:
-                placeholder.deleteLater()
-        page = self.tabs.widget(index)
-        assert page is not None, f"no tab {index}"
-        return page
-
-    def panels(self) -> list[ShowsIncident]:
-        """Everything made so far that shows the incident."""
-        made_later = [  # the pages after Triage and Graphs
-            cast(ShowsIncident, self.tabs.widget(i))
-            for i in range(2, self.tabs.count())
-            if i not in self.later
-        ]
-        return [self.rail, self.triage, self.graphs, *made_later, self.timeline]
 
 
 def app_icon() -> QIcon:
@@ -206,7 +124,7 @@ class Cockpit(QMainWindow):
         self.drill = False
         self._told_first_frame = False
         self._summary_stale = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = Tasks()
         self._dialog: DeclareDialog | None = None
         self.review_window: QMainWindow | None = None
         # Page 1 (clock rail, tabs, timeline) is made when first needed: at once when there is
@@ -249,7 +167,7 @@ class Cockpit(QMainWindow):
         where = f"  ·  {db_path}" if db_path else ""
         self.statusBar().addPermanentWidget(QLabel(f"times in {zone}{where}"))
 
-        self._build_menus()
+        self.menus = build_menus(self, self, TAB_TITLES)
         bus.tick.connect(self._on_tick)
         bus.probe_flip.connect(self._on_flip)
         bus.incident_event.connect(self._on_event)
@@ -262,92 +180,24 @@ class Cockpit(QMainWindow):
     def work_area(self) -> WorkArea:
         """Page 1 of the stack, made on the first call."""
         if self._work is None:
-            self._work = self._build_work_area()
-            for panel in self._work.panels():
-                panel.set_incident(self.incident)
+            self._work = build_work_area(
+                self.stack,
+                (self.bus, self.incidents, self.runbook, self.clock),
+                shown=lambda: self.incident,
+                alerts=self.notifier.notify,
+                goto=self._goto,
+                banners=self.banners,
+            )
+            self._work.set_incident(self.incident)
             if self.live is not None:  # attached before the page existed
-                self._work.triage.expect(self.live.specs)
-                self._work.triage.set_states(self.live.states)
-                self._work.graphs.set_probe_count(len(self.live.specs))
+                self._work.expect_probes(self.live.specs, self.live.states)
                 evidence = self._evidence()
                 if self.incident is None and evidence is not None:
                     self._work.rail.set_detection(evidence.at)
             self._work.tabs.currentChanged.connect(self._work.page)  # a tab shown: its page
-            self._restore_work_layout()
+            if self.settings is not None:
+                self._work.restore_layout(self.settings)
         return self._work
-
-    def _build_work_area(self) -> WorkArea:
-        # Top-down, like the window (see __init__); the panels' modules load with them.
-        from stratus_commander.qt.clock_rail import ClockRail
-        from stratus_commander.qt.graphs import GraphsPanel
-        from stratus_commander.qt.timeline_panel import TimelinePanel
-        from stratus_commander.qt.triage_panel import TriagePanel
-
-        body = QWidget(self.stack)
-        body_box = QVBoxLayout(body)
-        body_box.setContentsMargins(0, 0, 0, 0)
-        args = (self.bus, self.incidents, self.runbook, self.clock)
-        rail = ClockRail(*args, body)
-        rail.alerts.connect(self.notifier.notify)
-        # A splitter, not a dock: the clock rail above keeps the window's full width.
-        splitter = QSplitter(Qt.Orientation.Horizontal, body)
-        splitter.setObjectName("workSplitter")
-        body_box.addWidget(rail)
-        body_box.addWidget(splitter, 1)
-
-        tabs = QTabWidget(splitter)
-        tabs.setDocumentMode(True)
-        timeline_box = QWidget(splitter)
-        splitter.addWidget(tabs)
-        splitter.addWidget(timeline_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([1060, 380])
-        timeline_layout = QVBoxLayout(timeline_box)
-        timeline_layout.setContentsMargins(0, 0, 0, 0)
-        timeline_layout.addWidget(QLabel("<b>6  Timeline</b>", timeline_box))
-        timeline = TimelinePanel(*args, timeline_box)
-        timeline_layout.addWidget(timeline, 1)
-
-        triage = TriagePanel(*args)
-        triage.goto.connect(self._goto)
-        graphs = GraphsPanel(*args)  # cheap: its plots are made when first shown (see there)
-        pages: tuple[QWidget, ...] = (triage, graphs, QWidget(), QWidget(), QWidget())
-        for i, (page, title) in enumerate(zip(pages, TAB_TITLES, strict=True), start=1):
-            tabs.addTab(page, f"{i}  {title}")
-        self.stack.addWidget(body)
-        later = {
-            TABS.index("communicate"): self._make_comms,
-            TABS.index("mitigate"): self._make_mitigate,
-            TABS.index("escalate"): self._make_escalation,
-        }
-        return WorkArea(rail, splitter, tabs, triage, graphs, timeline_box, timeline, later)
-
-    def _make_comms(self) -> QWidget:
-        from stratus_commander.qt.comms_panel import CommsPanel
-
-        panel = CommsPanel(self.bus, self.incidents, self.runbook, self.clock)
-        panel.set_incident(self.incident)
-        return panel
-
-    def _make_mitigate(self) -> QWidget:
-        from stratus_commander.qt.mitigate_panel import MitigatePanel
-
-        panel = MitigatePanel(self.bus, self.incidents, self.runbook, self.clock)
-        panel.set_incident(self.incident)
-        return panel
-
-    def _make_escalation(self) -> QWidget:
-        from stratus_commander.qt.escalation_panel import EscalationPanel
-
-        panel = EscalationPanel(self.bus, self.incidents, self.runbook, self.clock)
-        panel.reminder_due.connect(
-            lambda text: self.banners.show_banner(
-                f"reminder:{text}", "soon", f"CHECK BACK — {text}"
-            )
-        )
-        panel.set_incident(self.incident)
-        return panel
 
     @property
     def rail(self) -> ClockRail:
@@ -414,67 +264,11 @@ class Cockpit(QMainWindow):
             self.first_frame.emit()
         if self._work is None:
             self.work_area()
-        elif self._work.later:
-            self._work.page(min(self._work.later))
-        elif not self._work.graphs.built:  # pyqtgraph: the plots, off screen until Ctrl+2
-            self._work.graphs.build()
-        else:
+        elif not self._work.make_next():
             return  # all made
         QTimer.singleShot(0, self, self._after_first_frame)
 
     # --- menus and keys ------------------------------------------------------------------------
-
-    def _action(
-        self, menu: Any, text: str, keys: str | QKeySequence.StandardKey, slot: Any
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        # Menu titles carry no Alt+letter: the panels' own Alt+letters (Alt+I: internal issue,
-        # investigating...) must never be ambiguous. Every action has its own shortcut instead.
-        bar = self.menuBar()
-        m = bar.addMenu("Incident")
-        self.declare_action = self._action(m, "&Declare incident…", "Ctrl+N", self.declare)
-        self._action(m, "Add &note", "Ctrl+Shift+N", self.focus_note)
-        self._action(m, "Incident &library", "Ctrl+L", self.toggle_library)
-        m.addSeparator()
-        self._action(m, "&Close incident…", "Ctrl+Shift+C", self.close_incident)
-        self._action(m, "Post-incident &review…", "Ctrl+Shift+R", self.open_review)
-        m.addSeparator()
-        self._action(m, "&Quit", "Ctrl+Q", self.close)
-
-        v = bar.addMenu("View")
-        for i, title in enumerate(TAB_TITLES):
-            self._action(
-                v,
-                f"{i + 1}  {title}",
-                f"Ctrl+{i + 1}",
-                lambda _=False, n=i: self.show_tab(n),
-            )
-        self._action(v, "6  Timeline", "Ctrl+6", self.focus_timeline)
-        v.addSeparator()
-        group = QActionGroup(self)
-        self.theme_actions: dict[str, QAction] = {}
-        for name, label in (("light", "&Light palette"), ("dark", "&Dark palette")):
-            action = QAction(label, self, checkable=True)
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            group.addAction(action)
-            v.addAction(action)
-            self.theme_actions[name] = action
-        self.theme_actions[theme.current().name].setChecked(True)
-        self._action(v, "Switch palette", "Ctrl+Shift+L", self.switch_theme)
-
-        h = bar.addMenu("Help")
-        self._action(h, "&Keyboard", QKeySequence.StandardKey.HelpContents, self.show_keys)
-
-        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        esc.setContext(Qt.ShortcutContext.WindowShortcut)
-        esc.activated.connect(self.banners.dismiss_top)
 
     def show_tab(self, index: int) -> None:
         if self.stack.currentIndex() == 0 and self._has_work():
@@ -500,12 +294,7 @@ class Cockpit(QMainWindow):
             self.splitter.setSizes([max(sizes[0] - 380, 200), 380])
 
     def show_keys(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard", KEYS_HELP, parent=self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        font = box.font()
-        font.setFamilies(["DejaVu Sans Mono", "monospace"])
-        box.setFont(font)
-        box.open()  # not exec(): a nested event loop would stall the probes' loop
+        show_keys(self)
 
     def toggle_library(self) -> None:
         if self.stack.currentIndex() == 1 or not self._has_work():
@@ -544,11 +333,9 @@ class Cockpit(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, name)
-        self.theme_actions[theme.current().name].setChecked(True)
+        self.menus.themes[theme.current().name].setChecked(True)
         if self._work is not None:  # else made in the palette of the moment
-            self._work.rail.refresh_icons()
-            self._work.graphs.set_theme()
-            self._work.triage.set_states(self._work.triage.states)
+            self._work.restyle()
         if self.settings is not None:
             self.settings.setValue("view/theme", theme.current().name)
 
@@ -589,9 +376,7 @@ class Cockpit(QMainWindow):
         """Probes are running (a drill's when ``drill``): show their evidence and states."""
         self.live = live
         self.drill = drill
-        self.triage.expect(live.specs)
-        self.triage.set_states(live.states)
-        self.graphs.set_probe_count(len(live.specs))
+        self.work_area().expect_probes(live.specs, live.states)
         self._update_probe_summary()
         self._on_tick()
         if self.incident is None:
@@ -601,8 +386,7 @@ class Cockpit(QMainWindow):
         """Show ``incident`` (``restore``: refill the graphs from its stored samples)."""
         self.incident = incident
         if self._work is not None:
-            for panel in self._work.panels():
-                panel.set_incident(incident)
+            self._work.set_incident(incident)
         elif self._has_work():
             self.work_area()  # made for this incident
         self._show_header()
@@ -629,7 +413,7 @@ class Cockpit(QMainWindow):
             watching = len(self.live.specs) if self.live is not None else None if self.drill else 0
             self.header.show_no_incident(self._evidence(), watching, self.drill)
             self.setWindowTitle(f"{prefix}Stratus Commander")
-        self.declare_action.setText(
+        self.menus.declare.setText(
             "&Declare another incident…" if incident and incident.is_open else "&Declare incident…"
         )
 
@@ -639,19 +423,12 @@ class Cockpit(QMainWindow):
             self._dialog.raise_()
             self._dialog.activateWindow()
             return
-        evidence = self._evidence()
-        failing_checks = set()
-        if self.live is not None:
-            failing_checks = {s.check for s in self.live.states.values() if s.outcome in FAILING}
-        dialog = DeclareDialog(
+        dialog = DeclareDialog.for_evidence(
             self.incidents,
             self.runbook,
             self.clock,
-            detected_at=evidence.at if evidence else None,
-            evidence=evidence_text(evidence.probe, evidence.current.value, evidence.at)
-            if evidence
-            else "",
-            scope=tuple(CHECK_SCOPE[c] for c in failing_checks if c in CHECK_SCOPE),
+            self._evidence(),
+            self.live.states.values() if self.live is not None else (),
             drill=self.drill,
             parent=self,
         )
@@ -711,24 +488,11 @@ class Cockpit(QMainWindow):
     # --- tasks, settings, closing --------------------------------------------------------------
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
-        """Run a coroutine on the event loop (none running, e.g. a bare test: not at all)."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            coro.close()
-            return None
-        task = loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("cockpit task failed", exc_info=task.exception())
+        """Run a coroutine on the event loop, held until it ends (see qt/tasks.py)."""
+        return self._tasks.spawn(coro)
 
     def pending_tasks(self) -> set[asyncio.Task[Any]]:
-        return set(self._tasks)
+        return self._tasks.pending()
 
     def _restore_geometry(self) -> None:
         if self.settings is None:
@@ -737,23 +501,12 @@ class Cockpit(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
 
-    def _restore_work_layout(self) -> None:
-        if self.settings is None:
-            return
-        splitter = self.settings.value("cockpit/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
-        tab = self.settings.value("cockpit/tab", 0, type=int)
-        if isinstance(tab, int):
-            self.tabs.setCurrentIndex(min(max(tab, 0), self.tabs.count() - 1))
-
     def save_settings(self) -> None:
         if self.settings is None:
             return
         self.settings.setValue("cockpit/geometry", self.saveGeometry())
         if self._work is not None:  # else the stored layout stands as it was
-            self.settings.setValue("cockpit/splitter", self._work.splitter.saveState())
-            self.settings.setValue("cockpit/tab", self._work.tabs.currentIndex())
+            self._work.save_layout(self.settings)
         self.settings.setValue("view/theme", theme.current().name)
         self.settings.sync()
 
@@ -761,7 +514,6 @@ class Cockpit(QMainWindow):
         self.save_settings()
         if self.review_window is not None:
             self.review_window.close()  # stops its loader thread and closes its connection
-        for task in self._tasks:
-            task.cancel()
+        self._tasks.cancel()
         super().closeEvent(event)
         self.closed.emit()

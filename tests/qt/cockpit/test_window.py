@@ -90,7 +90,7 @@ def test_layout_and_palette_are_remembered_under_the_user_config_dir(
     window.show()
     window.splitter.setSizes([1000, 0])  # the commander folded the timeline away
     window.tabs.setCurrentIndex(3)
-    window.theme_actions["dark"].trigger()
+    window.menus.themes["dark"].trigger()
     assert theme.current().name == "dark"
     window.close()
     path = Path(platformdirs.user_config_dir("stratus-commander")) / "cockpit.ini"

@@ -1,0 +1,122 @@
+"""The runbook's field types and the checks the model runs on them.
+
+:data:`Duration`, :data:`Text`, :data:`Id`, :data:`Template` and :data:`Percent` are annotated
+types for the pydantic models; :func:`require`, :func:`unique_ids` and :func:`by_impact` check
+lists and tables of ids. Each check raises ``ValueError`` with the message the user reads after
+the file and key path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated, Protocol, TypeVar
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from stratus_commander.runbook.duration import parse_positive_duration
+from stratus_commander.runbook.vocabulary import IMPACTS, TEMPLATE_VARIABLES
+
+__all__ = [
+    "Duration",
+    "Id",
+    "Percent",
+    "Template",
+    "Text",
+    "by_impact",
+    "check_id",
+    "is_placeholder",
+    "names",
+    "require",
+    "unique_ids",
+]
+
+
+def is_placeholder(text: str) -> bool:
+    """``[Phone]``, ``[URL]``: a value the seed left for the company to fill in."""
+    return text.startswith("[") and text.endswith("]")
+
+
+def check_id(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+        raise ValueError(f"ids use lowercase letters, digits, '-' and '_' (got {value!r})")
+    return value
+
+
+# Templates are parsed by the sandbox that renders them: a typo fails at load, not mid-outage.
+_JINJA = SandboxedEnvironment()
+
+
+def _check_template(source: str) -> str:
+    try:
+        ast = _JINJA.parse(source)
+        _JINJA.compile(ast)
+    except TemplateSyntaxError as exc:
+        raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from None
+    unknown = meta.find_undeclared_variables(ast) - TEMPLATE_VARIABLES - set(_JINJA.globals)
+    if unknown:
+        raise ValueError(
+            f"unknown template variable(s) {names(sorted(unknown))}"
+            f" (known: {', '.join(sorted(TEMPLATE_VARIABLES))})"
+        )
+    return source
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_positive_duration)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, AfterValidator(check_id)]
+Template = Annotated[str, AfterValidator(_check_template)]
+Percent = Annotated[Decimal, Field(gt=0, le=100)]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_HasId)
+
+
+def unique_ids(items: list[_T]) -> list[_T]:
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.id in first:
+            raise ValueError(f"duplicate id {item.id!r} at [{first[item.id]}] and [{index}]")
+        first[item.id] = index
+    return items
+
+
+def names(values: Sequence[str]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def require(
+    ids: Sequence[str], expected: Sequence[str], what: str, *, ordered: bool = False
+) -> None:
+    """Each expected id present and none twice; with ``ordered``, in the expected order too."""
+    problems = []
+    missing = [e for e in expected if e not in ids]
+    if missing:
+        problems.append(f"missing {what} {names(missing)}")
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        problems.append(f"{what} {names(twice)} given more than once")
+    if ordered and not problems and list(ids) != list(expected):
+        problems.append(f"{what}s must be in the order {', '.join(expected)}")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+_V = TypeVar("_V")
+
+
+def by_impact(value: dict[str, _V]) -> dict[str, _V]:
+    unknown = [k for k in value if k not in IMPACTS]
+    if unknown:
+        raise ValueError(f"unknown impact {names(unknown)} (use {', '.join(IMPACTS)})")
+    require(list(value), IMPACTS, "impact")
+    return value

@@ -1,0 +1,67 @@
+"""Reading a runbook file: every problem at once, each naming the file and the key path.
+
+:func:`load_runbook` reads the TOML, validates it against :class:`~.model.Runbook` and raises
+:class:`RunbookInvalid` with one line per problem: ``<file>: <key.path>: <message>``. A file that
+cannot be read or is not TOML raises a plain :class:`~stratus_commander.errors.RunbookError`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from stratus_commander import validation
+from stratus_commander.errors import RunbookError
+from stratus_commander.resources import resource_path
+from stratus_commander.runbook.model import Runbook
+
+__all__ = ["RunbookInvalid", "load_runbook"]
+
+
+class RunbookInvalid(RunbookError):
+    """Every problem of one file: ``where``/``message`` hold the first, ``str()`` all of them."""
+
+    def __init__(self, file: str, problems: list[validation.Problem]) -> None:
+        problems = [(loc or "(top level)", msg) for loc, msg in problems]
+        loc, message = problems[0]
+        super().__init__(message, where=f"{file}: {loc}")
+        self.problems = [f"{file}: {loc}: {msg}" for loc, msg in problems]
+        self.args = ("\n".join(self.problems),)
+
+
+_WORDS = {"missing": "required key is missing", "extra_forbidden": "unknown key"}
+
+
+def _words(err: ErrorDetails) -> str:
+    loc = err["loc"]
+    if err["type"] == "extra_forbidden" and len(loc) > 1 and loc[-1] in Runbook.model_fields:
+        # The classic TOML slip: a plain key written below a [table] header belongs to that table.
+        return f"unknown key (if it is the top-level {loc[-1]!r}, move it above the first [table])"
+    return _WORDS.get(err["type"]) or validation.pydantic_words(err)
+
+
+def load_runbook(path: Path | None = None) -> Runbook:
+    """Read and validate a runbook TOML (``None``: the bundled StratusConnect runbook)."""
+    path = path if path is not None else resource_path("runbooks", "stratusconnect.toml")
+    file = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise RunbookError("no such file", where=file) from None
+    except IsADirectoryError:
+        raise RunbookError("is a directory, not a runbook file", where=file) from None
+    except OSError as exc:
+        raise RunbookError(f"cannot read: {exc.strerror}", where=file) from None
+    except UnicodeDecodeError as exc:
+        raise RunbookError(f"not UTF-8 text (byte {exc.start})", where=file) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RunbookError(f"invalid TOML: {exc}", where=file) from None
+    try:
+        return Runbook.model_validate(data)
+    except ValidationError as exc:
+        raise RunbookInvalid(file, validation.problems(exc, _words)) from None
