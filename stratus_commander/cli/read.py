@@ -158,7 +158,7 @@ def _html_graphs(db_path: Path) -> Any:
     """The HTML export's graphs are drawn with Qt (offscreen); without PySide6 the export keeps
     its uptime tables only."""
     try:
-        from stratus_commander.qt.export_graphs import render_graphs
+        from stratus_commander.qt.review.export_graphs import render_graphs
     except ImportError:
         return None
     return render_graphs(db_path)

@@ -12,8 +12,8 @@ from stratus_commander.cli import main
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook
 
+from .graph_images import assert_graph, decoded_images
 from .review_data import reviewed_incident
-from .test_export_graphs import assert_graph, decoded_images
 
 
 def test_cli_html_export_of_a_read_only_file_draws_its_graphs(

@@ -15,8 +15,8 @@ from stratus_commander.clock import Clock
 from stratus_commander.export import GraphRenderer, render
 from stratus_commander.fileio import atomic_write_text
 from stratus_commander.incident import Incidents
-from stratus_commander.qt.export_graphs import render_replay
 from stratus_commander.qt.offthread import OffThread
+from stratus_commander.qt.review.export_graphs import render_replay
 from stratus_commander.qt.review.graphs import ReplayData, read_replay
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store

@@ -4,7 +4,7 @@ triage group over the incident window, its milestones marked.
 :func:`read_replay` reads what they need (on a worker thread: see
 :class:`~stratus_commander.qt.offthread.OffThread`); :class:`ReplayGraphs` draws it, on screen in
 the review desk's Graphs tab and offscreen for the HTML export
-(:mod:`stratus_commander.qt.export_graphs`). :func:`group_worst` and :func:`outcome_runs` are
+(:mod:`stratus_commander.qt.review.export_graphs`). :func:`group_worst` and :func:`outcome_runs` are
 pure numpy over the series: they could move to the Qt-free core beside ``graph_series``.
 """
 
