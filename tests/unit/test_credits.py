@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,13 @@ def per_minute(
 
 
 def account(fee: str = "1000.00", currency: str = "GBP", groups=cr.DEFAULT_SLA_GROUPS):
-    return cr.Account("acme", "Acme Aviation Ltd", Decimal(fee), currency, tuple(groups))
+    return cr.Account(
+        account_id="acme",
+        name="Acme Aviation Ltd",
+        monthly_fee=Decimal(fee),
+        currency=currency,
+        groups=tuple(groups),
+    )
 
 
 def resolved(inc: Incidents, start: datetime, minutes: int = 30) -> int:
@@ -144,7 +151,7 @@ def test_probes_that_ran_only_during_the_incident_do_not_make_it_a_full_credit(
     )
     (row,) = report.accounts
     assert (row.uptime.counted_minutes, row.uptime.down_minutes) == (30, 30)
-    assert row.uptime.percent == cr.Fraction(100 * (43_200 - 30), 43_200)
+    assert row.uptime.percent == Fraction(100 * (43_200 - 30), 43_200)
     assert row.uptime.percent_text == "99.9305"
     assert (row.credit_percent, row.amount) == (Decimal(0), Decimal("0.00"))
     assert "99.9305 % is not below 99.9 % → no credit" in row.explanation
@@ -273,7 +280,7 @@ def test_rounding_is_half_up_to_the_minor_unit(
 def test_custom_ladder_and_bad_ladders(inc: Incidents) -> None:
     steps = cr.parse_ladder("99.9:10,99.0:15,98.0:20,96.0:30")
     assert [str(s.credit) for s in steps] == ["10", "15", "20", "30"]
-    assert cr.credit_percent(cr.Fraction(97), steps) == Decimal(20)
+    assert cr.credit_percent(Fraction(97), steps) == Decimal(20)
     for bad in ("99.0:25,99.9:10", "99.9", "99.9:ten", "99.9:10,99.0:5"):
         with pytest.raises(InputError) as info:
             cr.parse_ladder(bad)
@@ -458,7 +465,9 @@ def crossing_incident(inc: Incidents, down: int = 120, after: int = 60) -> int:
 
 
 def usd_account() -> cr.Account:
-    return cr.Account("acme", "Acme Aviation Ltd", Decimal("499.00"), "USD")
+    return cr.Account(
+        account_id="acme", name="Acme Aviation Ltd", monthly_fee=Decimal("499.00"), currency="USD"
+    )
 
 
 def test_an_outage_across_a_month_end_owes_a_credit_in_each_month(
