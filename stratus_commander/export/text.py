@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from stratus_commander.clock import from_iso
-from stratus_commander.credits import Period, Uptime
+from stratus_commander.credits.uptime import uptime_from_json
 from stratus_commander.export.document import review_parts
 from stratus_commander.export.sections import uptime_scopes
 
@@ -28,15 +27,7 @@ def review_text(review: Review) -> str:
 
 def _describe(u: Mapping[str, Any]) -> str:
     """An uptime measurement of the document in the words of :meth:`Uptime.describe`."""
-    period = u["period"]
-    return Uptime(
-        groups=tuple(u["groups"]),
-        period=Period(from_iso(period["start"]), from_iso(period["end"]), period["label"]),
-        period_minutes=u["period_minutes"],
-        maintenance_minutes=u["maintenance_minutes"],
-        counted_minutes=u["counted_minutes"],
-        down_minutes=u["down_minutes"],
-    ).describe()
+    return uptime_from_json(u).describe()
 
 
 def text(doc: Mapping[str, Any]) -> str:

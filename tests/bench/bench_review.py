@@ -132,7 +132,13 @@ def measure(path: Path, what: str) -> dict[str, float]:
         inc = Incidents(store, FakeClock(DAY + timedelta(days=3)))
         (incident,) = inc.list()
         accounts = [
-            Account(f"acct-{i:03d}", f"Customer {i}", Decimal("1250.00"), "GBP", (GROUPS[i % 3],))
+            Account(
+                account_id=f"acct-{i:03d}",
+                name=f"Customer {i}",
+                monthly_fee=Decimal("1250.00"),
+                currency="GBP",
+                groups=(GROUPS[i % 3],),
+            )
             for i in range(200)
         ]
         t = time.perf_counter()

@@ -17,6 +17,8 @@ from stratus_commander import learnings
 from stratus_commander import review as rv
 from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock
+from stratus_commander.credits import accounts as cr_accounts
+from stratus_commander.credits import uptime as cr_uptime
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incidents, reminders
 from stratus_commander.incident import model as incident
@@ -212,11 +214,11 @@ def old_db(tmp_path: Path, runbook: Runbook) -> Iterator[Path]:
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(f"account_id,name,monthly_fee,currency\nacme,Acme{ESC},499.00,USD\n")
     with pytest.MonkeyPatch.context() as old:
-        for module in (incident, learnings, reminders, rv, cr):
+        for module in (incident, learnings, reminders, rv, cr_uptime):
             for name in ("one_line", "multi_line"):
                 old.setattr(module, name, lambda text, field: text, raising=False)
         old.setattr(incident, "each_one_line", lambda values, field: tuple(values), raising=False)
-        old.setattr(cr, "text_problem", lambda text, multiline=False: None, raising=False)
+        old.setattr(cr_accounts, "text_problem", lambda text, multiline=False: None, raising=False)
         declare(db, "--title", f"Payments{ESC} down {RLO}gpj.exe", "--affected", f"Stripe{ESC}")
         # (the second --title wins: click keeps the last value of a repeated option)
         for args in (

@@ -1,23 +1,21 @@
+"""Service credits: uptime measured from samples, the ladder, money, storing and the CLI."""
+
 import csv
 import io
-import json
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from stratus_commander import credits as cr
-from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import SampleRow, SqliteStore, Store, open_store
-
-T0 = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+from stratus_commander.store import Store, open_store
+from tests.unit.credits_kit import GOOD, T0, account, cli_at, incidents, per_minute, resolved
 
 
 @pytest.fixture(scope="module")
@@ -27,38 +25,12 @@ def runbook() -> Runbook:
 
 @pytest.fixture
 def inc() -> Incidents:
-    return Incidents(SqliteStore.memory(), FakeClock(T0 + timedelta(days=2)))
+    return incidents()
 
 
-def per_minute(
-    store: Store,
-    start: datetime,
-    count: int,
-    down: Iterable[int] = (),
-    probe: str = "api-health",
-    check: str = "api",
-    outcome: str = "down",
-) -> None:
-    """One sample per minute for ``count`` minutes; minutes in ``down`` get ``outcome``."""
-    bad = set(down)
-    store.add_samples(
-        SampleRow(probe, "http", check, to_ms(start) + m * 60_000 + 5_000,
-                  outcome if m in bad else "up", 40.0)
-        for m in range(count)
-    )  # fmt: skip
-
-
-def account(fee: str = "1000.00", currency: str = "GBP", groups=cr.DEFAULT_SLA_GROUPS):
-    return cr.Account("acme", "Acme Aviation Ltd", Decimal(fee), currency, tuple(groups))
-
-
-def resolved(inc: Incidents, start: datetime, minutes: int = 30) -> int:
-    clock = inc.clock
-    clock.set(start)  # type: ignore[attr-defined]
-    iid = inc.declare("Payment API down", "Major", ["API"], detected_at=start).id
-    clock.set(start + timedelta(minutes=minutes))  # type: ignore[attr-defined]
-    inc.resolve(iid)
-    return iid
+@pytest.fixture
+def cli(tmp_path: Path):
+    return cli_at(tmp_path / "incidents.db")
 
 
 # ---------------------------------------------------------------- measuring
@@ -144,7 +116,7 @@ def test_probes_that_ran_only_during_the_incident_do_not_make_it_a_full_credit(
     )
     (row,) = report.accounts
     assert (row.uptime.counted_minutes, row.uptime.down_minutes) == (30, 30)
-    assert row.uptime.percent == cr.Fraction(100 * (43_200 - 30), 43_200)
+    assert row.uptime.percent == Fraction(100 * (43_200 - 30), 43_200)
     assert row.uptime.percent_text == "99.9305"
     assert (row.credit_percent, row.amount) == (Decimal(0), Decimal("0.00"))
     assert "99.9305 % is not below 99.9 % → no credit" in row.explanation
@@ -273,70 +245,11 @@ def test_rounding_is_half_up_to_the_minor_unit(
 def test_custom_ladder_and_bad_ladders(inc: Incidents) -> None:
     steps = cr.parse_ladder("99.9:10,99.0:15,98.0:20,96.0:30")
     assert [str(s.credit) for s in steps] == ["10", "15", "20", "30"]
-    assert cr.credit_percent(cr.Fraction(97), steps) == Decimal(20)
+    assert cr.credit_percent(Fraction(97), steps) == Decimal(20)
     for bad in ("99.0:25,99.9:10", "99.9", "99.9:ten", "99.9:10,99.0:5"):
         with pytest.raises(InputError) as info:
             cr.parse_ladder(bad)
         assert info.value.where == "--ladder"
-
-
-# ---------------------------------------------------------------- accounts CSV
-
-GOOD = (
-    "account_id,name,monthly_fee,currency,groups\n"
-    "acme,Acme Aviation Ltd,1250.00,GBP,\n"
-    'jet,"Jet Charter, Inc",99.5,usd,api;webhooks\n'
-    "yen,Tokyo Wings,12000,JPY,api\n"
-)
-
-
-def test_accounts_csv_is_read_exactly() -> None:
-    rows = cr.parse_accounts(GOOD, "accounts.csv")
-    assert [(a.account_id, a.monthly_fee, a.currency, a.groups) for a in rows] == [
-        ("acme", Decimal("1250.00"), "GBP", ("api", "webhooks", "database")),
-        ("jet", Decimal("99.50"), "USD", ("api", "webhooks")),
-        ("yen", Decimal("12000"), "JPY", ("api",)),
-    ]
-    assert rows[1].name == "Jet Charter, Inc"
-
-
-H = "account_id,name,monthly_fee,currency\n"
-
-
-@pytest.mark.parametrize(
-    ("text", "where", "message"),
-    [
-        ("account_id,name,currency\nacme,Acme,GBP\n", "1:4", "missing column 'monthly_fee'"),
-        (H + "acme,Acme,12;50,GBP\n", "2:3", "not an amount"),
-        (H + "acme,Acme,£12,GBP\n", "2:3", "not an amount"),
-        (H + "acme,Acme,-5,GBP\n", "2:3", "not an amount"),
-        (H + "acme,Acme,1.234,GBP\n", "2:3", "3 decimal places; GBP has 2"),
-        (H + "acme,Acme,12,XYZ\n", "2:4", "not a supported ISO 4217"),
-        (
-            H + "acme,Acme,12,GBP\n\nacme,Again,13,GBP\n",
-            "4:1",
-            "duplicate 'acme' (first on line 2)",
-        ),
-        (H + "acme,,12,GBP\n", "2:2", "name: empty"),
-        (H + "acme,Acme,12\n", "2:1", "3 fields, the header has 4"),
-        (H[:-1] + ",groups\na,A,1,GBP,api;mainframe\n", "2:5", "unknown mainframe"),
-        ("", "1:1", "empty file"),
-        (H, "2:1", "no accounts"),
-    ],
-)
-def test_bad_accounts_name_file_line_and_column(text: str, where: str, message: str) -> None:
-    with pytest.raises(cr.AccountsInvalid) as info:
-        cr.parse_accounts(text, "accounts.csv")
-    assert info.value.where == f"accounts.csv:{where}"
-    assert message in info.value.message
-
-
-def test_every_bad_row_is_reported_at_once_and_wrong_currency_refused() -> None:
-    text = "account_id,name,monthly_fee,currency\na,A,x,GBP\nb,B,10,EUR\nc,C,10,GBP\n"
-    with pytest.raises(cr.AccountsInvalid) as info:
-        cr.parse_accounts(text, "f.csv", currency="GBP")
-    assert [p.split(": ")[0] for p in info.value.problems] == ["f.csv:2:3", "f.csv:3:4"]
-    assert "EUR differs from the expected GBP" in str(info.value)
 
 
 # ---------------------------------------------------------------- storing and the CLI
@@ -371,19 +284,6 @@ def test_credits_wait_for_resolution(inc: Incidents, runbook: Runbook) -> None:
     report = cr.compute_credits(inc.store, inc.get(iid), [account()], runbook.sla.ladder, T0)
     with pytest.raises(DomainRefused, match="once it is resolved"):
         cr.record_credits(inc, report)
-
-
-@pytest.fixture
-def cli(tmp_path: Path):
-    db = tmp_path / "incidents.db"
-    runner = CliRunner()
-
-    def run(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(main, ["--db", str(db), *args], catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    run.db = db  # type: ignore[attr-defined]
-    return run
 
 
 def test_cli_bad_csv_imports_nothing_and_keeps_the_previous_run(cli, tmp_path: Path) -> None:
@@ -441,179 +341,3 @@ def test_a_month_observed_less_than_half_is_flagged_as_thin() -> None:
     assert uptime(21_599).thinly_observed  # the rest, counted as up, may hide downtime
     assert not uptime(21_600).thinly_observed
     assert not uptime(20_000, maintenance=3_200).thinly_observed  # half of the measurable time
-
-
-# ---------------------------------------------------------------- an outage across a month end
-
-# Detected 30 September 23:00 UTC, 120 minutes down: 60 in September, 60 in October.
-CROSSING = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
-USD_FEE = "account_id,name,monthly_fee,currency\nacme,Acme Aviation Ltd,499.00,USD\n"
-
-
-def crossing_incident(inc: Incidents, down: int = 120, after: int = 60) -> int:
-    """Probes every minute from detection: ``down`` minutes down, then ``after`` up; resolved
-    when the downtime ends."""
-    per_minute(inc.store, CROSSING, down + after, range(down))
-    return resolved(inc, CROSSING, minutes=down)
-
-
-def usd_account() -> cr.Account:
-    return cr.Account("acme", "Acme Aviation Ltd", Decimal("499.00"), "USD")
-
-
-def test_an_outage_across_a_month_end_owes_a_credit_in_each_month(
-    inc: Incidents, runbook: Runbook
-) -> None:
-    iid = crossing_incident(inc)
-    credits = cr.compute_incident_credits(
-        inc.store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now()
-    )
-    assert credits.months == ("2026-09", "2026-10")
-    september, october = (r.accounts[0] for r in credits.reports)
-    # September: 30 days = 43,200 minutes; 60 down → 100 − 6000/43200 = 99.8611 % < 99.9 → 10 %.
-    assert (september.uptime.period_minutes, september.uptime.down_minutes) == (43_200, 60)
-    assert september.uptime.percent_text == "99.8611"
-    # October: 31 days = 44,640 minutes; 60 down → 100 − 6000/44640 = 99.8655 % < 99.9 → 10 %.
-    assert (october.uptime.period_minutes, october.uptime.down_minutes) == (44_640, 60)
-    assert october.uptime.percent_text == "99.8655"
-    # 10 % of USD 499.00 = 49.90 in each month.
-    assert (september.amount, october.amount) == (Decimal("49.90"), Decimal("49.90"))
-    assert credits.totals == {"USD": Decimal("99.80")}
-    assert credits.summary() == (
-        "USD 99.80 to 1 account over 2 months: September 2026 USD 49.90 (uptime api 99.8611 %); "
-        "October 2026 USD 49.90 (uptime api 99.8655 %); SLA 99.9 %"
-    )
-    events = cr.record_credits(inc, credits)
-    assert [(e.kind, e.data["month"], e.data["totals"]) for e in events] == [
-        ("credits", "2026-09", {"USD": "49.90"}),
-        ("credits", "2026-10", {"USD": "49.90"}),
-    ]
-    stored = cr.stored_credits(inc.store, iid)
-    assert stored is not None and stored.months == ("2026-09", "2026-10")
-    assert stored.digest() == credits.digest()
-    table = list(csv.DictReader(io.StringIO(cr.credits_csv(stored))))
-    assert [(r["month"], r["credit"]) for r in table] == [
-        ("2026-09", "49.90"),
-        ("2026-10", "49.90"),
-    ]
-    assert inc.verify(iid).ok
-
-
-def test_only_months_holding_the_incidents_down_time_are_credited(
-    inc: Incidents, runbook: Runbook
-) -> None:
-    # Down 23:00-23:50 on 30 September, resolved at 00:30 on 1 October: the window touches
-    # October, the down time does not.
-    per_minute(inc.store, CROSSING, 150, range(50))
-    iid = resolved(inc, CROSSING, minutes=90)
-    credits = cr.compute_incident_credits(
-        inc.store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now()
-    )
-    assert credits.months == ("2026-09",)
-    # Nothing measured down at all (no probe ran): the month of detection, which says so.
-    quiet = resolved(inc, datetime(2026, 10, 31, 23, 30, tzinfo=UTC), minutes=60)
-    months = cr.credit_months(inc.store, inc.get(quiet), inc.clock.now(), cr.DEFAULT_SLA_GROUPS)
-    assert [m.label for m in months] == ["October 2026"]
-
-
-def test_maintenance_over_octobers_down_time_leaves_only_september(
-    inc: Incidents, runbook: Runbook
-) -> None:
-    iid = crossing_incident(inc)
-    window = cr.maintenance_window(
-        datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 1, 1, tzinfo=UTC), "failover"
-    )
-    credits = cr.compute_incident_credits(
-        inc.store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now(),
-        maintenance=[window],
-    )  # fmt: skip
-    assert credits.months == ("2026-09",)
-    assert cr.maintenance_windows(inc.store) == []  # computing stores nothing ...
-    cr.record_credits(inc, credits, [window])
-    assert cr.maintenance_windows(inc.store) == [window]  # ... recording does, with the report
-
-
-def test_a_month_the_incident_did_not_touch_is_refused(inc: Incidents, runbook: Runbook) -> None:
-    iid = crossing_incident(inc)
-    with pytest.raises(InputError, match="2026-08 is not a month of INC-1") as info:
-        cr.compute_incident_credits(
-            inc.store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now(),
-            month=datetime(2026, 8, 1, tzinfo=UTC),
-        )  # fmt: skip
-    assert info.value.where == "--month"
-
-
-def test_cli_credits_both_months_and_recalculating_one_keeps_the_other(cli, tmp_path: Path) -> None:
-    with open_store(cli.db) as store:
-        iid = crossing_incident(Incidents(store, FakeClock(CROSSING)))
-    accounts = tmp_path / "accounts.csv"
-    accounts.write_text(USD_FEE)
-    code, out, err = cli("incidents", "credits", str(iid), "--accounts", str(accounts))
-    assert code == 0, err
-    lines = out.splitlines()
-    assert lines[0] == f"INC-{iid} service credits, September 2026 (UTC)"
-    assert f"INC-{iid} service credits, October 2026 (UTC)" in lines
-    assert [line.split()[:3] for line in lines if line.startswith("acme")] == [
-        ["acme", "USD", "49.90"],
-        ["acme", "USD", "49.90"],
-    ]
-    assert lines[-1].startswith("Total: USD 99.80 to 1 account over 2 months: September 2026")
-    # Recalculating October (here: a maintenance hour now excludes its down time) replaces
-    # October's report only; September's credit stays owed.
-    code, out, err = cli(
-        "incidents", "credits", str(iid), "--accounts", str(accounts), "--month", "2026-10",
-        "--maintenance", "2026-10-01T00:00:00Z/2026-10-01T01:00:00Z",
-    )  # fmt: skip
-    assert code == 0, err
-    assert out.splitlines()[-1] == (
-        "Total: USD 49.90 to 1 account over 2 months: September 2026 USD 49.90 "
-        "(uptime api 99.8611 %); October 2026 none due (uptime api 100.0000 %); SLA 99.9 %"
-    )
-    code, out, _ = cli("incidents", "credits", str(iid), "--json")
-    shown = json.loads(out)
-    assert [m["month"] for m in shown["months"]] == ["2026-09", "2026-10"]
-    assert shown["totals"] == {"USD": "49.90"}
-    code, out, err = cli("incidents", "credits", str(iid), "--accounts", str(accounts), "--month",
-                         "2026-08")  # fmt: skip
-    assert code == 2 and "--month: 2026-08 is not a month of INC-1" in err
-
-
-def test_credits_stored_before_months_were_counted_carry_over(
-    tmp_path: Path, runbook: Runbook
-) -> None:
-    import sqlite3
-
-    import sqlite_utils
-
-    from stratus_commander.store.sqlite.migrations import migrations
-
-    path = tmp_path / "incidents.db"
-    # A database as the previous release left it: schema m001-m002, one report per incident.
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrations.apply(sqlite_utils.Database(conn), stop_before="m003_credits_by_month")
-    inc = Incidents(SqliteStore(conn, path), FakeClock(CROSSING))
-    iid = crossing_incident(inc)
-    report = cr.compute_credits(
-        inc.store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now()
-    )
-    cr.record_credits(inc, report)
-    assert conn.execute("SELECT count(*) FROM credits").fetchone()[0] == 1
-    conn.close()
-
-    with open_store(path) as store:
-        inc = Incidents(store, FakeClock(CROSSING + timedelta(days=3)))
-        ((kept, digest),) = cr.stored_reports(store, iid)
-        assert (kept.month, digest, kept.digest()) == ("2026-09", report.digest(), report.digest())
-        assert kept.accounts[0].amount == Decimal("49.90")
-        rows = store.query("SELECT month, account_id, amount FROM credits")
-        assert rows == [{"month": "2026-09", "account_id": "acme", "amount": "49.90"}]
-        from stratus_commander.review import build_review
-
-        assert build_review(inc, runbook, iid).record_problems == ()
-        # October now goes beside September instead of replacing it.
-        october = cr.compute_credits(
-            store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now(),
-            month=datetime(2026, 10, 1, tzinfo=UTC),
-        )  # fmt: skip
-        cr.record_credits(inc, october)
-        assert cr.stored_credits(store, iid).totals == {"USD": Decimal("99.80")}  # type: ignore[union-attr]

@@ -60,8 +60,19 @@ def build(store: Store, runbook: Runbook) -> tuple[Incidents, int]:
     inc.clock.advance(minutes=10)  # type: ignore[attr-defined]
     inc.resolve(iid)
     accounts = [
-        cr.Account("acme", "Acme <Aviation> & Co", Decimal("1250.00"), "GBP"),
-        cr.Account("jet", "Jet Charter", Decimal("99.99"), "USD", ("api",)),
+        cr.Account(
+            account_id="acme",
+            name="Acme <Aviation> & Co",
+            monthly_fee=Decimal("1250.00"),
+            currency="GBP",
+        ),
+        cr.Account(
+            account_id="jet",
+            name="Jet Charter",
+            monthly_fee=Decimal("99.99"),
+            currency="USD",
+            groups=("api",),
+        ),
     ]
     report = cr.compute_credits(store, inc.get(iid), accounts, runbook.sla.ladder, inc.clock.now())
     cr.record_credits(inc, report)
@@ -320,7 +331,9 @@ def test_exports_show_each_month_of_an_outage_across_a_month_end_and_the_total(
     iid = inc.declare("Payment API down", "Major", ["API"], detected_at=start).id
     inc.clock.advance(minutes=120)  # type: ignore[attr-defined]
     inc.resolve(iid)
-    acme = cr.Account("acme", "Acme Aviation Ltd", Decimal("499.00"), "USD")
+    acme = cr.Account(
+        account_id="acme", name="Acme Aviation Ltd", monthly_fee=Decimal("499.00"), currency="USD"
+    )
     credits = cr.compute_incident_credits(store, inc.get(iid), [acme], runbook.sla.ladder, start)
     cr.record_credits(inc, credits)
     doc = json.loads(render(inc, runbook, iid, "json"))

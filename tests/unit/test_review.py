@@ -137,7 +137,7 @@ def test_close_message_quotes_credits(inc: Incidents, runbook: Runbook) -> None:
         for m in range(100)
     )
     iid = worked_incident(inc)
-    acct = cr.Account("acme", "Acme", Decimal("500.00"), "GBP")
+    acct = cr.Account(account_id="acme", name="Acme", monthly_fee=Decimal("500.00"), currency="GBP")
     report = cr.compute_credits(inc.store, inc.get(iid), [acct], runbook.sla.ladder, T0)
     cr.record_credits(inc, report)
     record = full_record(runbook, **{"service_credits.calculate-credits": "done"})
@@ -161,7 +161,7 @@ def test_close_message_and_review_show_each_month_of_an_outage_across_a_month_en
     iid = inc.declare("Payment API down", "Major", ["API"], detected_at=start).id
     advance(inc, minutes=120)
     inc.resolve(iid)
-    acct = cr.Account("acme", "Acme", Decimal("499.00"), "USD")
+    acct = cr.Account(account_id="acme", name="Acme", monthly_fee=Decimal("499.00"), currency="USD")
     credits = cr.compute_incident_credits(
         inc.store, inc.get(iid), [acct], runbook.sla.ladder, inc.clock.now()
     )

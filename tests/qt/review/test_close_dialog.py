@@ -165,7 +165,9 @@ def test_credits_of_an_outage_across_a_month_end_are_quoted_per_month_and_in_tot
     iid = incidents.declare("Payment API down", "Major", ["API"], detected_at=start).id
     clock.advance(minutes=120)
     incidents.resolve(iid)
-    acme = cr.Account("acme", "Acme Aviation", Decimal("499.00"), "USD")
+    acme = cr.Account(
+        account_id="acme", name="Acme Aviation", monthly_fee=Decimal("499.00"), currency="USD"
+    )
     cr.record_credits(
         incidents,
         cr.compute_incident_credits(
