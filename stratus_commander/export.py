@@ -42,8 +42,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) -> dict[str, Any]:
     """The whole incident and its review as plain data: the one source for every format."""
-    from stratus_commander.learnings import list_learnings
-    from stratus_commander.review import build_review
+    from stratus_commander.review import build_review, list_learnings
 
     incident = incidents.get(incident_id)
     now = incidents.clock.now()
