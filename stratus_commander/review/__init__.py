@@ -25,6 +25,7 @@ from stratus_commander.review.analysis import (
     Milestone,
     OrderProblem,
     order_problems,
+    review_section,
 )
 from stratus_commander.review.build import Review, build_review, review_from, with_uptime
 from stratus_commander.review.close import (
@@ -64,7 +65,7 @@ from stratus_commander.review.records import (
     stored_close,
     stored_pir,
 )
-from stratus_commander.review.uptime import ReviewUptime, credited_uptime, measure_review_uptime
+from stratus_commander.review.uptime import ReviewUptime, measure_review_uptime, stored_uptime
 
 __all__ = [
     "CHECK_STATES",
@@ -93,7 +94,6 @@ __all__ = [
     "close_record_from_mapping",
     "close_requirements",
     "complete_review",
-    "credited_uptime",
     "format_learnings",
     "list_learnings",
     "load_records",
@@ -103,10 +103,12 @@ __all__ = [
     "resolve_step",
     "review_from",
     "review_requirements",
+    "review_section",
     "runbook_steps",
     "save_close_draft",
     "stored_close",
     "stored_pir",
+    "stored_uptime",
     "update_action_item",
     "update_review",
     "with_uptime",

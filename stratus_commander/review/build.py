@@ -2,8 +2,9 @@
 
 :func:`build_review` reads the records once (:func:`~.records.load_records`), measures the uptime
 unless stored credits carry it (:mod:`.uptime`) and computes the rest (:mod:`.analysis`). The
-review desk does the same in two steps so that it can show the review before the uptime:
-:func:`review_from` without the uptime, then :func:`with_uptime` once it is measured.
+review desk does the same in two steps so that it can show the review before the uptime is
+measured: :func:`review_from` with the :func:`~.uptime.stored_uptime` (``None`` when there is
+none), then :func:`with_uptime` once :func:`~.uptime.measure_review_uptime` has measured it.
 """
 
 from __future__ import annotations
@@ -36,11 +37,7 @@ from stratus_commander.review.records import (
     ReviewRecords,
     load_records,
 )
-from stratus_commander.review.uptime import (
-    ReviewUptime,
-    credited_uptime,
-    measure_review_uptime,
-)
+from stratus_commander.review.uptime import ReviewUptime, measure_review_uptime, stored_uptime
 from stratus_commander.runbook import Runbook
 from stratus_commander.timeline import Verification
 
@@ -118,10 +115,8 @@ def build_review(
     """The post-incident review of one incident, computed from the store alone (offline)."""
     records = load_records(incidents, incident_id)
     now = now or incidents.clock.now()
-    credits = records.credits
-    if credits is not None:
-        uptime = credited_uptime(credits)
-    else:
+    uptime = stored_uptime(records)
+    if uptime is None:
         uptime = measure_review_uptime(incidents.store, records.incident, now)
     return review_from(records, runbook, now, uptime)
 

@@ -1,6 +1,6 @@
 """The review's measured uptime: the slow part of a review.
 
-Stored credits carry the uptime they were calculated from (:func:`credited_uptime`, free). Before
+Stored credits carry the uptime they were calculated from (:func:`stored_uptime`, free). Before
 any credits are stored, :func:`measure_review_uptime` measures it from the samples, per probed
 check group, for the incident window and for each month the credits would cover — a month of
 per-minute rollup per group, which is why the review desk shows everything else first.
@@ -14,7 +14,6 @@ from datetime import datetime
 
 from stratus_commander.credits import (
     DEFAULT_SLA_GROUPS,
-    IncidentCredits,
     Uptime,
     credit_months,
     incident_period,
@@ -22,9 +21,10 @@ from stratus_commander.credits import (
     uptime_by_group,
 )
 from stratus_commander.incident import Incident
+from stratus_commander.review.records import ReviewRecords
 from stratus_commander.store import Store
 
-__all__ = ["ReviewUptime", "credited_uptime", "measure_review_uptime"]
+__all__ = ["ReviewUptime", "measure_review_uptime", "stored_uptime"]
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,20 @@ class ReviewUptime:
     months: Mapping[str, Mapping[str, Uptime]]  # "YYYY-MM" -> check group -> uptime
 
 
-def credited_uptime(credits: IncidentCredits) -> ReviewUptime:
-    """The uptime the stored credits were calculated from."""
+def stored_uptime(records: ReviewRecords) -> ReviewUptime | None:
+    """The uptime the stored credits were calculated from; ``None`` when no credits are stored
+    (then it is measured: :func:`measure_review_uptime`)."""
+    credits = records.credits
+    if credits is None:
+        return None
     return ReviewUptime(
         credits.reports[0].window_uptime, {r.month: r.month_uptime for r in credits.reports}
     )
 
 
 def measure_review_uptime(store: Store, incident: Incident, now: datetime) -> ReviewUptime:
-    """The months the credits would cover, by every probed group (the accounts are unknown)."""
+    """Uptime per probed check group over the incident window and over each month the credits
+    would cover (by every probed group: the accounts are unknown). Slow: months of rollup."""
     window = incident_period(incident, now)
     groups = store.check_groups() or list(DEFAULT_SLA_GROUPS)
     window_maint = maintenance_windows(store, window)
