@@ -350,7 +350,6 @@ def incidents_review(
     """Show (and update) the post-incident review; works offline from the database alone."""
     from stratus_commander import review as rv
     from stratus_commander.export import review_text
-    from stratus_commander.learnings import add_learning
 
     changing = (affected_users, financial_impact, reputation, meeting, action)
     writes_asked = any(v is not None for v in changing) or bool(
@@ -389,7 +388,7 @@ def incidents_review(
         for item_id in done:
             run_domain(rv.update_action_item, inc, item_id, status="done")
         for step, text in steps:
-            run_domain(add_learning, inc, rb, iid, step, text)
+            run_domain(rv.add_learning, inc, rb, iid, step, text)
         if complete:
             run_domain(rv.complete_review, inc, rb, iid)
     review = rv.build_review(inc, rb, iid)

@@ -49,7 +49,7 @@ def runbook_check(opts: Options, path: Path | None) -> None:
 @pass_options
 def runbook_learnings(opts: Options, step: str | None, list_steps: bool, as_json: bool) -> None:
     """Lessons learned across incidents, by runbook step, to update the runbook with."""
-    from stratus_commander.learnings import format_learnings, list_learnings, runbook_steps
+    from stratus_commander.review.learnings import format_learnings, list_learnings, runbook_steps
 
     session = open_session(opts, readonly=True)
     rb = session.runbook

@@ -51,8 +51,7 @@ def review_parts(review: Review) -> dict[str, Any]:
 
 def incident_document(incidents: Incidents, runbook: Runbook, incident_id: int) -> dict[str, Any]:
     """The whole incident and its review as plain data: the one source for every format."""
-    from stratus_commander.learnings import list_learnings
-    from stratus_commander.review import build_review
+    from stratus_commander.review import build_review, list_learnings
 
     now = incidents.clock.now()
     review = build_review(incidents, runbook, incident_id, now)

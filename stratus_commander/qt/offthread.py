@@ -18,7 +18,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from stratus_commander.qt.tasks import Tasks
 from stratus_commander.store import Store, open_store
@@ -48,7 +48,9 @@ class OffThread(QObject):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._closed = False
         self._tasks = Tasks()
-        self._finished.connect(self._deliver)
+        # Queued even when emitted on the UI thread (a job that ended before submit() added its
+        # callback): the caller gets its result from the event loop, never from inside submit().
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def start(self, job: Callable[[Store], T]) -> Future[T]:
         """``job(store)`` on a worker thread; after :meth:`shutdown`, a cancelled future."""

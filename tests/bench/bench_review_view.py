@@ -1,6 +1,7 @@
 """GUI review benchmark: open the ReviewView of an incident over 24 h of 100 probes at 1 Hz
 (8.64 M samples) until its review is shown and its graphs are drawn (one offscreen paint), and
-the incident library's search over the same file, beside a plain SQLite aggregate scan.
+the incident library's search over the same file, beside a plain SQLite aggregate scan. Also
+said: when the first tab was shown (all but the measured uptime) and the whole review.
 
     python tests/bench/bench_review_view.py
 
@@ -70,11 +71,17 @@ def measure(path: Path, what: str) -> dict[str, float]:
     if what == "view":
         t = time.perf_counter()
         view = ReviewView(path, runbook, clock, 1)
+        # Results come from the event loop: connected now, nothing is missed.
+        first: list[float] = []
+        whole: list[float] = []
+        view.first_shown.connect(lambda: first.append(time.perf_counter()))
+        view.loaded.connect(lambda: whole.append(time.perf_counter()))
         view.resize(1300, 850)
         view.tabs.setCurrentWidget(view.graphs)
         view.show()
-        wait_for(lambda: view.review is not None)
-        out["review_shown_s"] = time.perf_counter() - t
+        wait_for(lambda: whole)
+        out["first_tab_s"] = first[0] - t
+        out["review_shown_s"] = whole[0] - t
         wait_for(lambda: view.replay is not None)
         view.grab()  # one full paint of the graphs
         out["seconds"] = time.perf_counter() - t
@@ -126,7 +133,8 @@ def main() -> None:
     print(
         f"  ReviewView open → graphs drawn       {view['seconds']:6.3f} s"
         f"   peak RSS {view['peak_rss_mb']:5.0f} MB   "
-        f"(review shown after {view['review_shown_s']:.3f} s; {int(view['probes'])} probes, "
+        f"(first tab after {view['first_tab_s']:.3f} s, whole review after "
+        f"{view['review_shown_s']:.3f} s; {int(view['probes'])} probes, "
         f"{int(view['points']):,} points; Qt+pyqtgraph import {view['import_s']:.3f} s not "
         "counted)"
     )

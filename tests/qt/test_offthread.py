@@ -6,6 +6,7 @@ import gc
 import itertools
 import threading
 import weakref
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,20 @@ def test_submit_calls_back_on_the_ui_thread_with_the_result_or_the_error(
     qtbot.waitUntil(lambda: len(errors) == 1)
     assert isinstance(errors[0], StoreError) and "typo.db" in str(errors[0])
     missing.shutdown()
+
+
+def test_a_job_that_ended_before_submit_returned_is_delivered_from_the_event_loop(
+    qtbot: Any, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = OffThread(db, readonly=True)
+    ended: Future[int] = Future()
+    ended.set_result(1)  # as when the worker thread ran it before the UI thread got back
+    monkeypatch.setattr(worker, "start", lambda job: ended)
+    got: list[object] = []
+    worker.submit(titles, got.append, got.append)
+    assert got == []  # not called back from inside submit(): its caller is not done yet
+    qtbot.waitUntil(lambda: got == [1])
+    worker.shutdown()
 
 
 def test_after_shutdown_nothing_starts_and_nothing_is_delivered(qtbot: Any, db: Path) -> None:

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from stratus_commander import credits as cr
-from stratus_commander import learnings
 from stratus_commander import review as rv
 from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock
@@ -22,6 +21,10 @@ from stratus_commander.credits import uptime as cr_uptime
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incidents, reminders
 from stratus_commander.incident import model as incident
+from stratus_commander.review import actions as review_actions
+from stratus_commander.review import close as review_close
+from stratus_commander.review import learnings
+from stratus_commander.review import pir as review_pir
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import SqliteStore
 
@@ -214,7 +217,16 @@ def old_db(tmp_path: Path, runbook: Runbook) -> Iterator[Path]:
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(f"account_id,name,monthly_fee,currency\nacme,Acme{ESC},499.00,USD\n")
     with pytest.MonkeyPatch.context() as old:
-        for module in (incident, learnings, reminders, rv, cr_uptime):
+        # Every module that checks text on the way in (where the text is checked, not its package).
+        for module in (
+            incident,
+            reminders,
+            cr_uptime,
+            learnings,
+            review_close,
+            review_pir,
+            review_actions,
+        ):
             for name in ("one_line", "multi_line"):
                 old.setattr(module, name, lambda text, field: text, raising=False)
         old.setattr(incident, "each_one_line", lambda values, field: tuple(values), raising=False)
@@ -280,7 +292,7 @@ def test_an_old_close_draft_is_refused_at_close_naming_the_field(
     old_db: Path, tmp_path: Path, runbook: Runbook
 ) -> None:
     with pytest.MonkeyPatch.context() as old:
-        old.setattr(rv, "multi_line", lambda text, field: text, raising=False)
+        old.setattr(review_close, "multi_line", lambda text, field: text)
         path = close_file(runbook, tmp_path / "close.toml", root_cause=f"Pool{RLO} leak")
         assert cli(old_db, "incidents", "close", "1", "--file", str(path), "--draft")[0] == 0
     code, _, err = cli(old_db, "incidents", "close", "1")

@@ -22,7 +22,6 @@ from stratus_commander.export import incident_document, render
 from stratus_commander.export.schema import ExportDocument, document_schema
 from stratus_commander.export.text import text as review_as_text
 from stratus_commander.incident import Incidents
-from stratus_commander.learnings import add_learning
 from stratus_commander.probes.series import graph_series, series_window
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import SampleRow, Store, open_store
@@ -95,7 +94,7 @@ def build(store: Store, runbook: Runbook) -> tuple[Incidents, int]:
     rv.add_action_item(
         inc, runbook, iid, "monitoring", "Alert on 5xx", "alice", T0 + timedelta(hours=1)
     )
-    add_learning(inc, runbook, iid, "api-health-endpoint", "Health must check the DB too")
+    rv.add_learning(inc, runbook, iid, "api-health-endpoint", "Health must check the DB too")
     return inc, iid
 
 

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stratus_commander import learnings as lr
 from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incidents
+from stratus_commander.review import learnings as lr
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import SqliteStore, open_store
 

@@ -40,7 +40,6 @@ from stratus_commander.clock import Clock
 from stratus_commander.credits import IncidentCredits, stored_credits
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.learnings import runbook_steps
 from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import feedback_label, heading, local
 from stratus_commander.runbook import Runbook, Section
@@ -156,7 +155,7 @@ class CloseDialog(QDialog):
         box = QGroupBox(section.title)
         form = QFormLayout(box)
         lessons = section.id == "lessons_learned"
-        steps = runbook_steps(self.runbook) if lessons else {}
+        steps = rv.runbook_steps(self.runbook) if lessons else {}
         for item in section.items:
             key = f"{section.id}.{item.id}"
             edit = _answer_edit(item.text)

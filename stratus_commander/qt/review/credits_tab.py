@@ -38,6 +38,8 @@ __all__ = ["CreditsTab"]
 
 
 class CreditsTab(ReviewTab):
+    shows_uptime = True
+
     def __init__(
         self,
         incidents: Incidents,
@@ -82,6 +84,12 @@ class CreditsTab(ReviewTab):
         self.credits_summary.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.credits_summary)
         layout.addWidget(QLabel("<b>Measured uptime per group</b> (hover for the calculation)"))
+        self.uptime_note = QLabel()  # while the uptime is being measured, or why it was not
+        self.uptime_note.setObjectName("evidence")
+        self.uptime_note.setWordWrap(True)
+        self.uptime_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.uptime_note.setVisible(False)
+        layout.addWidget(self.uptime_note)
         self.uptime_warning = QLabel()
         self.uptime_warning.setObjectName("reviewAlert")
         self.uptime_warning.setWordWrap(True)
@@ -128,6 +136,7 @@ class CreditsTab(ReviewTab):
     # --- showing -------------------------------------------------------------------------------
 
     def fill(self, review: rv.Review) -> None:
+        self.uptime_note.setVisible(False)
         credits = review.credits
         uptime_rows = []
         described = []
@@ -211,6 +220,17 @@ class CreditsTab(ReviewTab):
                 for r in credits.reports
             )
         )
+
+    def show_uptime_pending(self) -> None:
+        self.uptime_note.setText(
+            "Calculating uptime… (a month of per-minute samples per group; the rest of the "
+            "review is shown meanwhile)"
+        )
+        self.uptime_note.setVisible(True)
+
+    def show_uptime_failed(self, reason: str) -> None:
+        self.uptime_note.setText(f"The uptime could not be calculated: {reason}")
+        self.uptime_note.setVisible(True)
 
     def _warn_if_thin(self, thin_by_month: list[dict[str, cr.Uptime]]) -> None:
         thin = [months for months in thin_by_month if months]

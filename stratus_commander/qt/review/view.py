@@ -10,9 +10,12 @@ service credits (:mod:`.credits_tab`) and the probe graphs replayed from stored 
 Every slow read runs on worker threads with connections of their own
 (:class:`~stratus_commander.qt.offthread.OffThread`): the review and the graphs load side by side
 (:attr:`ReviewView.loaded`, :attr:`ReviewView.graphs_loaded`), each tab saying so meanwhile;
-credits are calculated and exports rendered there too. Edits are small durable writes through the
-review and credits functions on the UI thread, each followed by a reload. With ``read_only=True``
-(the incident library) nothing can be changed; exports still work.
+credits are calculated and exports rendered there too. The review comes in two steps: all but the
+uptime measured from the samples first (:attr:`ReviewView.first_shown`: the header and the tabs),
+then the uptime, for the tabs that show it (``shows_uptime``: the credits tab, which says it is
+calculating meanwhile). A reload drops whatever an older one still delivers. Edits are small
+durable writes through the review and credits functions on the UI thread, each followed by a
+reload. With ``read_only=True`` (the incident library) nothing can be changed; exports still work.
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ __all__ = ["ReviewView"]
 class ReviewView(QWidget):
     """The post-incident review of one incident (see the module docstring)."""
 
-    loaded = Signal()  # the review was (re)computed and is shown
+    first_shown = Signal()  # the review is shown, but for the uptime still being measured
+    loaded = Signal()  # the whole review was (re)computed and is shown
     graphs_loaded = Signal(int)  # points drawn
     load_failed = Signal(str)
 
@@ -75,8 +79,9 @@ class ReviewView(QWidget):
         # Two threads: the review and the graphs load side by side.
         self.worker = OffThread(self.store_path, readonly=read_only, name="review", parent=self)
         self.review: rv.Review | None = None
+        self.uptime_pending = False  # self.review's uptime is still being measured
         self.replay: ReplayData | None = None
-        self._generation = 0
+        self._generation = 0  # of the newest reload: results of older ones are dropped
         self._shut = False
 
         layout = QVBoxLayout(self)
@@ -109,16 +114,49 @@ class ReviewView(QWidget):
     # --- loading -------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Recompute the review on a worker thread; :attr:`loaded` when it is shown."""
+        """Recompute the review on a worker thread: :attr:`first_shown` when all but the
+        measured uptime is shown, :attr:`loaded` when the whole review is."""
         self._generation += 1
         generation = self._generation
         runbook, clock, incident_id = self.runbook, self.clock, self.incident_id
         now = clock.now()
 
-        def read(store: Store) -> rv.Review:
-            return rv.build_review(Incidents(store, clock), runbook, incident_id, now)
+        def read(store: Store) -> tuple[rv.Review, bool]:
+            records = rv.load_records(Incidents(store, clock), incident_id)
+            uptime = rv.stored_uptime(records)
+            return rv.review_from(records, runbook, now, uptime), uptime is None
 
-        self.worker.submit(read, lambda r: self._show(generation, r), self._review_failed)
+        self.worker.submit(
+            read,
+            lambda first: self._show_first(generation, *first),
+            lambda error: self._review_failed(generation, error),
+        )
+
+    def _show_first(self, generation: int, review: rv.Review, measure: bool) -> None:
+        if generation != self._generation:
+            return  # a newer reload is on its way
+        if measure:
+            incident, now = review.incident, review.now
+            self.worker.submit(
+                lambda store: rv.measure_review_uptime(store, incident, now),
+                lambda uptime: self._show_uptime(generation, uptime),
+                lambda error: self._uptime_failed(generation, error),
+            )
+        self.uptime_pending = measure
+        self._show(review)
+        self.first_shown.emit()
+        if not measure:
+            self.loaded.emit()
+
+    def _show_uptime(self, generation: int, uptime: rv.ReviewUptime) -> None:
+        if generation != self._generation or self.review is None:
+            return
+        self.uptime_pending = False
+        self.review = rv.with_uptime(self.review, uptime)
+        for tab in self._review_tabs():
+            if tab.shows_uptime:
+                tab.show_review(self.review)
+        self.loaded.emit()
 
     def load_graphs(self) -> None:
         """Replay the graphs from stored samples on a worker thread."""
@@ -129,26 +167,36 @@ class ReviewView(QWidget):
             self._graphs_failed,
         )
 
-    def _review_failed(self, error: BaseException) -> None:
+    def _review_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
         self.header.title.setText("The review could not be loaded")
         self.header.say(f"{type(error).__name__}: {error}", "failed")
         for tab in self._review_tabs():
             tab.load_failed()
         self.load_failed.emit(str(error))
 
+    def _uptime_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.uptime_pending = False
+        reason = f"{type(error).__name__}: {error}"
+        self.header.say(f"The uptime could not be calculated: {reason}", "failed")
+        self.credits_tab.show_uptime_failed(reason)
+        self.load_failed.emit(str(error))
+
     def _graphs_failed(self, error: BaseException) -> None:
         self.graphs.note.setText(f"The graphs could not be loaded: {type(error).__name__}: {error}")
         self.load_failed.emit(str(error))
 
-    def _show(self, generation: int, review: rv.Review) -> None:
-        if generation != self._generation:
-            return  # a newer reload is on its way
+    def _show(self, review: rv.Review) -> None:
         self.review = review
         self.header.show_review(review)
         for tab in self._review_tabs():
             tab.show_review(review)
+            if tab.shows_uptime and self.uptime_pending:
+                tab.show_uptime_pending()
         self._set_editable()
-        self.loaded.emit()
 
     def _show_graphs(self, replay: ReplayData) -> None:
         self.replay = replay
@@ -162,7 +210,7 @@ class ReviewView(QWidget):
         else:
             self.graphs.set_theme()
         if self.review is not None:
-            self._show(self._generation, self.review)
+            self._show(self.review)
 
     def _set_editable(self) -> None:
         can = editable(self.review, self.read_only)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtGui import QResizeEvent
@@ -111,6 +112,8 @@ class ReviewTab(QWidget):
 
     said = Signal(str, str)  # a message for the desk's feedback line, and its state
     changed = Signal()  # something was stored: the review must be read again
+    #: The tab shows the measured uptime: it is shown the review again once that is measured.
+    shows_uptime: ClassVar[bool] = False
 
     def __init__(self, loading: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +131,9 @@ class ReviewTab(QWidget):
 
     def set_editable(self, can: Editable) -> None:
         """Enable what may be changed now (subclasses)."""
+
+    def show_uptime_pending(self) -> None:
+        """The review shown has no uptime yet: it is being measured (``shows_uptime`` tabs)."""
 
     def load_failed(self) -> None:
         if self.review is None:
@@ -202,5 +208,5 @@ def saved(*edits: QLineEdit | QPlainTextEdit) -> None:
 
 
 def section_text(runbook: Runbook, section_id: str) -> dict[str, str]:
-    section = next((s for s in runbook.review.sections if s.id == section_id), None)
+    section = rv.review_section(runbook, section_id)
     return {i.id: i.text for i in section.items} if section else {}

@@ -13,7 +13,6 @@ from stratus_commander import credits as cr
 from stratus_commander import review as rv
 from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.incident import Incidents
-from stratus_commander.learnings import list_learnings
 from stratus_commander.qt.review.close_dialog import CloseDialog
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import SampleRow
@@ -99,7 +98,7 @@ def test_close_is_refused_with_reasons_then_succeeds_when_filled(
         ROOT_CAUSE
     )
     assert stored.checklist["fix_implementation.update-runbook"] == "deferred"
-    assert [(x.step, x.text) for x in list_learnings(incidents.store)] == [
+    assert [(x.step, x.text) for x in rv.list_learnings(incidents.store)] == [
         ("triage.database.db-pool", "lessons_learned.prevention noted")
     ]
     assert incidents.verify(iid).ok

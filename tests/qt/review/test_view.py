@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from stratus_commander.qt.panel_kit import urgent_colors
 from stratus_commander.qt.review.action_item_dialog import ActionItemDialog
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
-from stratus_commander.store import SampleRow, Store, open_store
+from stratus_commander.store import SampleRow, SqliteStore, Store, open_store
 
 from ..conftest import T0, ARun
 from ..review_data import (
@@ -39,7 +40,10 @@ def open_view(qtbot, path: Path, runbook: Runbook, clock: FakeClock, iid: int, *
     qtbot.addWidget(view)
     view.resize(1300, 850)
     view.show()
-    qtbot.waitUntil(lambda: view.review is not None and view.replay is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: view.review is not None and not view.uptime_pending and view.replay is not None,
+        timeout=10_000,
+    )
     return view
 
 
@@ -118,6 +122,81 @@ def test_review_of_a_copied_db_file_with_no_config_and_no_network(
     for i in range(view.tabs.count()):
         view.tabs.setCurrentIndex(i)
         view.grab().save(str(tmp_path / f"review-view-{i}.png"))
+
+
+def test_the_review_is_shown_before_its_uptime_is_measured_then_the_uptime(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, monkeypatch
+) -> None:
+    """Measuring a month of uptime per group is the slow part: the header and the tabs come
+    first, the credits tab says it is calculating, and its uptime follows."""
+    iid = worked_incident(incidents)
+    measuring, release = threading.Event(), threading.Event()
+    uptime_minutes = SqliteStore.uptime_minutes
+
+    def held(self: SqliteStore, *args: object, **kwargs: object) -> tuple[int, int]:
+        measuring.set()
+        assert release.wait(timeout=30), "the test never let the uptime be measured"
+        return uptime_minutes(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqliteStore, "uptime_minutes", held)
+    view = ReviewView(incidents.store.path, runbook, clock, iid)
+    qtbot.addWidget(view)
+    loaded: list[bool] = []
+    view.loaded.connect(lambda: loaded.append(True))
+    try:
+        qtbot.waitSignal(view.first_shown, timeout=10_000).wait()
+        assert measuring.wait(timeout=10)  # the uptime is being measured, and held there
+        assert view.header.title.text() == f"INC-{iid} · Payment API down: checkout failing"
+        milestones = [row[3] for row in cell_texts(view.timeline_tab.milestones)]
+        assert milestones[:3] == ["First failing probe evidence", "Detected", "Declared"]
+        assert "Status update sent: Investigating posted" in milestones
+        assert view.timeline_tab.loading.isHidden()
+        assert view.credits_tab.uptime_note.text().startswith("Calculating uptime…")
+        assert not view.credits_tab.uptime_note.isHidden()
+        assert view.credits_tab.uptime.rowCount() == 0
+        assert not loaded
+    finally:
+        release.set()
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        pass
+    assert view.credits_tab.uptime_note.isHidden()
+    assert [r[0] for r in cell_texts(view.credits_tab.uptime)] == [
+        "API",
+        "Webhooks",
+        "Database",
+        "External",
+    ]
+    assert view.review is not None and view.review.month_uptime["api"].down_minutes == 40
+
+
+def test_a_reload_drops_what_an_older_one_still_delivers(
+    qtbot, incidents: Incidents, runbook: Runbook, clock: FakeClock, monkeypatch
+) -> None:
+    iid = worked_incident(incidents)
+    view = open_view(qtbot, incidents.store.path, runbook, clock, iid)
+    release = threading.Event()
+    older = clock.now()
+    measure = rv.measure_review_uptime
+
+    def held(store: Store, incident: object, now: datetime) -> rv.ReviewUptime:
+        if now == older:  # the older reload's measurement only
+            assert release.wait(timeout=30), "the test never let the uptime be measured"
+        return measure(store, incident, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rv, "measure_review_uptime", held)
+    shown: list[rv.Review | None] = []
+    view.loaded.connect(lambda: shown.append(view.review))
+    try:
+        with qtbot.waitSignal(view.first_shown, timeout=10_000):
+            view.reload()  # its uptime is held ...
+        clock.advance(minutes=5)
+        with qtbot.waitSignal(view.loaded, timeout=10_000):
+            view.reload()  # ... while a newer reload is shown whole
+    finally:
+        release.set()
+    assert [r.now for r in shown if r] == [clock.now()]
+    qtbot.wait(200)  # the older measurement ends now: it is dropped, not shown
+    assert len(shown) == 1 and view.review is shown[0]
 
 
 def test_impossible_order_is_flagged(qtbot, incidents: Incidents, runbook, clock) -> None:
