@@ -65,7 +65,8 @@ class CockpitApp:
             self.incidents,
             session.runbook,
             session.clock,
-            db_path=session.db_path,
+            # A file or a postgresql:// URL: the cockpit only hands it on (OffThread, history).
+            db_path=session.db_path,  # type: ignore[arg-type]
             settings=self.settings,
             scenarios=scenario_choices(),
             probe_note=probe_note,

@@ -47,6 +47,7 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | None, readonly: bool = False) -> None:
         self.conn = RedactingConnection(conn)
         self.path = path
+        self.location = str(path) if path is not None else ":memory:"
         #: Opened ``mode=ro``: nothing is written (the minute rollup is brought up to date in
         #: TEMP tables of this connection instead, see :func:`refresh_sample_minutes`).
         self.readonly = readonly
