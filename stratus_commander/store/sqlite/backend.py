@@ -172,6 +172,9 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
             if isinstance(ours, StoreDamaged | StoreReadOnly):
                 raise ours from exc
             raise StoreError(f"cannot prepare the database: {exc}", where=str(path)) from exc
+        except BaseException:  # ours, from a migration's statements: the connection goes too
+            conn.close()
+            raise
         return cls(conn, path)
 
     def close(self) -> None:
@@ -189,8 +192,13 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
         before they read what they will build on (the hash chain's previous link).
 
         Nested use joins the outer transaction through a savepoint: a domain action that writes
-        its own tables and then a timeline event commits both or neither.
+        its own tables and then a timeline event commits both or neither. A read-only store
+        refuses (:class:`StoreReadOnly`) before anything starts.
         """
+        if self.readonly:
+            raise StoreReadOnly(
+                "opened read-only; this command records to it", where=self.location
+            )
         conn = self.conn
         if conn.in_transaction:
             self._savepoints += 1
