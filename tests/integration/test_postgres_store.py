@@ -3,8 +3,10 @@ the command line, and the databases, URLs and servers that are refused."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -75,7 +77,7 @@ def test_two_processes_appending_at_once_keep_one_linear_chain(team_db: TeamDb) 
         assert store.timeline_head(iid) == (1001, events[-1].hash)
     # The two interleaved: the lock serialised them, it did not run one after the other.
     actors = [e.actor for e in events[1:]]
-    switches = sum(1 for a, b in zip(actors, actors[1:], strict=False) if a != b)
+    switches = sum(1 for a, b in itertools.pairwise(actors) if a != b)
     assert switches > 1
     assert ok(team_db.url, "incidents", "verify", str(iid)).count("intact") == 1
 
@@ -86,9 +88,9 @@ def test_two_processes_appending_at_once_keep_one_linear_chain(team_db: TeamDb) 
 def test_the_whole_life_cycle_through_the_command_line(team_db: TeamDb, tmp_path: Path) -> None:
     db = team_db.url
     detected = datetime.now(UTC) - timedelta(minutes=40)
-    out = ok(db, "incidents", "declare", "--title", "Payment Processing API Down",
-             "--impact", "Critical", "--services", "API,Webhooks",
-             "--affected", "Stripe Connect API", "--detected-at", to_iso(detected), "--json")  # fmt: skip
+    declared = ("--title", "Payment Processing API Down", "--impact", "Critical",
+                "--services", "API,Webhooks", "--affected", "Stripe Connect API")  # fmt: skip
+    out = ok(db, "incidents", "declare", *declared, "--detected-at", to_iso(detected), "--json")
     iid = str(json.loads(out)["id"])
     ok(db, "incidents", "note", iid, "PgBouncer pool exhausted; key sk_live_51HqLyjWDarjtT1zdp7d")
     ok(db, "incidents", "status", iid, "identified", "--text", "Connection leak in deploy 4711")
@@ -149,9 +151,7 @@ def test_the_url_may_come_from_the_environment(
     assert "stratus_commander_migrations" in team_db.tables()
 
 
-def test_the_password_may_be_a_reference(
-    team_db: TeamDb, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_password_may_be_a_reference(team_db: TeamDb, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PGPASSWORD")
     monkeypatch.setenv("TEAM_DB_PASSWORD", TEAM_PASSWORD)
     with open_store(f"{team_db.url}?password=env:TEAM_DB_PASSWORD") as store:
@@ -233,3 +233,40 @@ def test_a_missing_database_on_the_server_is_named(team_db: TeamDb) -> None:
     url = f"postgresql://team@127.0.0.1:{team_db.server.port}/no_such_db"
     code, _, err = cli(url, "incidents", "list")
     assert code == 2 and '"no_such_db" does not exist' in err and "CREATE DATABASE" in err
+
+
+def test_two_cockpits_adding_items_and_events_to_one_incident_both_succeed(
+    team_db: TeamDb,
+) -> None:
+    """Each inserts a row that refers to the incident, then appends to its timeline: neither
+    waits for ever nor is told to try again."""
+    with open_store(team_db.url) as store:
+        iid = Incidents(store, SystemClock()).declare("Payment API down", "Critical").id
+    both_inserted = threading.Barrier(2, timeout=30)
+    failures: list[BaseException] = []
+
+    def cockpit(who: str) -> None:
+        try:
+            with open_store(team_db.url) as store:
+                incidents = Incidents(store, SystemClock(), actor=who)
+                with store.write():
+                    store.insert_action_item(
+                        {"incident_id": iid, "category": "immediate-fixes", "text": who,
+                         "status": "open", "created_at": to_iso(datetime.now(UTC))}
+                    )  # fmt: skip
+                    both_inserted.wait()
+                    incidents.note(iid, f"{who} added an action item")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=cockpit, args=(who,)) for who in ("alice", "bob")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert failures == []
+    with open_store(team_db.url, readonly=True) as store:
+        assert len(store.action_item_rows(iid)) == 2
+        incidents = Incidents(store, SystemClock())
+        assert [e.seq for e in incidents.events(iid)] == [1, 2, 3]
+        assert incidents.verify(iid).ok

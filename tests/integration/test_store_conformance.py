@@ -99,10 +99,9 @@ def test_every_text_is_redacted_before_it_is_stored(inc: Incidents, opened: Open
 
 def test_a_closed_incident_refuses_events_and_rolls_back(inc: Incidents, store: Store) -> None:
     iid = declare(inc)
-    with pytest.raises(DomainRefused):
-        with store.write():
-            inc.record(iid, "note", "inside")
-            raise DomainRefused("refused after the append")
+    with pytest.raises(DomainRefused), store.write():
+        inc.record(iid, "note", "inside")
+        raise DomainRefused("refused after the append")
     assert [e.kind for e in inc.events(iid)] == ["declared"]
     assert inc.verify(iid).ok
 
@@ -118,10 +117,9 @@ def test_nested_writes_commit_together_and_a_failed_inner_one_leaves_nothing(
     with store.write():
         inc.note(iid, "kept")
         store.after_commit(lambda: heard.append("outer"))
-        with pytest.raises(RuntimeError):
-            with store.write():
-                inc.note(iid, "rolled back")
-                raise RuntimeError("inner fails")
+        with pytest.raises(RuntimeError), store.write():
+            inc.note(iid, "rolled back")
+            raise RuntimeError("inner fails")
         assert heard == []  # nothing is announced before the commit
         inc.note(iid, "kept too")
     assert heard == ["outer"]
@@ -133,12 +131,11 @@ def test_nested_writes_commit_together_and_a_failed_inner_one_leaves_nothing(
 def test_a_failed_write_leaves_nothing_and_announces_nothing(inc: Incidents, store: Store) -> None:
     iid = declare(inc)
     heard: list[str] = []
-    with pytest.raises(RuntimeError):
-        with store.write():
-            inc.note(iid, "gone")
-            store.save_maintenance(1_000, 2_000, "gone too", to_iso(T0))
-            store.after_commit(lambda: heard.append("never"))
-            raise RuntimeError("fails")
+    with pytest.raises(RuntimeError), store.write():
+        inc.note(iid, "gone")
+        store.save_maintenance(1_000, 2_000, "gone too", to_iso(T0))
+        store.after_commit(lambda: heard.append("never"))
+        raise RuntimeError("fails")
     assert heard == []
     assert [e.kind for e in inc.events(iid)] == ["declared"]
     assert store.maintenance_rows(0, 10_000) == []
@@ -279,13 +276,12 @@ def test_review_records_action_items_and_lessons(inc: Incidents, store: Store) -
     close, pir = store.review_record(iid)  # type: ignore[misc]
     assert close == {"fix": "rotated sk_live_[REDACTED]"} and pir == {"answers": {"why": "leak"}}
     with store.write():
+        item = {"incident_id": iid, "deadline": None, "status": "open", "created_at": to_iso(T0)}
         first = store.insert_action_item(
-            {"incident_id": iid, "category": "immediate-fixes", "text": "Patch", "owner": "bob",
-             "deadline": None, "status": "open", "created_at": to_iso(T0)}  # fmt: skip
+            {**item, "category": "immediate-fixes", "text": "Patch", "owner": "bob"}
         )
         second = store.insert_action_item(
-            {"incident_id": iid, "category": "monitoring-improvements", "text": "Alarm",
-             "owner": "", "deadline": None, "status": "open", "created_at": to_iso(T0)}  # fmt: skip
+            {**item, "category": "monitoring-improvements", "text": "Alarm", "owner": ""}
         )
         store.update_action_item(first, {"status": "done", "done_at": to_iso(T0)})
     assert [r["id"] for r in store.action_item_rows(iid)] == [first, second]

@@ -2,8 +2,8 @@
 
 Advisory locks are per database and held to the end of the transaction that took them
 (``pg_advisory_xact_lock``). Appends to an incident are not serialised by one of these but by a
-row lock on the incident itself (``SELECT ... FOR UPDATE``, see ``timeline.py``): it also orders
-them with every other change of that row.
+row lock on the incident itself (``SELECT ... FOR NO KEY UPDATE``, see ``timeline.py``): it also
+orders them with every other change of that row.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Incidents and their timelines on PostgreSQL: the rows behind ``Incidents``.
 
 Several cockpits append to one incident at once. Inside a write, the incident's row is read
-``FOR UPDATE``: whoever holds it appends (and changes the row) while the others wait, so each
-append reads the previous link as committed, seq numbers stay contiguous and the chain linear.
-A domain action that reads the incident before it appends (``Incidents.record``) takes the lock
-with that read, so what it projects from is current too.
+``FOR NO KEY UPDATE``: whoever holds it appends (and changes the row) while the others wait, so
+each append reads the previous link as committed, seq numbers stay contiguous and the chain
+linear. A domain action that reads the incident before it appends (``Incidents.record``) takes the
+lock with that read, so what it projects from is current too. Not ``FOR UPDATE``: rows that refer
+to the incident (an action item, a lesson) take a key-share lock on it as they are inserted, and
+two writers each holding one and both wanting ``FOR UPDATE`` would deadlock.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class TimelineQueries:
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:
         # Inside a write, the row is locked: what the action builds on stays current.
-        lock = " FOR UPDATE" if self.writing else ""
+        lock = " FOR NO KEY UPDATE" if self.writing else ""
         rows = self.query(
             f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = %s{lock}", [incident_id]
         )
@@ -119,7 +121,7 @@ class TimelineQueries:
         # Inside a write (the usual case) no savepoint is needed: the caller's transaction holds.
         with nullcontext(self.conn) if self.writing else self.write() as conn:
             head = conn.execute(
-                "SELECT event_count, head_hash FROM incidents WHERE id = %s FOR UPDATE",
+                "SELECT event_count, head_hash FROM incidents WHERE id = %s FOR NO KEY UPDATE",
                 [incident_id],
             ).fetchone()
             if head is None:

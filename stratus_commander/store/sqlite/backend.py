@@ -196,9 +196,7 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
         refuses (:class:`StoreReadOnly`) before anything starts.
         """
         if self.readonly:
-            raise StoreReadOnly(
-                "opened read-only; this command records to it", where=self.location
-            )
+            raise StoreReadOnly("opened read-only; this command records to it", where=self.location)
         conn = self.conn
         if conn.in_transaction:
             self._savepoints += 1
