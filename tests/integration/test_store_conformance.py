@@ -13,6 +13,9 @@ import pytest
 from stratus_commander.clock import FakeClock, to_iso
 from stratus_commander.errors import DomainRefused, NotFound, StoreError, StoreReadOnly
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.checklists import set_tick, ticked
+from stratus_commander.incident.reminders import set_reminder
+from stratus_commander.runbook import load_runbook
 from stratus_commander.store import SampleRow, Store, open_store
 from tests.integration.pg_store import TeamDb, pg_server, team_db, team_role
 
@@ -104,6 +107,30 @@ def test_a_closed_incident_refuses_events_and_rolls_back(inc: Incidents, store: 
         raise DomainRefused("refused after the append")
     assert [e.kind for e in inc.events(iid)] == ["declared"]
     assert inc.verify(iid).ok
+
+
+def test_the_commanders_actions_during_an_outage(inc: Incidents, opened: Opener) -> None:
+    """Decisions, ticks, updates, escalation, calls and check-back timers: each one event, the
+    incident row kept as their projection."""
+    iid = declare(inc)
+    inc.decide(iid, "internal", reason="Our webhook handler 500s")
+    item = load_runbook().mitigation["api"][0]
+    set_tick(inc, iid, "mitigate:api", item, on=True)
+    set_tick(inc, iid, "mitigate:api", item, on=False)
+    inc.record(iid, "message_sent", "Investigating", {"channel": "status-page", "body": "x"})
+    inc.record(iid, "escalated", "Paged the CTO", {"to": "CTO"})
+    inc.record(iid, "call_logged", "CTO acknowledged", {"who": "CTO", "note": "on it"})
+    set_reminder(inc, iid, "ops", "check the pool", 10)
+    reader = Incidents(opened(readonly=True), inc.clock)
+    incident = reader.get(iid)
+    assert incident.triage_decision == "internal" and incident.escalated_at is not None
+    assert incident.first_update_at is not None
+    assert [e.kind for e in reader.events(iid)] == [
+        "declared", "decision", "check_ticked", "check_unticked", "message_sent", "escalated",
+        "call_logged", "reminder_set",
+    ]  # fmt: skip
+    assert ticked(reader.events(iid), "mitigate:api") == {}
+    assert reader.verify(iid).ok and reader.verify_projection(iid) == []
 
 
 # --- transactions ------------------------------------------------------------------------------
