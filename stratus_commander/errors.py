@@ -4,8 +4,8 @@
     ├── InputError               bad input from the user: file, field, flag (CLI exit 2)
     │   ├── RunbookError         runbook file invalid
     │   ├── ConfigError          user config invalid
-    │   └── StoreError           database file unusable (not SQLite, truncated, newer schema,
-    │       │                    missing when a command only reads)
+    │   └── StoreError           database unusable (not SQLite, truncated, newer schema, server
+    │       │                    unreachable, missing when a command only reads)
     │       └── StoreReadOnly    a command that records was given a file it may not write
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
     ├── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)

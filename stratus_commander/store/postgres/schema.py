@@ -175,7 +175,7 @@ CREATE INDEX learnings_step ON learnings (step);
 """
 
 #: The schema, by name, in order: (name, SQL). A name is never reused or changed once released.
-MIGRATIONS: tuple[tuple[str, str], ...] = (("p001_initial", _P001_INITIAL),)
+MIGRATIONS: tuple[tuple[str, str], ...] = (("p001_initial", _P001_INITIAL + ROLLUP_SCHEMA),)
 MIGRATION_NAMES = tuple(name for name, _ in MIGRATIONS)
 
 
@@ -238,9 +238,7 @@ def apply(conn: Conn, where: str) -> None:
         for name, sql in MIGRATIONS:
             if name in found.applied:
                 continue
-            conn.execute(sql.encode())
-            if name == "p001_initial":
-                conn.execute(ROLLUP_SCHEMA.encode())
+            conn.execute(sql.encode())  # several statements: no parameters
             conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name) VALUES (%s)", [name])
 
 
