@@ -128,6 +128,13 @@ def test_the_whole_life_cycle_through_the_command_line(team_db: TeamDb, tmp_path
     assert "Hash chain verified" in (tmp_path / "inc.md").read_text()
     code, out, _ = cli(db, "incidents", "verify", iid)
     assert code == 0 and "intact" in out
+    with team_db.admin() as conn:  # every row of every table, the search words included
+        stored = " ".join(
+            str(row[0])
+            for table in sorted(team_db.tables())
+            for row in conn.execute(f'SELECT t::text FROM "{table}" t').fetchall()
+        )
+    assert "PgBouncer" in stored and "51hqlyjwdarjtt1zdp7d" not in stored.lower()
     # Tampering on the server is caught as it is in a file.
     with team_db.admin() as conn:
         conn.execute("UPDATE events SET text = 'edited' WHERE seq = 2")
