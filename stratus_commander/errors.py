@@ -4,14 +4,15 @@
     ├── InputError               bad input from the user: file, field, flag (CLI exit 2)
     │   ├── RunbookError         runbook file invalid
     │   ├── ConfigError          user config invalid
-    │   └── StoreError           database file unusable (not SQLite, truncated, newer schema,
-    │       │                    missing when a command only reads)
+    │   └── StoreError           database unusable (not SQLite, truncated, newer schema, server
+    │       │                    unreachable, missing when a command only reads)
     │       └── StoreReadOnly    a command that records was given a file it may not write
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
     ├── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
     │   └── RefusedForGaps       ... until each listed gap is filled (one per line in the CLI)
-    └── StoreDamaged             the database file is damaged: SQLite reports corrupt pages, or
-                                 text no longer decodes (CLI exit 1: the thing checked is unhealthy)
+    └── StoreDamaged             the database is damaged: SQLite (or the PostgreSQL server) reports
+                                 corrupt pages, or text no longer decodes (CLI exit 1: the thing
+                                 checked is unhealthy)
 
 Errors that name a place carry it in ``where`` ("runbook.toml: clocks[1].due_after") so the CLI
 and the GUI show the same text.
@@ -62,11 +63,18 @@ class StoreDamaged(StratusError):
     def __init__(self, detail: str, where: str) -> None:
         self.where = where
         self.detail = detail
-        super().__init__(
-            f"{where}: the database is damaged ({detail}); make a copy of it (with any -wal file "
-            f"beside it) before anything else; `sqlite3 {shlex.quote(where)} .recover | sqlite3 "
-            "recovered.db` may save what is readable"
-        )
+        if "://" in where:  # a server's database: its administrator has the tools
+            advice = (
+                "ask its administrator to check the server (amcheck) before anything else, and "
+                "to restore it from a backup if need be"
+            )
+        else:
+            advice = (
+                "make a copy of it (with any -wal file beside it) before anything else; "
+                f"`sqlite3 {shlex.quote(where)} .recover | sqlite3 recovered.db` may save what "
+                "is readable"
+            )
+        super().__init__(f"{where}: the database is damaged ({detail}); {advice}")
 
 
 class NotFound(StratusError):

@@ -59,6 +59,7 @@ from stratus_commander.probes.worker import (
     read_frame,
     write_frame,
 )
+from stratus_commander.store import as_location
 
 __all__ = ["Backoff", "LiveProbes", "Restart"]
 
@@ -258,7 +259,7 @@ class LiveProbes:
     def __init__(
         self,
         specs: Iterable[ProbeSpec],
-        db_path: Path,
+        db_path: Path | str,
         incidents: Incidents,
         current_incident: Callable[[], int | None],
         *,
@@ -288,7 +289,7 @@ class LiveProbes:
         self._change_listeners: list[Callable[[StateChange], object]] = []
         self._setup = Setup(
             list(self._specs),
-            Path(db_path),
+            as_location(db_path),
             dict(secrets or {}),
             batch_interval_s=batch_interval_s,
             max_concurrency=max_concurrency,
@@ -309,7 +310,7 @@ class LiveProbes:
         cls,
         scenario: Scenario | str,
         speed: float,
-        db_path: Path,
+        db_path: Path | str,
         incidents: Incidents,
         current_incident: Callable[[], int | None],
         *,

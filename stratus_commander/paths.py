@@ -10,8 +10,12 @@ import platformdirs
 APP = "stratus-commander"
 
 
-def default_db_path() -> Path:
+def default_db_path() -> Path | str:
+    """``STRATUS_COMMANDER_DB`` (a file, or a ``postgresql://`` URL kept as text), else the
+    user data dir's ``incidents.db``."""
     env = os.environ.get("STRATUS_COMMANDER_DB")
+    if env and env.lower().startswith(("postgresql://", "postgres://")):
+        return env
     return Path(env) if env else Path(platformdirs.user_data_dir(APP)) / "incidents.db"
 
 

@@ -29,7 +29,7 @@ from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import Store, open_store
+from stratus_commander.store import Location, Store, as_location, open_store
 
 if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when asked for
     from stratus_commander.drill.scenario import Scenario
@@ -60,7 +60,7 @@ class Session:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         *,
         access: Access = Access.COCKPIT,
         runbook_path: Path | None = None,
@@ -71,8 +71,9 @@ class Session:
     ) -> None:
         """``runbook``: one already loaded (else ``runbook_path`` is, when first needed; None:
         the bundled one). ``config_path`` None: no probe config. ``actor``: who signs what this
-        run records (default: the signed-in user)."""
-        self.db_path = Path(db_path)
+        run records (default: the signed-in user). ``db_path``: the database's location, a file
+        or a ``postgresql://`` URL (kept as text)."""
+        self.db_path: Location = as_location(db_path)
         self.access = access
         self.runbook_path = runbook_path
         self.config_path = config_path

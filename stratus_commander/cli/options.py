@@ -1,5 +1,9 @@
 """The global options, the session a command opens from them, and the reading of the values
-commands are given (ids, times, lists, KEY=VALUE pairs): each refusal names its flag (exit 2)."""
+commands are given (ids, times, lists, KEY=VALUE pairs): each refusal names its flag (exit 2).
+
+``--db`` (and ``STRATUS_COMMANDER_DB``) is a file path or a ``postgresql://`` URL: a URL is kept
+as text (a path would fold its ``//``) and checked at once, so a password in it is refused
+before anything connects."""
 
 from __future__ import annotations
 
@@ -15,18 +19,54 @@ from stratus_commander.cli.output import fail, run_domain
 if TYPE_CHECKING:  # the session loads the store and the runbook: only for a command that uses it
     from stratus_commander.session import Session
 
-__all__ = ["Options", "open_session", "pairs", "parse_id", "pass_options", "split", "when"]
+__all__ = [
+    "DbLocation",
+    "Options",
+    "open_session",
+    "pairs",
+    "parse_id",
+    "pass_options",
+    "split",
+    "when",
+]
+
+
+class DbLocation(click.ParamType):
+    """A database file (as ``click.Path(dir_okay=False)``) or a ``postgresql://`` URL, checked
+    (no password in it) and kept as a string."""
+
+    name = "PATH|URL"
+
+    def __init__(self) -> None:
+        self._file = click.Path(dir_okay=False, path_type=Path)
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Path | str:
+        from stratus_commander.store.postgres.url import is_postgres_url, parse_url
+
+        if isinstance(value, str) and is_postgres_url(value):
+            from stratus_commander.errors import StoreError
+
+            try:
+                parse_url(value)
+            except StoreError as exc:
+                self.fail(exc.message, param, ctx)
+            return value
+        converted: Path = self._file.convert(value, param, ctx)  # type: ignore[arg-type]
+        return converted
 
 
 @dataclass
 class Options:
     """Global options, resolved lazily so ``--help`` never touches the disk."""
 
-    db: Path | None
+    db: Path | str | None  # a file, or a postgresql:// URL
     config: Path | None
     runbook: Path | None
 
-    def db_path(self) -> Path:
+    def db_path(self) -> Path | str:
+        """The database's location: the file, or the ``postgresql://`` URL."""
         from stratus_commander.paths import default_db_path
 
         return self.db or default_db_path()

@@ -154,7 +154,7 @@ def incidents_export(opts: Options, incident_id: str, fmt: str, output: Path | N
     _write(output, text)
 
 
-def _html_graphs(db_path: Path) -> Any:
+def _html_graphs(db_path: Path | str) -> Any:
     """The HTML export's graphs are drawn with Qt (offscreen); without PySide6 the export keeps
     its uptime tables only."""
     try:

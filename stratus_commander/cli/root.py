@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from stratus_commander.cli.options import Options
+from stratus_commander.cli.options import DbLocation, Options
 from stratus_commander.cli.output import fail_for, run_domain
 from stratus_commander.errors import StratusError
 
@@ -44,9 +44,10 @@ class _Main(click.Group):
 )
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DbLocation(),
     envvar="STRATUS_COMMANDER_DB",
-    help="SQLite file of incidents [env STRATUS_COMMANDER_DB; default: user data dir].",
+    help="SQLite file of incidents, or a team database postgresql://USER@HOST:PORT/DB "
+    "[env STRATUS_COMMANDER_DB; default: user data dir].",
 )
 @click.option(
     "--config",
@@ -69,7 +70,7 @@ class _Main(click.Group):
 @click.pass_context
 def main(
     ctx: click.Context,
-    db: Path | None,
+    db: Path | str | None,
     config: Path | None,
     runbook: Path | None,
     verbose: bool,

@@ -207,7 +207,7 @@ class Incidents:
     def get(self, incident_id: int) -> Incident:
         row = self.store.incident_row(incident_id)
         if row is None:
-            raise NotFound(f"no incident INC-{incident_id} in {self.store.path or 'memory'}")
+            raise NotFound(f"no incident INC-{incident_id} in {self.store.location}")
         return _from_row(row)
 
     def list(self, open_only: bool = False) -> list[Incident]:

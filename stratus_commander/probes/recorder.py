@@ -31,7 +31,7 @@ from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.probes.engine import ProbeEngine
-from stratus_commander.store import SampleRow, Store, open_store
+from stratus_commander.store import SampleRow, Store, as_location, open_store
 from stratus_commander.timeline import Event
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def sample_row(result: ProbeResult) -> SampleRow:
 class Recorder:
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         incidents: Incidents | None,
         current_incident: Callable[[], int | None] = lambda: None,
         batch_interval_s: float = 1.0,
@@ -63,7 +63,7 @@ class Recorder:
         announce: Announce | None = None,
         clock: Clock | None = None,
     ) -> None:
-        self.db_path = Path(db_path)
+        self.db_path = as_location(db_path)  # a file, or a postgresql:// URL
         # The time of the flips' timeline events (default: ``incidents``'s clock); they are
         # signed by the probes themselves (actors.PROBE), never by the person at the keyboard.
         self.clock = clock or (incidents.clock if incidents else None)

@@ -171,7 +171,7 @@ def load_flips(store: Store, window: tuple[datetime, datetime], limit: int = 500
 
 
 def read_history(
-    db_path: Path, window: tuple[datetime, datetime], max_points: int = 8192
+    db_path: Path | str, window: tuple[datetime, datetime], max_points: int = 8192
 ) -> History:
     """Every probe's series (at most ``max_points`` each) and the flips in ``window``, read on
     a store of its own: the cockpit calls this on a worker thread, beside the UI's and the

@@ -60,7 +60,7 @@ _LENGTH = struct.Struct("!I")
 @dataclass(frozen=True)
 class Setup:
     specs: list[ProbeSpec]
-    db_path: Path
+    db_path: Path | str  # a file, or a postgresql:// URL
     #: values for ``env:NAME`` references that are not in the environment (a drill's fake keys)
     secrets: Mapping[str, str] = field(default_factory=dict)
     incident_id: int | None = None

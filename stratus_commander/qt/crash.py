@@ -40,7 +40,7 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 def saved_text(
-    incident: Incident | None, event: Event | None, db_path: Path, log_path: Path | None
+    incident: Incident | None, event: Event | None, db_path: Path | str, log_path: Path | None
 ) -> str:
     """What the commander can count on after an error: the last event on disk, and where."""
     if event is not None and incident is not None:
@@ -66,7 +66,7 @@ class CrashReporter(QObject):
     def __init__(
         self,
         window: QWidget,
-        db_path: Path,
+        db_path: Path | str,
         incidents: Incidents,
         shown_incident: Callable[[], int | None],
         *,

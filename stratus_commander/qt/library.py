@@ -30,7 +30,7 @@ from stratus_commander.qt.panel_kit import feedback_label, heading, local
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.qt.review.widgets import Table
 from stratus_commander.runbook import Runbook
-from stratus_commander.store import open_store
+from stratus_commander.store import as_location, open_store
 
 __all__ = ["LibraryWindow", "ReviewWindow"]
 
@@ -42,7 +42,7 @@ class ReviewWindow(QMainWindow):
 
     def __init__(
         self,
-        store_path: Path,
+        store_path: Path | str,
         runbook: Runbook,
         clock: Clock,
         incident_id: int,
@@ -74,14 +74,15 @@ class LibraryWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store_path = Path(store_path)
+        self.store_path = as_location(store_path)  # a file, or a postgresql:// URL
         self.runbook = runbook
         self.clock = clock
         self.store = open_store(self.store_path)
         self.incidents = Incidents(self.store, clock)
         self.shown: list[Incident] = []
         self.reviews: dict[int, ReviewWindow] = {}
-        self.setWindowTitle(f"Incident library — {self.store_path.name}")
+        name = self.store_path.name if isinstance(self.store_path, Path) else self.store.location
+        self.setWindowTitle(f"Incident library — {name}")
 
         page = QWidget()
         layout = QVBoxLayout(page)

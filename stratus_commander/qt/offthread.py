@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 
 from stratus_commander.qt.tasks import Tasks
-from stratus_commander.store import Store, open_store
+from stratus_commander.store import Store, as_location, open_store
 
 __all__ = ["OffThread"]
 
@@ -43,7 +43,7 @@ class OffThread(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store_path = Path(store_path)
+        self.store_path = as_location(store_path)  # a file, or a postgresql:// URL
         self.readonly = readonly
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._closed = False

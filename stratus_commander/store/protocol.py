@@ -2,9 +2,9 @@
 
 Every SQL statement and every connection of the application lives under ``store/``; the domain
 (incidents, review, credits, the recorder, the GUI's readers) holds a :class:`Store` and calls
-these methods. The SQLite backend (``store/sqlite/``) implements it for the local, solo file; a
-second backend (PostgreSQL for team mode) implements the same protocol, so a feature written
-against it works on both.
+these methods. The SQLite backend (``store/sqlite/``) implements it for the local, solo file;
+the PostgreSQL backend (``store/postgres/``, team mode) implements the same protocol, so a
+feature written against it works on both.
 
 Rules every backend keeps:
 
@@ -16,6 +16,9 @@ Rules every backend keeps:
   registered with :meth:`after_commit` hear only what was committed.
 - **Errors are ours.** A backend raises :class:`~stratus_commander.errors.StoreError` (unusable
   file or server), ``StoreReadOnly`` and ``StoreDamaged``, never its driver's exceptions.
+- **Concurrency.** Appends to one incident are serialised (SQLite: one writer at a time;
+  PostgreSQL: a lock on the incident's row): seq numbers stay contiguous and the chain linear
+  whatever the interleaving of processes.
 - **Read-only.** A store opened read-only (``readonly``) never writes; derived tables it must
   bring up to date (the per-minute rollup) are computed on the side.
 """
@@ -35,7 +38,11 @@ from stratus_commander.timeline import Event
 class Store(Protocol):
     """An open incident database (one per thread: connections are not shared)."""
 
+    #: The file, for a file database (``None`` in memory or on a server).
     path: Path | None
+    #: Where the data is, as messages name it: the file's path, the server's URL (it never
+    #: holds a password), or ``:memory:``.
+    location: str
     readonly: bool
 
     def close(self) -> None: ...

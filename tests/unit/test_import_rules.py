@@ -1,5 +1,6 @@
 """Rules of the house that can fail: no import cycle anywhere in the package (function-level
-imports count: they only hide a cycle), and ``sqlite3`` only under ``store/``."""
+imports count: they only hide a cycle), ``sqlite3`` only under ``store/``, and ``psycopg`` only
+under ``store/`` and in the postgres probe."""
 
 from __future__ import annotations
 
@@ -76,3 +77,24 @@ def test_sqlite3_is_imported_only_under_store() -> None:
     assert importers, "the store imports sqlite3: the graph must see it"
     outside = [m for m in importers if not m.startswith(f"{PACKAGE}.store.")]
     assert outside == []
+
+
+def test_psycopg_is_imported_only_by_the_store_and_the_postgres_probe() -> None:
+    g = graph(exclude_type_checking=False)
+    importers = sorted(g.find_modules_that_directly_import("psycopg"))
+    assert f"{PACKAGE}.store.postgres.connection" in importers  # the graph must see it
+    allowed = (f"{PACKAGE}.store.", f"{PACKAGE}.probes.postgres")
+    outside = [m for m in importers if not m.startswith(allowed)]
+    assert outside == []
+
+
+def test_the_store_loads_no_psycopg_until_a_url_is_opened() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, stratus_commander.store, stratus_commander.cli.options;"
+        "print('psycopg' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -23,7 +23,6 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -38,7 +37,7 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.group_style import GROUP_STYLE, GROUP_TITLE
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
-from stratus_commander.store import OUTCOME_CODES
+from stratus_commander.store import OUTCOME_CODES, Location
 from stratus_commander.timeline import Event
 
 if TYPE_CHECKING:  # numpy loads with the first data (a tenth of a second at start-up)
@@ -374,7 +373,7 @@ class GraphsPanel(CockpitPanel):
             self._drop_oldest_marker()
         self._changed()
 
-    async def load_history(self, db_path: Path, since: datetime, until: datetime) -> int:
+    async def load_history(self, db_path: Location, since: datetime, until: datetime) -> int:
         """Fill the buffers from stored samples (read on a worker thread); returns points read."""
         from stratus_commander.probes import series
 

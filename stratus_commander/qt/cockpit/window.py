@@ -22,7 +22,6 @@ import asyncio
 from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -53,6 +52,7 @@ from stratus_commander.qt.cockpit.work_area import TAB_TITLES, TABS, WorkArea, b
 from stratus_commander.qt.tasks import Tasks
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook
+from stratus_commander.store import Location
 from stratus_commander.timefmt import duration_notation
 from stratus_commander.timeline import Event
 
@@ -107,7 +107,7 @@ class Cockpit(QMainWindow):
         runbook: Runbook,
         clock: Clock,
         *,
-        db_path: Path | None = None,
+        db_path: Location | None = None,
         settings: QSettings | None = None,
         scenarios: list[tuple[str, str]] | None = None,
         probe_note: str = "",

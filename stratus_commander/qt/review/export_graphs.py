@@ -26,7 +26,7 @@ from stratus_commander.qt.review.graphs import (
     incident_markers,
     read_replay,
 )
-from stratus_commander.store import open_store
+from stratus_commander.store import as_location, open_store
 
 __all__ = ["GRAPH_SIZE", "render_graphs", "render_replay"]
 
@@ -63,7 +63,7 @@ def render_replay(replay: ReplayData) -> list[tuple[str, bytes]]:
 def render_graphs(store_path: Path | str) -> GraphRenderer:
     """A ``render_graphs(doc)`` for :func:`stratus_commander.export.render` that reads the
     samples from ``store_path`` (a connection of its own, closed after each call)."""
-    path = Path(store_path)
+    path = as_location(store_path)  # a file, or a postgresql:// URL
 
     def render_from_store(doc: Mapping[str, Any]) -> list[tuple[str, bytes]]:
         with open_store(path, create=False, readonly=True) as store:  # export only reads

@@ -45,7 +45,7 @@ from stratus_commander.qt.review.impact_tab import ImpactTab
 from stratus_commander.qt.review.timeline_tab import TimelineTab
 from stratus_commander.qt.review.widgets import ReviewTab, editable
 from stratus_commander.runbook import Runbook
-from stratus_commander.store import Store, open_store
+from stratus_commander.store import Store, as_location, open_store
 
 __all__ = ["ReviewView"]
 
@@ -69,7 +69,7 @@ class ReviewView(QWidget):
         read_only: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.store_path = Path(store_path)
+        self.store_path = as_location(store_path)  # a file, or a postgresql:// URL
         self.runbook = runbook
         self.clock = clock
         self.incident_id = incident_id

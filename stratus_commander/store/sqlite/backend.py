@@ -47,6 +47,7 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | None, readonly: bool = False) -> None:
         self.conn = RedactingConnection(conn)
         self.path = path
+        self.location = str(path) if path is not None else ":memory:"
         #: Opened ``mode=ro``: nothing is written (the minute rollup is brought up to date in
         #: TEMP tables of this connection instead, see :func:`refresh_sample_minutes`).
         self.readonly = readonly
@@ -171,6 +172,9 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
             if isinstance(ours, StoreDamaged | StoreReadOnly):
                 raise ours from exc
             raise StoreError(f"cannot prepare the database: {exc}", where=str(path)) from exc
+        except BaseException:  # ours, from a migration's statements: the connection goes too
+            conn.close()
+            raise
         return cls(conn, path)
 
     def close(self) -> None:
@@ -188,8 +192,11 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
         before they read what they will build on (the hash chain's previous link).
 
         Nested use joins the outer transaction through a savepoint: a domain action that writes
-        its own tables and then a timeline event commits both or neither.
+        its own tables and then a timeline event commits both or neither. A read-only store
+        refuses (:class:`StoreReadOnly`) before anything starts.
         """
+        if self.readonly:
+            raise StoreReadOnly("opened read-only; this command records to it", where=self.location)
         conn = self.conn
         if conn.in_transaction:
             self._savepoints += 1

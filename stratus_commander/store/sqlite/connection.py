@@ -22,7 +22,8 @@ _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
 
 class RedactingConnection:
     """The store's connection: ``execute``/``executemany`` redact every text parameter and
-    serialise :class:`Json` ones; everything else is the sqlite3 connection's own."""
+    serialise :class:`Json` ones, and raise our errors for what the user should hear of
+    (a read-only or damaged file); everything else is the sqlite3 connection's own."""
 
     __slots__ = ("raw",)
 
@@ -30,12 +31,14 @@ class RedactingConnection:
         self.raw = raw
 
     def execute(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
-        return self.raw.execute(sql, clean_params(params))
+        with translate_errors(self.raw):
+            return self.raw.execute(sql, clean_params(params))
 
     def executemany(
         self, sql: str, rows: Iterable[Iterable[Any] | Mapping[str, Any]]
     ) -> sqlite3.Cursor:
-        return self.raw.executemany(sql, (clean_params(row) for row in rows))
+        with translate_errors(self.raw):
+            return self.raw.executemany(sql, (clean_params(row) for row in rows))
 
     @property
     def in_transaction(self) -> bool:

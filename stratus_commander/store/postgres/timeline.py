@@ -1,0 +1,178 @@
+"""Incidents and their timelines on PostgreSQL: the rows behind ``Incidents``.
+
+Several cockpits append to one incident at once. Inside a write, the incident's row is read
+``FOR NO KEY UPDATE``: whoever holds it appends (and changes the row) while the others wait, so
+each append reads the previous link as committed, seq numbers stay contiguous and the chain
+linear. A domain action that reads the incident before it appends (``Incidents.record``) takes the
+lock with that read, so what it projects from is current too. Not ``FOR UPDATE``: rows that refer
+to the incident (an action item, a lesson) take a key-share lock on it as they are inserted, and
+two writers each holding one and both wanting ``FOR UPDATE`` would deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from stratus_commander.clock import to_iso
+from stratus_commander.errors import NotFound, StoreDamaged
+from stratus_commander.store.postgres.connection import RedactingConnection
+from stratus_commander.store.postgres.search import tsquery, words
+from stratus_commander.store.redaction import Json
+from stratus_commander.timeline import Event, event_from_row, next_event
+
+_EVENT_COLUMNS = "incident_id, seq, at, kind, actor, text, data, prev_hash, hash"
+_INCIDENT_COLUMNS = (
+    "id, title, scope, impact, affected_services, status, drill, detected_at, declared_at, "
+    "triaged_at, triage_decision, first_update_at, last_update_at, escalated_at, mitigated_at, "
+    "resolved_at, closed_at, review_done_at, event_count, head_hash"
+)
+_OPEN = "('investigating', 'identified', 'monitoring')"
+
+
+class TimelineQueries:
+    """Mixed into :class:`~stratus_commander.store.postgres.backend.PostgresStore`."""
+
+    conn: RedactingConnection
+    location: str
+
+    if TYPE_CHECKING:  # the backend's own
+
+        @property
+        def writing(self) -> bool: ...
+
+        def write(self) -> AbstractContextManager[RedactingConnection]: ...
+
+        def query(
+            self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+        ) -> list[dict[str, Any]]: ...
+
+    # --- incidents -----------------------------------------------------------------------------
+
+    def incident_row(self, incident_id: int) -> dict[str, Any] | None:
+        # Inside a write, the row is locked: what the action builds on stays current.
+        lock = " FOR NO KEY UPDATE" if self.writing else ""
+        rows = self.query(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = %s{lock}", [incident_id]
+        )
+        return rows[0] if rows else None
+
+    def incident_rows(self, open_only: bool = False) -> list[dict[str, Any]]:
+        where = f"WHERE status IN {_OPEN}" if open_only else ""
+        return self.query(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents {where} ORDER BY declared_at DESC, id DESC"
+        )
+
+    def search_incident_rows(self, search: Sequence[str]) -> list[dict[str, Any]]:
+        """Incidents whose title, timeline text or close and review records hold every word; the
+        last word may be a prefix ("pool" finds "pools"), so results follow the typing."""
+        query = tsquery(search)
+        if query is None:
+            return []
+        return self.query(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id IN ("
+            " SELECT id FROM incidents WHERE words @@ to_tsquery('simple', %(q)s)"
+            " UNION SELECT incident_id FROM events WHERE words @@ to_tsquery('simple', %(q)s)"
+            " UNION SELECT incident_id FROM reviews WHERE words @@ to_tsquery('simple', %(q)s)"
+            ") ORDER BY declared_at DESC",
+            {"q": query},
+        )
+
+    def insert_incident(self, values: Mapping[str, Any]) -> int:
+        """A new incident row (its projection columns; lists as :class:`Json`); returns its id.
+        Call inside :meth:`write`, with its ``declared`` event."""
+        values = dict(values)
+        columns = ", ".join([*values, "head_hash", "words"])
+        marks = ", ".join(f"%({k})s" for k in values)
+        values["_words"] = words(str(values.get("title", "")))
+        rows = self.query(
+            f"INSERT INTO incidents ({columns}) "
+            f"VALUES ({marks}, '', to_tsvector('simple', %(_words)s)) RETURNING id",
+            values,
+        )
+        return int(rows[0]["id"])
+
+    def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
+        """Set projection columns of an incident (inside :meth:`write`, with its event)."""
+        if not changes:
+            return
+        sets = [f"{k} = %({k})s" for k in changes]
+        params = {**changes, "_id": incident_id}
+        if "title" in changes:
+            sets.append("words = to_tsvector('simple', %(_words)s)")
+            params["_words"] = words(str(changes["title"]))
+        self.conn.execute(f"UPDATE incidents SET {', '.join(sets)} WHERE id = %(_id)s", params)
+
+    # --- timeline ------------------------------------------------------------------------------
+
+    def append_event(
+        self,
+        incident_id: int,
+        at: datetime,
+        kind: str,
+        actor: str,
+        text: str = "",
+        data: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Chain one event to the incident's timeline, holding the incident's row lock until
+        the caller's transaction ends (its own, when called outside one)."""
+        # Inside a write (the usual case) no savepoint is needed: the caller's transaction holds.
+        with nullcontext(self.conn) if self.writing else self.write() as conn:
+            head = conn.execute(
+                "SELECT event_count, head_hash FROM incidents WHERE id = %s FOR NO KEY UPDATE",
+                [incident_id],
+            ).fetchone()
+            if head is None:
+                raise NotFound(f"no incident INC-{incident_id} in {self.location}")
+            last = conn.execute(
+                "SELECT seq, hash FROM events WHERE incident_id = %s ORDER BY seq DESC LIMIT 1",
+                [incident_id],
+            ).fetchone()
+            event = next_event(
+                last and (last[0], last[1]), incident_id, at, kind, actor, text, data
+            )
+            conn.execute(
+                f"INSERT INTO events ({_EVENT_COLUMNS}, words) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s))",
+                [
+                    incident_id,
+                    event.seq,
+                    to_iso(at),
+                    kind,
+                    event.actor,
+                    event.text,
+                    Json(event.data, sort_keys=True),
+                    event.prev_hash,
+                    event.hash,
+                    words(event.text),
+                ],
+            )
+            conn.execute(
+                "UPDATE incidents SET event_count = %s, head_hash = %s WHERE id = %s",
+                [event.seq, event.hash, incident_id],
+            )
+        return event
+
+    def events(self, incident_id: int) -> list[Event]:
+        """The incident's timeline in order; a value the app cannot have written is damage."""
+        out = []
+        for row in self.query(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident_id = %s ORDER BY seq",
+            [incident_id],
+        ):
+            try:
+                out.append(event_from_row(row))
+            except (ValueError, TypeError) as exc:  # a time or JSON the app never wrote
+                raise StoreDamaged(
+                    f"event {row['seq']} of INC-{incident_id}: {exc}", self.location
+                ) from exc
+        return out
+
+    def timeline_head(self, incident_id: int) -> tuple[int, str] | None:
+        """What the incident row records of its timeline: (event count, last hash)."""
+        rows = self.query(
+            "SELECT event_count, head_hash FROM incidents WHERE id = %s", [incident_id]
+        )
+        return (rows[0]["event_count"], rows[0]["head_hash"]) if rows else None
