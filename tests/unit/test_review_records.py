@@ -117,7 +117,9 @@ def test_the_review_without_uptime_measures_nothing_and_the_uptime_completes_it(
 
 def test_stored_credits_carry_their_uptime(inc: Incidents, runbook: Runbook) -> None:
     iid = reviewed(inc, runbook)
-    account = cr.Account("acme", "Acme", Decimal("499.00"), "USD")
+    account = cr.Account(
+        account_id="acme", name="Acme", monthly_fee=Decimal("499.00"), currency="USD"
+    )
     credits = cr.compute_incident_credits(
         inc.store, inc.get(iid), [account], runbook.sla.ladder, inc.clock.now()
     )
