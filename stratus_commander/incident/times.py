@@ -15,8 +15,8 @@ names the rule it breaks, when it is
 Whatever order events are entered in, these keep the incident's record true: each milestone it
 keeps (the first triage decision, the first and the last status update, the first escalation,
 the resolution) is the one its timeline says. A detection or declaration time must also be a
-plausible one (:func:`plausible_time`) and the detection must not follow the declaration
-(:func:`declaration_times`).
+plausible one (:func:`plausible_time`), and a declaration time given must not come before the
+detection (:func:`declaration_times`).
 """
 
 from __future__ import annotations
@@ -66,17 +66,15 @@ def declaration_times(
     detected_at: datetime | None, declared_at: datetime | None, now: datetime
 ) -> tuple[datetime, datetime]:
     """(detected, declared) of a new incident: each plausible, the declaration ``now`` and the
-    detection the declaration unless given, and no detection after the declaration."""
+    detection the declaration unless given. A declaration time given must not come before the
+    detection; one taken from the clock may, by the clock skew a detection time is allowed (the
+    review flags it)."""
     declared = plausible_time(declared_at, now, "at") if declared_at is not None else now
     if detected_at is None:
         return declared, declared
     detected = plausible_time(detected_at, now, "detected at")
-    if detected > declared:
-        if declared_at is not None:
-            raise TimeRefused("the declaration", declared, "is before the detection at", detected)
-        raise TimeRefused(
-            "the detection", detected, "is after the declaration at", declared, "detected at"
-        )
+    if declared_at is not None and detected > declared:
+        raise TimeRefused("the declaration", declared, "is before the detection at", detected)
     return detected, declared
 
 
