@@ -2,6 +2,8 @@
 
     StratusError                 base of everything we raise on purpose
     ├── InputError               bad input from the user: file, field, flag (CLI exit 2)
+    │   ├── TimeRefused          a time the timeline cannot hold: in the future, before the
+    │   │                        incident's detection, before the milestone it depends on
     │   ├── RunbookError         runbook file invalid
     │   ├── ConfigError          user config invalid
     │   └── StoreError           database unusable (not SQLite, truncated, newer schema, server
@@ -21,7 +23,10 @@ and the GUI show the same text.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from stratus_commander.clock import to_iso
 
 
 class StratusError(Exception):
@@ -35,6 +40,23 @@ class InputError(StratusError):
         self.where = where
         self.message = message
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class TimeRefused(InputError):
+    """A time refused by one of the rules of ``incident/times.py``: ``what`` at ``at`` breaks
+    ``rule`` against ``bound`` (``the resolution at … is before the declaration at …``). The two
+    times are kept so a caller can :meth:`describe` them in its own zone; ``str()`` says them in
+    UTC. ``where`` names the field ("at", "detected at")."""
+
+    def __init__(
+        self, what: str, at: datetime, rule: str, bound: datetime, where: str = "at"
+    ) -> None:
+        self.what, self.at, self.rule, self.bound = what, at, rule, bound
+        super().__init__(self.describe(to_iso), where=where)
+
+    def describe(self, show: Callable[[datetime], str]) -> str:
+        """The refusal with both times written by ``show``."""
+        return f"{self.what} at {show(self.at)} {self.rule} {show(self.bound)}"
 
 
 class RunbookError(InputError):

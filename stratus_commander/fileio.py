@@ -73,3 +73,36 @@ def _write_in_place(path: Path, data: bytes, shown: str) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def create_text(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write a new file, refusing one that exists: it appears whole or not at all.
+
+    The text goes to a temporary file beside ``path`` first, which is then linked to the name;
+    linking, unlike renaming, fails when the name is taken, even by a file created meanwhile.
+    ``mode``: private by default (a config file is where someone pastes a secret one day).
+    """
+    shown = str(path)
+    if os.path.lexists(path):
+        raise InputError("already exists; not overwritten (move it away first)", where=shown)
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write: no such directory {path.parent}", where=shown)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", where=shown) from None
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        raise InputError(
+            "already exists; not overwritten (move it away first)", where=shown
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", where=shown) from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)

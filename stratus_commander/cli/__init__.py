@@ -3,9 +3,11 @@
     root.py            the root command (global options, last-resort guard) and its groups
     output.py          say, say_json, fail, fail_for, run_domain: printing and exit codes
     options.py         the global options, the command's session, reading flag values
+    completion.py      shell completion of incident ids and check ids
     record.py          incidents declare|note|status|resolve|close
+    milestones.py      incidents triage|update|escalate|tick|untick
     read.py            incidents list|show|verify|export|review|credits
-    runbook_config.py  runbook check|learnings, config check
+    runbook_config.py  runbook check|learnings, config check|init
     probing.py         probe
     drills.py          simulator, drill
 
@@ -13,7 +15,14 @@ Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usa
 """
 
 # Importing a command module adds its commands to the root command's groups.
-from stratus_commander.cli import drills, probing, read, record, runbook_config  # noqa: F401
+from stratus_commander.cli import (  # noqa: F401
+    drills,
+    milestones,
+    probing,
+    read,
+    record,
+    runbook_config,
+)
 from stratus_commander.cli.root import main
 
 __all__ = ["main"]

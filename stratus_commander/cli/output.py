@@ -1,20 +1,51 @@
 """What every command prints, and how it ends on a deliberate error.
 
 Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usage or config.
+
+Times are shown in the local zone with its offset (``2026-11-27 15:40:00+01:00``), or in UTC
+with ``--utc``: either way a string ``--at`` reads back. JSON keeps UTC (``…Z``).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from stratus_commander.errors import RefusedForGaps, StoreDamaged, StratusError
+from stratus_commander.errors import (
+    InputError,
+    RefusedForGaps,
+    StoreDamaged,
+    StratusError,
+    TimeRefused,
+)
 from stratus_commander.text import for_terminal, json_for_terminal
 
-__all__ = ["fail", "fail_for", "run_domain", "say", "say_json"]
+if TYPE_CHECKING:
+    from stratus_commander.timeline import Event
+
+__all__ = [
+    "UTC_KEY",
+    "event_json",
+    "fail",
+    "fail_for",
+    "run_domain",
+    "run_timed",
+    "say",
+    "say_event",
+    "say_json",
+    "shown_clock",
+    "shown_time",
+    "shown_zone",
+]
+
+#: ``ctx.meta`` key the root command sets from ``--utc``.
+UTC_KEY = "stratus_commander.utc"
+#: The domain's name of a time field → the flag that gives it.
+_TIME_FLAGS = {"at": "--at", "detected at": "--detected-at"}
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -47,3 +78,67 @@ def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except StratusError as exc:
         fail_for(exc)
+
+
+def run_timed(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """:func:`run_domain` for an action given ``--at`` (or ``--detected-at``): a refused time
+    names its flag and shows both times as the command line shows times."""
+    try:
+        return fn(*args, **kwargs)
+    except InputError as exc:
+        flag = _TIME_FLAGS.get(exc.where or "")
+        if flag is None:
+            fail_for(exc)
+        fail(f"{flag}: {exc.describe(shown_time) if isinstance(exc, TimeRefused) else exc.message}")
+    except StratusError as exc:
+        fail_for(exc)
+
+
+def _shown_zone(dt: datetime) -> datetime:
+    ctx = click.get_current_context(silent=True)
+    return dt.astimezone(UTC) if ctx is not None and ctx.meta.get(UTC_KEY) else dt.astimezone()
+
+
+def shown_time(dt: datetime) -> str:
+    """``2026-11-27 15:40:00+01:00``: local time with its offset (``--utc``: UTC), to the
+    second."""
+    return _shown_zone(dt).isoformat(sep=" ", timespec="seconds")
+
+
+def shown_clock(dt: datetime) -> str:
+    """``15:40:00``, in the zone :func:`shown_zone` names: for a stream of lines under one
+    header."""
+    return f"{_shown_zone(dt):%H:%M:%S}"
+
+
+def shown_zone() -> str:
+    """``CET, UTC+01:00`` (``--utc``: ``UTC``): the zone of :func:`shown_clock` times."""
+    now = _shown_zone(datetime.now(UTC))
+    offset = now.strftime("%z")  # +0100
+    name = now.tzname() or ""
+    if offset in ("+0000", "") and name in ("UTC", ""):
+        return "UTC"
+    zone = f"UTC{offset[:3]}:{offset[3:]}"
+    return zone if not name or name[0] in "+-" or name == zone else f"{name}, {zone}"
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """The event as ``--json`` prints it: its incident, then the stored event."""
+    return {
+        "incident": f"INC-{event.incident_id}",
+        "incident_id": event.incident_id,
+        **event.as_json(),
+    }
+
+
+def say_event(event: Event, as_json: bool = False) -> None:
+    """A recorded event: one line (``INC-1 #3  <time>  decision  alice: Triage decision: …``),
+    or as JSON."""
+    if as_json:
+        say_json(event_json(event))
+        return
+    text = for_terminal(event.text, multiline=True).replace("\n", "\n" + " " * 6)
+    click.echo(
+        f"INC-{event.incident_id} #{event.seq}  {shown_time(event.at)}  "
+        f"{for_terminal(event.kind)}  {for_terminal(event.actor)}: {text}"
+    )

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from stratus_commander.cli.options import Options, pass_options
-from stratus_commander.cli.output import fail, say
+from stratus_commander.cli.output import fail, say, shown_clock, shown_zone
 from stratus_commander.cli.root import main
 from stratus_commander.cli.runbook_config import checked_config
 from stratus_commander.text import for_terminal
@@ -63,14 +63,14 @@ async def _probe_forever(specs: list[Any], as_json: bool) -> None:
     else:
         engine.on_result(
             lambda r: click.echo(
-                f"{r.at.astimezone():%H:%M:%S}  {for_terminal(r.probe)}  "
+                f"{shown_clock(r.at)}  {for_terminal(r.probe)}  "
                 f"{_outcome_text(r.outcome.value)}  {_latency_text(r.latency_ms)}  "
                 f"{for_terminal(r.detail)}"
             )
         )
         engine.on_state_change(
             lambda c: click.echo(
-                f"{c.at.astimezone():%H:%M:%S}  == {for_terminal(c.probe)} is now "
+                f"{shown_clock(c.at)}  == {for_terminal(c.probe)} is now "
                 f"{_outcome_text(c.current.value)}"
                 + (f" (was {c.previous.value})" if c.previous else "")
             )
@@ -79,12 +79,6 @@ async def _probe_forever(specs: list[Any], as_json: bool) -> None:
         await engine.run()
     finally:
         await engine.aclose()
-
-
-def _local_zone() -> str:
-    from datetime import datetime
-
-    return datetime.now().astimezone().tzname() or "local time"
 
 
 @main.command()
@@ -106,7 +100,7 @@ def probe(opts: Options, once: bool, as_json: bool) -> None:
         fail(f"{loaded.path}: no [[probes]] configured")
     if not once:
         if not as_json:
-            zone = click.style(f"times in {_local_zone()}", dim=True)
+            zone = click.style(f"times in {shown_zone()}", dim=True)
             click.echo(f"Probing {len(loaded.probes)} target(s); Ctrl-C stops. {zone}", err=True)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how this mode ends
             asyncio.run(_probe_forever(loaded.probes, as_json))

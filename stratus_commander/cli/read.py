@@ -15,8 +15,9 @@ from typing import Any
 
 import click
 
+from stratus_commander.cli.completion import incident_argument
 from stratus_commander.cli.options import Options, open_session, pairs, parse_id, pass_options, when
-from stratus_commander.cli.output import fail, run_domain, say, say_json
+from stratus_commander.cli.output import fail, run_domain, say, say_json, shown_time
 from stratus_commander.cli.root import incidents
 from stratus_commander.text import for_terminal, one_line
 
@@ -40,15 +41,15 @@ def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: 
     if not rows:
         click.echo("No incidents.")
         return
-    from stratus_commander.clock import to_iso
-
+    click.echo(f"{'ID':<8} {'STATUS':<13} {'IMPACT':<8} {'DECLARED':<25}  TITLE")
     for r in rows:
         drill = " [drill]" if r.drill else ""
-        say(f"{r.label:<8} {r.status:<13} {r.impact:<8} {to_iso(r.declared_at)}  {r.title}{drill}")
+        when_ = shown_time(r.declared_at)
+        say(f"{r.label:<8} {r.status:<13} {r.impact:<8} {when_:<25}  {r.title}{drill}")
 
 
 @incidents.command("show")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
 @click.option("--json", "as_json", is_flag=True, help="Incident, clocks and timeline as JSON.")
 @pass_options
 def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
@@ -90,28 +91,61 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
         f"{', '.join(incident.affected_services) or '-'}"
     )
     click.echo(
-        f"  detected {to_iso(incident.detected_at)}, declared {to_iso(incident.declared_at)}"
+        f"  detected {shown_time(incident.detected_at)}, "
+        f"declared {shown_time(incident.declared_at)}"
     )
     click.echo("Clocks:")
     for r in readings:
-        due = to_iso(r.due_at) if r.due_at else "-"
-        extra = f" met {to_iso(r.met_at)}" + (" (late)" if r.met_late else "") if r.met_at else ""
-        click.echo(f"  {r.label:<22} {r.state.value:<9} {r.countdown():>9}  due {due}{extra}")
+        due = shown_time(r.due_at) if r.due_at else "-"
+        extra = (
+            f" met {shown_time(r.met_at)}" + (" (late)" if r.met_late else "") if r.met_at else ""
+        )
+        click.echo(f"  {r.label:<22} {r.state.value:<10} {r.countdown():>9}  due {due}{extra}")
     click.echo("Timeline:")
     for e in evs:
         text = for_terminal(e.text, multiline=True).replace("\n", "\n" + " " * 6)
-        click.echo(f"  {to_iso(e.at)}  {for_terminal(e.kind):<15} {for_terminal(e.actor)}: {text}")
+        entered = _entered(e.data.get("entered_at"))
+        click.echo(
+            f"  {shown_time(e.at)}  {for_terminal(e.kind):<15} {for_terminal(e.actor)}: "
+            f"{text}{entered}"
+        )
+
+
+def _entered(value: object) -> str:
+    """`` (entered <time>)`` for an event recorded after the fact."""
+    from stratus_commander.clock import from_iso
+
+    try:
+        return f" (entered {shown_time(from_iso(str(value)))})" if value else ""
+    except ValueError:
+        return ""
 
 
 @incidents.command("verify")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the verification as JSON.")
 @pass_options
-def incidents_verify(opts: Options, incident_id: str) -> None:
+def incidents_verify(opts: Options, incident_id: str, as_json: bool) -> None:
     """Check the timeline's hash chain; exit 1 at the first broken link."""
     inc = open_session(opts, readonly=True).incidents
     iid = parse_id(incident_id)
     result = run_domain(inc.verify, iid)
     mismatched = inc.verify_projection(iid) if result.ok else []
+    if as_json:
+        say_json(
+            {
+                "incident": f"INC-{iid}",
+                "ok": result.ok and not mismatched,
+                "events_checked": result.checked,
+                "chain_intact": result.ok,
+                "broken_at": result.broken_at,
+                "reason": result.reason or None,
+                "record_disagrees_on": mismatched,
+            }
+        )
+        if not result.ok or mismatched:
+            sys.exit(1)
+        return
     if result.ok and not mismatched:
         click.echo(f"INC-{iid}: timeline intact ({result.checked} events, hash chain verified)")
         return
@@ -129,7 +163,7 @@ def incidents_verify(opts: Options, incident_id: str) -> None:
 
 
 @incidents.command("export")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
 @click.option(
     "--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True
 )
@@ -172,7 +206,7 @@ def _write(path: Path, text: str) -> None:
 
 
 @incidents.command("credits")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
 @click.option(
     "--accounts",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -293,7 +327,7 @@ def _write_credits_csv(path: Path | None, credits: Any) -> None:
 
 
 @incidents.command("review")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
 @click.option("--affected-users", type=click.IntRange(min=0), help="Number of affected users.")
 @click.option("--financial-impact", help="Financial impact, in words and figures.")
 @click.option("--reputation", help="Reputation impact.")

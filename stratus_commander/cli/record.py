@@ -1,7 +1,9 @@
 """``incidents declare|note|status|resolve|close``: the commands that record to the timeline.
 
 Each opens the database to record (created when missing; a read-only or damaged file is
-refused before anything is written) and calls the domain function the cockpit calls.
+refused before anything is written) and calls the domain function the cockpit calls. Those
+that take ``--at`` record what happened at that time, checked by the rules of
+``incident/times.py`` (a refusal names the rule, exit 2, nothing written).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import click
 
+from stratus_commander.cli.completion import incident_argument
 from stratus_commander.cli.options import (
     Options,
     open_session,
@@ -21,18 +24,44 @@ from stratus_commander.cli.options import (
     split,
     when,
 )
-from stratus_commander.cli.output import fail, run_domain, say
+from stratus_commander.cli.output import fail, run_domain, run_timed, say, say_event, shown_time
 from stratus_commander.cli.root import incidents
+
+#: runbook.IMPACTS, written out: the runbook (pydantic) loads only for a command that uses it.
+IMPACT_CHOICES = ("Minor", "Major", "Critical")
+STATUS_CHOICES = ("investigating", "identified", "monitoring", "resolved")
+
+
+def at_option(what: str = "When it happened") -> Any:
+    return click.option(
+        "--at",
+        "at",
+        metavar="TIME",
+        help=f"{what}, ISO-8601 with a zone, e.g. 2026-11-27T14:40+01:00 (default: now).",
+    )
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
 
 
 @incidents.command("declare")
 @click.option("--title", required=True, help="Clear, descriptive incident title.")
-@click.option("--impact", required=True, help="Minor, Major or Critical.")
+@click.option(
+    "--impact",
+    required=True,
+    type=click.Choice(IMPACT_CHOICES, case_sensitive=False),
+    help="Minor, Major or Critical, in any case.",
+)
 @click.option(
     "--services", multiple=True, help="Scope: API, Web, Webhooks, Database (comma-separated)."
 )
 @click.option("--affected", multiple=True, help="Affected services, free text (comma-separated).")
-@click.option("--detected-at", help="When it began, ISO-8601 with zone (default: now).")
+@click.option(
+    "--detected-at",
+    metavar="TIME",
+    help="When it began, ISO-8601 with a zone (default: the declaration time).",
+)
+@at_option("When it was declared")
 @click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
 @pass_options
 def incidents_declare(
@@ -42,58 +71,79 @@ def incidents_declare(
     services: tuple[str, ...],
     affected: tuple[str, ...],
     detected_at: str | None,
+    at: str | None,
     as_json: bool,
 ) -> None:
-    """Declare an incident (starts every runbook clock)."""
+    """Declare an incident (starts every runbook clock), now or at --at."""
+    from stratus_commander.clock import SystemClock
+    from stratus_commander.incident.times import declaration_times
+
+    detected, declared = when(detected_at, "--detected-at"), when(at, "--at")
+    # The times alone decide these refusals: before the database is created or opened.
+    run_timed(declaration_times, detected, declared, SystemClock().now())
     inc = open_session(opts, readonly=False).incidents
-    incident = run_domain(
+    incident = run_timed(
         inc.declare,
         title=title,
         impact=impact,
         scope=split(services),
         affected_services=split(affected),
-        detected_at=when(detected_at, "--detected-at"),
+        detected_at=detected,
+        declared_at=declared,
     )
     if as_json:
         click.echo(json.dumps(incident.as_json(), indent=2))
     else:
-        click.echo(f"Declared {incident.label}: {incident.title} ({incident.impact})")
+        say(
+            f"Declared {incident.label} at {shown_time(incident.declared_at)} (detected "
+            f"{shown_time(incident.detected_at)}): {incident.title} ({incident.impact})"
+        )
 
 
 @incidents.command("note")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
 @click.argument("text")
+@at_option()
+@json_option
 @pass_options
-def incidents_note(opts: Options, incident_id: str, text: str) -> None:
+def incidents_note(
+    opts: Options, incident_id: str, text: str, at: str | None, as_json: bool
+) -> None:
     """Add a note to the timeline."""
+    iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    event = run_domain(inc.note, parse_id(incident_id), text)
-    click.echo(f"INC-{event.incident_id} #{event.seq} note recorded")
+    say_event(run_timed(inc.note, iid, text, at=moment), as_json)
 
 
 @incidents.command("status")
-@click.argument("incident_id", metavar="ID")
-@click.argument(
-    "status", type=click.Choice(["investigating", "identified", "monitoring", "resolved"])
-)
+@incident_argument
+@click.argument("status", type=click.Choice(STATUS_CHOICES, case_sensitive=False))
 @click.option("--text", default="", help="What changed, for the timeline.")
+@at_option()
+@json_option
 @pass_options
-def incidents_status(opts: Options, incident_id: str, status: str, text: str) -> None:
-    """Move the incident to another status."""
+def incidents_status(
+    opts: Options, incident_id: str, status: str, text: str, at: str | None, as_json: bool
+) -> None:
+    """Move the incident to another status (monitoring: the fix is in, watching)."""
+    iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    run_domain(inc.set_status, parse_id(incident_id), status, text)
-    click.echo(f"INC-{parse_id(incident_id)} is now {status}")
+    say_event(run_timed(inc.set_status, iid, status, text, at=moment), as_json)
 
 
 @incidents.command("resolve")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
 @click.option("--text", default="", help="What resolved it, for the timeline.")
+@at_option()
+@json_option
 @pass_options
-def incidents_resolve(opts: Options, incident_id: str, text: str) -> None:
+def incidents_resolve(
+    opts: Options, incident_id: str, text: str, at: str | None, as_json: bool
+) -> None:
     """Mark the incident resolved (starts the post-incident review clock)."""
+    iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    run_domain(inc.resolve, parse_id(incident_id), text)
-    click.echo(f"INC-{parse_id(incident_id)} resolved")
+    say_event(run_timed(inc.resolve, iid, text, at=moment), as_json)
 
 
 def _close_file(path: Path) -> dict[str, Any]:
@@ -115,7 +165,7 @@ def _close_file(path: Path) -> dict[str, Any]:
 
 
 @incidents.command("close")
-@click.argument("incident_id", metavar="ID")
+@incident_argument
 @click.option(
     "--file",
     "file_",

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from stratus_commander.cli.options import DbLocation, Options
-from stratus_commander.cli.output import fail_for, run_domain
+from stratus_commander.cli.output import UTC_KEY, fail_for, run_domain
 from stratus_commander.errors import StratusError
 
 __all__ = ["config", "incidents", "main", "runbook"]
@@ -66,6 +66,9 @@ class _Main(click.Group):
 @click.option(
     "--no-color", is_flag=True, help="No colours in the output (also when NO_COLOR is set)."
 )
+@click.option(
+    "--utc", is_flag=True, help="Show times in UTC (default: the local zone, with its offset)."
+)
 @click.version_option(package_name="stratus-commander")
 @click.pass_context
 def main(
@@ -75,11 +78,21 @@ def main(
     runbook: Path | None,
     verbose: bool,
     no_color: bool,
+    utc: bool,
 ) -> None:
     """Stratus Commander: the incident commander's cockpit.
 
     With no command, opens the cockpit (GUI) on the last open incident. The log is in the user
     log dir (~/.local/state/stratus-commander/log/stratus-commander.log on Linux).
+
+    Shell completion (commands, options, incident ids from the database, check ids from the
+    runbook):
+
+    \b
+      bash, in ~/.bashrc:  eval "$(_STRATUS_COMMANDER_COMPLETE=bash_source stratus-commander)"
+      zsh, in ~/.zshrc:    eval "$(_STRATUS_COMMANDER_COMPLETE=zsh_source stratus-commander)"
+      fish:                _STRATUS_COMMANDER_COMPLETE=fish_source stratus-commander \\
+                             > ~/.config/fish/completions/stratus-commander.fish
     """
     from stratus_commander.logs import setup_logging, teardown_logging
 
@@ -87,6 +100,7 @@ def main(
     ctx.call_on_close(teardown_logging)
     if no_color or os.environ.get("NO_COLOR"):  # any non-empty value (https://no-color.org)
         ctx.color = False  # every command's context inherits it; click.echo then strips styles
+    ctx.meta[UTC_KEY] = utc
     ctx.obj = Options(db=db, config=config, runbook=runbook)
     if ctx.invoked_subcommand is None:
         from stratus_commander.qt.app import run_gui
@@ -106,4 +120,4 @@ def runbook() -> None:
 
 @main.group()
 def config() -> None:
-    """Check the probe configuration."""
+    """Check the probe configuration, or write a sample one to start from."""

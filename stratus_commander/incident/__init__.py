@@ -1,6 +1,7 @@
 """One incident, from declaration to close: the model and what happens to it along the runbook.
 
     model.py        Incident (a projection of its timeline) and Incidents (record, read, verify)
+    times.py        when an event may be timed: the rules a time given by hand must meet
     deadlines.py    every runbook clock of an incident at a given ``now`` (pure)
     alerts.py       which clock warnings to raise, and when (pure)
     checklists.py   checklist ticks as timeline events
@@ -11,8 +12,9 @@ Imports the store, the runbook and the base modules; never the probes, the revie
 """
 
 from stratus_commander.incident.model import (
+    CHANNELS,
     DECISIONS,
-    EARLIEST,
+    ESCALATION_MEANS,
     MAX_ID,
     OPEN_STATUSES,
     STATUSES,
@@ -20,13 +22,15 @@ from stratus_commander.incident.model import (
     Incidents,
     Listener,
     parse_incident_id,
-    plausible_time,
     project,
 )
+from stratus_commander.incident.times import EARLIEST, plausible_time
 
 __all__ = [
+    "CHANNELS",
     "DECISIONS",
     "EARLIEST",
+    "ESCALATION_MEANS",
     "MAX_ID",
     "OPEN_STATUSES",
     "STATUSES",

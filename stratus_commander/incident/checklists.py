@@ -8,18 +8,101 @@ survives restarts and the review can replay it. Groups in use:
     "playbook:<id>"           a common-issue playbook
     "status_page"             the status-page steps of the Communicate phase
     "triage:<group id>"       a triage group's manual items
+
+Outside the cockpit a check is named by the dotted id :func:`runbook_checks` gives it (the id a
+lesson attaches to, ``runbook learnings --steps``): ``triage.api.api-logs``,
+``communicate.open-admin-panel``, ``mitigation.database.restart-database``,
+``playbooks.high-error-rates.scale-up``; :func:`find_check` also takes a bare item id that only
+one check has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from stratus_commander.clock import to_iso
+from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import Incidents
-from stratus_commander.runbook import Item
+from stratus_commander.runbook import Item, Runbook
 from stratus_commander.timeline import Event
 
+__all__ = [
+    "ISSUE_LABELS",
+    "TICK_KINDS",
+    "Check",
+    "find_check",
+    "runbook_checks",
+    "set_tick",
+    "ticked",
+]
+
 TICK_KINDS = frozenset({"check_ticked", "check_unticked"})
+#: What the mitigation checklists are called (the cockpit's checklist picker says the same).
+ISSUE_LABELS = {
+    "api": "API issues",
+    "webhooks": "Webhook issues",
+    "database": "Database issues",
+    "external": "External dependencies",
+    "rate_limiting": "Rate limiting",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One tickable item of the runbook: ``id`` names it, ``group`` is what its ticks record,
+    ``checklist`` what a tick's text says it belongs to."""
+
+    id: str
+    group: str
+    item: Item
+    checklist: str
+
+
+def runbook_checks(runbook: Runbook) -> dict[str, Check]:
+    """Every item that is ticked by hand, by dotted id, in runbook order. Triage items a probe
+    answers are not ticked: their evidence is."""
+    out: dict[str, Check] = {}
+
+    def add(prefix: str, group: str, checklist: str, items: Iterable[Item]) -> None:
+        for item in items:
+            out[f"{prefix}.{item.id}"] = Check(f"{prefix}.{item.id}", group, item, checklist)
+
+    for tg in runbook.triage.groups:
+        manual = [i for i in tg.items if i.manual]
+        add(f"triage.{tg.id}", f"triage:{tg.id}", f"triage: {tg.title}", manual)
+    add("communicate", "status_page", "status page", runbook.comms.status_page_steps)
+    for issue, items in runbook.mitigation.items():
+        label = ISSUE_LABELS.get(issue, issue.title())
+        add(f"mitigation.{issue}", f"mitigate:{issue}", label, items)
+    for book in runbook.playbooks:
+        add(f"playbooks.{book.id}", f"playbook:{book.id}", f"Playbook: {book.title}", book.items)
+    return out
+
+
+def find_check(runbook: Runbook, ref: str, where: str = "CHECK") -> Check:
+    """The check ``ref`` names: its dotted id, or an item id only one check has."""
+    ref = ref.strip()
+    checks = runbook_checks(runbook)
+    if ref in checks:
+        return checks[ref]
+    matches = [c for c in checks.values() if c.item.id == ref]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        ids = ", ".join(c.id for c in matches)
+        raise InputError(f"{ref!r} is in more than one checklist: say which of {ids}", where)
+    for group in runbook.triage.groups:
+        for item in group.items:
+            if ref in (item.id, f"triage.{group.id}.{item.id}") and not item.manual:
+                raise InputError(
+                    f"{ref!r} is answered by the {item.check} probes, not ticked by hand", where
+                )
+    shown = repr(ref) if len(ref) <= 60 else repr(ref[:50]) + "…"
+    near = [c for c in checks if ref and ref in c][:5]
+    hint = f"did you mean {', '.join(near)}?" if near else "see `runbook check --json`"
+    raise InputError(f"{shown} is not a check of the runbook ({hint})", where)
 
 
 def ticked(events: Iterable[Event], group: str) -> dict[str, datetime]:
@@ -37,10 +120,25 @@ def ticked(events: Iterable[Event], group: str) -> dict[str, datetime]:
 
 
 def set_tick(
-    incidents: Incidents, incident_id: int, group: str, item: Item, on: bool, context: str = ""
+    incidents: Incidents,
+    incident_id: int,
+    group: str,
+    item: Item,
+    on: bool,
+    context: str = "",
+    at: datetime | None = None,
 ) -> Event:
-    """Tick (``on``) or untick ``item`` of ``group``: one timeline event."""
+    """Tick (``on``) or untick ``item`` of ``group``: one timeline event, at ``at`` (default
+    now). Ticking a ticked item, or unticking one that is not, is refused."""
     verb = "Ticked" if on else "Unticked"
     text = f"{verb}: {item.text}" + (f" ({context})" if context else "")
     kind = "check_ticked" if on else "check_unticked"
-    return incidents.record(incident_id, kind, text, {"group": group, "item": item.id})
+    with incidents.store.write():  # the state read and the tick written as one
+        since = ticked(incidents.events(incident_id, set(TICK_KINDS)), group).get(item.id)
+        if on and since is not None:
+            raise DomainRefused(
+                f"INC-{incident_id}: “{item.text}” is already ticked (since {to_iso(since)})"
+            )
+        if not on and since is None:
+            raise DomainRefused(f"INC-{incident_id}: “{item.text}” is not ticked")
+        return incidents.record(incident_id, kind, text, {"group": group, "item": item.id}, at=at)

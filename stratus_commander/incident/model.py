@@ -2,7 +2,9 @@
 
 Every action is one timeline event; the incident row is the projection of its events and is updated
 in the same transaction (``project`` is the single place that says what an event changes). The CLI
-and the GUI both call :class:`Incidents`.
+and the GUI both call :class:`Incidents`. An action may be given the time it happened (``at``,
+default now), checked by the rules of :mod:`~stratus_commander.incident.times`; such an event
+also records when it was entered (``data["entered_at"]``).
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, get_args
 
-from stratus_commander.clock import Clock, ensure_utc, from_iso, to_iso
+from stratus_commander.clock import Clock, from_iso, to_iso
 from stratus_commander.errors import DomainRefused, InputError, NotFound
+from stratus_commander.incident.times import check_time, declaration_times
 from stratus_commander.runbook import SERVICES, Impact
 from stratus_commander.store import Json, Store
 from stratus_commander.text import each_one_line, multi_line, one_line
@@ -26,10 +29,10 @@ IMPACTS: tuple[str, ...] = get_args(Impact)
 STATUSES = ("investigating", "identified", "monitoring", "resolved", "closed")
 OPEN_STATUSES = ("investigating", "identified", "monitoring")
 DECISIONS = ("internal", "external", "unknown")
-# A detection time in the future is a typo, not a forecast; allow a little clock skew. One before
-# this product's era is a typo too (and a year below 1000 is a trap for ISO-8601 tooling).
-_FUTURE_SKEW = timedelta(minutes=1)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+#: Where a status update was sent (the cockpit's "Sent via").
+CHANNELS = ("status_page", "email", "slack", "sms", "other")
+#: How someone was escalated to.
+ESCALATION_MEANS = ("paged", "called", "messaged")
 #: Ids are SQLite integers (signed 64-bit); a larger number is no incident's and cannot be asked.
 MAX_ID = 2**63 - 1
 
@@ -137,17 +140,6 @@ def project(incident: Incident, event: Event) -> Incident:
     if event.kind == "review" and d.get("completed"):
         return replace(incident, review_done_at=incident.review_done_at or at)
     return incident
-
-
-def plausible_time(when: datetime, now: datetime, where: str) -> datetime:
-    """``when`` in UTC, refused when it cannot be a real incident's time: before 2000, or more
-    than a minute after ``now``."""
-    when = ensure_utc(when)
-    if when < EARLIEST:
-        raise InputError(f"{to_iso(when)} is before {EARLIEST.year}: a typo?", where=where)
-    if when > now + _FUTURE_SKEW:
-        raise InputError(f"{to_iso(when)} is in the future", where=where)
-    return when
 
 
 def parse_incident_id(text: str | int) -> int:
@@ -270,7 +262,10 @@ class Incidents:
         affected_services: Iterable[str] = (),
         detected_at: datetime | None = None,
         drill: bool = False,
+        declared_at: datetime | None = None,
     ) -> Incident:
+        """A new incident: the first event of its timeline, at ``declared_at`` (default now);
+        detected at ``detected_at`` (default: when it was declared)."""
         one_line(title, "title")
         scope = each_one_line(scope, "scope")
         affected_services = each_one_line(affected_services, "affected services")
@@ -285,7 +280,7 @@ class Incidents:
         impact = impact.capitalize()
         scope_t = _check_services(scope, SERVICES, "scope")
         affected_t = _check_services(affected_services, None, "affected services")
-        detected = plausible_time(detected_at, now, "detected at") if detected_at else now
+        detected, declared = declaration_times(detected_at, declared_at, now)
         data = {
             "title": title,
             "impact": impact,
@@ -294,6 +289,8 @@ class Incidents:
             "detected_at": to_iso(detected),
             "drill": drill,
         }
+        if declared_at is not None:
+            data["entered_at"] = to_iso(now)
         with self.store.write():
             incident_id = self.store.insert_incident(
                 {
@@ -304,10 +301,12 @@ class Incidents:
                     "status": "investigating",
                     "drill": int(drill),
                     "detected_at": to_iso(detected),
-                    "declared_at": to_iso(now),
+                    "declared_at": to_iso(declared),
                 }
             )
-            event = self.store.append_event(incident_id, now, "declared", self.actor, title, data)
+            event = self.store.append_event(
+                incident_id, declared, "declared", self.actor, title, data
+            )
         incident = self.get(incident_id)
         self.store.after_commit(lambda: self.announce(incident, event))
         return incident
@@ -320,15 +319,28 @@ class Incidents:
         data: Mapping[str, Any] | None = None,
         allow_closed: bool = False,
         actor: str | None = None,
+        at: datetime | None = None,
     ) -> Event:
         """Append any event and apply its effect, in one durable transaction; signed by
-        ``actor`` (default: this instance's person; the system signs what it does by itself)."""
+        ``actor`` (default: this instance's person; the system signs what it does by itself).
+
+        ``at``: when it happened, if not now; refused (``TimeRefused``, naming the rule) when the
+        timeline cannot hold it (``incident/times.py``). The event then records when it was
+        entered too.
+        """
         now = self.clock.now()
         with self.store.write():
             before = self.get(incident_id)
             if before.status == "closed" and not allow_closed:
                 raise DomainRefused(f"{before.label} is closed; its timeline is read-only")
-            event = self.store.append_event(incident_id, now, kind, actor or self.actor, text, data)
+            when = now
+            if at is not None:
+                evs = self.store.events(incident_id)
+                when = check_time(before, evs, kind, data or {}, at, now)
+                data = {**(data or {}), "entered_at": to_iso(now)}
+            event = self.store.append_event(
+                incident_id, when, kind, actor or self.actor, text, data
+            )
             after = project(before, event)
             changed = {
                 f.name: _to_column(f.name, getattr(after, f.name))
@@ -341,13 +353,15 @@ class Incidents:
         self.store.after_commit(lambda: self.announce(incident, event))
         return event
 
-    def note(self, incident_id: int, text: str) -> Event:
+    def note(self, incident_id: int, text: str, at: datetime | None = None) -> Event:
         text = multi_line(text, "note").strip()
         if not text:
             raise InputError("must not be empty", where="note")
-        return self.record(incident_id, "note", text, allow_closed=True)
+        return self.record(incident_id, "note", text, allow_closed=True, at=at)
 
-    def set_status(self, incident_id: int, status: str, text: str = "") -> Event:
+    def set_status(
+        self, incident_id: int, status: str, text: str = "", at: datetime | None = None
+    ) -> Event:
         one_line(status, "status")
         one_line(text, "status text")
         status = status.lower()
@@ -362,19 +376,64 @@ class Incidents:
         return self.record(
             incident_id,
             "status_changed",
-            text or f"Status: {current.status} → {status}",
+            f"Status: {current.status} → {status}" + (f" — {text}" if text else ""),
             {"from": current.status, "to": status},
+            at=at,
         )
 
-    def resolve(self, incident_id: int, text: str = "") -> Event:
-        return self.set_status(incident_id, "resolved", text)
+    def resolve(self, incident_id: int, text: str = "", at: datetime | None = None) -> Event:
+        return self.set_status(incident_id, "resolved", text, at)
 
-    def decide(self, incident_id: int, decision: str, reason: str = "") -> Event:
+    def decide(
+        self, incident_id: int, decision: str, reason: str = "", at: datetime | None = None
+    ) -> Event:
+        """The triage decision (meets TRIAGE the first time)."""
         one_line(reason, "reason")
         if decision not in DECISIONS:
             raise InputError(f"{decision!r} is not one of {', '.join(DECISIONS)}", where="decision")
         text = f"Triage decision: {decision}" + (f" — {reason}" if reason else "")
-        return self.record(incident_id, "decision", text, {"decision": decision, "reason": reason})
+        data = {"decision": decision, "reason": reason}
+        return self.record(incident_id, "decision", text, data, at=at)
+
+    def send_update(
+        self,
+        incident_id: int,
+        text: str,
+        channel: str = "other",
+        template: str | None = None,
+        format: str | None = None,
+        at: datetime | None = None,
+    ) -> Event:
+        """A status update sent (``text`` as sent, via ``channel``; ``template`` and ``format``
+        when the cockpit generated it): meets COMMUNICATE the first time, restarts NEXT UPDATE.
+        Recorded on a resolved incident too (the resolved message is an update)."""
+        text = multi_line(text, "text").strip()
+        if not text:
+            raise InputError("must not be empty: the message as sent", where="text")
+        if channel not in CHANNELS:
+            raise InputError(f"{channel!r} is not one of {', '.join(CHANNELS)}", where="channel")
+        data: dict[str, Any] = {"channel": channel}
+        if template is not None:
+            data["template"] = template
+        if format is not None:
+            data["format"] = format
+        return self.record(incident_id, "message_sent", text, data, at=at)
+
+    def escalate(
+        self, incident_id: int, to: Iterable[str], how: str = "", at: datetime | None = None
+    ) -> Event:
+        """Escalated to ``to`` (people or roles), ``how`` (paged, called, messaged): meets
+        ESCALATE the first time."""
+        who = _check_services(each_one_line(to, "to"), None, "to")
+        if not who:
+            raise InputError("whom? name at least one person or role", where="to")
+        if how and how not in ESCALATION_MEANS:
+            raise InputError(f"{how!r} is not one of {', '.join(ESCALATION_MEANS)}", where="how")
+        text = f"Escalated to {', '.join(who)}" + (f" ({how})" if how else "")
+        data: dict[str, Any] = {"to": list(who)}
+        if how:
+            data["how"] = how
+        return self.record(incident_id, "escalated", text, data, at=at)
 
     def announce(self, incident: Incident, event: Event) -> None:
         """Tell the listeners of a committed event (this instance's own events are told at once;

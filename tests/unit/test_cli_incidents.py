@@ -188,11 +188,14 @@ def test_exports_are_readable_by_others_like_any_file(cli, tmp_path: Path) -> No
 def test_an_implausible_detection_time_is_refused_and_the_file_stays_usable(
     cli, when: str, says: str
 ) -> None:
+    iid = _declare(cli)
     code, _, err = cli(
         "incidents", "declare", "--title", "X", "--impact", "Minor", "--detected-at", when
     )
-    assert code == 2 and says in err and "detected" in err
-    assert cli("incidents", "list")[0] == 0  # no row half-written that later breaks reading
+    assert code == 2 and says in err and "--detected-at: " in err
+    # No row half-written that later breaks reading, and nothing else written.
+    code, out, _ = cli("incidents", "list", "--json")
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [iid]
 
 
 def test_a_key_in_the_title_is_redacted_and_verify_agrees_with_the_record(cli) -> None:

@@ -303,11 +303,10 @@ class CommsPanel(IncidentPanel):
             theme.set_state(self.feedback, "refused")
             return
         channel = str(self.channel_combo.currentData())
-        data = {"channel": channel, "template": self.template, "format": self._last_format}
-        sent_template = self.template
+        sent_template, fmt = self.template, self._last_format
         if self.attempt(
             self.feedback,
-            lambda: self.incidents.record(incident.id, "message_sent", text, data),
+            lambda: self.incidents.send_update(incident.id, text, channel, sent_template, fmt),
         ):
             self._edits.pop(sent_template, None)
             self._auto_template = True

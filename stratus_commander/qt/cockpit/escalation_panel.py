@@ -366,9 +366,7 @@ class EscalationPanel(IncidentPanel):
         who = self.runbook.escalation_for(incident.impact).who
         self.attempt(
             self.feedback,
-            lambda: self.incidents.record(
-                incident.id, "escalated", f"Escalated to {', '.join(who)}", {"to": list(who)}
-            ),
+            lambda: self.incidents.escalate(incident.id, who),
         )
 
     def _answered_toggled(self, on: bool) -> None:
