@@ -23,14 +23,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from stratus_commander.clock import ensure_utc, to_iso, truncate_ms
 from stratus_commander.errors import InputError, TimeRefused
 from stratus_commander.timeline import Event
 
-if TYPE_CHECKING:
-    from stratus_commander.incident.model import Incident
+
+class Milestones(Protocol):
+    """The milestones of an incident the rules compare with (structurally, so this module needs
+    nothing of :mod:`~stratus_commander.incident.model`, which imports it)."""
+
+    @property
+    def detected_at(self) -> datetime: ...
+    @property
+    def declared_at(self) -> datetime: ...
+    @property
+    def last_update_at(self) -> datetime | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+
 
 __all__ = [
     "EARLIEST",
@@ -103,7 +115,7 @@ def _last(events: Sequence[Event], *kinds: str, **same: Any) -> Event | None:
 
 
 def depends_on(
-    incident: Incident, events: Sequence[Event], kind: str, data: Mapping[str, Any]
+    incident: Milestones, events: Sequence[Event], kind: str, data: Mapping[str, Any]
 ) -> list[tuple[str, datetime]]:
     """(name, time) of each earlier moment an event of ``kind`` may not come before."""
     out = [("the declaration", incident.declared_at)]
@@ -129,7 +141,7 @@ def depends_on(
 
 
 def check_time(
-    incident: Incident,
+    incident: Milestones,
     events: Sequence[Event],
     kind: str,
     data: Mapping[str, Any],

@@ -11,12 +11,26 @@ storing the dirty minutes (one refresher at a time: an advisory lock; others ski
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
+from stratus_commander.store.postgres.connection import RedactingConnection
 from stratus_commander.store.postgres.locks import LOCK_CLASS, ROLLUP_LOCK
 
-if TYPE_CHECKING:
-    from stratus_commander.store.postgres.backend import PostgresStore
+
+class _Backend(Protocol):
+    """What the rollup needs of :class:`~stratus_commander.store.postgres.backend.PostgresStore`
+    (named structurally: the backend imports this module, not the other way round)."""
+
+    readonly: bool
+
+    def write(self) -> AbstractContextManager[RedactingConnection]: ...
+
+    def query(
+        self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+    ) -> list[dict[str, Any]]: ...
+
 
 ROLLUP_SCHEMA = """
 CREATE FUNCTION stratus_mark_sample_minutes() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -82,7 +96,7 @@ GROUP BY p."check", d.m, d.p
 """
 
 
-def refresh(store: PostgresStore) -> int:
+def refresh(store: _Backend) -> int:
     """Store the minutes written since the last refresh; how many were dirty (a read-only
     store, or one whose refresh another process is doing, stores none: the view stays exact)."""
     if store.readonly:
@@ -103,7 +117,7 @@ def refresh(store: PostgresStore) -> int:
     return len(dirty)
 
 
-def check_groups(store: PostgresStore) -> list[str]:
+def check_groups(store: _Backend) -> list[str]:
     """The probe check groups that have probes, in the runbook's triage order first."""
     order = ("api", "webhooks", "database", "external")
     found = {r["check"] for r in store.query('SELECT DISTINCT "check" FROM probes')}

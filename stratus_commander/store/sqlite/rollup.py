@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from stratus_commander.store.sqlite.backend import SqliteStore
+from stratus_commander.store.sqlite.connection import RedactingConnection
+
+
+class _Backend(Protocol):
+    """What the rollup needs of :class:`~stratus_commander.store.sqlite.backend.SqliteStore`
+    (named structurally: the backend imports this module, not the other way round)."""
+
+    conn: RedactingConnection
+    readonly: bool
+
+    def write(self) -> AbstractContextManager[RedactingConnection]: ...
+
+    def query(
+        self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+    ) -> list[dict[str, Any]]: ...
 
 
 # One row per probe and minute: what uptime, credits and the review's graphs read instead of
@@ -46,7 +61,7 @@ _REBUILD_MINUTES = _ROLLUP.format(
 )
 
 
-def refresh_sample_minutes(store: SqliteStore) -> int:
+def refresh_sample_minutes(store: _Backend) -> int:
     """Recompute the minutes written since the last refresh; returns how many were dirty.
 
     Every reader of ``sample_minutes`` calls this first; a recorder may call it now and then
@@ -130,7 +145,7 @@ def rebuild_sample_minutes(conn: sqlite3.Connection) -> None:
     conn.execute(_REBUILD_MINUTES)
 
 
-def check_groups(store: SqliteStore) -> list[str]:
+def check_groups(store: _Backend) -> list[str]:
     """The probe check groups that have probes, in the runbook's triage order first."""
     order = ("api", "webhooks", "database", "external")
     found = {r["check"] for r in store.query('SELECT DISTINCT "check" FROM probes')}
