@@ -1,6 +1,6 @@
 """Rules of the house that can fail: no import cycle anywhere in the package (function-level
-and type-checking imports count: they only hide a cycle), ``sqlite3`` only under ``store/``, and ``psycopg`` only
-under ``store/`` and in the postgres probe."""
+and type-checking imports count: they only hide a cycle), ``sqlite3`` only under ``store/``, and
+``psycopg`` only under ``store/`` and in the postgres probe."""
 
 from __future__ import annotations
 
