@@ -35,6 +35,7 @@ __all__ = [
     "json_for_terminal",
     "multi_line",
     "one_line",
+    "spoken_list",
     "text_problem",
 ]
 
@@ -122,3 +123,12 @@ def json_for_terminal(json_text: str) -> str:
     controls raw. Outside strings JSON is ASCII, so each match is inside a string, where a
     ``\\u`` escape means the same character."""
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
+def spoken_list(items: Iterable[str]) -> str:
+    """The items as a sentence lists them, each once: ``a``, ``a and b``, ``a, b and c``
+    (empty for none)."""
+    unique = list(dict.fromkeys(items))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + " and " + unique[-1]

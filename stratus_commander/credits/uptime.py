@@ -28,7 +28,7 @@ from stratus_commander.clock import from_iso, from_ms, to_iso, to_ms
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incident
 from stratus_commander.store import Store
-from stratus_commander.text import one_line
+from stratus_commander.text import one_line, spoken_list
 
 __all__ = [
     "MaintenanceWindow",
@@ -176,7 +176,7 @@ class Uptime:
 
     def describe(self) -> str:
         """The measurement in words."""
-        groups = _and(self.groups)
+        groups = spoken_list(self.groups) or "no groups"
         if self.percent is None:
             return f"{groups}: no observed minutes in {self.period.label}, uptime not measurable"
         text = (
@@ -221,12 +221,6 @@ def uptime_from_json(data: Mapping[str, Any]) -> Uptime:
         counted_minutes=data["counted_minutes"],
         down_minutes=data["down_minutes"],
     )
-
-
-def _and(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items) or "no groups"
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _maintenance_minutes(period: Period, windows: Iterable[MaintenanceWindow]) -> list[list[int]]:

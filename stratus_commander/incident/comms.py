@@ -29,6 +29,7 @@ from stratus_commander.errors import InputError
 from stratus_commander.incident import Incident
 from stratus_commander.runbook import TEMPLATE_NAMES, TEMPLATE_VARIABLES, Item, Runbook
 from stratus_commander.secrets import redact
+from stratus_commander.text import spoken_list
 
 __all__ = [
     "FORMATS",
@@ -120,13 +121,6 @@ def next_update_at(incident: Incident, runbook: Runbook, now: datetime) -> datet
     return (incident.last_update_at or now) + runbook.comms.update_every
 
 
-def _join(values: tuple[str, ...]) -> str:
-    """``API``, ``API and Webhooks``, ``API, Web and Webhooks``: how a sentence lists them."""
-    if len(values) <= 1:
-        return "".join(values)
-    return ", ".join(values[:-1]) + " and " + values[-1]
-
-
 def template_values(
     incident: Incident,
     runbook: Runbook,
@@ -138,7 +132,7 @@ def template_values(
     cause written at close)."""
     upcoming = next_update_at(incident, runbook, now)
     values = {
-        "services": _join(incident.scope or incident.affected_services) or "[Service]",
+        "services": spoken_list(incident.scope or incident.affected_services) or "[Service]",
         "affected_services": ", ".join(incident.affected_services or incident.scope)
         or "[List of affected services]",
         "impact": incident.impact,

@@ -52,6 +52,7 @@ from stratus_commander.probes.base import (
 )
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch, retry_after_seconds
 from stratus_commander.secrets import missing_credential, redact
+from stratus_commander.text import spoken_list
 from stratus_commander.timefmt import human_duration
 
 if TYPE_CHECKING:
@@ -207,15 +208,9 @@ def _merge_refusals(found: list[Finding | _Refused]) -> list[Finding]:
     return [
         item
         if isinstance(item, Finding)
-        else Finding(item[0], item[1].replace(_WHAT, _and(calls[item])), item[2])
+        else Finding(item[0], item[1].replace(_WHAT, spoken_list(calls[item])), item[2])
         for item in order
     ]
-
-
-def _and(names: list[str]) -> str:
-    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
-    unique = list(dict.fromkeys(names))
-    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
 async def _endpoints(

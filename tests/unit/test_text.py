@@ -16,6 +16,7 @@ from stratus_commander.text import (
     json_for_terminal,
     multi_line,
     one_line,
+    spoken_list,
 )
 
 # Everything a terminal may obey rather than show, and the lone surrogates of undecodable bytes.
@@ -85,3 +86,16 @@ def test_json_for_terminal_keeps_the_values_and_escapes_the_rest(value: object) 
     out = json_for_terminal(json.dumps(value, indent=2, ensure_ascii=False))
     assert json.loads(out) == value
     assert not re.search("[^\n]", "".join(UNSAFE.findall(out)))  # only the indentation's newlines
+
+
+@pytest.mark.parametrize(
+    ("items", "said"),
+    [
+        ((), ""),
+        (("API",), "API"),
+        (("API", "Webhooks"), "API and Webhooks"),
+        (("API", "Web", "API", "Webhooks"), "API, Web and Webhooks"),
+    ],
+)
+def test_a_list_reads_as_a_sentence_names_each_once(items: tuple[str, ...], said: str) -> None:
+    assert spoken_list(items) == said
