@@ -30,8 +30,8 @@ Public surface (models are frozen; lists keep the file's order)::
       .mitigation[issue]      list[Item]; keys include MITIGATION_TYPES
       .playbooks[i]           Section: id, title, items[j] (Item: id, text)
       .close.sections[i]      Section; ids include CLOSE_SECTIONS
-      .sla                    Sla: target, ladder[i] (CreditStep: below, credit), Decimal percents;
-                                .credit_for(uptime_percent)
+      .sla                    Sla: target, ladder[i] (CreditStep: below, credit), Decimal percents
+                                (credits.credit_percent reads the ladder)
       .review                 Review: deadline, sections[i] (Section; ids include REVIEW_SECTIONS)
       .escalation[i]          Escalation: impact, response, who; .escalation_for(impact)
       .contacts[i], .emergency_contacts[i]   Contact: role, phone, email, portal, details

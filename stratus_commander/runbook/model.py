@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -220,10 +219,6 @@ class Sla(_Model):
         if self.ladder[0].below > self.target:
             raise ValueError("ladder: the first step's 'below' must not exceed the target")
         return self
-
-    def credit_for(self, uptime_percent: Decimal) -> Decimal:
-        """Percent of the fee credited for a month's uptime: the deepest step it falls below."""
-        return max((s.credit for s in self.ladder if uptime_percent < s.below), default=Decimal(0))
 
 
 class Close(_Model):

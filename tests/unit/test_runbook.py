@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
+from stratus_commander.credits import credit_percent
 from stratus_commander.runbook import TEMPLATE_VARIABLES, load_runbook, summary
 
 RUNBOOK = load_runbook()
@@ -160,11 +162,8 @@ def test_sla_ladder() -> None:
         (Decimal("99.0"), Decimal("25")),
         (Decimal("95.0"), Decimal("100")),
     ]
-    assert sla.credit_for(Decimal("99.95")) == 0
-    assert sla.credit_for(Decimal("99.9")) == 0
-    assert sla.credit_for(Decimal("99.89")) == 10
-    assert sla.credit_for(Decimal("98.0")) == 25
-    assert sla.credit_for(Decimal("94.99")) == 100
+    for uptime, credit in (("99.95", 0), ("99.9", 0), ("99.89", 10), ("98.0", 25), ("94.99", 100)):
+        assert credit_percent(Fraction(uptime), sla.ladder) == credit
 
 
 def test_contacts_dashboards_and_reminders() -> None:
