@@ -211,7 +211,9 @@ _ORDER_RULES = (
 
 
 def order_problems(incident: Incident, events: Sequence[Event]) -> list[OrderProblem]:
-    """Milestones in an impossible order, and timeline events recorded back in time."""
+    """Milestones in an impossible order, and timeline events recorded back in time (an event
+    entered after the fact with the time it happened, ``data["entered_at"]``, is timed back on
+    purpose: only the events timed as they were recorded are compared)."""
     out = []
     for first, second, message in _ORDER_RULES:
         a, b = getattr(incident, first), getattr(incident, second)
@@ -221,7 +223,8 @@ def order_problems(incident: Incident, events: Sequence[Event]) -> list[OrderPro
                     first, second, f"{message} ({second} {to_iso(b)} < {first} {to_iso(a)})"
                 )
             )
-    for prev, ev in pairwise(events):
+    as_recorded = [e for e in events if "entered_at" not in e.data]
+    for prev, ev in pairwise(as_recorded):
         if ev.at < prev.at:
             out.append(
                 OrderProblem(

@@ -178,6 +178,19 @@ def test_show_says_when_an_event_was_entered(cli: Cli) -> None:
     )
 
 
+def test_an_event_entered_later_with_an_earlier_time_is_no_impossible_order(cli: Cli) -> None:
+    """A page of the paper log found late: its note goes in after events that happened after it.
+    The timeline keeps the order of entry; the review does not call that a clock going back."""
+    declare(cli)
+    cli.ok("incidents", "triage", "1", "internal", "--at", at("14:40"))
+    cli.ok("incidents", "update", "1", "--text", "Investigating.", "--at", at("14:45"))
+    cli.ok("incidents", "note", "1", "Paper log, page 2: pool at 100 %", "--at", at("14:38"))
+    assert [e["at"][11:16] for e in cli.events()] == ["14:33", "14:40", "14:45", "14:38"]
+    review = json.loads(cli.ok("incidents", "review", "1", "--json"))
+    assert review["order_problems"] == []
+    assert "IMPOSSIBLE" not in cli.ok("incidents", "review", "1")
+
+
 # ---------------------------------------------------------------- each rule, refused
 
 
