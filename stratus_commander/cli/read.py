@@ -19,6 +19,7 @@ from stratus_commander.cli.completion import incident_argument
 from stratus_commander.cli.options import Options, open_session, pairs, parse_id, pass_options, when
 from stratus_commander.cli.output import fail, run_domain, say, say_json, shown_time
 from stratus_commander.cli.root import incidents
+from stratus_commander.clock import from_iso
 from stratus_commander.text import for_terminal, one_line
 
 
@@ -113,8 +114,6 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
 
 def _entered(value: object) -> str:
     """`` (entered <time>)`` for an event recorded after the fact."""
-    from stratus_commander.clock import from_iso
-
     try:
         return f" (entered {shown_time(from_iso(str(value)))})" if value else ""
     except ValueError:
@@ -429,4 +428,4 @@ def incidents_review(
     if as_json:
         say_json({"incident": review.incident.as_json(), **review.as_json()})
         return
-    say(review_text(review), multiline=True)
+    say(review_text(review, lambda iso: shown_time(from_iso(iso))), multiline=True)

@@ -7,7 +7,7 @@ figure of its own. Stored text comes out as stored: the caller escapes it for th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from stratus_commander.credits.uptime import uptime_from_json
@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 __all__ = ["review_text", "text"]
 
 
-def review_text(review: Review) -> str:
-    """The review, one section after another, without a trailing newline."""
-    return text(review_parts(review))
+def review_text(review: Review, time: Callable[[str], str] = str) -> str:
+    """The review, one section after another, without a trailing newline; ``time`` shows each
+    stored time (an ISO-8601 string in UTC), by default as stored."""
+    return text(review_parts(review), time)
 
 
 def _describe(u: Mapping[str, Any]) -> str:
@@ -30,12 +31,16 @@ def _describe(u: Mapping[str, Any]) -> str:
     return uptime_from_json(u).describe()
 
 
-def text(doc: Mapping[str, Any]) -> str:
+def text(doc: Mapping[str, Any], time: Callable[[str], str] = str) -> str:
     """The review part of ``doc`` (an export document, or :func:`review_parts`) as text, one
-    section after another, without a trailing newline."""
+    section after another, without a trailing newline; ``time`` as in :func:`review_text`."""
+
+    def maybe(iso: str | None, missing: str) -> str:
+        return time(iso) if iso else missing
+
     i, review, integrity = doc["incident"], doc["review"], doc["integrity"]
     lines = [f"{i['label']}  {i['title']}  ({i['status']}, {i['impact']})"]
-    lines.append(f"Review due {review['deadline'] or '-'}: {review['deadline_state'].upper()}")
+    lines.append(f"Review due {maybe(review['deadline'], '-')}: {review['deadline_state'].upper()}")
     lines.append("Durations")
     for d in review["durations"]:
         target = f"target {d['target_text']}" if d["target_text"] else ""
@@ -63,13 +68,13 @@ def text(doc: Mapping[str, Any]) -> str:
         late = "  OVERDUE" if item["overdue"] else ""
         lines.append(
             f"  #{item['id']} [{item['category']}] {item['text']} — "
-            f"{item['owner'] or 'unassigned'}, {item['deadline'] or 'no deadline'}, "
+            f"{item['owner'] or 'unassigned'}, {maybe(item['deadline'], 'no deadline')}, "
             f"{item['status']}{late}"
         )
     if not review["action_items"]:
         lines.append("  none")
     follow = review["follow_up"]
-    meeting = follow["meeting_at"] or "not scheduled"
+    meeting = maybe(follow["meeting_at"], "not scheduled")
     lines.append(f"Follow-up: meeting {meeting}; {follow['done']}/{follow['total']} items done")
     chain = "verified" if integrity["verified"] else "BROKEN: " + integrity["reason"]
     problems = integrity["record_problems"]

@@ -137,6 +137,11 @@ def test_times_read_in_the_local_zone_with_the_offset_or_in_utc(db: Path, kolkat
         "--db", str(db), "incidents", "note", "1", "x", "--at", "2026-11-27T20:10+05:30"
     )
     assert result.stdout.startswith("INC-1 #2  2026-11-27 20:10:00+05:30  note  ")
+    invoke("--db", str(db), "incidents", "resolve", "1", "--at", "2026-11-27T16:10Z")
+    review = invoke("--db", str(db), "incidents", "review", "1").stdout
+    assert "Review due 2026-11-29 21:40:00+05:30: " in review  # 48 h after the resolution
+    review = invoke("--db", str(db), "--utc", "incidents", "review", "1").stdout
+    assert "Review due 2026-11-29 16:10:00+00:00: " in review
     # What the CLI shows, --at reads back.
     result = invoke(
         "--db", str(db), "incidents", "note", "1", "y", "--at", "2026-11-27 20:11:00+05:30"
