@@ -33,6 +33,7 @@ __all__ = [
     "TICK_KINDS",
     "Check",
     "find_check",
+    "issue_label",
     "runbook_checks",
     "set_tick",
     "ticked",
@@ -47,6 +48,11 @@ ISSUE_LABELS = {
     "external": "External dependencies",
     "rate_limiting": "Rate limiting",
 }
+
+
+def issue_label(issue: str) -> str:
+    """What the mitigation checklist of ``issue`` is called (a runbook's own: its key, titled)."""
+    return ISSUE_LABELS.get(issue, issue.title())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +80,7 @@ def runbook_checks(runbook: Runbook) -> dict[str, Check]:
         add(f"triage.{tg.id}", f"triage:{tg.id}", f"triage: {tg.title}", manual)
     add("communicate", "status_page", "status page", runbook.comms.status_page_steps)
     for issue, items in runbook.mitigation.items():
-        label = ISSUE_LABELS.get(issue, issue.title())
-        add(f"mitigation.{issue}", f"mitigate:{issue}", label, items)
+        add(f"mitigation.{issue}", f"mitigate:{issue}", issue_label(issue), items)
     for book in runbook.playbooks:
         add(f"playbooks.{book.id}", f"playbook:{book.id}", f"Playbook: {book.title}", book.items)
     return out

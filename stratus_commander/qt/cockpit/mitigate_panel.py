@@ -39,13 +39,6 @@ _STEP_TEXT = {
     "monitoring": "M&onitoring",
     "resolved": "Resol&ved…",
 }
-ISSUE_LABELS = {
-    "api": "API issues",
-    "webhooks": "Webhook issues",
-    "database": "Database issues",
-    "external": "External dependencies",
-    "rate_limiting": "Rate limiting",
-}
 # Which checklist fits a declared scope best, until the triage decision names one.
 _SCOPE_CHECKLIST = {"Webhooks": "webhooks", "Database": "database", "API": "api", "Web": "api"}
 
@@ -63,7 +56,7 @@ class MitigatePanel(IncidentPanel):
         # group → (title, items): the five issue-type checklists, then the playbooks.
         self.lists: dict[str, tuple[str, list[Item]]] = {}
         for issue, items in runbook.mitigation.items():
-            self.lists[f"mitigate:{issue}"] = (ISSUE_LABELS.get(issue, issue.title()), items)
+            self.lists[f"mitigate:{issue}"] = (checklists.issue_label(issue), items)
         for playbook in runbook.playbooks:
             self.lists[f"playbook:{playbook.id}"] = (f"Playbook: {playbook.title}", playbook.items)
         self._picked_by_hand = False
