@@ -3,8 +3,8 @@ samples) and compute its graphs, beside a plain SQLite aggregate scan of the sam
 
     python tests/bench/bench_review.py [--rebuild] [--naive]
 
-The database is built once and cached in /tmp (about a minute). Each measurement runs in a fresh
-subprocess so its peak RSS is its own. Figures:
+The database is built once and cached in the user's cache directory (about a minute). Each
+measurement runs in a fresh subprocess so its peak RSS is its own. Figures:
 
 * ``plain scan``: ``SELECT probe_id, count(*), sum(outcome = 2) FROM samples GROUP BY probe_id``
   (the baseline: one pass over every row, nothing else);
@@ -31,7 +31,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-CACHE = Path("/tmp/stratus-commander-bench/review-24h-100x1hz.db")
+from platformdirs import user_cache_path
+
+# Kept between runs (about a minute to build), in the user's cache directory, not a fixed /tmp name.
+CACHE = user_cache_path("stratus-commander") / "bench" / "review-24h-100x1hz.db"
 PROBES = 100
 SECONDS = 86_400
 DAY = datetime(2026, 11, 10, tzinfo=UTC)
