@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from stratus_commander import credits as cr
 from stratus_commander import review as rv
 from stratus_commander.cli import main
-from stratus_commander.clock import FakeClock, to_ms
+from stratus_commander.clock import FakeClock, from_iso, to_ms
 from stratus_commander.export import incident_document, render
 from stratus_commander.export.schema import ExportDocument, document_schema
 from stratus_commander.export.text import text as review_as_text
@@ -458,8 +458,10 @@ def test_cli_review_prints_the_review_the_exports_hold(tmp_path: Path, runbook: 
     review = run("review")
     exported = json.loads(run("export", "--format", "json"))
     md = run("export", "--format", "md")
-    # The review the terminal shows is the JSON export's document, rendered as text.
-    assert review == review_as_text(exported) + "\n"
+    # The review the terminal shows is the JSON export's document, rendered as text (its times in
+    # the local zone, as the CLI shows every time).
+    local = lambda iso: from_iso(iso).astimezone().isoformat(sep=" ", timespec="seconds")  # noqa: E731
+    assert review == review_as_text(exported, local) + "\n"
     # Its durations and uptime read as in the Markdown export, row for row.
     durations = md[md.index("## Durations") : md.index("## Milestones")].splitlines()[4:-1]
     assert len(durations) == 8
