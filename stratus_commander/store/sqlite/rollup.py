@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # One pass over the samples of the dirty minutes. The four outcome counts travel packed in one
 # integer (16 bits each; a probe has at most 60 000 samples a minute), which halves the per-row
 # work of a catch-up over a day of 1 Hz data.
-_ROLLUP = """
+ROLLUP = """
 INSERT INTO {target} ("check", minute, probe_id, n, n_known, n_degraded, n_down, lat_max)
 SELECT "check", minute, probe_id,
        (c & 65535) + (c >> 16 & 65535) + (c >> 32 & 65535) + (c >> 48),
@@ -30,7 +30,7 @@ FROM (SELECT p."check" AS "check", {minute} AS minute, {probe} AS probe_id,
 """
 # CROSS JOIN pins the order: walk the dirty minutes, range-scan each one's samples (left to
 # itself the planner may scan every sample and look the minute up, which is quadratic).
-_REFRESH_MINUTES = _ROLLUP.format(
+_REFRESH_MINUTES = ROLLUP.format(
     target="sample_minutes",
     minute="d.minute",
     probe="d.probe_id",
@@ -38,7 +38,7 @@ _REFRESH_MINUTES = _ROLLUP.format(
     "AND s.at_ms >= d.minute * 60000 AND s.at_ms < d.minute * 60000 + 60000 "
     "JOIN probes p ON p.id = d.probe_id",
 )
-_REBUILD_MINUTES = _ROLLUP.format(
+_REBUILD_MINUTES = ROLLUP.format(
     target="sample_minutes",
     minute="s.at_ms / 60000",
     probe="s.probe_id",
@@ -89,7 +89,7 @@ SELECT * FROM main.sample_minutes m WHERE NOT EXISTS (
     SELECT 1 FROM temp.sample_minutes_stale d WHERE d.probe_id = m.probe_id AND d.minute = m.minute)
 UNION ALL SELECT * FROM temp.sample_minutes_fresh;
 """
-_SHADOW_MINUTES = _ROLLUP.format(
+_SHADOW_MINUTES = ROLLUP.format(
     target="temp.sample_minutes_fresh",
     minute="d.minute",
     probe="d.probe_id",
