@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stratus_commander.store.sqlite.connection import RedactingConnection
-from stratus_commander.store.sqlite.rollup import ROLLUP
+from stratus_commander.store.sqlite.rollup import LATENCY, ROLLUP
 
 _MINUTE = 60_000
 
 # The exact rollup of one probe's minutes [lo, hi), from its samples, before they go.
 _ROLLUP_RANGE = ROLLUP.format(
+    latency=LATENCY,
     target="sample_minutes",
     minute="s.at_ms / 60000",
     probe="s.probe_id",
