@@ -52,6 +52,7 @@ from stratus_commander.drill.scenario import Scenario
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import FAILING, ProbeResult, ProbeSpec, ProbeState, StateChange
 from stratus_commander.probes.config import parse_config
+from stratus_commander.probes.retention import RetentionSettings
 from stratus_commander.probes.worker import (
     ProbeWorker,
     Report,
@@ -270,6 +271,7 @@ class LiveProbes:
         max_concurrency: int = 50,
         batch_interval_s: float = 1.0,
         backoff: Backoff | None = None,
+        retention: RetentionSettings | None = None,
     ) -> None:
         self._specs = tuple(specs)
         ids = [s.id for s in self._specs]
@@ -293,6 +295,7 @@ class LiveProbes:
             dict(secrets or {}),
             batch_interval_s=batch_interval_s,
             max_concurrency=max_concurrency,
+            retention=retention,
         )
         self._clock = clock or SystemClock()  # the probes' (on a thread) and the restarts'
         self._isolated = isolated

@@ -159,6 +159,7 @@ class Session:
             current,
             clock=self.clock,
             isolated=self.isolated,
+            retention=self.config.retention if self.config is not None else None,
         )
         return self.live
 

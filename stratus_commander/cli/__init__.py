@@ -10,12 +10,14 @@
     runbook_config.py  runbook check|learnings, config check|init
     probing.py         probe
     drills.py          simulator, drill
+    database.py        db stats|prune|compact
 
 Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usage or config.
 """
 
 # Importing a command module adds its commands to the root command's groups.
 from stratus_commander.cli import (  # noqa: F401
+    database,
     drills,
     milestones,
     probing,

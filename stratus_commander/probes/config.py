@@ -14,6 +14,9 @@
     kind = "uptimerobot"
     api_key = "env:UPTIMEROBOT_API_KEY"     # or "keyring:stratus-commander/uptimerobot"
 
+    [retention]                   # optional (probes/retention.py)
+    raw_days = 14                 # raw samples outside incident windows; rollups kept for good
+
 Each table is validated by its kind's pydantic ``Spec``. Every problem in the file is collected and
 raised at once as :class:`ConfigInvalid`, each naming the file and key path
 (``config.toml: probes[3].timeout_s: must be > 0``; tables are counted from 0). A value that looks
@@ -27,7 +30,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +40,12 @@ from stratus_commander import validation
 from stratus_commander.errors import ConfigError
 from stratus_commander.probes import kinds
 from stratus_commander.probes.base import ProbeSpec
+from stratus_commander.probes.retention import RetentionSettings
 from stratus_commander.secrets import is_secret_ref, looks_like_secret
 
 __all__ = ["Config", "ConfigInvalid", "load_config", "parse_config"]
 
-TOP_LEVEL_KEYS = ("probes",)
+TOP_LEVEL_KEYS = ("probes", "retention")
 # Keys whose value is a credential whatever it looks like: "api_key", "service_role_key",
 # "signing_secret", "dsn", and header names such as "Authorization" or "apikey".
 _SECRET_KEY = re.compile(r"(?i)(key|secret|token|password|passwd|dsn|authorization)$")
@@ -56,6 +60,8 @@ class Config:
     probes: list[ProbeSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     path: Path | None = None
+    #: How long raw samples are kept (the ``[retention]`` table; defaults without one).
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
 
 class ConfigInvalid(ConfigError):
@@ -84,7 +90,7 @@ def load_config(path: Path) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text (byte {exc.start})", str(path)) from None
     config = parse_config(text, source=str(path))
-    return Config(probes=config.probes, warnings=config.warnings, path=path)
+    return replace(config, path=path)
 
 
 def parse_config(text: str, source: str = "config.toml") -> Config:
@@ -131,9 +137,22 @@ def parse_config(text: str, source: str = "config.toml") -> Config:
         first_index[spec.id] = index
         probes.append(spec)
 
+    retention = _retention(data.get("retention", {}), source, problems)
     if problems:
         raise ConfigInvalid(problems)
-    return Config(probes=probes, warnings=warnings)
+    return Config(probes=probes, warnings=warnings, retention=retention)
+
+
+def _retention(table: Any, source: str, problems: list[ConfigError]) -> RetentionSettings:
+    if not isinstance(table, dict):
+        problems.append(ConfigError("must be a table ([retention])", f"{source}: retention"))
+        return RetentionSettings()
+    try:
+        return RetentionSettings.model_validate(table)
+    except ValidationError as exc:
+        for path, message in validation.problems(exc, validation.plain_words, at=("retention",)):
+            problems.append(ConfigError(message, f"{source}: {path}"))
+        return RetentionSettings()
 
 
 def _validate(

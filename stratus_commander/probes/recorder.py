@@ -13,6 +13,10 @@ batch (one fsync a batch, even for a storm of hundreds of flips). The incident i
 was current when the flip was seen. Once committed, each event is announced (by default to
 ``incidents``' listeners) on the loop that flushed. Samples from before any declaration are kept
 the same way; they are the detection evidence.
+
+With ``retention`` settings, a second thread with its own connection prunes the raw samples
+retention lets go (:mod:`stratus_commander.probes.retention`) every ``retention.interval_s``, one
+small batch per transaction: a batch of samples waits for one pruning batch at most.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +36,7 @@ from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
 from stratus_commander.probes.engine import ProbeEngine
+from stratus_commander.probes.retention import RetentionSettings, prune
 from stratus_commander.store import SampleRow, Store, as_location, open_store
 from stratus_commander.timeline import Event
 
@@ -62,6 +68,7 @@ class Recorder:
         rollup_interval_s: float = 60.0,
         announce: Announce | None = None,
         clock: Clock | None = None,
+        retention: RetentionSettings | None = None,
     ) -> None:
         self.db_path = as_location(db_path)  # a file, or a postgresql:// URL
         # The time of the flips' timeline events (default: ``incidents``'s clock); they are
@@ -78,6 +85,11 @@ class Recorder:
         self._store: Store | None = None  # lives on the worker thread only
         self._writer: Incidents | None = None  # the worker's view of the incidents
         self._written: list[tuple[Incident, Event]] = []  # committed, not yet announced
+        self.retention = retention
+        self._pruner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention")
+        self._pruning: asyncio.Future[int] | None = None
+        self._last_prune: float | None = None
+        self._stop_pruning = threading.Event()
 
     def attach(self, engine: ProbeEngine) -> None:
         engine.on_result(self.on_result)
@@ -116,12 +128,29 @@ class Recorder:
                 await self.flush()
             except Exception:
                 log.exception("writing probe samples failed; will retry with the next batch")
+            self.start_pruning()
+
+    def start_pruning(self) -> asyncio.Future[int] | None:
+        """A pruning pass on the retention thread, when one is due and none is running."""
+        if self.retention is None or (self._pruning is not None and not self._pruning.done()):
+            return None
+        now = time.monotonic()
+        if self._last_prune is not None and now - self._last_prune < self.retention.interval_s:
+            return None
+        self._last_prune = now
+        loop = asyncio.get_running_loop()
+        self._pruning = loop.run_in_executor(self._pruner, self._prune, self.retention)
+        return self._pruning
 
     async def aclose(self) -> None:
+        self._stop_pruning.set()
         await self.flush()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close_store)
         self._executor.shutdown(wait=True)
+        if self._pruning is not None:
+            await asyncio.gather(self._pruning, return_exceptions=True)
+        self._pruner.shutdown(wait=True)
 
     # --- worker thread ------------------------------------------------------------------------
 
@@ -184,6 +213,21 @@ class Recorder:
             )
         except StratusError:  # closed since: the evidence is still kept as a sample and a flip
             log.exception("could not put a flip of %s on INC-%s", change.probe, incident_id)
+
+    def _prune(self, settings: RetentionSettings) -> int:
+        """On the retention thread, with a connection of its own for the pass."""
+        now_ms = to_ms(self.clock.now()) if self.clock is not None else int(time.time() * 1000)
+        try:
+            with open_store(self.db_path) as store:
+                pruned = prune(store, settings, now_ms, self._stop_pruning)
+        except Exception:
+            log.exception("pruning old probe samples failed; will try again later")
+            return 0
+        if pruned:
+            log.info(
+                "retention: pruned %d raw samples older than %g days", pruned, settings.raw_days
+            )
+        return pruned
 
     def _close_store(self) -> None:
         if self._store is not None:

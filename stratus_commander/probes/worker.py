@@ -37,7 +37,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident
@@ -45,6 +45,9 @@ from stratus_commander.logs import quiet_noisy_loggers
 from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState, StateChange
 from stratus_commander.secrets import register_secret, resolve_secret
 from stratus_commander.timeline import Event
+
+if TYPE_CHECKING:  # pydantic: only where a config was read
+    from stratus_commander.probes.retention import RetentionSettings
 
 __all__ = ["ProbeWorker", "Report", "Setup", "read_frame", "secret_resolver", "write_frame"]
 
@@ -69,6 +72,8 @@ class Setup:
     #: probe id -> the state shown before this worker started (a restart)
     known: Mapping[str, Outcome] = field(default_factory=dict)
     log_level: int = logging.INFO
+    #: how long raw samples are kept (None: for ever, e.g. a drill's)
+    retention: RetentionSettings | None = None
 
 
 def secret_resolver(extra: Mapping[str, str]) -> Callable[[str], str | None]:
@@ -109,6 +114,7 @@ class ProbeWorker:
             setup.batch_interval_s,
             announce=lambda incident, event: emit((incident, event)),
             clock=clock,
+            retention=setup.retention,
         )
         self._emit = emit
         self.engine.on_result(self._on_result)

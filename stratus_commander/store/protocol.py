@@ -251,3 +251,21 @@ class Store(Protocol):
     def check_groups(self) -> list[str]:
         """The probe check groups that have probes, in the runbook's triage order first."""
         ...
+
+    # --- retention and upkeep ------------------------------------------------------------------
+
+    def prune_samples(self, spans: Sequence[tuple[int, int]], limit: int) -> int:
+        """Delete about ``limit`` raw samples (whole minutes of one probe) inside the first of
+        ``spans`` (ms, [start, end), minute-aligned) that has any, in one transaction; the
+        per-minute rollup of what goes is made exact first and kept. How many went (0: none
+        left in the spans)."""
+        ...
+
+    def table_stats(self) -> list[dict[str, Any]]:
+        """Each table (indexes counted with it): ``name``, ``rows`` and ``bytes``, largest first."""
+        ...
+
+    def compact(self) -> tuple[int, int]:
+        """Give free space back to the file system (SQLite: incremental vacuum); the database's
+        size in bytes before and after."""
+        ...

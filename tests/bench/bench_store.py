@@ -3,7 +3,7 @@
     python tests/bench/bench_store.py [--events 500] [--samples 200000]
 
 Targets (issue 2): durable event append p50/p99 ≤ 2× raw; batched sample insert ≥ 50 000 rows/s and
-≤ 1.5× the raw time.
+≤ 1.5× the raw time (issue 14: ≤ 1.3×). Raw writes the same compact row (latency in 0.1 ms).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def raw_connection(path: Path) -> sqlite3.Connection:
         "prev TEXT, hash TEXT)"
     )
     conn.execute(
-        "CREATE TABLE samples (probe_id INT, at_ms INT, outcome INT, latency_ms REAL, "
+        "CREATE TABLE samples (probe_id INT, at_ms INT, outcome INT, latency_100us INT, "
         "detail TEXT, metrics TEXT, PRIMARY KEY (probe_id, at_ms)) WITHOUT ROWID"
     )
     return conn
@@ -95,10 +95,17 @@ def bench_samples(tmp: Path, n: int, batch: int = 5000) -> tuple[float, float]:
     for start in range(0, n, batch):
         raw.execute("BEGIN")
         raw.executemany(
-            "INSERT OR REPLACE INTO samples (probe_id, at_ms, outcome, latency_ms, detail, metrics)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO samples (probe_id, at_ms, outcome, latency_100us, detail, "
+            "metrics) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (ids[r.probe], r.at_ms, codes[r.outcome], r.latency_ms, r.detail, r.metrics)
+                (
+                    ids[r.probe],
+                    r.at_ms,
+                    codes[r.outcome],
+                    None if r.latency_ms is None else int(r.latency_ms * 10 + 0.5),
+                    r.detail,
+                    r.metrics,
+                )
                 for r in rows[start : start + batch]
             ],
         )
@@ -136,7 +143,7 @@ def main() -> None:
             f"  app {args.samples / app_s:10.0f} rows/s ({app_s:.2f} s)   raw sqlite3 "
             f"{args.samples / raw_s:10.0f} rows/s ({raw_s:.2f} s)   "
             f"time ratio {app_s / raw_s:4.2f}x"
-            f"  (targets >= 50000 rows/s, <= 1.5x)"
+            f"  (targets >= 50000 rows/s, <= 1.3x)"
         )
 
 

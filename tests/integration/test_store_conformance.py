@@ -267,6 +267,33 @@ def test_samples_flips_and_the_rollup_stay_exact(store: Store, opened: Opener) -
     assert (ids["api-health"], 1, 2, 11.0) in raw
 
 
+def test_pruning_keeps_the_rollup_and_compact_gives_space_back(store: Store) -> None:
+    rows = _samples("api-health", "api", 100, "uuud") + _samples("api-health", "api", 101, "ug")
+    rows += _samples("api-health", "api", 102, "uu") + _samples("stripe", "webhooks", 100, "d")
+    store.add_samples(rows)
+    store.add_samples([SampleRow("stripe", "http", "webhooks", 300 * 60_000, "down", 80.0)])
+    store.refresh_rollup()
+    before = store.minute_buckets(100, 103, 1)
+    spans = [(0, 102 * 60_000), (200 * 60_000, 400 * 60_000)]
+    # The first span's first probe with samples there, whole minutes, about the limit.
+    assert store.prune_samples(spans, 3) == 4  # minute 100 of api-health
+    assert store.prune_samples(spans, 1000) == 2  # the rest of api-health in the span
+    assert store.prune_samples(spans, 1000) == 1  # stripe's minute 100
+    assert store.prune_samples(spans, 1000) == 1  # the second span
+    assert store.prune_samples(spans, 1000) == 0
+    assert store.refresh_rollup() == 0  # nothing left dirty by the deletes
+    assert store.minute_buckets(100, 103, 1) == before  # what went is still in the rollup
+    assert store.samples_in_minutes(100, 103) == 9 and store.samples_in_minutes(300, 301) == 1
+    assert [b[1] for b in store.sample_buckets(100 * 60_000, 103 * 60_000, 60_000)] == [2]
+    store.add_samples([SampleRow("api-health", "http", "api", 102 * 60_000 + 9_000, "down", 1.0)])
+    assert store.refresh_rollup() == 1 and store.samples_in_minutes(102, 103) == 3
+    tables = {t["name"]: t for t in store.table_stats()}
+    assert tables["samples"]["rows"] == 3 and tables["samples"]["bytes"] > 0
+    assert tables["sample_minutes"]["rows"] == 5
+    size_before, size_after = store.compact()  # PostgreSQL's VACUUM keeps the space for reuse
+    assert size_before > 0 and size_after > 0
+
+
 def test_flips_are_the_detection_evidence(store: Store) -> None:
     store.add_flip("api-health", "http", "api", 5_000, "up", "down", "HTTP 503")
     store.add_flip("stripe", "http", "webhooks", 9_000, None, "degraded", "slow")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stratus_commander import credits as cr
-from stratus_commander.clock import FakeClock
+from stratus_commander.clock import FakeClock, to_ms
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incidents
 from stratus_commander.runbook import Runbook, load_runbook
@@ -167,13 +167,23 @@ def test_credits_stored_before_months_were_counted_carry_over(
     import sqlite_utils
 
     from stratus_commander.store.sqlite.migrations import migrations
+    from stratus_commander.store.sqlite.rollup import rebuild_sample_minutes
 
     path = tmp_path / "incidents.db"
     # A database as the previous release left it: schema m001-m002, one report per incident.
     conn = sqlite3.connect(path, isolation_level=None)
     migrations.apply(sqlite_utils.Database(conn), stop_before="m003_credits_by_month")
     inc = Incidents(SqliteStore(conn, path), FakeClock(CROSSING))
-    iid = crossing_incident(inc)
+    # crossing_incident's samples, in that release's row layout (latency REAL, before m005).
+    conn.execute(
+        "INSERT INTO probes (id, name, kind, \"check\") VALUES (1, 'api-health', 'http', 'api')"
+    )
+    conn.executemany(
+        "INSERT INTO samples (probe_id, at_ms, outcome, latency_ms) VALUES (1, ?, ?, 40.0)",
+        [(to_ms(CROSSING) + m * 60_000 + 5_000, 2 if m < 120 else 0) for m in range(180)],
+    )
+    rebuild_sample_minutes(conn, before_m005=True)  # as that release kept its rollup
+    iid = resolved(inc, CROSSING, minutes=120)
     report = cr.compute_credits(
         inc.store, inc.get(iid), [usd_account()], runbook.sla.ladder, inc.clock.now()
     )

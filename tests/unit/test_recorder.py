@@ -119,3 +119,35 @@ def test_the_minute_rollup_is_kept_current_while_recording(tmp_path: Path) -> No
     with open_store(db) as store:
         assert store.query("SELECT count(*) AS n FROM sample_minutes_dirty")[0]["n"] == 0
         assert store.query("SELECT count(*) AS n FROM sample_minutes")[0]["n"] == 2
+
+
+def test_the_recorder_prunes_old_raw_samples_on_its_own_thread(tmp_path: Path) -> None:
+    from stratus_commander.probes.retention import RetentionSettings
+    from stratus_commander.store import SampleRow
+
+    db = tmp_path / "incidents.db"
+    month_ago = to_ms(T0 - timedelta(days=30))
+    with open_store(db) as store:
+        store.add_samples(
+            SampleRow("api-health", "http", "api", month_ago + s * 1000, "up", 10.0)
+            for s in range(600)
+        )
+    settings = RetentionSettings(raw_days=14, batch_rows=100, interval_s=3600)
+    recorder = Recorder(db, None, clock=FakeClock(T0), retention=settings)
+
+    async def scenario() -> tuple[int, object]:
+        recorder.on_result(_result(0, Outcome.UP))
+        await recorder.flush()
+        pass_ = recorder.start_pruning()
+        assert pass_ is not None
+        pruned = await pass_
+        again = recorder.start_pruning()  # not due for another hour
+        await recorder.aclose()
+        return pruned, again
+
+    pruned, again = asyncio.run(scenario())
+    assert pruned == 600 and again is None
+    with open_store(db) as store:
+        assert store.query("SELECT at_ms FROM samples") == [{"at_ms": to_ms(T0)}]
+        store.refresh_rollup()
+        assert store.samples_in_minutes(0, to_ms(T0) // 60_000) == 600  # the rollup stays

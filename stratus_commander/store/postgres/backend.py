@@ -24,6 +24,7 @@ from stratus_commander.store.postgres.connection import (
     connect,
     translate_error,
 )
+from stratus_commander.store.postgres.retention import RetentionQueries
 from stratus_commander.store.postgres.reviews import ReviewQueries
 from stratus_commander.store.postgres.rollup import check_groups, refresh
 from stratus_commander.store.postgres.samples import SampleQueries
@@ -32,7 +33,7 @@ from stratus_commander.store.postgres.timeline import TimelineQueries
 from stratus_commander.store.postgres.url import Target, parse_url
 
 
-class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries):
+class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQueries):
     """An open incident database on a PostgreSQL server. One per thread."""
 
     #: A server database has no file (see :attr:`location`).

@@ -34,6 +34,7 @@ from stratus_commander.store.sqlite.files import (
     remove_abandoned_builds,
     roll_back_hot_journal,
 )
+from stratus_commander.store.sqlite.retention import RetentionQueries
 from stratus_commander.store.sqlite.reviews import ReviewQueries
 from stratus_commander.store.sqlite.rollup import check_groups, refresh_sample_minutes
 from stratus_commander.store.sqlite.samples import SampleQueries
@@ -41,7 +42,7 @@ from stratus_commander.store.sqlite.schema import MIGRATIONS
 from stratus_commander.store.sqlite.timeline import TimelineQueries
 
 
-class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
+class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQueries):
     """An open incident database. One per thread: sqlite connections are not shared."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, readonly: bool = False) -> None:
@@ -150,7 +151,9 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
     @classmethod
     def memory(cls) -> SqliteStore:
         """An in-memory store for logic tests and throw-away use."""
-        return cls._setup(sqlite3.connect(":memory:", isolation_level=None), None)
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # before the first table
+        return cls._setup(conn, None)
 
     @classmethod
     def _setup(cls, conn: sqlite3.Connection, path: Path | None) -> SqliteStore:

@@ -171,6 +171,8 @@ def create_database(path: Path) -> None:
             # step; one fsync of the finished file below.
             conn.execute("PRAGMA journal_mode = MEMORY")
             conn.execute("PRAGMA synchronous = OFF")
+            # Before the first table: pruned samples' pages can go back (``db compact``).
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             from stratus_commander.store.sqlite.migrations import (
                 apply,  # sqlite-utils: only when needed
             )

@@ -22,6 +22,7 @@ from stratus_commander.actors import UPGRADE
 from stratus_commander.clock import from_iso, truncate_ms
 from stratus_commander.secrets import redact, redact_data
 from stratus_commander.store.redaction import digest
+from stratus_commander.store.sqlite.compact_samples import compact_samples
 from stratus_commander.store.sqlite.connection import RedactingConnection
 from stratus_commander.store.sqlite.rollup import rebuild_sample_minutes
 from stratus_commander.store.sqlite.schema import MIGRATION_SET, MIGRATIONS_TABLE
@@ -168,7 +169,7 @@ def m002_review_credits(db: sqlite_utils.Database) -> None:
         "CREATE TRIGGER samples_minute_upd AFTER UPDATE ON samples "
         f"BEGIN {_MARK_DIRTY.format(row='OLD')} {_MARK_DIRTY.format(row='NEW')} END"
     )
-    rebuild_sample_minutes(db.conn)
+    rebuild_sample_minutes(db.conn, before_m005=True)
     # The close record and the review (JSON), with their text flattened for full-text search.
     db.execute(
         """
@@ -537,6 +538,11 @@ def _first_broken_link(
             return expected
         prev = hash_
     return None if head == prev else len(rows) + 1
+
+
+@migrations()
+def m005_compact_samples(db: sqlite_utils.Database) -> None:
+    compact_samples(db.conn)  # latency as an integer of 0.1 ms
 
 
 def apply(conn: sqlite3.Connection) -> None:

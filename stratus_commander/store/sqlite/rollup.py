@@ -32,20 +32,23 @@ class _Backend(Protocol):
 # One pass over the samples of the dirty minutes. The four outcome counts travel packed in one
 # integer (16 bits each; a probe has at most 60 000 samples a minute), which halves the per-row
 # work of a catch-up over a day of 1 Hz data.
-_ROLLUP = """
+ROLLUP = """
 INSERT INTO {target} ("check", minute, probe_id, n, n_known, n_degraded, n_down, lat_max)
 SELECT "check", minute, probe_id,
        (c & 65535) + (c >> 16 & 65535) + (c >> 32 & 65535) + (c >> 48),
        (c & 65535) + (c >> 16 & 65535) + (c >> 32 & 65535),
        c >> 16 & 65535, c >> 32 & 65535, lat_max
 FROM (SELECT p."check" AS "check", {minute} AS minute, {probe} AS probe_id,
-             sum(1 << (s.outcome * 16)) AS c, max(s.latency_ms) AS lat_max
+             sum(1 << (s.outcome * 16)) AS c, max({latency}) AS lat_max
       FROM {source}
       GROUP BY {probe}, {minute})
 """
 # CROSS JOIN pins the order: walk the dirty minutes, range-scan each one's samples (left to
 # itself the planner may scan every sample and look the minute up, which is quadratic).
-_REFRESH_MINUTES = _ROLLUP.format(
+# The stored latency is an integer of 0.1 ms (m005); the rollup's lat_max is in ms.
+LATENCY = "s.latency_100us / 10.0"
+_REFRESH_MINUTES = ROLLUP.format(
+    latency=LATENCY,
     target="sample_minutes",
     minute="d.minute",
     probe="d.probe_id",
@@ -53,7 +56,8 @@ _REFRESH_MINUTES = _ROLLUP.format(
     "AND s.at_ms >= d.minute * 60000 AND s.at_ms < d.minute * 60000 + 60000 "
     "JOIN probes p ON p.id = d.probe_id",
 )
-_REBUILD_MINUTES = _ROLLUP.format(
+_REBUILD_MINUTES = ROLLUP.format(
+    latency=LATENCY,
     target="sample_minutes",
     minute="s.at_ms / 60000",
     probe="s.probe_id",
@@ -104,7 +108,8 @@ SELECT * FROM main.sample_minutes m WHERE NOT EXISTS (
     SELECT 1 FROM temp.sample_minutes_stale d WHERE d.probe_id = m.probe_id AND d.minute = m.minute)
 UNION ALL SELECT * FROM temp.sample_minutes_fresh;
 """
-_SHADOW_MINUTES = _ROLLUP.format(
+_SHADOW_MINUTES = ROLLUP.format(
+    latency=LATENCY,
     target="temp.sample_minutes_fresh",
     minute="d.minute",
     probe="d.probe_id",
@@ -138,11 +143,15 @@ def _shadow_sample_minutes(conn: sqlite3.Connection) -> int:
     return int(dirty)
 
 
-def rebuild_sample_minutes(conn: sqlite3.Connection) -> None:
-    """Recompute the whole minute rollup from the samples (migration back-fill, repair)."""
+def rebuild_sample_minutes(conn: sqlite3.Connection, before_m005: bool = False) -> None:
+    """Recompute the whole minute rollup from the samples (migration back-fill, repair);
+    ``before_m005``: the samples still hold ``latency_ms`` (REAL)."""
     conn.execute("DELETE FROM sample_minutes")
     conn.execute("DELETE FROM sample_minutes_dirty")
-    conn.execute(_REBUILD_MINUTES)
+    if before_m005:
+        conn.execute(_REBUILD_MINUTES.replace(LATENCY, "s.latency_ms"))
+    else:
+        conn.execute(_REBUILD_MINUTES)
 
 
 def check_groups(store: _Backend) -> list[str]:

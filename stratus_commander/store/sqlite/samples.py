@@ -27,7 +27,7 @@ ORDER BY probe_id, b
 _FROM_SAMPLES = """
 SELECT probe_id, (at_ms - :start) / :bucket AS b,
        max(CASE WHEN outcome = 3 THEN -1 ELSE outcome END) AS worst,
-       max(latency_ms) AS latency
+       max(latency_100us) / 10.0 AS latency
 FROM samples
 WHERE probe_id IN (SELECT id FROM probes) AND at_ms >= :start AND at_ms < :end
 GROUP BY probe_id, b
@@ -81,7 +81,7 @@ class SampleQueries:
                 ids[r.probe],
                 r.at_ms,
                 codes[r.outcome],
-                r.latency_ms,
+                None if r.latency_ms is None else int(r.latency_ms * 10 + 0.5),  # latency_code
                 r.detail and redact(r.detail),
                 r.metrics and redact(r.metrics),
             )
@@ -89,11 +89,17 @@ class SampleQueries:
         ]
         if not params:
             return 0
+        # Their minutes, for the rollup to recompute (once per probe-minute, not per row).
+        minutes = {(p[0], p[1] // 60000) for p in params}
         with self.write() as conn:
             conn.raw.executemany(
-                "INSERT OR REPLACE INTO samples "
-                "(probe_id, at_ms, outcome, latency_ms, detail, metrics) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO samples (probe_id, at_ms, outcome, latency_100us, "
+                "detail, metrics) VALUES (?, ?, ?, ?, ?, ?)",
                 params,
+            )
+            conn.raw.executemany(
+                "INSERT OR IGNORE INTO sample_minutes_dirty (probe_id, minute) VALUES (?, ?)",
+                minutes,
             )
         return len(params)
 

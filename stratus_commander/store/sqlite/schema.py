@@ -11,4 +11,5 @@ MIGRATIONS = (
     "m002_review_credits",
     "m003_credits_by_month",
     "m004_redact_stored",
+    "m005_compact_samples",
 )
