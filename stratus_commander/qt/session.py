@@ -60,6 +60,7 @@ class CockpitApp:
         self.incidents = session.incidents  # opens the store
         self.bus = Bus()
         self.bus.watch_incidents(self.incidents)
+        self.bus.follow_team(self.incidents)  # team mode: other cockpits' events, live
         self.window = Cockpit(
             self.bus,
             self.incidents,
@@ -145,6 +146,7 @@ class CockpitApp:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.bus.stop_following()
         try:
             await self.session.stop_probes()
         finally:

@@ -61,6 +61,13 @@ class Store(Protocol):
         """Run ``callback`` once what is being written is committed (at once outside a write)."""
         ...
 
+    def watch(self, callback: Callable[[int | None, int], None]) -> Callable[[], None] | None:
+        """Live team mode: call ``callback(incident_id, seq)`` (on another thread) for every
+        event any process commits, ``(None, 0)`` when some may have been missed; returns the
+        function that stops watching, or ``None`` for a database no one else writes to (SQLite:
+        its own process announces its own events)."""
+        ...
+
     # --- incidents and their timelines ---------------------------------------------------------
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from stratus_commander.store.postgres.connection import (
     connect,
     translate_error,
 )
+from stratus_commander.store.postgres.notify import Callback, Watcher
 from stratus_commander.store.postgres.reviews import ReviewQueries
 from stratus_commander.store.postgres.rollup import check_groups, refresh
 from stratus_commander.store.postgres.samples import SampleQueries
@@ -130,6 +131,12 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries):
             self._pending_after_commit.append(callback)
         else:
             callback()
+
+    def watch(self, callback: Callback) -> Callable[[], None]:
+        """Call ``callback(incident_id, seq)`` on another thread for every event any process
+        commits to this database (``(None, 0)`` after a lost connection came back); returns the
+        function that stops it."""
+        return Watcher(self.target, callback).start().stop
 
     # --- reading -------------------------------------------------------------------------------
 

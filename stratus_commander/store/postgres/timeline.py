@@ -3,7 +3,8 @@
 Several cockpits append to one incident at once. Inside a write, the incident's row is read
 ``FOR NO KEY UPDATE``: whoever holds it appends (and changes the row) while the others wait, so
 each append reads the previous link as committed, seq numbers stay contiguous and the chain
-linear. A domain action that reads the incident before it appends (``Incidents.record``) takes the
+linear. The append notifies every watching cockpit in the same transaction (``notify.py``).
+A domain action that reads the incident before it appends (``Incidents.record``) takes the
 lock with that read, so what it projects from is current too. Not ``FOR UPDATE``: rows that refer
 to the incident (an action item, a lesson) take a key-share lock on it as they are inserted, and
 two writers each holding one and both wanting ``FOR UPDATE`` would deadlock.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from stratus_commander.clock import to_iso
 from stratus_commander.errors import NotFound, StoreDamaged
 from stratus_commander.store.postgres.connection import RedactingConnection
+from stratus_commander.store.postgres.notify import CHANNEL, notify_sql, payload
 from stratus_commander.store.postgres.search import tsquery, words
 from stratus_commander.store.redaction import Json
 from stratus_commander.timeline import Event, event_from_row, next_event
@@ -153,6 +155,8 @@ class TimelineQueries:
                 "UPDATE incidents SET event_count = %s, head_hash = %s WHERE id = %s",
                 [event.seq, event.hash, incident_id],
             )
+            # Delivered to every watching cockpit once (and only if) this transaction commits.
+            conn.execute(notify_sql(), [CHANNEL, payload(incident_id, event.seq)])
         return event
 
     def events(self, incident_id: int) -> list[Event]:

@@ -229,6 +229,10 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
         else:
             callback()
 
+    def watch(self, callback: Callable[[int | None, int], None]) -> Callable[[], None] | None:
+        """No other cockpit writes to a solo file: nothing to watch."""
+        return None
+
     def query(
         self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
     ) -> list[dict[str, Any]]:

@@ -1,0 +1,61 @@
+"""Team mode in the GUI: two cockpits on one PostgreSQL database follow each other live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from stratus_commander.qt.cockpit import Cockpit
+from tests.integration.pg_store import TeamDb, pg_server, team_db, team_role
+from tests.qt.conftest import open_cockpit
+
+pytestmark = pytest.mark.postgres
+__all__ = ["pg_server", "team_db", "team_role"]  # the fixtures, imported for pytest
+
+WAIT_MS = 30_000  # a generous bound on a loaded machine; bench_team.py measures the real figure
+
+
+def _timeline_texts(window: Cockpit) -> list[str]:
+    tree = window.timeline.tree
+    return [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
+
+
+def test_a_note_typed_in_one_cockpit_appears_in_the_other(
+    qtbot: Any, runbook, clock, team_db: TeamDb
+) -> None:
+    store_a, incidents_a, bus_a, commander = open_cockpit(qtbot, team_db.url, runbook, clock)
+    store_b, incidents_b, bus_b, scribe = open_cockpit(qtbot, team_db.url, runbook, clock)
+    try:
+        assert bus_a.follow_team(incidents_a) and bus_b.follow_team(incidents_b)
+        incident = incidents_a.declare("Webhooks failing", "Major", scope=["Webhooks"])
+        commander.set_incident(incident)
+        scribe.open_incident(incident.id)
+        assert scribe.incident is not None and scribe.incident.id == incident.id
+
+        qtbot.keyClicks(commander.timeline.note_edit, "Stripe shows 500s from our endpoint")
+        qtbot.keyClick(commander.timeline.note_edit, Qt.Key.Key_Return)
+        assert "Stripe shows 500s from our endpoint" in _timeline_texts(commander)
+        qtbot.waitUntil(
+            lambda: "Stripe shows 500s from our endpoint" in _timeline_texts(scribe),
+            timeout=WAIT_MS,
+        )
+        assert _timeline_texts(scribe).count("Stripe shows 500s from our endpoint") == 1
+
+        # The scribe's triage decision reaches the commander's triage panel and header.
+        scribe.triage.decision.buttons["internal"].click()
+        qtbot.waitUntil(
+            lambda: (
+                commander.incident is not None and commander.incident.triage_decision == "internal"
+            ),
+            timeout=WAIT_MS,
+        )
+        assert _timeline_texts(commander) == _timeline_texts(scribe)
+    finally:
+        for window in (commander, scribe):
+            window.close()  # its deferred building stops before its store closes
+        bus_a.stop_following()
+        bus_b.stop_following()
+        store_a.close()
+        store_b.close()
