@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction
 
 from stratus_commander.logs import log_path
 from stratus_commander.qt.application import ensure_app
@@ -72,6 +73,10 @@ class CockpitApp:
             probe_note=probe_note,
         )
         self.window.drill_requested.connect(self.start_drill)
+        if session.team:  # the team's prober writes the samples; this cockpit probes if asked
+            self.probe_here = QAction("&Probe from this cockpit", self.window)
+            self.probe_here.triggered.connect(self.start_probes)
+            self.window.menus.incident.addAction(self.probe_here)
         #: unhandled exceptions: logged, and a dialog says what is saved (installed by run())
         self.crash = CrashReporter(
             self.window,
@@ -93,6 +98,14 @@ class CockpitApp:
         live = self.session.live_probes(self._current)
         if live is not None:
             self._attach(live, drill=False)
+            if self.session.team:
+                self.probe_here.setEnabled(False)
+
+    def start_probes_unless_team(self) -> None:
+        """Solo: probe at once (a child process). Team mode: the team's prober does, so this
+        cockpit waits to be asked (Incident ▸ Probe from this cockpit)."""
+        if not self.session.team:
+            self.start_probes()
 
     def start_drill(self, scenario: Scenario | str, speed: float | None = None) -> None:
         """Start the simulator and probe it (a drill replaces any real probing)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 
 from stratus_commander.qt.cockpit import Cockpit
+from stratus_commander.qt.session import CockpitApp
+from stratus_commander.session import Session
 from tests.integration.pg_store import TeamDb, pg_server, team_db, team_role
 from tests.qt.conftest import open_cockpit
 
@@ -59,3 +62,28 @@ def test_a_note_typed_in_one_cockpit_appears_in_the_other(
         bus_b.stop_following()
         store_a.close()
         store_b.close()
+
+
+def test_a_team_cockpit_leaves_probing_to_the_team_prober_until_asked(
+    arun: Any, runbook, clock, team_db: TeamDb, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[probes]]\nid = "api-health"\nkind = "http"\ncheck = "api"\n'
+        'url = "http://127.0.0.1:9/api/health"\n',
+        encoding="utf-8",
+    )
+    settings = QSettings(str(tmp_path / "cockpit.ini"), QSettings.Format.IniFormat)
+    session = Session(team_db.url, runbook=runbook, clock=clock, config_path=config)
+    assert "probe --record" in session.probe_note()
+    app = CockpitApp(session, settings=settings)
+    app.start_probes_unless_team()
+    assert app.live is None  # the team's prober writes the samples
+    assert "&Probe from this cockpit" in [a.text() for a in app.window.menus.incident.actions()]
+
+    async def ask_then_close() -> None:
+        app.probe_here.trigger()
+        assert app.live is not None and not app.probe_here.isEnabled()
+        await app.aclose()
+
+    arun(ask_then_close())
