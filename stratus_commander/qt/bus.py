@@ -34,6 +34,8 @@ class Bus(QObject):
     #: (incident id or None, seq) — another process committed an event (team mode); emitted on
     #: the store's watcher thread, delivered queued on the GUI thread.
     _remote = Signal(object, int)
+    #: the team's prober committed samples or a flip (team mode), delivered as ``_remote`` is
+    _samples = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +46,8 @@ class Bus(QObject):
         self._follower: Follower | None = None
         self._stop_watching: Callable[[], None] | None = None
         self._remote.connect(self._on_remote)
+        self._samples_listener: Callable[[], object] | None = None
+        self._samples.connect(self._on_samples)
 
     def start_ticking(self) -> None:
         self._timer.start()
@@ -56,9 +60,10 @@ class Bus(QObject):
 
     def follow_team(self, incidents: Incidents) -> bool:
         """Team mode: events other cockpits commit reach ``incident_event`` as our own do (see
-        ``incident/follow.py``). False for a database no one else writes to."""
+        ``incident/follow.py``), and notices of the team's samples reach the listener
+        :meth:`on_team_samples` sets. False for a database no one else writes to."""
         follower = Follower(incidents)
-        stop = incidents.store.watch(self._remote.emit)
+        stop = incidents.store.watch(self._remote.emit, self._samples.emit)
         if stop is None:
             follower.close()
             return False
@@ -73,6 +78,18 @@ class Bus(QObject):
         if self._follower is not None:
             self._follower.close()
             self._follower = None
+
+    def on_team_samples(self, listener: Callable[[], object] | None) -> None:
+        """Call ``listener()`` on this thread when the team's prober wrote samples."""
+        self._samples_listener = listener
+
+    def _on_samples(self) -> None:
+        if self._samples_listener is None:
+            return
+        try:
+            self._samples_listener()
+        except StratusError as exc:  # the server went away: the next notice catches up
+            log.warning("live updates: cannot read the team's samples: %s", exc)
 
     def _on_remote(self, incident_id: int | None, seq: int) -> None:
         if self._follower is None:

@@ -132,11 +132,13 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries):
         else:
             callback()
 
-    def watch(self, callback: Callback) -> Callable[[], None]:
+    def watch(
+        self, callback: Callback, on_samples: Callable[[], None] | None = None
+    ) -> Callable[[], None]:
         """Call ``callback(incident_id, seq)`` on another thread for every event any process
-        commits to this database (``(None, 0)`` after a lost connection came back); returns the
-        function that stops it."""
-        return Watcher(self.target, callback).start().stop
+        commits to this database (``(None, 0)`` after a lost connection came back), and
+        ``on_samples()`` for every batch of samples or flip; returns the function that stops it."""
+        return Watcher(self.target, callback, on_samples).start().stop
 
     # --- reading -------------------------------------------------------------------------------
 

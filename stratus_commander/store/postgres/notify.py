@@ -6,7 +6,8 @@ thread with its own connection that ``LISTEN``s and blocks in ``conn.notifies()`
 the tables): it calls ``callback(incident_id, seq)`` for each notice, on its own thread. When
 the connection is lost it reconnects (backing off up to :data:`RETRY_MAX_S`) and then calls
 ``callback(None, 0)``: "anything may have changed while I was away", so the listener reads its
-incidents' heads again.
+incidents' heads again. Samples and flips notify on :data:`SAMPLES_CHANNEL` (``on_samples()``:
+a team cockpit that does not probe reads what the team's prober wrote).
 
 Channels are per database in PostgreSQL, so one fixed name serves every team database.
 """
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: The channel appends notify on (channels are per database).
 CHANNEL = "stratus_commander_events"
+#: The channel a batch of samples (or a flip) notifies on, with an empty payload.
+SAMPLES_CHANNEL = "stratus_commander_samples"
 #: How often the watcher wakes to see whether it was asked to stop (not a poll of the tables).
 WAKE_S = 0.5
 RETRY_MAX_S = 5.0
@@ -55,9 +58,12 @@ def parse_payload(text: str) -> tuple[int, int] | None:
 class Watcher:
     """A thread listening on :data:`CHANNEL` of one database until :meth:`stop`."""
 
-    def __init__(self, target: Target, callback: Callback) -> None:
+    def __init__(
+        self, target: Target, callback: Callback, on_samples: Callable[[], None] | None = None
+    ) -> None:
         self.target = target
         self.callback = callback
+        self.on_samples = on_samples
         self._stop = threading.Event()
         #: set once the first LISTEN is in place (tests and benchmarks wait for it)
         self.listening = threading.Event()
@@ -86,9 +92,13 @@ class Watcher:
                 continue
             try:
                 conn.execute(f"LISTEN {CHANNEL}")
+                if self.on_samples is not None:
+                    conn.execute(f"LISTEN {SAMPLES_CHANNEL}")
                 delay = 0.2
                 if not first:
                     self.callback(None, 0)  # what was committed while we were away
+                    if self.on_samples is not None:
+                        self.on_samples()
                 first = False
                 self.listening.set()
                 self._listen(conn)
@@ -102,11 +112,13 @@ class Watcher:
     def _listen(self, conn: Conn) -> None:
         while not self._stop.is_set():
             for notice in conn.notifies(timeout=WAKE_S):
-                parsed = parse_payload(notice.payload)
-                if parsed is not None:
-                    try:
+                try:
+                    if notice.channel == SAMPLES_CHANNEL:
+                        if self.on_samples is not None:
+                            self.on_samples()
+                    elif (parsed := parse_payload(notice.payload)) is not None:
                         self.callback(*parsed)
-                    except Exception:  # a listener's bug must not end live updates
-                        log.exception("live updates: the listener failed")
+                except Exception:  # a listener's bug must not end live updates
+                    log.exception("live updates: the listener failed")
                 if self._stop.is_set():
                     return

@@ -229,7 +229,11 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries):
         else:
             callback()
 
-    def watch(self, callback: Callable[[int | None, int], None]) -> Callable[[], None] | None:
+    def watch(
+        self,
+        callback: Callable[[int | None, int], None],
+        on_samples: Callable[[], None] | None = None,
+    ) -> Callable[[], None] | None:
         """No other cockpit writes to a solo file: nothing to watch."""
         return None
 

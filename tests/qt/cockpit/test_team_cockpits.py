@@ -87,3 +87,36 @@ def test_a_team_cockpit_leaves_probing_to_the_team_prober_until_asked(
         await app.aclose()
 
     arun(ask_then_close())
+
+
+def test_a_team_cockpit_shows_the_samples_the_team_prober_writes(
+    qtbot: Any, arun: Any, runbook, team_db: TeamDb, tmp_path: Path
+) -> None:
+    from stratus_commander.clock import SystemClock, to_ms
+    from stratus_commander.store import SampleRow, open_store
+
+    prober = open_store(team_db.url)  # what `probe --record` writes through
+    now = to_ms(SystemClock().now())
+    prober.add_samples([SampleRow("api-health", "http", "api", now - 2_000, "up", 41.0)])
+    settings = QSettings(str(tmp_path / "cockpit.ini"), QSettings.Format.IniFormat)
+    app = CockpitApp(Session(team_db.url, runbook=runbook), settings=settings)  # no config
+    try:
+        app.start_probes_unless_team()
+        team = app.team_probes
+        assert team is not None and [s.id for s in team.specs] == ["api-health"]
+        incident = app.incidents.declare("API errors", "Major", scope=["API"])
+        app.window.set_incident(incident)
+        assert app.window.triage.probe_state_text("api-health") == "UP"  # the last minutes
+
+        # Three failures in a row: the default threshold, by which the prober flips it too.
+        prober.add_samples(
+            SampleRow("api-health", "http", "api", now - 900 + i, "down", None, "HTTP 503")
+            for i in range(3)
+        )
+        qtbot.waitUntil(
+            lambda: app.window.triage.probe_state_text("api-health") == "DOWN", timeout=WAIT_MS
+        )
+        assert app.live is None  # shown, not probed here
+    finally:
+        prober.close()
+        arun(app.aclose())
