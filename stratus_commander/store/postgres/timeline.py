@@ -122,19 +122,17 @@ class TimelineQueries:
         the caller's transaction ends (its own, when called outside one)."""
         # Inside a write (the usual case) no savepoint is needed: the caller's transaction holds.
         with nullcontext(self.conn) if self.writing else self.write() as conn:
+            # One round trip: the incident's row, locked, and its last event.
             head = conn.execute(
-                "SELECT event_count, head_hash FROM incidents WHERE id = %s FOR NO KEY UPDATE",
+                "SELECT e.seq, e.hash FROM incidents i LEFT JOIN LATERAL (SELECT seq, hash "
+                "FROM events WHERE incident_id = i.id ORDER BY seq DESC LIMIT 1) e ON true "
+                "WHERE i.id = %s FOR NO KEY UPDATE OF i",
                 [incident_id],
             ).fetchone()
             if head is None:
                 raise NotFound(f"no incident INC-{incident_id} in {self.location}")
-            last = conn.execute(
-                "SELECT seq, hash FROM events WHERE incident_id = %s ORDER BY seq DESC LIMIT 1",
-                [incident_id],
-            ).fetchone()
-            event = next_event(
-                last and (last[0], last[1]), incident_id, at, kind, actor, text, data
-            )
+            last = None if head[0] is None else (head[0], head[1])
+            event = next_event(last, incident_id, at, kind, actor, text, data)
             conn.execute(
                 f"INSERT INTO events ({_EVENT_COLUMNS}, words) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s))",
@@ -151,12 +149,13 @@ class TimelineQueries:
                     words(event.text),
                 ],
             )
+            # The new head, and a notice delivered to every watching cockpit once (and only if)
+            # this transaction commits: one round trip.
             conn.execute(
-                "UPDATE incidents SET event_count = %s, head_hash = %s WHERE id = %s",
-                [event.seq, event.hash, incident_id],
+                "WITH head AS (UPDATE incidents SET event_count = %s, head_hash = %s "
+                f"WHERE id = %s RETURNING id) {notify_sql()} FROM head",
+                [event.seq, event.hash, incident_id, CHANNEL, payload(incident_id, event.seq)],
             )
-            # Delivered to every watching cockpit once (and only if) this transaction commits.
-            conn.execute(notify_sql(), [CHANNEL, payload(incident_id, event.seq)])
         return event
 
     def events(self, incident_id: int) -> list[Event]:
