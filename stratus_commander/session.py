@@ -29,7 +29,7 @@ from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook, load_runbook
-from stratus_commander.store import Location, Store, as_location, open_store
+from stratus_commander.store import Location, Store, as_location, is_postgres_url, open_store
 
 if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when asked for
     from stratus_commander.drill.scenario import Scenario
@@ -121,8 +121,20 @@ class Session:
     def probe_specs(self) -> list[ProbeSpec]:
         return self.config.probes if self.config is not None else []
 
+    @property
+    def team(self) -> bool:
+        """Team mode (a PostgreSQL database): the team's one prober (``probe --record``) writes
+        the samples; a cockpit starts probes of its own only when asked."""
+        return is_postgres_url(self.db_path)
+
     def probe_note(self) -> str:
         """What the welcome page says about probing."""
+        if self.team:
+            return (
+                "Team mode: the team's prober (`stratus-commander probe --record`) writes the "
+                "probe samples and flips; Incident ▸ Probe from this cockpit starts this "
+                "cockpit's own."
+            )
         if self.config is None:
             return (
                 f"No probe config at {self.config_path}: the triage panels show manual checks "

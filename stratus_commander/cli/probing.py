@@ -1,4 +1,5 @@
-"""``probe``: the configured probes from the command line, once or on their intervals.
+"""``probe``: the configured probes from the command line, once or on their intervals, or
+recording into the database as the team's one prober (``--record``, see ``probes/service.py``).
 
 With ``--json``, one JSON object per line per result (the format DESIGN.md fixes for other tools).
 """
@@ -7,12 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from stratus_commander.cli.options import Options, pass_options
-from stratus_commander.cli.output import fail, say, shown_clock, shown_zone
+from stratus_commander.cli.output import fail, fail_for, say, shown_clock, shown_zone
 from stratus_commander.cli.root import main
 from stratus_commander.cli.runbook_config import checked_config
 from stratus_commander.text import for_terminal
@@ -81,23 +83,59 @@ async def _probe_forever(specs: list[Any], as_json: bool) -> None:
         await engine.aclose()
 
 
+def _record(opts: Options, specs: list[Any]) -> None:
+    import asyncio
+
+    from stratus_commander.errors import StratusError
+    from stratus_commander.probes.service import record
+
+    where = opts.db_path()
+    zone = click.style(f"times in {shown_zone()}", dim=True)
+    click.echo(
+        f"Recording {len(specs)} probe(s) into {where}; SIGTERM or Ctrl-C stops. {zone}", err=True
+    )
+
+    def say_line(text: str) -> None:
+        click.echo(f"{shown_clock(datetime.now(UTC))}  {for_terminal(text)}", err=True)
+
+    try:
+        why = asyncio.run(record(specs, where, say_line))
+    except StratusError as exc:
+        fail_for(exc)
+    click.echo(f"Stopped ({why}); every sample seen is written to {where}.", err=True)
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Run each probe once, then exit 0 (all up) or 1.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per result.")
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Headless: write samples, flips and their timeline events into --db until SIGTERM.",
+)
 @pass_options
-def probe(opts: Options, once: bool, as_json: bool) -> None:
+def probe(opts: Options, once: bool, as_json: bool, record: bool) -> None:
     """Run the configured probes (--config) and print each result.
 
     Without --once, runs every probe on its interval until Ctrl-C, printing each result and each
     change of a probe's displayed state. With --once, exit code 0 means every probe is up, 1 that
     something is not up; a bad config exits 2.
+
+    With --record, the team's one prober: every sample and flip is written into --db (a file or
+    a postgresql:// URL), and each flip during an open incident onto its timeline, where every
+    cockpit watching sees it. It runs until SIGTERM (or Ctrl-C), writes what it saw and exits 0.
     """
     import asyncio
     import contextlib
 
+    if record and (once or as_json):
+        fail("--record runs until stopped and prints no results: drop --once and --json")
     loaded = checked_config(opts.config_path())
     if not loaded.probes:
         fail(f"{loaded.path}: no [[probes]] configured")
+    if record:
+        _record(opts, loaded.probes)
+        return
     if not once:
         if not as_json:
             zone = click.style(f"times in {shown_zone()}", dim=True)

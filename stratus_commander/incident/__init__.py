@@ -6,6 +6,7 @@
     alerts.py       which clock warnings to raise, and when (pure)
     checklists.py   checklist ticks as timeline events
     reminders.py    check-back timers ("back to you in N min")
+    follow.py       team mode: announce the events other cockpits commit, once each, in order
     comms.py        stakeholder messages rendered from the runbook's templates
 
 Imports the store, the runbook and the base modules; never the probes, the review or the GUI.

@@ -157,6 +157,16 @@ class Recorder:
     def _write(
         self, samples: list[SampleRow], flips: list[tuple[StateChange, int | None]]
     ) -> list[tuple[Incident, Event]]:
+        try:
+            return self._write_batch(samples, flips)
+        except StratusError:
+            # The server may have gone (team mode): the next batch opens a new connection.
+            self._close_store()
+            raise
+
+    def _write_batch(
+        self, samples: list[SampleRow], flips: list[tuple[StateChange, int | None]]
+    ) -> list[tuple[Incident, Event]]:
         if self._store is None:
             self._store = open_store(self.db_path)
             if self.clock is not None:
@@ -230,6 +240,9 @@ class Recorder:
         return pruned
 
     def _close_store(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        store, self._store = self._store, None
+        if store is not None:
+            try:
+                store.close()
+            except Exception:  # a connection already lost: nothing left to close
+                log.debug("closing the recorder's store", exc_info=True)

@@ -91,8 +91,14 @@ def secret_resolver(extra: Mapping[str, str]) -> Callable[[str], str | None]:
 
 class ProbeWorker:
     def __init__(
-        self, setup: Setup, emit: Callable[[Report], None], clock: Clock | None = None
+        self,
+        setup: Setup,
+        emit: Callable[[Report], None],
+        clock: Clock | None = None,
+        current: Callable[[], int | None] | None = None,
     ) -> None:
+        """``current``: the incident a flip goes on, asked at each flip (default: the one
+        :meth:`follow_incident` set; the headless recorder asks the database)."""
         # Here, not at the top: the cockpit imports this module for the frames and types only,
         # and the engine brings httpx (a tenth of a second at start-up).
         from stratus_commander.probes.engine import ProbeEngine
@@ -110,7 +116,7 @@ class ProbeWorker:
         self.recorder = Recorder(
             setup.db_path,
             None,
-            lambda: self._incident_id,
+            current or (lambda: self._incident_id),
             setup.batch_interval_s,
             announce=lambda incident, event: emit((incident, event)),
             clock=clock,

@@ -190,7 +190,7 @@ def run_gui(db_path: Path, runbook_path: Path | None, config_path: Path) -> int:
             incident = session.last_real_incident()
             if incident is not None:
                 cockpit.window.set_incident(incident, restore=True)
-            cockpit.start_probes()  # none without a config: the probing machinery need not load
+            cockpit.start_probes_unless_team()  # none without a config: probing need not load
             await cockpit.run(stop, shown=first.close)  # the splash goes when the cockpit is up
 
         return main

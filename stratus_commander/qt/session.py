@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction
 
 from stratus_commander.logs import log_path
 from stratus_commander.qt.application import ensure_app
@@ -24,6 +25,7 @@ from stratus_commander.session import Session, scenario_choices
 if TYPE_CHECKING:  # probing (httpx, the probe kinds) loads once the window is up
     from stratus_commander.drill.scenario import Scenario
     from stratus_commander.live import LiveProbes
+    from stratus_commander.probes.team import TeamProbes
 
 __all__ = ["CockpitApp", "settle_heap"]
 
@@ -60,6 +62,7 @@ class CockpitApp:
         self.incidents = session.incidents  # opens the store
         self.bus = Bus()
         self.bus.watch_incidents(self.incidents)
+        self.bus.follow_team(self.incidents)  # team mode: other cockpits' events, live
         self.window = Cockpit(
             self.bus,
             self.incidents,
@@ -71,6 +74,12 @@ class CockpitApp:
             probe_note=probe_note,
         )
         self.window.drill_requested.connect(self.start_drill)
+        #: team mode: the team prober's samples, read back (until this cockpit probes itself)
+        self.team_probes: TeamProbes | None = None
+        if session.team:  # the team's prober writes the samples; this cockpit probes if asked
+            self.probe_here = QAction("&Probe from this cockpit", self.window)
+            self.probe_here.triggered.connect(self.start_probes)
+            self.window.menus.incident.addAction(self.probe_here)
         #: unhandled exceptions: logged, and a dialog says what is saved (installed by run())
         self.crash = CrashReporter(
             self.window,
@@ -91,10 +100,38 @@ class CockpitApp:
         """Probe what the config lists (nothing to do without probes)."""
         live = self.session.live_probes(self._current)
         if live is not None:
+            self._stop_team_probes()  # our own samples from now on, not read back twice
             self._attach(live, drill=False)
+            if self.session.team:
+                self.probe_here.setEnabled(False)
+
+    def start_probes_unless_team(self) -> None:
+        """Solo: probe at once (a child process). Team mode: show the team prober's samples
+        (read back when it says it wrote some); this cockpit probes only when asked
+        (Incident ▸ Probe from this cockpit)."""
+        if not self.session.team:
+            self.start_probes()
+            return
+        from stratus_commander.probes.team import TeamProbes
+
+        team = TeamProbes(self.incidents.store, self.session.probe_specs, self.session.clock)
+        if not team.specs:
+            return  # no probes known yet: nothing to show
+        self.team_probes = team
+        self.bus.watch_probes(team)
+        self.bus.on_team_samples(team.refresh)
+        team.start()
+        self.window.attach_live(team)  # type: ignore[arg-type]  # what the cockpit reads of it
+
+    def _stop_team_probes(self) -> None:
+        if self.team_probes is not None:
+            self.bus.on_team_samples(None)
+            self.team_probes.running = False
+            self.team_probes = None
 
     def start_drill(self, scenario: Scenario | str, speed: float | None = None) -> None:
         """Start the simulator and probe it (a drill replaces any real probing)."""
+        self._stop_team_probes()
         live = self.session.drill_probes(scenario, speed or self.drill_speed, self._current)
         self._attach(live, drill=True)
 
@@ -145,6 +182,7 @@ class CockpitApp:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.bus.stop_following()
         try:
             await self.session.stop_probes()
         finally:

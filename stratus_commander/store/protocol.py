@@ -61,6 +61,18 @@ class Store(Protocol):
         """Run ``callback`` once what is being written is committed (at once outside a write)."""
         ...
 
+    def watch(
+        self,
+        callback: Callable[[int | None, int], None],
+        on_samples: Callable[[], None] | None = None,
+    ) -> Callable[[], None] | None:
+        """Live team mode: call ``callback(incident_id, seq)`` (on another thread) for every
+        event any process commits, ``(None, 0)`` when some may have been missed, and
+        ``on_samples()`` whenever samples or flips were committed; returns the function that
+        stops watching, or ``None`` for a database no one else writes to (SQLite: its own
+        process announces its own events)."""
+        ...
+
     # --- incidents and their timelines ---------------------------------------------------------
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:
@@ -214,6 +226,11 @@ class Store(Protocol):
 
     def first_failure_since(self, since_ms: int) -> dict[str, Any] | None:
         """The earliest flip to a failing state after ``since_ms``: the detection evidence."""
+        ...
+
+    def samples_since(self, after_ms: int) -> list[SampleRow]:
+        """Every sample newer than ``after_ms``, oldest first (a team cockpit reading what the
+        team's prober wrote)."""
         ...
 
     def probe_catalog(self) -> dict[int, dict[str, Any]]:

@@ -294,6 +294,34 @@ def test_pruning_keeps_the_rollup_and_compact_gives_space_back(store: Store) -> 
     assert size_before > 0 and size_after > 0
 
 
+def test_samples_since_reads_back_what_a_prober_wrote_in_time_order(store: Store) -> None:
+    store.add_samples(
+        _samples("api-health", "api", 100, "ud") + _samples("stripe", "webhooks", 100, "g")
+    )
+    store.add_samples(
+        [
+            SampleRow(
+                "stripe",
+                "http",
+                "webhooks",
+                100 * 60_000 + 500,
+                "down",
+                None,
+                "HTTP 503 sk_live_abcdefghijklmnop1234",
+            )
+        ]
+    )
+    got = store.samples_since(100 * 60_000)
+    assert [(r.probe, r.at_ms, r.outcome) for r in got] == [
+        ("stripe", 6_000_500, "down"),
+        ("api-health", 6_001_000, "down"),
+    ]
+    assert got[0].check == "webhooks" and got[0].latency_ms is None
+    assert "sk_live_abcdefghijklmnop1234" not in (got[0].detail or "")  # stored redacted
+    assert len(store.samples_since(0)) == 4
+    assert store.samples_since(100 * 60_000 + 1_000) == []
+
+
 def test_flips_are_the_detection_evidence(store: Store) -> None:
     store.add_flip("api-health", "http", "api", 5_000, "up", "down", "HTTP 503")
     store.add_flip("stripe", "http", "webhooks", 9_000, None, "degraded", "slow")

@@ -34,9 +34,10 @@ def hm(minutes: float = 0, fmt: str = "%H:%M") -> str:
 
 
 def open_cockpit(
-    qtbot: Any, db_path: Path, runbook: Runbook, clock: FakeClock
+    qtbot: Any, db_path: Path | str, runbook: Runbook, clock: FakeClock
 ) -> tuple[Store, Incidents, Bus, Cockpit]:
-    """A cockpit window on its own store at ``db_path`` (call again to "restart" on the file)."""
+    """A cockpit window on its own store at ``db_path`` (call again to "restart" on the file; a
+    ``postgresql://`` URL opens a team database)."""
     store = open_store(db_path)
     incidents = Incidents(store, clock)
     bus = Bus()

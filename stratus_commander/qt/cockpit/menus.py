@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from stratus_commander.qt import theme
 from stratus_commander.qt.cockpit.notify import BannerArea
@@ -67,6 +67,7 @@ class Menus:
 
     declare: QAction  # its text says whether another incident is being declared
     themes: dict[str, QAction]  # palette name -> its checkable action
+    incident: QMenu  # the Incident menu (team mode adds "Probe from this cockpit" to it)
 
 
 def build_menus(window: QMainWindow, do: Commands, tab_titles: tuple[str, ...]) -> Menus:
@@ -114,7 +115,7 @@ def build_menus(window: QMainWindow, do: Commands, tab_titles: tuple[str, ...]) 
     esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
     esc.setContext(Qt.ShortcutContext.WindowShortcut)
     esc.activated.connect(do.banners.dismiss_top)
-    return Menus(declare, themes)
+    return Menus(declare, themes, m)
 
 
 def show_keys(parent: QWidget) -> None:

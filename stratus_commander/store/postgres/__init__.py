@@ -5,6 +5,7 @@
     locks.py       advisory lock keys
     schema.py      the tables, migrations by name, refusal of a database not ours
     timeline.py    incidents and their hash-chained timelines (appends serialised per incident)
+    notify.py      live team mode: appends NOTIFY, a Watcher thread LISTENs
     search.py      full-text search with SQLite's word rules
     samples.py     probes, samples, flips
     rollup.py      the per-minute rollup of samples, exact through a view

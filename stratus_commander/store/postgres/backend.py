@@ -24,6 +24,7 @@ from stratus_commander.store.postgres.connection import (
     connect,
     translate_error,
 )
+from stratus_commander.store.postgres.notify import Callback, Watcher
 from stratus_commander.store.postgres.retention import RetentionQueries
 from stratus_commander.store.postgres.reviews import ReviewQueries
 from stratus_commander.store.postgres.rollup import check_groups, refresh
@@ -131,6 +132,14 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQuer
             self._pending_after_commit.append(callback)
         else:
             callback()
+
+    def watch(
+        self, callback: Callback, on_samples: Callable[[], None] | None = None
+    ) -> Callable[[], None]:
+        """Call ``callback(incident_id, seq)`` on another thread for every event any process
+        commits to this database (``(None, 0)`` after a lost connection came back), and
+        ``on_samples()`` for every batch of samples or flip; returns the function that stops it."""
+        return Watcher(self.target, callback, on_samples).start().stop
 
     # --- reading -------------------------------------------------------------------------------
 

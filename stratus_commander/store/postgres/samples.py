@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from stratus_commander.secrets import redact
 from stratus_commander.store.postgres.connection import RedactingConnection
-from stratus_commander.store.records import OUTCOME_CODES, SampleRow
+from stratus_commander.store.postgres.notify import SAMPLES_CHANNEL, notify_sql
+from stratus_commander.store.records import OUTCOME_CODES, OUTCOME_NAMES, SampleRow
 
 # One bucket per probe and step, with the worst outcome and the highest latency in it: from the
 # per-minute rollup (always exact, see rollup.py) for long windows, from raw samples for short.
@@ -99,6 +100,7 @@ class SampleQueries:
             columns[5].append(r.metrics and redact(r.metrics))
         with self.write() as conn:
             conn.raw.execute(_INSERT_SAMPLES, columns)
+            conn.execute(notify_sql(), [SAMPLES_CHANNEL, ""])  # team cockpits read them
         return len(rows)
 
     def add_flip(
@@ -118,6 +120,19 @@ class SampleQueries:
                 "VALUES (%s, %s, %s, %s, %s)",
                 [pid, at_ms, previous, current, detail],
             )
+            conn.execute(notify_sql(), [SAMPLES_CHANNEL, ""])
+
+    def samples_since(self, after_ms: int) -> list[SampleRow]:
+        """Every sample newer than ``after_ms``, oldest first (one index range per probe)."""
+        return [
+            SampleRow(name, kind, check, at_ms, OUTCOME_NAMES[code], latency, detail, metrics)
+            for name, kind, check, at_ms, code, latency, detail, metrics in self.tuples(
+                'SELECT p.name, p.kind, p."check", s.at_ms, s.outcome, s.latency_ms, s.detail, '
+                "s.metrics FROM probes p CROSS JOIN LATERAL (SELECT * FROM samples "
+                "WHERE probe_id = p.id AND at_ms > %s) s ORDER BY s.at_ms, p.name",
+                [after_ms],
+            )
+        ]
 
     def probe_catalog(self) -> dict[int, dict[str, Any]]:
         """Every probe by its id: name, kind and check group."""

@@ -3,7 +3,8 @@
 Several cockpits append to one incident at once. Inside a write, the incident's row is read
 ``FOR NO KEY UPDATE``: whoever holds it appends (and changes the row) while the others wait, so
 each append reads the previous link as committed, seq numbers stay contiguous and the chain
-linear. A domain action that reads the incident before it appends (``Incidents.record``) takes the
+linear. The append notifies every watching cockpit in the same transaction (``notify.py``).
+A domain action that reads the incident before it appends (``Incidents.record``) takes the
 lock with that read, so what it projects from is current too. Not ``FOR UPDATE``: rows that refer
 to the incident (an action item, a lesson) take a key-share lock on it as they are inserted, and
 two writers each holding one and both wanting ``FOR UPDATE`` would deadlock.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from stratus_commander.clock import to_iso
 from stratus_commander.errors import NotFound, StoreDamaged
 from stratus_commander.store.postgres.connection import RedactingConnection
+from stratus_commander.store.postgres.notify import CHANNEL, notify_sql, payload
 from stratus_commander.store.postgres.search import tsquery, words
 from stratus_commander.store.redaction import Json
 from stratus_commander.timeline import Event, event_from_row, next_event
@@ -120,19 +122,17 @@ class TimelineQueries:
         the caller's transaction ends (its own, when called outside one)."""
         # Inside a write (the usual case) no savepoint is needed: the caller's transaction holds.
         with nullcontext(self.conn) if self.writing else self.write() as conn:
+            # One round trip: the incident's row, locked, and its last event.
             head = conn.execute(
-                "SELECT event_count, head_hash FROM incidents WHERE id = %s FOR NO KEY UPDATE",
+                "SELECT e.seq, e.hash FROM incidents i LEFT JOIN LATERAL (SELECT seq, hash "
+                "FROM events WHERE incident_id = i.id ORDER BY seq DESC LIMIT 1) e ON true "
+                "WHERE i.id = %s FOR NO KEY UPDATE OF i",
                 [incident_id],
             ).fetchone()
             if head is None:
                 raise NotFound(f"no incident INC-{incident_id} in {self.location}")
-            last = conn.execute(
-                "SELECT seq, hash FROM events WHERE incident_id = %s ORDER BY seq DESC LIMIT 1",
-                [incident_id],
-            ).fetchone()
-            event = next_event(
-                last and (last[0], last[1]), incident_id, at, kind, actor, text, data
-            )
+            last = None if head[0] is None else (head[0], head[1])
+            event = next_event(last, incident_id, at, kind, actor, text, data)
             conn.execute(
                 f"INSERT INTO events ({_EVENT_COLUMNS}, words) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s))",
@@ -149,9 +149,12 @@ class TimelineQueries:
                     words(event.text),
                 ],
             )
+            # The new head, and a notice delivered to every watching cockpit once (and only if)
+            # this transaction commits: one round trip.
             conn.execute(
-                "UPDATE incidents SET event_count = %s, head_hash = %s WHERE id = %s",
-                [event.seq, event.hash, incident_id],
+                "WITH head AS (UPDATE incidents SET event_count = %s, head_hash = %s "
+                f"WHERE id = %s RETURNING id) {notify_sql()} FROM head",
+                [event.seq, event.hash, incident_id, CHANNEL, payload(incident_id, event.seq)],
             )
         return event
 

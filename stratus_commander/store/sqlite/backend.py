@@ -232,6 +232,14 @@ class SqliteStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQuerie
         else:
             callback()
 
+    def watch(
+        self,
+        callback: Callable[[int | None, int], None],
+        on_samples: Callable[[], None] | None = None,
+    ) -> Callable[[], None] | None:
+        """No other cockpit writes to a solo file: nothing to watch."""
+        return None
+
     def query(
         self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
     ) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from stratus_commander.secrets import redact
-from stratus_commander.store.records import OUTCOME_CODES, SampleRow
+from stratus_commander.store.records import OUTCOME_CODES, OUTCOME_NAMES, SampleRow
 from stratus_commander.store.sqlite.connection import RedactingConnection
 
 # One bucket per probe and step, with the worst outcome and the highest latency in it: from the
@@ -120,6 +120,18 @@ class SampleQueries:
                 "VALUES (?, ?, ?, ?, ?)",
                 [pid, at_ms, previous, current, detail],
             )
+
+    def samples_since(self, after_ms: int) -> list[SampleRow]:
+        """Every sample newer than ``after_ms``, oldest first."""
+        return [
+            SampleRow(name, kind, check, at_ms, OUTCOME_NAMES[code], latency, detail, metrics)
+            for name, kind, check, at_ms, code, latency, detail, metrics in self.conn.execute(
+                'SELECT p.name, p.kind, p."check", s.at_ms, s.outcome, s.latency_100us / 10.0, '
+                "s.detail, s.metrics FROM probes p JOIN samples s ON s.probe_id = p.id "
+                "AND s.at_ms > ? ORDER BY s.at_ms, p.name",
+                [after_ms],
+            ).fetchall()
+        ]
 
     def probe_catalog(self) -> dict[int, dict[str, Any]]:
         """Every probe by its id: name, kind and check group."""
