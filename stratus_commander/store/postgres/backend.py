@@ -83,6 +83,19 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries):
     def close(self) -> None:
         self.conn.close()
 
+    def reconnect(self) -> None:
+        """A fresh connection after the server went away (:class:`StoreUnreachable` while it
+        still is; the old connection is closed once the new one works). Not inside a write."""
+        conn = connect(self.target)
+        try:
+            if self.readonly:
+                conn.execute("SET default_transaction_read_only = on")
+        except psycopg.Error as exc:
+            conn.close()
+            raise translate_error(exc, self.location) from exc
+        old, self.conn = self.conn, RedactingConnection(conn, self.target.shown)
+        old.close()
+
     def __enter__(self) -> PostgresStore:
         return self
 
