@@ -18,6 +18,7 @@ from stratus_commander.logs import log_path
 from stratus_commander.qt.application import ensure_app
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
+from stratus_commander.qt.cockpit.team_status import TeamServerStatus
 from stratus_commander.qt.crash import CrashReporter
 from stratus_commander.session import Session, scenario_choices
 
@@ -71,6 +72,13 @@ class CockpitApp:
             probe_note=probe_note,
         )
         self.window.drill_requested.connect(self.start_drill)
+        link = session.team_link
+        #: the red banner while the team server is away (None: a file database)
+        self.team_status = (
+            TeamServerStatus(self.window.banners, link, self.send_outbox, self.window)
+            if link is not None
+            else None
+        )
         #: unhandled exceptions: logged, and a dialog says what is saved (installed by run())
         self.crash = CrashReporter(
             self.window,
@@ -79,6 +87,11 @@ class CockpitApp:
             lambda: self.window.incident_id,
             log_path=log_path(),
         )
+
+    def send_outbox(self) -> None:
+        """Send what waits for the team server; the incident shown is read from it again."""
+        if self.session.send_outbox() and self.window.incident is not None:
+            self.window.set_incident(self.incidents.get(self.window.incident.id))
 
     @property
     def live(self) -> LiveProbes | None:
