@@ -111,6 +111,13 @@ class Session:
         store = self.__dict__.get("store")
         return getattr(store, "link", None)
 
+    def team_server_answers(self) -> bool:
+        """Whether the team server takes a connection now (False: not a team database). Safe
+        from another thread: the cockpit asks there while the server is away."""
+        store = self.__dict__.get("store")
+        answers = getattr(store, "server_answers", None)
+        return bool(answers()) if answers is not None else False
+
     def send_outbox(self) -> bool:
         """Look after the team server (the cockpit calls this every few seconds): while all is
         well, notice that it went away (one cheap read); else send what waits in the outbox

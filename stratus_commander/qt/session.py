@@ -75,7 +75,13 @@ class CockpitApp:
         link = session.team_link
         #: the red banner while the team server is away (None: a file database)
         self.team_status = (
-            TeamServerStatus(self.window.banners, link, self.send_outbox, self.window)
+            TeamServerStatus(
+                self.window.banners,
+                link,
+                self.send_outbox,
+                session.team_server_answers,
+                self.window,
+            )
             if link is not None
             else None
         )
@@ -152,6 +158,8 @@ class CockpitApp:
     async def aclose(self) -> None:
         """Stop everything in order; the database closes last."""
         self.bus.stop_ticking()
+        if self.team_status is not None:
+            self.team_status.close()
         if self.window.isVisible():
             self.window.close()
         tasks = self.window.pending_tasks()

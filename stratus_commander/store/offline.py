@@ -128,6 +128,12 @@ class OfflineStore:
             return False
         return True
 
+    def server_answers(self) -> bool:
+        """Whether the server takes a connection now; touches nothing of this store (safe from
+        another thread: the cockpit asks there, then calls :meth:`reconnect` on its own)."""
+        answers: Callable[[], bool] = getattr(self.inner, "answers", lambda: True)
+        return answers()
+
     def reconnect(self) -> bool:
         """Try the server again (a fresh connection when it was lost); whether it answers."""
         if self.link.reachable:

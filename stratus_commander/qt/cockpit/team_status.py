@@ -3,16 +3,19 @@
 A red banner — ``TEAM SERVER UNREACHABLE — postgresql://team@db:5432/incidents · 3 events
 waiting…`` — as soon as an action or the check every :data:`RETRY_MS` finds the server gone, kept
 up to date as actions queue, and cleared once the outbox has been sent. The check (``send``: the
-session's ``send_outbox``) also sends the outbox when the server answers again. The state is the
-Qt-free ``store.offline.TeamLink``; this module only shows it.
+session's ``send_outbox``) also sends the outbox when the server answers again. While the server
+is away, whether it answers is asked on a worker thread (``answers``: the session's
+``team_server_answers``; a dead network may take seconds to say no), never on the UI thread. The
+state is the Qt-free ``store.offline.TeamLink``; this module only shows it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from stratus_commander.qt.cockpit.notify import Banner, BannerArea
 
@@ -55,17 +58,24 @@ def team_text(link: Link) -> str:
 class TeamServerStatus(QObject):
     """The team server's banner, and the checks that raise and clear it."""
 
+    _answered = Signal(object)  # from the worker thread: the future of ``answers()``
+
     def __init__(
         self,
         banners: BannerArea,
         link: Link,
         send: Callable[[], object],
+        answers: Callable[[], bool],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.banners = banners
         self.link = link
         self.send = send
+        self.answers = answers
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="team-server")
+        self._asking: Future[bool] | None = None
+        self._answered.connect(self._on_answer)
         self._banner: Banner | None = None
         self._said: int | None = None  # the waiting count the banner was raised for
         self.timer = QTimer(self)
@@ -89,4 +99,19 @@ class TeamServerStatus(QObject):
         self._said = self.link.waiting
 
     def retry(self) -> None:
-        self.send()
+        """The timer's check: reachable, send (or notice it went away); else ask off-thread."""
+        if self.link.reachable:
+            self.send()
+        elif self._asking is None:
+            self._asking = self._pool.submit(self.answers)
+            self._asking.add_done_callback(self._answered.emit)
+
+    def _on_answer(self, future: Future[bool]) -> None:
+        self._asking = None
+        if future.exception() is None and future.result():
+            self.send()  # it answers: reconnect and send what waits, here on the UI thread
+
+    def close(self) -> None:
+        """Stop checking (the cockpit is closing)."""
+        self.timer.stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)

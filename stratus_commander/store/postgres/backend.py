@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from stratus_commander.errors import StoreReadOnly
+from stratus_commander.errors import StoreError, StoreReadOnly
 from stratus_commander.store.postgres.connection import (
     Conn,
     RedactingConnection,
@@ -82,6 +82,15 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries):
 
     def close(self) -> None:
         self.conn.close()
+
+    def answers(self, timeout_s: int = 3) -> bool:
+        """Whether the server takes a connection now (a fresh one, closed at once: this may be
+        asked from any thread)."""
+        try:
+            connect(self.target, timeout_s).close()
+        except StoreError:
+            return False
+        return True
 
     def reconnect(self) -> None:
         """A fresh connection after the server went away (:class:`StoreUnreachable` while it

@@ -23,6 +23,8 @@ from stratus_commander.store.postgres.url import Target
 from stratus_commander.store.redaction import clean_params
 
 CONNECT_TIMEOUT_S = 10
+#: How long sent data may stay unacknowledged before the connection counts as lost.
+TCP_USER_TIMEOUT_MS = 5000
 #: How long a write waits for another cockpit's transaction on the same incident.
 LOCK_TIMEOUT_MS = 10_000
 
@@ -30,12 +32,16 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 Cursor = psycopg.Cursor[tuple[Any, ...]]
 
 
-def connect(target: Target) -> Conn:
+def connect(target: Target, timeout_s: int = CONNECT_TIMEOUT_S) -> Conn:
     """An autocommit connection (each write method opens its own transaction), or
     :class:`StoreError` naming the server as the URL does (without any password)."""
     kwargs: dict[str, Any] = {"application_name": "stratus-commander"}
     if "connect_timeout=" not in target.conninfo:
-        kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
+        kwargs["connect_timeout"] = timeout_s
+    if "tcp_user_timeout=" not in target.conninfo:
+        # A network that drops silently (a VPN gone, Wi-Fi lost) fails a query in seconds, not
+        # after the kernel's ~15 minutes of retransmissions: the cockpit then queues its actions.
+        kwargs["tcp_user_timeout"] = TCP_USER_TIMEOUT_MS
     if target.password_ref is not None:
         password = resolve_secret(target.password_ref)
         if password is None:

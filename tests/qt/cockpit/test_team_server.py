@@ -58,7 +58,7 @@ def test_the_banner_names_the_server_counts_what_waits_and_clears_once_it_is_sen
         assert window.incident is not None and window.incident.triage_decision == "internal"
     finally:
         assert cockpit.team_status is not None
-        cockpit.team_status.timer.stop()
+        cockpit.team_status.close()
         window.close()
         cockpit.session.close()
 
