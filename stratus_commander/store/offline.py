@@ -74,7 +74,14 @@ class _Offline:
     def __init__(self, rows: dict[int, dict[str, Any]], events: dict[int, list[Event]]) -> None:
         self.entries: list[OutboxEntry] = []
         self.after: list[Callable[[], None]] = []
-        self.saved = (copy.deepcopy(rows), {k: list(v) for k, v in events.items()})
+        self.saved = _snapshot(rows, events)
+
+
+def _snapshot(
+    rows: dict[int, dict[str, Any]], events: dict[int, list[Event]]
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[Event]]]:
+    """The cache as it is (restored when a write fails)."""
+    return copy.deepcopy(rows), {k: list(v) for k, v in events.items()}
 
 
 class OfflineStore:
@@ -171,12 +178,12 @@ class OfflineStore:
                 self.went_away(exc)
             else:
                 self._online_depth = 1
+                saved = _snapshot(self._rows, self._events)
                 try:
                     yield conn
                 except BaseException as exc:
                     self._online_depth = 0
-                    self._rows.clear()  # what was cached inside is rolled back too
-                    self._events.clear()
+                    self._rows, self._events = saved  # what was cached inside is rolled back
                     if isinstance(exc, StoreUnreachable):
                         self.went_away(exc)
                     if not online.__exit__(type(exc), exc, exc.__traceback__):
@@ -186,8 +193,7 @@ class OfflineStore:
                     try:
                         online.__exit__(None, None, None)
                     except StoreUnreachable as exc:
-                        self._rows.clear()
-                        self._events.clear()
+                        self._rows, self._events = saved  # the commit may not have happened
                         self.went_away(exc)
                         raise
                 return

@@ -30,6 +30,8 @@ class Unpluggable:
     def __init__(self, inner: SqliteStore) -> None:
         self.inner = inner
         self.away = False
+        #: a call that unplugs the server as it is made (lost in the middle of a write)
+        self.lost_at: str | None = None
 
     def reconnect(self) -> None:
         if self.away:
@@ -41,6 +43,8 @@ class Unpluggable:
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            if name == self.lost_at:
+                self.away = True
             if self.away:
                 raise StoreUnreachable("connection refused", where="test-server")
             return value(*args, **kwargs)
@@ -153,3 +157,22 @@ def test_an_action_that_no_longer_applies_is_recorded_as_a_flagged_note(
     assert late.text.startswith("Taken while the team server was away, not applied")
     assert Incidents(server.inner, clock).verify_projection(iid) == []
     assert Incidents(server.inner, clock).verify(iid).ok
+
+
+def test_a_server_lost_in_the_middle_of_an_action_fails_that_one_and_queues_the_next(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock)
+    iid = incidents.declare("Payment API down", "Critical").id
+    incidents.events(iid)
+    server.lost_at = "append_event"
+    with pytest.raises(StoreUnreachable):  # not acknowledged: nothing recorded anywhere
+        incidents.note(iid, "lost with the connection")
+    assert not store.link.reachable and store.link.waiting == 0
+    server.lost_at = None
+    queued = incidents.note(iid, "queued instead")  # the incident as last seen still serves
+    assert queued.seq == 2 and store.link.waiting == 1
+    server.away = False
+    assert replay(store, clock).appended == 1
+    assert [e.text for e in server.inner.events(iid)] == ["Payment API down", "queued instead"]
