@@ -49,8 +49,7 @@ def team_text(link: Link) -> str:
     if not link.reachable:
         return (
             f"TEAM SERVER UNREACHABLE — {link.server} · {_events(link.waiting)} waiting. Keep "
-            "working: every action is saved on this laptop and sent in order, with its own time, "
-            "when the server answers."
+            "working: each action is saved on this laptop and sent, in order, when it answers."
         )
     return f"TEAM SERVER BACK — {link.server} · sending {_events(link.waiting)} waiting…"
 
