@@ -8,6 +8,8 @@
     │   ├── ConfigError          user config invalid
     │   └── StoreError           database unusable (not SQLite, truncated, newer schema, server
     │       │                    unreachable, missing when a command only reads)
+    │       ├── StoreUnreachable the team server cannot be reached (now): refused, timed out,
+    │       │                    connection lost; the cockpit's actions wait in the outbox
     │       └── StoreReadOnly    a command that records was given a file it may not write
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
     ├── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
@@ -69,6 +71,11 @@ class ConfigError(InputError):
 
 class StoreError(InputError):
     """The database file cannot be used; it has not been modified."""
+
+
+class StoreUnreachable(StoreError):
+    """The team database's server cannot be reached now (refused, timed out, connection lost):
+    nothing was written there; trying again later may work."""
 
 
 class StoreReadOnly(StoreError):

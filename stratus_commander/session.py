@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from stratus_commander.actors import current_person
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.paths import outbox_path
 from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import Location, Store, as_location, is_postgres_url, open_store
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when 
     from stratus_commander.live import LiveProbes
     from stratus_commander.probes.base import ProbeSpec
     from stratus_commander.probes.config import Config
+    from stratus_commander.store.offline import TeamLink
 
 __all__ = ["Access", "Session", "scenario_choices"]
 
@@ -93,7 +95,44 @@ class Session:
             return open_store(self.db_path, create=False, readonly=True)
         if self.access is Access.RECORD:
             return open_store(self.db_path, check=True)
-        return open_store(self.db_path)
+        store = open_store(self.db_path)
+        if isinstance(self.db_path, str):  # a team database: the cockpit works on without it
+            from stratus_commander.incident.outbox import replay
+            from stratus_commander.store.offline import OfflineStore
+            from stratus_commander.store.outbox import Outbox
+
+            store = OfflineStore(store, Outbox(outbox_path(store.location)), self.clock)
+            replay(store, self.clock)  # what an earlier run left waiting goes first
+        return store
+
+    @property
+    def team_link(self) -> TeamLink | None:
+        """The team server's state as the cockpit shows it (None: not a team database)."""
+        store = self.__dict__.get("store")
+        return getattr(store, "link", None)
+
+    def team_server_answers(self) -> bool:
+        """Whether the team server takes a connection now (False: not a team database). Safe
+        from another thread: the cockpit asks there while the server is away."""
+        store = self.__dict__.get("store")
+        answers = getattr(store, "server_answers", None)
+        return bool(answers()) if answers is not None else False
+
+    def send_outbox(self) -> bool:
+        """Look after the team server (the cockpit calls this every few seconds): while all is
+        well, notice that it went away (one cheap read); else send what waits in the outbox
+        once it answers again. Whether anything was sent."""
+        from stratus_commander.incident.outbox import replay
+        from stratus_commander.store.offline import OfflineStore
+
+        store = self.__dict__.get("store")
+        if not isinstance(store, OfflineStore):
+            return False
+        if store.link.clear:
+            store.ping()
+            return False
+        done = replay(store, self.clock)
+        return bool(done.appended or done.already or done.late)
 
     @cached_property
     def incidents(self) -> Incidents:

@@ -19,6 +19,7 @@ from stratus_commander.logs import log_path
 from stratus_commander.qt.application import ensure_app
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
+from stratus_commander.qt.cockpit.team_status import TeamServerStatus
 from stratus_commander.qt.crash import CrashReporter
 from stratus_commander.session import Session, scenario_choices
 
@@ -80,6 +81,19 @@ class CockpitApp:
             self.probe_here = QAction("&Probe from this cockpit", self.window)
             self.probe_here.triggered.connect(self.start_probes)
             self.window.menus.incident.addAction(self.probe_here)
+        link = session.team_link
+        #: the red banner while the team server is away (None: a file database)
+        self.team_status = (
+            TeamServerStatus(
+                self.window.banners,
+                link,
+                self.send_outbox,
+                session.team_server_answers,
+                self.window,
+            )
+            if link is not None
+            else None
+        )
         #: unhandled exceptions: logged, and a dialog says what is saved (installed by run())
         self.crash = CrashReporter(
             self.window,
@@ -88,6 +102,11 @@ class CockpitApp:
             lambda: self.window.incident_id,
             log_path=log_path(),
         )
+
+    def send_outbox(self) -> None:
+        """Send what waits for the team server; the incident shown is read from it again."""
+        if self.session.send_outbox() and self.window.incident is not None:
+            self.window.set_incident(self.incidents.get(self.window.incident.id))
 
     @property
     def live(self) -> LiveProbes | None:
@@ -176,6 +195,8 @@ class CockpitApp:
     async def aclose(self) -> None:
         """Stop everything in order; the database closes last."""
         self.bus.stop_ticking()
+        if self.team_status is not None:
+            self.team_status.close()
         if self.window.isVisible():
             self.window.close()
         tasks = self.window.pending_tasks()

@@ -9,6 +9,9 @@
                       (rollup.py), the schema (schema.py, migrations.py)
       postgres/       the PostgreSQL backend (team mode), the same split; loaded only for a
                       ``postgresql://`` location
+      outbox.py       a team database's local outbox: actions taken while its server was away
+      offline.py      the team store that queues to it (the cockpit's; ``incident/outbox.py``
+                      sends it when the server is back)
 
 The domain imports from here: :func:`open_store` and the :class:`Store` protocol, the records,
 :class:`Json` and :func:`digest`. A database's *location* is a file path or a

@@ -46,6 +46,45 @@ class PgServer:
         """The non-superuser a probe connects as, over TCP with a password (as in production)."""
         return f"postgresql://probe:{password}@127.0.0.1:{self.port}/{dbname}"
 
+    def stop(self) -> None:
+        """Kill the server (``-m immediate``: its clients see the connection drop, as in a crash).
+
+        This throwaway server runs with ``synchronous_commit=off`` for speed, which a real one
+        does not: a checkpoint first keeps every commit it acknowledged, as a real server would.
+        """
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+        _pg_ctl(self, "-m", "immediate", "stop")
+
+    def start(self) -> None:
+        """Start it (again), on the same port and data; returns once it accepts connections."""
+        log = str(self.socket_dir / "server.log")
+        _pg_ctl(self, "-l", log, "-o", _options(self), "-w", "-t", "60", "start")
+
+
+def _options(server: PgServer) -> str:
+    return " ".join(
+        [
+            f"-c port={server.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={server.socket_dir}",
+            f"-c max_connections={MAX_CONNECTIONS}",
+            "-c fsync=off",
+            "-c full_page_writes=off",
+            "-c synchronous_commit=off",
+            "-c shared_buffers=16MB",
+            "-c deadlock_timeout=100ms",
+        ]
+    )
+
+
+def _pg_ctl(server: PgServer, *args: str) -> None:
+    bin_dir = find_bin_dir()
+    assert bin_dir is not None  # the server runs: its binaries were found
+    _run([str(bin_dir / "pg_ctl"), "-D", str(server.datadir), *args], **_runner(_run_as()))
+
 
 def find_bin_dir() -> Path | None:
     """The directory holding initdb and pg_ctl: PATH first, then Debian's versioned layout."""
@@ -130,35 +169,7 @@ def pg_server() -> Iterator[PgServer]:
             ],
             **run_kw,
         )
-        options = " ".join(
-            [
-                f"-c port={server.port}",
-                "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={server.socket_dir}",
-                f"-c max_connections={MAX_CONNECTIONS}",
-                "-c fsync=off",
-                "-c full_page_writes=off",
-                "-c synchronous_commit=off",
-                "-c shared_buffers=16MB",
-                "-c deadlock_timeout=100ms",
-            ]
-        )
-        _run(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(server.datadir),
-                "-l",
-                str(root / "server.log"),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-            **run_kw,
-        )
+        server.start()
         _bootstrap(server)
         yield server
     finally:

@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from stratus_commander.errors import StoreReadOnly
+from stratus_commander.errors import StoreError, StoreReadOnly
 from stratus_commander.store.postgres.connection import (
     Conn,
     RedactingConnection,
@@ -84,6 +84,28 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQuer
 
     def close(self) -> None:
         self.conn.close()
+
+    def answers(self, timeout_s: int = 3) -> bool:
+        """Whether the server takes a connection now (a fresh one, closed at once: this may be
+        asked from any thread)."""
+        try:
+            connect(self.target, timeout_s).close()
+        except StoreError:
+            return False
+        return True
+
+    def reconnect(self) -> None:
+        """A fresh connection after the server went away (:class:`StoreUnreachable` while it
+        still is; the old connection is closed once the new one works). Not inside a write."""
+        conn = connect(self.target)
+        try:
+            if self.readonly:
+                conn.execute("SET default_transaction_read_only = on")
+        except psycopg.Error as exc:
+            conn.close()
+            raise translate_error(exc, self.location) from exc
+        old, self.conn = self.conn, RedactingConnection(conn, self.target.shown)
+        old.close()
 
     def __enter__(self) -> PostgresStore:
         return self

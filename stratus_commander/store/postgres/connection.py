@@ -11,12 +11,20 @@ from typing import Any
 
 import psycopg
 
-from stratus_commander.errors import StoreDamaged, StoreError, StoreReadOnly, StratusError
+from stratus_commander.errors import (
+    StoreDamaged,
+    StoreError,
+    StoreReadOnly,
+    StoreUnreachable,
+    StratusError,
+)
 from stratus_commander.secrets import redact, resolve_secret
 from stratus_commander.store.postgres.url import Target
 from stratus_commander.store.redaction import clean_params
 
 CONNECT_TIMEOUT_S = 10
+#: How long sent data may stay unacknowledged before the connection counts as lost.
+TCP_USER_TIMEOUT_MS = 5000
 #: How long a write waits for another cockpit's transaction on the same incident.
 LOCK_TIMEOUT_MS = 10_000
 
@@ -24,12 +32,16 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 Cursor = psycopg.Cursor[tuple[Any, ...]]
 
 
-def connect(target: Target) -> Conn:
+def connect(target: Target, timeout_s: int = CONNECT_TIMEOUT_S) -> Conn:
     """An autocommit connection (each write method opens its own transaction), or
     :class:`StoreError` naming the server as the URL does (without any password)."""
     kwargs: dict[str, Any] = {"application_name": "stratus-commander"}
     if "connect_timeout=" not in target.conninfo:
-        kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
+        kwargs["connect_timeout"] = timeout_s
+    if "tcp_user_timeout=" not in target.conninfo:
+        # A network that drops silently (a VPN gone, Wi-Fi lost) fails a query in seconds, not
+        # after the kernel's ~15 minutes of retransmissions: the cockpit then queues its actions.
+        kwargs["tcp_user_timeout"] = TCP_USER_TIMEOUT_MS
     if target.password_ref is not None:
         password = resolve_secret(target.password_ref)
         if password is None:
@@ -42,13 +54,19 @@ def connect(target: Target) -> Conn:
     try:
         conn = psycopg.connect(target.conninfo, autocommit=True, **kwargs)
     except psycopg.Error as exc:
-        raise StoreError(_connect_problem(exc), where=target.shown) from None
+        problem = _connect_problem(exc)
+        # Refused, timed out, unknown host: the server is away (for now), not misconfigured.
+        error = StoreUnreachable if problem.endswith(_AWAY_HINT) else StoreError
+        raise error(problem, where=target.shown) from None
     try:
         conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
     except psycopg.Error as exc:
         conn.close()
         raise StoreError(f"cannot prepare the connection: {_text(exc)}", target.shown) from None
     return conn
+
+
+_AWAY_HINT = " (is the server running and reachable from here?)"
 
 
 def _connect_problem(exc: psycopg.Error) -> str:
@@ -66,7 +84,7 @@ def _connect_problem(exc: psycopg.Error) -> str:
     elif (
         "connection refused" in lowered or "timeout" in lowered or "could not translate" in lowered
     ):
-        hint = " (is the server running and reachable from here?)"
+        hint = _AWAY_HINT
     return f"cannot reach the PostgreSQL server: {text}{hint}"
 
 
@@ -120,7 +138,7 @@ def translate_error(exc: psycopg.Error, where: str) -> StratusError:
         or state.startswith("57P")
         or isinstance(exc, psycopg.OperationalError)
     ):
-        return StoreError(f"lost the connection to the server: {text}", where=where)
+        return StoreUnreachable(f"lost the connection to the server: {text}", where=where)
     if state.startswith("53"):  # disk full, out of memory, too many connections
         return StoreError(f"the server cannot do it now: {text}", where=where)
     if state in ("42P01", "42703", "42883"):  # a table, column or function of ours is missing

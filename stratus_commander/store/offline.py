@@ -1,0 +1,340 @@
+"""A team store that keeps working while its server is away: actions go to the local outbox.
+
+:class:`OfflineStore` wraps a team (PostgreSQL) store and implements the same protocol. While the
+server answers and nothing waits in the outbox, every call goes to the server, and what the
+cockpit reads of its incidents (their rows and timelines) is remembered. When the server cannot be
+reached (:class:`~stratus_commander.errors.StoreUnreachable`), a write is taken offline instead:
+the incident is read as last seen (with what waits in the outbox applied), each appended event
+becomes an :class:`~stratus_commander.store.outbox.OutboxEntry` (its id in ``data["outbox_id"]``),
+and the transaction's entries are fsynced to the outbox before the write returns, so the action
+is acknowledged only once it is on disk. Until the outbox is empty again, later actions queue
+behind it, so the server receives them in the order they were taken.
+
+The replay (``incident/outbox.py``) reconnects (:meth:`OfflineStore.reconnect`) and appends the
+entries through the wrapped store. :class:`TeamLink` is what the cockpit shows: the server, whether
+it answers, how many events wait; its listeners are plain callbacks.
+
+A server lost in the middle of a write (after it began) fails that one action with
+``StoreUnreachable`` (nothing is acknowledged, nothing recorded); the next one is queued.
+Declaring a new incident needs the server (its id is the server's).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from stratus_commander.clock import Clock
+from stratus_commander.errors import StoreUnreachable
+from stratus_commander.store.outbox import Outbox, OutboxEntry
+from stratus_commander.store.protocol import Store
+from stratus_commander.store.redaction import Json
+from stratus_commander.timeline import Event, next_event
+
+__all__ = ["OfflineStore", "TeamLink"]
+
+
+@dataclass
+class TeamLink:
+    """How the cockpit's team server is: reachable or not, and how many events wait to be sent.
+    ``subscribe(callback)``: ``callback()`` after each change."""
+
+    server: str
+    reachable: bool = True
+    waiting: int = 0
+    problem: str = ""
+    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def clear(self) -> bool:
+        """The server answers and nothing waits."""
+        return self.reachable and self.waiting == 0
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        self._listeners.append(callback)
+
+    def update(self, *, reachable: bool | None = None, waiting: int | None = None) -> None:
+        before = (self.reachable, self.waiting)
+        if reachable is not None:
+            self.reachable = reachable
+        if waiting is not None:
+            self.waiting = waiting
+        if (self.reachable, self.waiting) != before:
+            for callback in list(self._listeners):
+                callback()
+
+
+class _Offline:
+    """One write taken offline: its entries, and the cache as it was before (to roll back)."""
+
+    def __init__(self, rows: dict[int, dict[str, Any]], events: dict[int, list[Event]]) -> None:
+        self.entries: list[OutboxEntry] = []
+        self.after: list[Callable[[], None]] = []
+        self.saved = _snapshot(rows, events)
+
+
+def _snapshot(
+    rows: dict[int, dict[str, Any]], events: dict[int, list[Event]]
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[Event]]]:
+    """The cache as it is (restored when a write fails)."""
+    return copy.deepcopy(rows), {k: list(v) for k, v in events.items()}
+
+
+class OfflineStore:
+    """A team store, with the local outbox behind it (see the module's docstring)."""
+
+    def __init__(self, inner: Store, outbox: Outbox, clock: Clock) -> None:
+        self.inner = inner
+        self.outbox = outbox
+        self.clock = clock
+        self.path = inner.path
+        self.location = inner.location
+        self.readonly = inner.readonly
+        self.link = TeamLink(inner.location, waiting=outbox.count())
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._events: dict[int, list[Event]] = {}
+        self._offline: _Offline | None = None
+        self._online_depth = 0
+
+    def __getattr__(self, name: str) -> Any:  # every other store method: the server's
+        return getattr(self.inner, name)
+
+    def close(self) -> None:
+        self.outbox.close()
+        self.inner.close()
+
+    def __enter__(self) -> OfflineStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the link ------------------------------------------------------------------------------
+
+    @property
+    def queueing(self) -> bool:
+        """Writes go to the outbox: the server is away, or earlier actions still wait."""
+        return not self.link.clear
+
+    def went_away(self, error: StoreUnreachable) -> None:
+        self.link.problem = str(error)
+        self.link.update(reachable=False)
+
+    def ping(self) -> bool:
+        """Whether the server still answers (one cheap read; the link says so when not)."""
+        if not self.link.reachable:
+            return False
+        try:
+            self.inner.timeline_head(0)  # the cheapest read of the protocol: no incident 0
+        except StoreUnreachable as exc:
+            self.went_away(exc)
+            return False
+        return True
+
+    def server_answers(self) -> bool:
+        """Whether the server takes a connection now; touches nothing of this store (safe from
+        another thread: the cockpit asks there, then calls :meth:`reconnect` on its own)."""
+        answers: Callable[[], bool] = getattr(self.inner, "answers", lambda: True)
+        return answers()
+
+    def reconnect(self) -> bool:
+        """Try the server again (a fresh connection when it was lost); whether it answers."""
+        if self.link.reachable:
+            return True
+        try:
+            self.inner.reconnect()  # type: ignore[attr-defined]
+        except StoreUnreachable as exc:
+            self.link.problem = str(exc)
+            return False
+        self.link.problem = ""
+        self.link.update(reachable=True)
+        return True
+
+    def sent(self, entry: OutboxEntry) -> None:
+        """``entry`` is on the server: out of the outbox (the replay calls this)."""
+        self.outbox.remove(entry.id)
+        self.link.update(waiting=self.outbox.count())
+        if self.link.waiting == 0:  # read the server again from now on
+            self._rows.clear()
+            self._events.clear()
+
+    # --- transactions --------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        if self._offline is not None or self._online_depth:  # nested: joins the outer one
+            with self._nested() as conn:
+                yield conn
+            return
+        if not self.queueing:
+            try:
+                online = self.inner.write()
+                conn = online.__enter__()
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+            else:
+                self._online_depth = 1
+                saved = _snapshot(self._rows, self._events)
+                try:
+                    yield conn
+                except BaseException as exc:
+                    self._online_depth = 0
+                    self._rows, self._events = saved  # what was cached inside is rolled back
+                    if isinstance(exc, StoreUnreachable):
+                        self.went_away(exc)
+                    if not online.__exit__(type(exc), exc, exc.__traceback__):
+                        raise
+                else:
+                    self._online_depth = 0
+                    try:
+                        online.__exit__(None, None, None)
+                    except StoreUnreachable as exc:
+                        self._rows, self._events = saved  # the commit may not have happened
+                        self.went_away(exc)
+                        raise
+                return
+        yield from self._write_offline()
+
+    def _write_offline(self) -> Iterator[None]:
+        tx = self._offline = _Offline(self._rows, self._events)
+        try:
+            yield None
+            self.outbox.add(tx.entries)  # fsynced: only now is the action acknowledged
+        except BaseException:
+            self._rows, self._events = tx.saved
+            raise
+        finally:
+            self._offline = None
+        self.link.update(waiting=self.outbox.count())
+        for callback in tx.after:
+            callback()
+
+    @contextmanager
+    def _nested(self) -> Iterator[Any]:
+        if self._offline is not None:
+            yield None
+        else:
+            with self.inner.write() as conn:
+                yield conn
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        if self._offline is not None:
+            self._offline.after.append(callback)
+        else:
+            self.inner.after_commit(callback)
+
+    # --- incidents and timelines: the server's, or as last seen --------------------------------
+
+    def _local(self) -> bool:
+        return self._offline is not None or (self.queueing and not self._online_depth)
+
+    def _last_seen(self, incident_id: int) -> dict[str, Any]:
+        row = self._rows.get(incident_id)
+        if row is None:
+            raise StoreUnreachable(
+                f"INC-{incident_id} was not read before the server went away; it cannot be "
+                "recorded to until the server is back",
+                where=self.location,
+            )
+        return row
+
+    def incident_row(self, incident_id: int) -> dict[str, Any] | None:
+        if not self._local():
+            try:
+                row = self.inner.incident_row(incident_id)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+                if self._online_depth:
+                    raise
+            else:
+                if row is not None:
+                    self._rows[incident_id] = dict(row)
+                return row
+        return dict(self._last_seen(incident_id))
+
+    def incident_rows(self, open_only: bool = False) -> list[dict[str, Any]]:
+        if not self._local():
+            try:
+                return self.inner.incident_rows(open_only)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+        rows = sorted(self._rows.values(), key=lambda r: (r["declared_at"], r["id"]), reverse=True)
+        open_ = ("investigating", "identified", "monitoring")
+        return [dict(r) for r in rows if not open_only or r["status"] in open_]
+
+    def events(self, incident_id: int) -> list[Event]:
+        if not self._local():
+            try:
+                evs = self.inner.events(incident_id)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+                if self._online_depth:
+                    raise
+            else:
+                self._events[incident_id] = list(evs)
+                return evs
+        self._last_seen(incident_id)
+        if incident_id not in self._events:
+            raise StoreUnreachable(
+                f"the timeline of INC-{incident_id} was not read before the server went away",
+                where=self.location,
+            )
+        return list(self._events[incident_id])
+
+    def timeline_head(self, incident_id: int) -> tuple[int, str] | None:
+        if not self._local():
+            return self.inner.timeline_head(incident_id)
+        row = self._last_seen(incident_id)
+        return (row["event_count"], row["head_hash"])
+
+    def insert_incident(self, values: Mapping[str, Any]) -> int:
+        if self._offline is not None:
+            raise StoreUnreachable(
+                "a new incident needs the team server (its number is the server's); record it "
+                "when the server is back, with its real times (--at)",
+                where=self.location,
+            )
+        return self.inner.insert_incident(values)
+
+    def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
+        if self._offline is None:
+            self.inner.update_incident(incident_id, changes)
+        row = self._rows.get(incident_id)
+        if row is not None:
+            row.update({k: v.text() if isinstance(v, Json) else v for k, v in changes.items()})
+
+    def append_event(
+        self,
+        incident_id: int,
+        at: datetime,
+        kind: str,
+        actor: str,
+        text: str = "",
+        data: Mapping[str, Any] | None = None,
+    ) -> Event:
+        if self._offline is None:
+            event = self.inner.append_event(incident_id, at, kind, actor, text, data)
+            self._remember(event)
+            return event
+        row = self._last_seen(incident_id)
+        entry = OutboxEntry.new(incident_id, at, kind, actor, text, data, self.clock.now())
+        self._offline.entries.append(entry)
+        # A provisional link (the server's chain gives the real seq and hash on replay).
+        last = (row["event_count"], row["head_hash"]) if row["event_count"] else None
+        event = next_event(last, incident_id, at, kind, entry.actor, entry.text, entry.data)
+        self._remember(event)
+        return event
+
+    def _remember(self, event: Event) -> None:
+        evs = self._events.get(event.incident_id)
+        if evs is not None and (evs[-1].seq if evs else 0) == event.seq - 1:
+            evs.append(event)
+        else:
+            self._events.pop(event.incident_id, None)
+        row = self._rows.get(event.incident_id)
+        if row is not None:
+            row.update(event_count=event.seq, head_hash=event.hash)

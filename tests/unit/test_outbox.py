@@ -1,0 +1,178 @@
+"""The team outbox without a server: the file (durable, ordered, redacted), the offline store's
+reads and writes while the server is "away" (a SQLite store that refuses while unplugged), and
+the replay's rules for an action the incident can no longer take."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stratus_commander.clock import FakeClock, to_iso
+from stratus_commander.errors import StoreUnreachable
+from stratus_commander.incident import Incidents
+from stratus_commander.incident.outbox import LATE_FLAG, replay
+from stratus_commander.store import SqliteStore
+from stratus_commander.store.offline import OfflineStore
+from stratus_commander.store.outbox import Outbox, OutboxEntry
+
+T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
+SECRET = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+
+
+class Unpluggable:
+    """A store whose server can be unplugged: every call then raises ``StoreUnreachable``."""
+
+    def __init__(self, inner: SqliteStore) -> None:
+        self.inner = inner
+        self.away = False
+        #: a call that unplugs the server as it is made (lost in the middle of a write)
+        self.lost_at: str | None = None
+
+    def reconnect(self) -> None:
+        if self.away:
+            raise StoreUnreachable("connection refused", where="test-server")
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if not callable(value) or name in ("after_commit", "close"):  # no round trip
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if name == self.lost_at:
+                self.away = True
+            if self.away:
+                raise StoreUnreachable("connection refused", where="test-server")
+            return value(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def team(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[Unpluggable, OfflineStore]]:
+    server = Unpluggable(SqliteStore.open(tmp_path / "server.db"))
+    store = OfflineStore(server, Outbox(tmp_path / "outbox.db"), clock)  # type: ignore[arg-type]
+    yield server, store
+    store.close()
+
+
+def entry(n: int) -> OutboxEntry:
+    at = T0.replace(minute=n)
+    return OutboxEntry.new(1, at, "note", "alice", f"note {n} {SECRET}", {"n": n}, at)
+
+
+def test_entries_are_on_disk_in_order_and_redacted(tmp_path: Path) -> None:
+    path = tmp_path / "outbox" / "team.db"
+    with closing(Outbox(path)) as outbox:
+        outbox.add([entry(1), entry(2)])
+        outbox.add([entry(3)])
+    with closing(Outbox(path)) as again:  # another process, later
+        got = again.entries()
+        assert [e.data["n"] for e in got] == [1, 2, 3]
+        assert all(e.data["outbox_id"] == e.id for e in got)
+        again.remove(got[1].id)
+        assert [e.data["n"] for e in again.entries()] == [1, 3]
+    stored = b"".join(p.read_bytes() for p in path.parent.iterdir())
+    assert SECRET.encode() not in stored and b"sk_live_" in stored
+
+
+def test_actions_while_away_show_at_once_and_wait_until_the_server_is_back(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock, actor="alice")
+    shown: list[str] = []
+    incidents.subscribe(lambda incident, event: shown.append(event.text))
+    iid = incidents.declare("Payment API down", "Critical").id
+    incidents.events(iid)
+    server.away = True
+    clock.advance(60)
+    incidents.note(iid, "away 1")
+    clock.advance(60)
+    incidents.set_status(iid, "identified")
+    assert shown[-2:] == ["away 1", "Status: investigating → identified"]
+    assert incidents.get(iid).status == "identified"
+    assert (store.link.reachable, store.link.waiting) == (False, 2)
+    with pytest.raises(StoreUnreachable, match="needs the team server"):
+        incidents.declare("Another", "Minor")
+    assert store.link.waiting == 2  # the refused declaration queued nothing
+
+    clock.advance(60)
+    assert replay(store, clock).appended == 0  # still away
+    server.away = False
+    done = replay(store, clock)
+    assert (done.appended, done.already, done.late) == (2, 0, [])
+    assert store.link.clear
+    evs = server.inner.events(iid)
+    assert [e.text for e in evs[1:]] == ["away 1", "Status: investigating → identified"]
+    assert [to_iso(e.at) for e in evs[1:]] == [
+        to_iso(T0.replace(minute=31)),
+        to_iso(T0.replace(minute=32)),
+    ]
+    assert all(e.data["entered_at"] == to_iso(clock.now()) for e in evs[1:])
+    assert Incidents(server.inner, clock).verify_projection(iid) == []
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "reason"),
+    [
+        (lambda inc, iid: inc.resolve(iid), "is resolved now, not investigating"),
+        (lambda inc, iid: inc.decide(iid, "external"), "before the previous triage decision"),
+    ],
+)
+def test_an_action_that_no_longer_applies_is_recorded_as_a_flagged_note(
+    team: tuple[Unpluggable, OfflineStore],
+    clock: FakeClock,
+    meanwhile: Callable[[Incidents, int], object],
+    reason: str,
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock, actor="alice")
+    iid = incidents.declare("Webhooks failing", "Major").id
+    incidents.events(iid)
+    server.away = True
+    clock.advance(60)
+    if "resolved" in reason:
+        incidents.set_status(iid, "identified")
+    else:
+        incidents.decide(iid, "internal")
+    clock.advance(60)
+    server.away = False
+    meanwhile(Incidents(server.inner, clock, actor="bob"), iid)  # a teammate, on the server
+
+    done = replay(store, clock)
+    assert len(done.late) == 1 and reason in done.late[0]
+    late = server.inner.events(iid)[-1]
+    assert late.kind == "note" and late.actor == "alice"
+    assert reason in late.data[LATE_FLAG]
+    assert late.text.startswith("Taken while the team server was away, not applied")
+    assert Incidents(server.inner, clock).verify_projection(iid) == []
+    assert Incidents(server.inner, clock).verify(iid).ok
+
+
+def test_a_server_lost_in_the_middle_of_an_action_fails_that_one_and_queues_the_next(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock)
+    iid = incidents.declare("Payment API down", "Critical").id
+    incidents.events(iid)
+    server.lost_at = "append_event"
+    with pytest.raises(StoreUnreachable):  # not acknowledged: nothing recorded anywhere
+        incidents.note(iid, "lost with the connection")
+    assert not store.link.reachable and store.link.waiting == 0
+    server.lost_at = None
+    queued = incidents.note(iid, "queued instead")  # the incident as last seen still serves
+    assert queued.seq == 2 and store.link.waiting == 1
+    server.away = False
+    assert replay(store, clock).appended == 1
+    assert [e.text for e in server.inner.events(iid)] == ["Payment API down", "queued instead"]
