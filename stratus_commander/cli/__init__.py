@@ -10,6 +10,7 @@
     runbook_config.py  runbook check|learnings, config check|init
     probing.py         probe
     drills.py          simulator, drill
+    team.py            incidents assign|handover|roles|push|pull
 
 Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usage or config.
 """
@@ -22,6 +23,7 @@ from stratus_commander.cli import (  # noqa: F401
     read,
     record,
     runbook_config,
+    team,
 )
 from stratus_commander.cli.root import main
 
