@@ -7,6 +7,7 @@
     checklists.py   checklist ticks as timeline events
     reminders.py    check-back timers ("back to you in N min")
     comms.py        stakeholder messages rendered from the runbook's templates
+    roles.py        who holds which role; assigning roles and handing over command
 
 Imports the store, the runbook and the base modules; never the probes, the review or the GUI.
 """
