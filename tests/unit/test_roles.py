@@ -165,3 +165,13 @@ def test_the_cli_signs_with_as_or_the_config_person(tmp_path: Path) -> None:
     config.write_text("person = 3\n", encoding="utf-8")
     code, _, err = _cli(db, config, "config", "check", str(config))
     assert code == 2 and "person: must be a name on one line" in err
+
+
+def test_a_forged_signature_breaks_the_chain(store: SqliteStore) -> None:
+    alice = as_(store, "alice")
+    iid = alice.declare("API down", "Critical").id
+    assign(alice, iid, "scribe", "bob")
+    as_(store, "bob").note(iid, "Rolled back")
+    store.conn.execute("UPDATE events SET actor = 'alice' WHERE seq = 3")
+    check = alice.verify(iid)
+    assert not check.ok and check.broken_at == 3 and "altered" in check.reason
