@@ -180,6 +180,10 @@ class IncidentPanel(CockpitPanel):
         except AlreadyDone as exc:  # someone was first: an answer, not a warning
             feedback.setText(exc.describe(lambda at: format_time(at, date=False)))
             theme.set_state(feedback, "")
+            if self.incident is not None:  # show what they did, whether or not we heard of it
+                self.incident = self.incidents.get(self.incident.id)
+                self.events = self.incidents.events(self.incident.id)
+                self.refresh()
             return False
         except StratusError as exc:
             feedback.setText(f"⚠ {exc}")

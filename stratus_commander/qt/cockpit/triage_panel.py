@@ -461,7 +461,8 @@ class TriagePanel(CockpitPanel):
         except AlreadyDone as exc:  # someone was first: an answer, not a warning
             self.feedback.setText(exc.describe(lambda at: format_time(at, date=False)))
             self.feedback.setVisible(True)
-            self.set_incident(self.incident)
+            if self.incident is not None:  # show what they did, whether or not we heard of it
+                self.set_incident(self.incidents.get(self.incident.id))
             return
         except StratusError as exc:
             self.feedback.setText(f"⚠ {exc}")

@@ -88,3 +88,58 @@ def test_a_refused_hand_over_stays_in_the_dialog(qtbot, runbook, clock, db_path)
         dialog.feedback.text()
     )
     assert not eve.events(incident.id, {"role_assigned"})
+
+
+def test_a_check_ticked_by_someone_else_first_is_answered_in_place(
+    qtbot, runbook, clock, db_path
+) -> None:
+    from stratus_commander.incident.checklists import set_tick
+    from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
+
+    alice = Incidents(open_store(db_path), clock, actor="alice")
+    incident = alice.declare("Database pool exhausted", "Major", ["Database"])
+    assign(alice, incident.id, "scribe", "bob")
+    panel = MitigatePanel(Bus(), alice, runbook, clock)  # alice's panel, not told of bob's tick
+    qtbot.addWidget(panel)
+    panel.set_incident(incident)
+    item = runbook.mitigation["database"][2]
+    bob = Incidents(open_store(db_path), clock, actor="bob")
+    set_tick(bob, incident.id, "mitigate:database", item, True)
+    panel.checklist.setFocus()
+    panel.checklist.setCurrentRow(2)
+    qtbot.keyClick(panel.checklist, Qt.Key.Key_Space)
+    shown = panel.feedback.text()
+    assert shown.startswith(f"INC-1: “{item.text}” was already ticked by the scribe (bob) at ")
+    assert "⚠" not in shown and panel.feedback.isVisibleTo(panel)
+    # The list shows what the timeline holds: ticked (by bob), not unticked by the click.
+    assert panel.checklist.item(2).checkState() == Qt.CheckState.Checked
+    assert len(alice.events(incident.id, {"check_ticked"})) == 1
+
+
+def test_two_cockpits_deciding_triage_at_once_the_second_is_told(
+    qtbot, runbook, clock, db_path
+) -> None:
+    from stratus_commander.qt.cockpit.triage_panel import TriagePanel
+
+    alice = Incidents(open_store(db_path), clock, actor="alice")
+    incident = alice.declare("API errors", "Major")
+    assign(alice, incident.id, "deputy", "bob")
+    bob = Incidents(open_store(db_path), clock, actor="bob")
+    panels = []
+    for incidents in (alice, bob):  # each on its own store and bus: neither hears the other
+        panel = TriagePanel(Bus(), incidents, runbook, clock)
+        qtbot.addWidget(panel)
+        panel.set_incident(incidents.get(incident.id))
+        panels.append(panel)
+    panels[0].decision.buttons["internal"].click()
+    panels[1].decision.buttons["external"].click()  # bob still sees "no decision yet"
+    assert (
+        panels[1]
+        .feedback.text()
+        .startswith(
+            "INC-1: triage was already decided: internal by the incident commander (alice) at "
+        )
+    )
+    assert [e.actor for e in alice.events(incident.id, {"decision"})] == ["alice"]
+    assert panels[1].incident is not None and panels[1].incident.triage_decision == "internal"
+    assert panels[1].decision.buttons["internal"].isChecked()
