@@ -1,5 +1,6 @@
-"""Team mode on a real PostgreSQL server: two responders (processes) doing the same thing at once
-get one event and an answer, never a duplicate; roles and signatures through the command line."""
+"""Two responders (processes) doing the same thing at once get one event and an answer, never a
+duplicate (on a real PostgreSQL server and on a file); moving an incident between a solo file and
+the team's server and back, with ``verify`` passing on both sides."""
 
 from __future__ import annotations
 
@@ -23,8 +24,15 @@ from stratus_commander.runbook import load_runbook
 from stratus_commander.store import open_store
 from tests.integration.pg_store import TeamDb, pg_server, team_db, team_role
 
-pytestmark = pytest.mark.postgres
 __all__ = ["pg_server", "team_db", "team_role"]  # the fixtures, imported for pytest
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database both responders use: a file, or the team's server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "team.db")
+    return str(request.getfixturevalue("team_db").url)
 
 
 def _tick_everything(url: str, iid: int, who: str, start: Any, results: Any) -> None:
@@ -51,8 +59,8 @@ def _tick_everything(url: str, iid: int, who: str, start: Any, results: Any) -> 
     results.put((who, won, answered))
 
 
-def test_two_processes_ticking_the_same_checks_record_each_once(team_db: TeamDb) -> None:
-    with open_store(team_db.url) as store:
+def test_two_processes_ticking_the_same_checks_record_each_once(location: str) -> None:
+    with open_store(location) as store:
         incidents = Incidents(store, SystemClock(), actor="alice")
         iid = incidents.declare("Payment API down", "Critical").id
         assign(incidents, iid, "scribe", "bob")
@@ -60,7 +68,7 @@ def test_two_processes_ticking_the_same_checks_record_each_once(team_db: TeamDb)
     spawn = multiprocessing.get_context("spawn")
     start, results = spawn.Event(), spawn.Queue()
     workers = [
-        spawn.Process(target=_tick_everything, args=(team_db.url, iid, who, start, results))
+        spawn.Process(target=_tick_everything, args=(location, iid, who, start, results))
         for who in ("alice", "bob")
     ]
     for w in workers:
@@ -72,7 +80,7 @@ def test_two_processes_ticking_the_same_checks_record_each_once(team_db: TeamDb)
     assert [w.exitcode for w in workers] == [0, 0]
     assert all(won + answered == n for _, won, answered in outcomes)
     assert sum(won for _, won, _ in outcomes) == n  # every check once, one decision
-    with open_store(team_db.url, readonly=True) as store:
+    with open_store(location, readonly=True) as store:
         incidents = Incidents(store, SystemClock())
         ticks = incidents.events(iid, {"check_ticked"})
         assert len(ticks) == n - 1
@@ -95,6 +103,7 @@ def ok(*args: str) -> str:
     return out
 
 
+@pytest.mark.postgres
 def test_push_and_pull_round_trip_with_verify_on_both_sides(
     team_db: TeamDb, tmp_path: Path
 ) -> None:
