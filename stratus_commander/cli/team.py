@@ -123,6 +123,8 @@ def incidents_push(opts: Options, incident_id: str, to: str | Path) -> None:
     from stratus_commander.store import open_store
 
     iid = parse_id(incident_id)
+    if str(to) == str(opts.db_path()):
+        fail(f"--to: {to} is the database the incident is in (--db); give the team database")
     session = open_session(opts, readonly=True)
     source = session.incidents
     run_domain(source.get, iid)

@@ -150,6 +150,8 @@ def test_push_and_pull_round_trip_with_verify_on_both_sides(
     assert "INC-2" in ok("--db", url, "incidents", "list", "--search", "secret rotated")
     assert "Say it early" in ok("--db", url, "runbook", "learnings")
 
+    code, _, err = cli("--db", solo, "incidents", "push", "1", "--to", solo)
+    assert code == 2 and "is the database the incident is in (--db)" in err
     # Pushed again: refused, nothing written.
     code, _, err = cli("--db", solo, "incidents", "push", "1", "--to", url)
     assert code == 2 and f"{url} already holds INC-1 as INC-2" in err
