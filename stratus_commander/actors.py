@@ -8,6 +8,8 @@ reads "commander: stripe-api up → down" as if someone had typed it.
 from __future__ import annotations
 
 import getpass
+import tomllib
+from pathlib import Path
 
 #: A probe's state changed (written by the recorder).
 PROBE = "probe"
@@ -16,6 +18,29 @@ CLOCK = "clock"
 #: An upgrade of the database changed stored events (and says so on their timeline).
 UPGRADE = "upgrade"
 SYSTEM = frozenset({PROBE, CLOCK, UPGRADE})
+
+
+def configured_person(config_path: Path | None) -> str | None:
+    """The config file's top-level ``person = "NAME"``, if it has one (a file that cannot be
+    read here is reported by ``config check`` and by whatever loads its probes)."""
+    if config_path is None:
+        return None
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    name = data.get("person")
+    if not isinstance(name, str):
+        return None
+    return " ".join(name.split()) or None
+
+
+def person(as_name: str | None = None, config_path: Path | None = None) -> str:
+    """Who this cockpit or command acts as: ``--as NAME``, else the config's ``person``, else
+    the signed-in user."""
+    if as_name is not None and as_name.strip():
+        return " ".join(as_name.split())
+    return configured_person(config_path) or current_person()
 
 
 def current_person() -> str:

@@ -13,7 +13,9 @@
     │       └── StoreReadOnly    a command that records was given a file it may not write
     ├── NotFound                 an incident (or other record) id that does not exist (CLI exit 2)
     ├── DomainRefused            a valid request the domain refuses (close with empty RCA) (exit 2)
-    │   └── RefusedForGaps       ... until each listed gap is filled (one per line in the CLI)
+    │   ├── RefusedForGaps       ... until each listed gap is filled (one per line in the CLI)
+    │   └── AlreadyDone          someone else did it first ("already ticked by the scribe
+    │                            (bob) at 14:41"): an answer, not a failure (CLI exit 0)
     └── StoreDamaged             the database is damaged: SQLite (or the PostgreSQL server) reports
                                  corrupt pages, or text no longer decodes (CLI exit 1: the thing
                                  checked is unhealthy)
@@ -112,6 +114,20 @@ class NotFound(StratusError):
 
 class DomainRefused(StratusError):
     """A well-formed request that the domain rules refuse, with the reason."""
+
+
+class AlreadyDone(DomainRefused):
+    """What was asked already holds: ``what`` was done by ``by`` at ``at`` (the event that did
+    it is ``event``). Two responders acting at once get this, not a duplicate: the check is made
+    inside the append's serialised section. Callers show it as an answer (the CLI exits 0)."""
+
+    def __init__(self, what: str, by: str, at: datetime, event: object = None) -> None:
+        self.what, self.by, self.at, self.event = what, by, at, event
+        super().__init__(self.describe(to_iso))
+
+    def describe(self, show: Callable[[datetime], str]) -> str:
+        """The answer with its time written by ``show``."""
+        return f"{self.what} by {self.by} at {show(self.at)}"
 
 
 class RefusedForGaps(DomainRefused):

@@ -46,6 +46,8 @@ EVENT_KINDS = frozenset(
         "closed",
         "reopened",
         "redacted",
+        "role_assigned",
+        "imported",
     }
 )
 

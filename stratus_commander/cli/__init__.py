@@ -11,6 +11,7 @@
     probing.py         probe
     drills.py          simulator, drill
     database.py        db stats|prune|compact
+    team.py            incidents assign|handover|roles|push|pull
 
 Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usage or config.
 """
@@ -24,6 +25,7 @@ from stratus_commander.cli import (  # noqa: F401
     read,
     record,
     runbook_config,
+    team,
 )
 from stratus_commander.cli.root import main
 

@@ -108,4 +108,4 @@ def drill(opts: Options, scenario: str, speed: float) -> None:
     """
     from stratus_commander.qt.app import run_drill
 
-    sys.exit(run_domain(run_drill, opts.db_path(), opts.runbook, scenario, speed))
+    sys.exit(run_domain(run_drill, opts.db_path(), opts.runbook, scenario, speed, opts.person()))

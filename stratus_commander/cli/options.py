@@ -64,6 +64,13 @@ class Options:
     db: Path | str | None  # a file, or a postgresql:// URL
     config: Path | None
     runbook: Path | None
+    as_name: str | None = None  # --as
+
+    def person(self) -> str:
+        """Who signs what this command records: ``--as``, the config's ``person``, the login."""
+        from stratus_commander.actors import person
+
+        return person(self.as_name, self.config_path())
 
     def db_path(self) -> Path | str:
         """The database's location: the file, or the ``postgresql://`` URL."""
@@ -95,6 +102,7 @@ def open_session(opts: Options, *, readonly: bool) -> Session:
         access=Access.READ if readonly else Access.RECORD,
         runbook_path=opts.runbook,
         config_path=opts.config_path(),
+        actor=opts.person(),
     )
     return click.get_current_context().with_resource(session)
 

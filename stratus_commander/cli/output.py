@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from stratus_commander.errors import (
+    AlreadyDone,
     InputError,
     RefusedForGaps,
     StoreDamaged,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UTC_KEY",
+    "answer",
     "event_json",
     "fail",
     "fail_for",
@@ -72,10 +74,18 @@ def say_json(data: Any) -> None:
     click.echo(json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
+def answer(exc: AlreadyDone) -> NoReturn:
+    """Someone did it first: the answer, and exit 0 (what was asked holds; nothing recorded)."""
+    say(f"Already done: {exc.describe(shown_time)}", multiline=True)
+    sys.exit(0)
+
+
 def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call a domain function; its deliberate errors become a message and exit code."""
     try:
         return fn(*args, **kwargs)
+    except AlreadyDone as exc:
+        answer(exc)
     except StratusError as exc:
         fail_for(exc)
 
@@ -85,6 +95,8 @@ def run_timed(fn: Any, *args: Any, **kwargs: Any) -> Any:
     names its flag and shows both times as the command line shows times."""
     try:
         return fn(*args, **kwargs)
+    except AlreadyDone as exc:
+        answer(exc)
     except InputError as exc:
         flag = _TIME_FLAGS.get(exc.where or "")
         if flag is None:

@@ -61,6 +61,12 @@ class _Main(click.Group):
     help="Runbook TOML [default: the bundled StratusConnect runbook].",
 )
 @click.option(
+    "--as",
+    "as_name",
+    metavar="NAME",
+    help="Act as NAME: who signs what you record [default: the config's person, else your login].",
+)
+@click.option(
     "--verbose", is_flag=True, help="Log DEBUG to the log file and stderr (default: INFO/warnings)."
 )
 @click.option(
@@ -76,6 +82,7 @@ def main(
     db: Path | str | None,
     config: Path | None,
     runbook: Path | None,
+    as_name: str | None,
     verbose: bool,
     no_color: bool,
     utc: bool,
@@ -101,11 +108,14 @@ def main(
     if no_color or os.environ.get("NO_COLOR"):  # any non-empty value (https://no-color.org)
         ctx.color = False  # every command's context inherits it; click.echo then strips styles
     ctx.meta[UTC_KEY] = utc
-    ctx.obj = Options(db=db, config=config, runbook=runbook)
+    if as_name is not None and (not as_name.strip() or "\n" in as_name or len(as_name) > 64):
+        raise click.BadParameter("a name on one line, at most 64 characters", param_hint="--as")
+    ctx.obj = Options(db=db, config=config, runbook=runbook, as_name=as_name)
     if ctx.invoked_subcommand is None:
         from stratus_commander.qt.app import run_gui
 
-        sys.exit(run_domain(run_gui, ctx.obj.db_path(), runbook, ctx.obj.config_path()))
+        opts = ctx.obj
+        sys.exit(run_domain(run_gui, opts.db_path(), runbook, opts.config_path(), opts.person()))
 
 
 @main.group()

@@ -8,6 +8,7 @@
     reminders.py    check-back timers ("back to you in N min")
     follow.py       team mode: announce the events other cockpits commit, once each, in order
     comms.py        stakeholder messages rendered from the runbook's templates
+    roles.py        who holds which role; assigning roles and handing over command
 
 Imports the store, the runbook and the base modules; never the probes, the review or the GUI.
 """

@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from stratus_commander.clock import to_iso
-from stratus_commander.errors import DomainRefused, InputError
+from stratus_commander.errors import AlreadyDone, DomainRefused, InputError
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.roles import by_whom
 from stratus_commander.runbook import Item, Runbook
 from stratus_commander.timeline import Event
 
@@ -134,15 +134,34 @@ def set_tick(
     at: datetime | None = None,
 ) -> Event:
     """Tick (``on``) or untick ``item`` of ``group``: one timeline event, at ``at`` (default
-    now). Ticking a ticked item, or unticking one that is not, is refused."""
+    now). Ticking a ticked item (or unticking an unticked one) is answered with
+    :class:`AlreadyDone` naming who did it and when; unticking one never ticked is refused."""
     verb = "Ticked" if on else "Unticked"
     text = f"{verb}: {item.text}" + (f" ({context})" if context else "")
     kind = "check_ticked" if on else "check_unticked"
-    with incidents.store.write():  # the state read and the tick written as one
-        since = ticked(incidents.events(incident_id, set(TICK_KINDS)), group).get(item.id)
-        if on and since is not None:
-            raise DomainRefused(
-                f"INC-{incident_id}: “{item.text}” is already ticked (since {to_iso(since)})"
+    # The state read and the tick written as one, inside the append's serialised section (on a
+    # server the incident's row is locked by the read): of two responders ticking at once, the
+    # second gets the first one's tick as an answer, not a duplicate.
+    with incidents.store.write():
+        events = incidents.events(incident_id)
+        since = ticked(events, group).get(item.id)
+        last = next(
+            (
+                e
+                for e in reversed(events)
+                if e.kind in TICK_KINDS
+                and e.data.get("group") == group
+                and e.data.get("item") == item.id
+            ),
+            None,
+        )
+        if last is not None and (since is not None) == on:  # it already is as asked
+            done = "ticked" if on else "unticked"
+            raise AlreadyDone(
+                f"INC-{incident_id}: “{item.text}” was already {done}",
+                by_whom(events, last),
+                last.at,
+                last,
             )
         if not on and since is None:
             raise DomainRefused(f"INC-{incident_id}: “{item.text}” is not ticked")

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any, get_args
 
 from stratus_commander.clock import Clock, from_iso, to_iso
-from stratus_commander.errors import DomainRefused, InputError, NotFound
+from stratus_commander.errors import AlreadyDone, DomainRefused, InputError, NotFound
+from stratus_commander.incident.roles import by_whom
 from stratus_commander.incident.times import check_time, declaration_times
 from stratus_commander.runbook import SERVICES, Impact
 from stratus_commander.store import Json, Store
@@ -172,6 +173,10 @@ def _check_services(
 
 
 Listener = Callable[[Incident, Event], object]
+
+
+def _label(incident_id: int) -> str:
+    return f"INC-{incident_id}"
 
 
 class Incidents:
@@ -385,15 +390,38 @@ class Incidents:
         return self.set_status(incident_id, "resolved", text, at)
 
     def decide(
-        self, incident_id: int, decision: str, reason: str = "", at: datetime | None = None
+        self,
+        incident_id: int,
+        decision: str,
+        reason: str = "",
+        at: datetime | None = None,
+        seen: str | bool | None = False,
     ) -> Event:
-        """The triage decision (meets TRIAGE the first time)."""
+        """The triage decision (meets TRIAGE the first time).
+
+        Answered with :class:`AlreadyDone` (who decided, when) when it already stands, or, given
+        ``seen`` (the decision the caller was looking at: ``None`` for none), when someone
+        decided otherwise meanwhile: of two responders deciding at once, the second is told.
+        Checked inside the append's serialised section."""
         one_line(reason, "reason")
         if decision not in DECISIONS:
             raise InputError(f"{decision!r} is not one of {', '.join(DECISIONS)}", where="decision")
         text = f"Triage decision: {decision}" + (f" — {reason}" if reason else "")
         data = {"decision": decision, "reason": reason}
-        return self.record(incident_id, "decision", text, data, at=at)
+        with self.store.write():
+            current = self.get(incident_id).triage_decision  # locks the incident on a server
+            if current is not None and (
+                current == decision or (seen is not False and seen != current)
+            ):
+                evs = self.store.events(incident_id)
+                last = next(e for e in reversed(evs) if e.kind == "decision")
+                raise AlreadyDone(
+                    f"{_label(incident_id)}: triage was already decided: {current}",
+                    by_whom(evs, last),
+                    last.at,
+                    last,
+                )
+            return self.record(incident_id, "decision", text, data, at=at)
 
     def send_update(
         self,

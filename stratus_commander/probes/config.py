@@ -1,4 +1,6 @@
-"""The user config file (TOML): which probes to run, with secrets only as references.
+"""The user config file (TOML): who you are, which probes to run, with secrets only as references.
+
+    person = "alice"              # signs what you record (default: your login; --as overrides)
 
     [[probes]]
     id = "api-health"
@@ -45,7 +47,7 @@ from stratus_commander.secrets import is_secret_ref, looks_like_secret
 
 __all__ = ["Config", "ConfigInvalid", "load_config", "parse_config"]
 
-TOP_LEVEL_KEYS = ("probes", "retention")
+TOP_LEVEL_KEYS = ("person", "probes", "retention")
 # Keys whose value is a credential whatever it looks like: "api_key", "service_role_key",
 # "signing_secret", "dsn", and header names such as "Authorization" or "apikey".
 _SECRET_KEY = re.compile(r"(?i)(key|secret|token|password|passwd|dsn|authorization)$")
@@ -108,6 +110,14 @@ def parse_config(text: str, source: str = "config.toml") -> Config:
             problems.append(
                 ConfigError(f"unknown top-level key (known: {known})", f"{source}: {key}")
             )
+    if "person" in data and not (
+        isinstance(data["person"], str) and data["person"].strip() and "\n" not in data["person"]
+    ):
+        problems.append(
+            ConfigError(
+                "must be a name on one line (who signs what you record)", f"{source}: person"
+            )
+        )
     tables = data.get("probes", [])
     if not isinstance(tables, list):
         problems.append(ConfigError("must be an array of tables ([[probes]])", f"{source}: probes"))

@@ -174,13 +174,15 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
     return 0
 
 
-def run_gui(db_path: Path, runbook_path: Path | None, config_path: Path) -> int:
+def run_gui(
+    db_path: Path, runbook_path: Path | None, config_path: Path, person: str | None = None
+) -> int:
     def prepare(settings: QSettings) -> Main:
         # The cockpit's modules load here, behind the splash (start-up time).
         from stratus_commander.qt.session import CockpitApp
         from stratus_commander.session import Session
 
-        session = Session(db_path, runbook_path=runbook_path, config_path=config_path)
+        session = Session(db_path, runbook_path=runbook_path, config_path=config_path, actor=person)
         # Loaded now: an invalid runbook or config exits 2 before any window opens.
         _ = session.runbook
         note = session.probe_note()
@@ -198,13 +200,19 @@ def run_gui(db_path: Path, runbook_path: Path | None, config_path: Path) -> int:
     return _start(f"Opening {db_path}…", prepare)
 
 
-def run_drill(db_path: Path, runbook_path: Path | None, scenario: str, speed: float) -> int:
+def run_drill(
+    db_path: Path,
+    runbook_path: Path | None,
+    scenario: str,
+    speed: float,
+    person: str | None = None,
+) -> int:
     def prepare(settings: QSettings) -> Main:
         from stratus_commander.drill import load_scenario
         from stratus_commander.qt.session import CockpitApp
         from stratus_commander.session import Session
 
-        session = Session(db_path, runbook_path=runbook_path)
+        session = Session(db_path, runbook_path=runbook_path, actor=person)
         _ = session.runbook  # loaded now, as above
         drill = load_scenario(scenario)  # an unknown name is an InputError listing the bundled ones
 

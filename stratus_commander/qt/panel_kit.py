@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from stratus_commander.clock import Clock
-from stratus_commander.errors import StratusError
+from stratus_commander.errors import AlreadyDone, StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
@@ -177,6 +177,14 @@ class IncidentPanel(CockpitPanel):
         """Run a domain call; show its refusal in ``feedback`` instead of raising into Qt."""
         try:
             action()
+        except AlreadyDone as exc:  # someone was first: an answer, not a warning
+            feedback.setText(exc.describe(lambda at: format_time(at, date=False)))
+            theme.set_state(feedback, "")
+            if self.incident is not None:  # show what they did, whether or not we heard of it
+                self.incident = self.incidents.get(self.incident.id)
+                self.events = self.incidents.events(self.incident.id)
+                self.refresh()
+            return False
         except StratusError as exc:
             feedback.setText(f"⚠ {exc}")
             theme.set_state(feedback, "refused")

@@ -9,6 +9,7 @@
     analysis.py     milestones, durations, impossible orders, record problems, RCA, follow-up
     uptime.py       the measured uptime per check group: the slow part of a review
     build.py        the computed review (Review), whole (build_review) or uptime last
+    transfer.py     copying an incident and its review records to another database (push/pull)
 
 Each change is one timeline event ("closed", "review"); the structured record lives in the
 ``reviews`` / ``action_items`` tables and the event carries its SHA-256 digest, so the hash chain

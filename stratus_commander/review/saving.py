@@ -10,7 +10,7 @@ from stratus_commander.clock import to_iso
 from stratus_commander.review.records import ActionItem, CloseRecord, PirRecord
 from stratus_commander.store import Store
 
-__all__ = ["save_item", "store_learnings", "write_review"]
+__all__ = ["refresh_search_text", "save_item", "store_learnings", "write_review"]
 
 
 def write_review(
@@ -28,10 +28,10 @@ def write_review(
             close.as_json() if close is not None else None,
             pir.as_json() if pir is not None else None,
         )
-        _refresh_search_text(store, incident_id)
+        refresh_search_text(store, incident_id)
 
 
-def _refresh_search_text(store: Store, incident_id: int) -> None:
+def refresh_search_text(store: Store, incident_id: int) -> None:
     """What the library finds a review by: the answers, the fix, the lessons, impact, action
     items and their owners (not the runbook's ids or checklist states)."""
     found = store.review_record(incident_id)
@@ -54,7 +54,7 @@ def store_learnings(
 ) -> None:
     with store.write():
         store.insert_learnings(incident_id, learnings, actor, to_iso(now))
-        _refresh_search_text(store, incident_id)
+        refresh_search_text(store, incident_id)
 
 
 def save_item(store: Store, item: ActionItem) -> None:
@@ -68,4 +68,4 @@ def save_item(store: Store, item: ActionItem) -> None:
                 "done_at": to_iso(item.done_at) if item.done_at else None,
             },
         )
-        _refresh_search_text(store, item.incident_id)
+        refresh_search_text(store, item.incident_id)

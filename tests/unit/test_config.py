@@ -147,7 +147,7 @@ kind = "stripe-status"
 
 def test_top_level_mistakes() -> None:
     assert problems('[[probe]]\nid = "x"\n') == [
-        "config.toml: probe: unknown top-level key (known: probes, retention)"
+        "config.toml: probe: unknown top-level key (known: person, probes, retention)"
     ]
     assert problems('probes = "none"\n') == [
         "config.toml: probes: must be an array of tables ([[probes]])"

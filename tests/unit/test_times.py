@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stratus_commander.clock import FakeClock
-from stratus_commander.errors import DomainRefused, InputError, TimeRefused
+from stratus_commander.errors import AlreadyDone, DomainRefused, InputError, TimeRefused
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.checklists import find_check, runbook_checks, set_tick
 from stratus_commander.incident.times import declaration_times
@@ -134,15 +134,21 @@ def test_a_naive_time_is_refused(inc: Incidents) -> None:
         inc.note(1, "x", at=datetime(2026, 11, 27, 15, 0))
 
 
-def test_ticking_twice_or_unticking_what_is_not_ticked_is_refused(inc: Incidents) -> None:
+def test_ticking_twice_is_answered_and_unticking_what_was_never_ticked_refused(
+    inc: Incidents,
+) -> None:
     check = find_check(RUNBOOK, "communicate.open-admin-panel")
     assert check.group == "status_page" and check.checklist == "status page"
+    with pytest.raises(DomainRefused, match=r"“Go to admin panel” is not ticked"):
+        set_tick(inc, 1, check.group, check.item, False)
     set_tick(inc, 1, check.group, check.item, True)
-    with pytest.raises(DomainRefused, match=r"“Go to admin panel” is already ticked"):
+    count = len(inc.events(1))
+    with pytest.raises(AlreadyDone, match=r"“Go to admin panel” was already ticked by the inc"):
         set_tick(inc, 1, check.group, check.item, True)
     set_tick(inc, 1, check.group, check.item, False)
-    with pytest.raises(DomainRefused, match=r"is not ticked"):
+    with pytest.raises(AlreadyDone, match=r"was already unticked by"):
         set_tick(inc, 1, check.group, check.item, False)
+    assert len(inc.events(1)) == count + 1  # the answers recorded nothing
 
 
 def test_update_and_escalation_values_are_checked(inc: Incidents) -> None:

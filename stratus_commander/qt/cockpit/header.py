@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from stratus_commander.incident import Incident
 from stratus_commander.incident.comms import format_time
+from stratus_commander.incident.roles import ROLES
 from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
 
@@ -44,6 +45,10 @@ class IncidentHeader(QFrame):
         self.meta = QLabel()
         self.meta.setObjectName("incidentMeta")
         self.meta.setWordWrap(True)
+        self.roles = QLabel()  # who holds which role, and who this cockpit is
+        self.roles.setObjectName("incidentRoles")
+        self.roles.setWordWrap(True)
+        self.roles.setVisible(False)
         self.impact = QLabel()
         self.impact.setObjectName("impactBadge")
         self.status = QLabel()
@@ -55,6 +60,7 @@ class IncidentHeader(QFrame):
         text.setSpacing(2)
         text.addWidget(self.title)
         text.addWidget(self.meta)
+        text.addWidget(self.roles)
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         row.addLayout(text, 1)
@@ -100,7 +106,16 @@ class IncidentHeader(QFrame):
                 self.meta.setText(f"{what}watching {watching} probe(s); nothing failing yet.")
             else:
                 self.meta.setText(f"{what}no probes configured.")
-        for w in (self.impact, self.status):
+        for w in (self.impact, self.status, self.roles):
             w.setVisible(False)
         self.declare.setVisible(True)
         theme.set_state(self.declare, "false" if evidence is not None else "true", "calm")
+
+    def show_roles(self, held: dict[str, str], me: str) -> None:
+        """``Commander alice · Scribe bob · you: bob (scribe)``: the roles held, in the runbook's
+        order, and who this cockpit acts as (Ctrl+Shift+H hands command over)."""
+        parts = [f"{ROLES[r].capitalize()} {held[r]}" for r in ROLES if r in held]
+        mine = [ROLES[r] for r in ROLES if held.get(r) == me]
+        you = f"you: {me}" + (f" ({', '.join(mine)})" if mine else "")
+        self.roles.setText(" · ".join([*parts, you]))
+        self.roles.setVisible(True)

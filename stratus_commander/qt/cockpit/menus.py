@@ -37,6 +37,7 @@ Ctrl+L          Incident library (again: back)
 Ctrl+Shift+L    Switch between the light and the dark palette
 Ctrl+Shift+C    Close the incident (once resolved): RCA, fix, lessons
 Ctrl+Shift+R    Post-incident review: timeline, durations, credits, actions
+Ctrl+Shift+H    Hand over command to another responder
 Esc             Dismiss the top warning banner
 Tab / Space     Move between controls / tick a check
 Alt+letter      The underlined choice (e.g. Alt+E: external dependency)
@@ -53,6 +54,7 @@ class Commands(Protocol):
     def toggle_library(self) -> None: ...
     def close_incident(self) -> None: ...
     def open_review(self) -> None: ...
+    def hand_over(self) -> None: ...
     def close(self) -> bool: ...
     def show_tab(self, index: int) -> None: ...
     def focus_timeline(self) -> None: ...
@@ -90,6 +92,7 @@ def build_menus(window: QMainWindow, do: Commands, tab_titles: tuple[str, ...]) 
     m.addSeparator()
     add(m, "&Close incident…", "Ctrl+Shift+C", do.close_incident)
     add(m, "Post-incident &review…", "Ctrl+Shift+R", do.open_review)
+    add(m, "&Hand over command…", "Ctrl+Shift+H", do.hand_over)
     m.addSeparator()
     add(m, "&Quit", "Ctrl+Q", do.close)
 

@@ -61,6 +61,8 @@ CATEGORIES: dict[str, frozenset[str]] = {
             "closed",
             "reopened",
             "redacted",
+            "role_assigned",
+            "imported",
         }
     ),
     "Probe flips": frozenset({"probe_flipped"}),
@@ -91,6 +93,8 @@ KIND_LABELS = {
     "closed": "Closed",
     "reopened": "Reopened",
     "redacted": "Redacted",
+    "role_assigned": "Role",
+    "imported": "Imported",
 }
 _MILESTONES = frozenset({"declared", "status_changed", "decision", "escalated", "message_sent"})
 _BAD_STATES = frozenset({"down", "degraded"})
@@ -152,7 +156,7 @@ class TimelinePanel(IncidentPanel):
         layout.addLayout(note_row)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Time", "Kind", "What"])
+        self.tree.setHeaderLabels(["Time", "Kind", "What", "By"])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -160,7 +164,9 @@ class TimelinePanel(IncidentPanel):
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         # The timeline is often a narrow dock: the text wraps, and row heights follow the text
         # column's width (the tree does not redo them by itself).
         self.tree.setItemDelegateForColumn(2, _WrapDelegate(self.tree))
@@ -197,7 +203,7 @@ class TimelinePanel(IncidentPanel):
             return  # already on screen (event_added inserted the newest row)
         kinds = self.kinds
         shown = [e for e in self.events if e.kind in kinds]
-        self.tree.setHeaderLabels([f"Time ({zone_name(self.clock.now())})", "Kind", "What"])
+        self.tree.setHeaderLabels([f"Time ({zone_name(self.clock.now())})", "Kind", "What", "By"])
         self.tree.clear()
         self.tree.addTopLevelItems([self._row(e) for e in reversed(shown)])
         self._placeholder = not shown
@@ -224,17 +230,23 @@ class TimelinePanel(IncidentPanel):
         return format_time(at, seconds=True, utc=False, zone=False, date=other_day)
 
     def _row(self, event: Event) -> QTreeWidgetItem:
+        # Signed: who made it, beside what it says (the actor is part of the hash chain).
         item = QTreeWidgetItem(
-            [self._when(event.at), KIND_LABELS.get(event.kind, event.kind), event.text]
+            [
+                self._when(event.at),
+                KIND_LABELS.get(event.kind, event.kind),
+                event.text,
+                event.actor,
+            ]
         )
         item.setData(0, Qt.ItemDataRole.UserRole, event.seq)
-        for column in range(3):  # wrapped text makes tall rows: keep each row's start in line
+        for column in range(4):  # wrapped text makes tall rows: keep each row's start in line
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         item.setToolTip(0, f"{to_iso(event.at)} (UTC) · by {event.actor}")
         item.setToolTip(2, event.text)
         if event.kind == "probe_flipped" and event.data.get("to") in _BAD_STATES:
             bg, fg = urgent_colors()
-            for column in range(3):
+            for column in range(4):
                 item.setBackground(column, bg)
                 item.setForeground(column, fg)
             item.setText(1, "Probe ▼")
@@ -244,7 +256,7 @@ class TimelinePanel(IncidentPanel):
         if event.kind in _MILESTONES or event.kind == "probe_flipped" or due:
             font = item.font(2)
             font.setBold(True)
-            for column in range(3):
+            for column in range(4):
                 item.setFont(column, font)
         return item
 

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from stratus_commander.clock import Clock
-from stratus_commander.errors import StratusError
+from stratus_commander.errors import AlreadyDone, StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.checklists import TICK_KINDS, set_tick, ticked
 from stratus_commander.incident.comms import format_time
@@ -452,11 +452,18 @@ class TriagePanel(CockpitPanel):
             reason = "as the probe evidence suggests"
         else:
             reason = f"the probe evidence suggested {proposed.decision}"
-        self._attempt(lambda: self.incidents.decide(self.incident.id, decision, reason))
+        seen = self.incident.triage_decision  # what this panel shows: a newer one is an answer
+        self._attempt(lambda: self.incidents.decide(self.incident.id, decision, reason, seen=seen))
 
     def _attempt(self, action: object) -> None:
         try:
             action()  # type: ignore[operator]
+        except AlreadyDone as exc:  # someone was first: an answer, not a warning
+            self.feedback.setText(exc.describe(lambda at: format_time(at, date=False)))
+            self.feedback.setVisible(True)
+            if self.incident is not None:  # show what they did, whether or not we heard of it
+                self.set_incident(self.incidents.get(self.incident.id))
+            return
         except StratusError as exc:
             self.feedback.setText(f"⚠ {exc}")
             self.feedback.setVisible(True)

@@ -315,6 +315,28 @@ class Cockpit(QMainWindow):
         dialog.closed.connect(lambda _: self.set_incident(self.incidents.get(incident_id)))
         dialog.open()  # not exec(): a nested event loop would stall the probes' loop
 
+    def hand_over(self) -> None:
+        """Hand command of the incident on screen to someone else (Ctrl+Shift+H): one event."""
+        if self.incident is None:
+            return
+        from stratus_commander.qt.cockpit.command import HandOverDialog
+
+        dialog = HandOverDialog(self.incidents, self.incident.id, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # not exec(): a nested event loop would stall the probes' loop
+
+    def _show_roles(self) -> None:
+        """Who holds which role (header), and the banner when command was handed to us."""
+        from stratus_commander.incident.roles import holders
+        from stratus_commander.qt.cockpit.command import show_command_banner
+
+        if self.incident is None:
+            self.banners.dismiss("command")
+            return
+        events = self.incidents.events(self.incident.id)
+        self.header.show_roles(holders(events), self.incidents.actor)
+        show_command_banner(self.banners, events, self.incidents.actor)
+
     def open_review(self) -> None:
         """The post-incident review of the incident on screen, in a window of its own."""
         if self.incident is None or self.db_path is None:
@@ -408,6 +430,7 @@ class Cockpit(QMainWindow):
         prefix = "[DRILL] " if self.drill or (incident and incident.drill) else ""
         if incident is not None:
             self.header.show_incident(incident)
+            self._show_roles()
             self.setWindowTitle(f"{prefix}{incident.label} {incident.title} — Stratus Commander")
         else:
             watching = len(self.live.specs) if self.live is not None else None if self.drill else 0
@@ -480,6 +503,8 @@ class Cockpit(QMainWindow):
                 incident, event_count=0, head_hash=""
             ):
                 self._show_header()
+            elif event.kind == "role_assigned":
+                self._show_roles()
 
     def _update_probe_summary(self) -> None:
         self._summary_stale = False

@@ -1,0 +1,148 @@
+"""Who holds which role in an incident, and handing command over: roles as timeline events.
+
+The person who declares an incident is its commander. The commander assigns the other roles
+(deputy, scribe, comms lead, operations lead); each assignment is one ``role_assigned`` event,
+``{"role": role, "person": name, "previous": name or null}``, signed by whoever assigned it, and
+handing over command is the same event for the role ``commander`` (with ``"handover": true``).
+Who holds what is a fold over those events (:func:`holders`), so every cockpit, the CLI and the
+review read the same answer from the timeline. The deputy may take command (when the commander
+is gone); nobody else assigns.
+
+Every event is signed by the person who made it (``Event.actor``, inside the hash chain): a
+responder acts with their own name (``--as NAME``, the config's ``person``, else their login).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from stratus_commander.actors import SYSTEM
+from stratus_commander.errors import AlreadyDone, DomainRefused, InputError
+from stratus_commander.text import one_line
+from stratus_commander.timeline import Event
+
+if TYPE_CHECKING:  # the model imports this module (by_whom)
+    from stratus_commander.incident.model import Incidents
+
+__all__ = [
+    "ROLES",
+    "ROLE_KIND",
+    "assign",
+    "by_whom",
+    "hand_over",
+    "holders",
+    "parse_role",
+    "roles_of",
+]
+
+ROLE_KIND = "role_assigned"
+#: Role id → how it is said ("the scribe").
+ROLES: dict[str, str] = {
+    "commander": "incident commander",
+    "deputy": "deputy",
+    "scribe": "scribe",
+    "comms_lead": "comms lead",
+    "operations_lead": "operations lead",
+}
+
+
+def parse_role(text: str) -> str:
+    """``comms lead``, ``comms-lead``, ``Comms_Lead`` → ``comms_lead``; else InputError."""
+    key = "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
+    if key == "incident_commander" or key == "ic":
+        key = "commander"
+    if key not in ROLES:
+        choices = ", ".join(r.replace("_", "-") for r in ROLES)
+        raise InputError(f"{text!r} is not a role (choose from {choices})", where="ROLE")
+    return key
+
+
+def holders(events: Iterable[Event]) -> dict[str, str]:
+    """Role → the person holding it now (roles nobody holds are absent). The declarer is the
+    commander until command is handed over."""
+    out: dict[str, str] = {}
+    for event in events:
+        if event.kind == "declared" and event.actor not in SYSTEM:
+            out["commander"] = event.actor
+        elif event.kind == ROLE_KIND:
+            out[str(event.data["role"])] = str(event.data["person"])
+    return out
+
+
+def roles_of(events: Iterable[Event], person: str) -> list[str]:
+    """The roles ``person`` holds now, in the order of :data:`ROLES`."""
+    held = holders(events)
+    return [role for role in ROLES if held.get(role) == person]
+
+
+def by_whom(events: Sequence[Event], event: Event) -> str:
+    """Who made ``event``, as an answer says it: ``the scribe (bob)`` when they held a role at
+    the time, else their name."""
+    held = roles_of([e for e in events if e.seq <= event.seq], event.actor)
+    return f"the {ROLES[held[0]]} ({event.actor})" if held else event.actor
+
+
+def _person(text: str) -> str:
+    one_line(text, "PERSON")
+    name = " ".join(text.split())
+    if not name:
+        raise InputError("must not be empty: whom?", where="PERSON")
+    if len(name) > 64:
+        raise InputError("longer than 64 characters", where="PERSON")
+    return name
+
+
+def assign(
+    incidents: Incidents, incident_id: int, role: str, person: str, at: datetime | None = None
+) -> Event:
+    """Give ``role`` to ``person``: one ``role_assigned`` event signed by this instance's person,
+    who must be the commander (or the deputy taking command). Decided inside the append's
+    serialised section: two assigning at once cannot both win unseen."""
+    role = parse_role(role)
+    person = _person(person)
+    me = incidents.actor
+    with incidents.store.write():
+        events = incidents.events(incident_id)  # reads (and on a server locks) the incident
+        held = holders(events)
+        commander = held.get("commander")
+        taking_command = role == "commander" and person == me and held.get("deputy") == me
+        if commander is not None and me != commander and not taking_command:
+            raise DomainRefused(
+                f"INC-{incident_id}: only the incident commander ({commander}) assigns roles; "
+                f"you are {me} (the deputy may take command)"
+            )
+        if held.get(role) == person:
+            last = next(e for e in reversed(events) if _gave(e, role, person))
+            raise AlreadyDone(
+                f"INC-{incident_id}: {person} was already made the {ROLES[role]}",
+                by_whom(events, last),
+                last.at,
+                last,
+            )
+        previous = held.get(role)
+        data: dict[str, object] = {"role": role, "person": person, "previous": previous}
+        if role == "commander":
+            data["handover"] = True
+            text = f"Command handed over: {previous or 'nobody'} → {person}"
+        else:
+            text = f"{ROLES[role].capitalize()}: {person}" + (
+                f" (was {previous})" if previous else ""
+            )
+        return incidents.record(incident_id, ROLE_KIND, text, data, at=at)
+
+
+def _gave(event: Event, role: str, person: str) -> bool:
+    if event.kind == "declared":
+        return role == "commander" and event.actor == person
+    return (
+        event.kind == ROLE_KIND
+        and event.data.get("role") == role
+        and (event.data.get("person") == person)
+    )
+
+
+def hand_over(incidents: Incidents, incident_id: int, to: str, at: datetime | None = None) -> Event:
+    """Hand command of the incident to ``to``: one event (the receiving cockpit says so)."""
+    return assign(incidents, incident_id, "commander", to, at=at)
