@@ -39,6 +39,7 @@ from stratus_commander.qt.panel_kit import (
     local,
 )
 from stratus_commander.runbook import Runbook
+from stratus_commander.timefmt import countdown
 from stratus_commander.timeline import Event
 
 CHANNELS = {
@@ -243,11 +244,17 @@ class CommsPanel(IncidentPanel):
         first = self.incident.first_update_at is None
         reading = readings["communicate" if first else "next_update"]
         what = "First status update" if first else "Next status update"
-        if reading.state == ClockState.MET or reading.due_at is None:
+        if reading.done or reading.due_at is None:
             sent = self.incident.last_update_at
             text = "✓ Incident resolved: no further updates scheduled."
             text += f" Last update sent {local(sent)}." if sent else ""
             state = "met"
+            if reading.late_by is not None and reading.due_at is not None:
+                text = (
+                    f"⧗ Incident resolved LATE for the update cadence: the next update was due "
+                    f"{local(reading.due_at)}, {countdown(reading.late_by)} before resolution."
+                )
+                state = "met late"
         elif reading.state == ClockState.OVERDUE:
             text = (
                 f"⚠ {what} OVERDUE by {reading.countdown()[1:]} (was due {local(reading.due_at)})"
