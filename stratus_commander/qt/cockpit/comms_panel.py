@@ -196,6 +196,7 @@ class CommsPanel(IncidentPanel):
         self.status_page.show_ticks(checklists.ticked(self.events, STATUS_PAGE_GROUP))
         for widget in (self.status_page, self.mark_sent_button, self.channel_combo):
             widget.setEnabled(self.writable)
+        self.preview.setReadOnly(not self.writable)  # a closed incident's message: to read, copy
         if self._auto_template:
             index = self.template_combo.findData(comms.default_template(incident))
             self.template_combo.setCurrentIndex(max(index, 0))
