@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from stratus_commander.clock import Clock
-from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident import Incidents, Listed
 from stratus_commander.incident.comms import format_time
 from stratus_commander.incident.deadlines import ClockState, clocks, on_time
 from stratus_commander.qt import theme
@@ -68,16 +68,26 @@ class IncidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.runbook = runbook
         self.clock = clock
-        self.rows: list[Incident] = []
+        self.rows: list[Listed] = []
         self._on_time: dict[int, tuple[int, int, str]] = {}
+        self._sort: tuple[int, Qt.SortOrder] | None = None
         self._headers = list(COLUMNS)
         self._headers[DETECTED] = f"Detected ({_zone()})"
 
-    def load(self, incidents: list[Incident]) -> None:
+    def load(self, incidents: list[Listed]) -> None:
+        """New rows (the store's order), in the sort last asked for."""
         self.beginResetModel()
         self.rows = incidents
         self._on_time.clear()
+        if self._sort is not None:
+            self._sort_rows(*self._sort)
         self.endResetModel()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        self._sort = (column, order)
+        self.rows.sort(
+            key=lambda i: self._key(i, column), reverse=order == Qt.SortOrder.DescendingOrder
+        )
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)
@@ -92,11 +102,11 @@ class IncidentTableModel(QAbstractTableModel):
             return self._headers[section]
         return None
 
-    def on_time(self, i: Incident) -> tuple[int, int, str]:
+    def on_time(self, i: Listed) -> tuple[int, int, str]:
         """(on time, scored, what was not) of ``i``'s clocks, computed once."""
         cached = self._on_time.get(i.id)
         if cached is None:
-            readings = clocks(i, self.runbook, self.clock.now())
+            readings = clocks(i.incident, self.runbook, self.clock.now())
             met, scored = on_time(readings)
             bad = ", ".join(
                 f"{r.label} {r.state.value.upper()}"
@@ -131,10 +141,23 @@ class IncidentTableModel(QAbstractTableModel):
             return font
         return None
 
-    def _duration(self, i: Incident) -> timedelta | None:
-        return i.resolved_at - i.detected_at if i.resolved_at else None
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by ``column``'s key: one Python sort (10 000 rows in milliseconds),
+        where a proxy's ``lessThan`` would call back into Python for every comparison."""
+        self.layoutAboutToBeChanged.emit()
+        before = {i.id: row for row, i in enumerate(self.rows)}
+        self._sort_rows(column, order)
+        after = {i.id: row for row, i in enumerate(self.rows)}
+        moved = {row: after[iid] for iid, row in before.items()}
+        old = self.persistentIndexList()
+        self.changePersistentIndexList(old, [self.index(moved[i.row()], i.column()) for i in old])
+        self.layoutChanged.emit()
 
-    def _text(self, i: Incident, col: int) -> str:
+    def _duration(self, i: Listed) -> timedelta | None:
+        incident = i.incident
+        return incident.resolved_at - incident.detected_at if incident.resolved_at else None
+
+    def _text(self, i: Listed, col: int) -> str:
         if col == ID:
             return i.label
         if col == TITLE:
@@ -144,7 +167,7 @@ class IncidentTableModel(QAbstractTableModel):
         if col == STATUS:
             return i.status.upper() if i.is_open else i.status
         if col == DETECTED:
-            return format_time(i.detected_at, utc=False, zone=False)
+            return format_time(i.incident.detected_at, utc=False, zone=False)
         if col == DURATION:
             d = self._duration(i)
             return human_duration(d) if d is not None else "ongoing"
@@ -153,7 +176,7 @@ class IncidentTableModel(QAbstractTableModel):
         met, scored, _ = self.on_time(i)
         return f"{met}/{scored}" if scored else "—"
 
-    def _key(self, i: Incident, col: int) -> Any:
+    def _key(self, i: Listed, col: int) -> Any:
         if col == ID:
             return i.id
         if col == TITLE:
@@ -163,7 +186,7 @@ class IncidentTableModel(QAbstractTableModel):
         if col == STATUS:
             return (not i.is_open, i.status)
         if col == DETECTED:
-            return i.detected_at.timestamp()
+            return i.detected_iso
         if col == DURATION:
             d = self._duration(i)
             return d.total_seconds() if d is not None else float("inf")
@@ -179,10 +202,18 @@ class LibraryFilter(QSortFilterProxyModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(False)
         self.status = "all"  # all | open | closed
         self.drills = "include"  # include | exclude | only
         self.impact = ""  # "" any, else Critical | Major | Minor
         self.matches: set[int] | None = None  # ids the search found; None: no search
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The source model sorts itself (:meth:`IncidentTableModel.sort`); this proxy keeps
+        its order and only filters."""
+        source = self.sourceModel()
+        if column >= 0 and isinstance(source, IncidentTableModel):
+            source.sort(column, order)
 
     def set_filters(self, **kw: Any) -> None:
         self.beginFilterChange()
@@ -294,7 +325,7 @@ class LibraryTable(QWidget):
 
     def refresh(self) -> None:
         """Re-read the incidents (one query) and show them under the current filters."""
-        self.model.load(self.incidents.list())
+        self.model.load(self.incidents.listed())
         self._search()
 
     def _search(self) -> None:
