@@ -269,9 +269,11 @@ class LibraryTable(QWidget):
         self.proxy.setSourceModel(self.model)
 
         self.search = QLineEdit()
-        self.search.setPlaceholderText(
-            "Search titles, notes, timeline and RCA (whole words, e.g. pgbouncer)  —  Ctrl+F"
+        self.search.setPlaceholderText("Search (whole words) — Ctrl+F")
+        self.search.setToolTip(
+            "Searches titles, notes, the timeline and the RCA: whole words, e.g. pgbouncer"
         )
+        self.search.setMinimumWidth(260)
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._search)
         self.search.returnPressed.connect(self.focus_table)
@@ -308,7 +310,12 @@ class LibraryTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
-        for col, width in ((ID, 80), (IMPACT, 80), (STATUS, 120), (DETECTED, 170)):
+        # Fixed widths, not ResizeToContents: that measures rows, and there may be 10 000.
+        widths = (
+            (ID, 80), (IMPACT, 80), (STATUS, 150), (DETECTED, 170), (DURATION, 110),
+            (DRILL, 70), (ON_TIME, 135),
+        )  # fmt: skip
+        for col, width in widths:
             header.resizeSection(col, width)
         header.sortIndicatorChanged.connect(self._sorted)
         self.view.activated.connect(self._open)

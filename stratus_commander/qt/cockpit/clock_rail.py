@@ -130,7 +130,9 @@ class ClockTile(QFrame):
         elif r.state is ClockState.MET and r.met_at is not None and r.remaining is not None:
             text = f"met at {_time(r.met_at)} · {countdown(r.remaining)} to spare"
         elif r.state is ClockState.LATE and r.met_at is not None:
-            text = f"done {_time(r.met_at)}, was due {_time(r.due_at)}"
+            days = r.met_at.date() != r.due_at.date()  # "done 01:32" alone hides 11 days
+            done, due = (format_time(t, date=days) for t in (r.met_at, r.due_at))
+            text = f"done {done}, was due {due}"
         elif r.state is ClockState.OVERDUE:
             text = f"was due {_time(r.due_at)}"
         elif r.state in (ClockState.MISSED, ClockState.NOT_NEEDED):

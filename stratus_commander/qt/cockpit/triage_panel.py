@@ -321,9 +321,10 @@ class DecisionBox(QFrame):
         if chosen.checklist:
             where = f"{where} › {chosen.checklist} checklist"
         self.next_step.setText(f"NEXT STEP: {chosen.action}.")
-        self.next_step.setVisible(True)
+        # Decided on a closed incident (not enabled): history, no next step to take.
+        self.next_step.setVisible(enabled)
         self.go.setText(f"Go to {where}")
-        self.go.setVisible(True)
+        self.go.setVisible(enabled)
         self.decided.setText(
             f"Decided: {chosen.label}" + (f" at {format_time(at, date=False)}" if at else "")
         )
@@ -557,7 +558,11 @@ class TriagePanel(CockpitPanel):
                 if not item.manual:
                     text = "" if self._closed else self._evidence_text(item, evidence)
                     gb.evidence[item.id].setText(text)
-        self.decision.show_hint(hint(list(evidence.values())))
+        if self._closed:
+            self.decision.suggestion.setText("CLOSED — the decision below is its record")
+            self.decision.reason.setText("")
+        else:
+            self.decision.show_hint(hint(list(evidence.values())))
 
     def _evidence_text(self, item: TriageItem, evidence: dict) -> str:  # type: ignore[type-arg]
         group = evidence.get(item.check)
