@@ -7,6 +7,7 @@
     record.py          incidents declare|note|status|resolve|close
     milestones.py      incidents triage|update|escalate|tick|untick
     read.py            incidents list|show|verify|export|review|credits
+    insights.py        incidents insights
     runbook_config.py  runbook check|learnings, config check|init
     probing.py         probe
     drills.py          simulator, drill
@@ -20,6 +21,7 @@ Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usa
 from stratus_commander.cli import (  # noqa: F401
     database,
     drills,
+    insights,
     milestones,
     probing,
     read,

@@ -17,7 +17,15 @@ import click
 
 from stratus_commander.cli.completion import incident_argument
 from stratus_commander.cli.options import Options, open_session, pairs, parse_id, pass_options, when
-from stratus_commander.cli.output import fail, run_domain, say, say_json, shown_time
+from stratus_commander.cli.output import (
+    fail,
+    run_domain,
+    say,
+    say_json,
+    shown_clock,
+    shown_time,
+    shown_zone,
+)
 from stratus_commander.cli.root import incidents
 from stratus_commander.clock import from_iso
 from stratus_commander.text import for_terminal, one_line
@@ -56,7 +64,9 @@ def incidents_list(opts: Options, open_only: bool, search: str | None, as_json: 
 def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
     """Show an incident with its clocks and timeline."""
     from stratus_commander.clock import to_iso
+    from stratus_commander.incident.cadence import update_cadence
     from stratus_commander.incident.deadlines import clocks
+    from stratus_commander.timefmt import countdown
 
     session = open_session(opts, readonly=True)
     inc = session.incidents
@@ -75,9 +85,11 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
                 "remaining_s": r.remaining.total_seconds() if r.remaining is not None else None,
                 "met_at": to_iso(r.met_at) if r.met_at else None,
                 "met_late": r.met_late,
+                "late_s": r.late_by.total_seconds() if r.late_by is not None else None,
             }
             for r in readings
         ]
+        out["cadence"] = update_cadence(incident, evs, runbook_, inc.clock.now()).as_json()
         out["timeline"] = [e.as_json() for e in evs]
         say_json(out)
         return
@@ -98,10 +110,13 @@ def incidents_show(opts: Options, incident_id: str, as_json: bool) -> None:
     click.echo("Clocks:")
     for r in readings:
         due = shown_time(r.due_at) if r.due_at else "-"
-        extra = (
-            f" met {shown_time(r.met_at)}" + (" (late)" if r.met_late else "") if r.met_at else ""
-        )
+        extra = f" met {shown_time(r.met_at)}" if r.met_at else ""
+        if r.late_by is not None:
+            extra += f", {countdown(r.late_by)} LATE"
         click.echo(f"  {r.label:<22} {r.state.value:<10} {r.countdown():>9}  due {due}{extra}")
+    cadence = update_cadence(incident, evs, runbook_, inc.clock.now())
+    said = cadence.summary(lambda dt: shown_clock(dt)[:5])
+    click.echo(f"Update cadence: {said} ({shown_zone()})")
     click.echo("Timeline:")
     for e in evs:
         text = for_terminal(e.text, multiline=True).replace("\n", "\n" + " " * 6)

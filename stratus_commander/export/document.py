@@ -27,7 +27,9 @@ __all__ = ["FORMAT_ID", "incident_document", "review_parts"]
 
 #: /2: credits and the review's monthly uptime are per month (an outage across a month end owes
 #: a credit in each month): ``credits.months[]`` and ``review.uptime.months{YYYY-MM}``.
-FORMAT_ID = "stratus-commander-incident/2"
+#: /3: a clock met after its deadline reads ``late`` (no longer ``met``); durations carry
+#: ``late_seconds``; the review carries the update ``cadence``.
+FORMAT_ID = "stratus-commander-incident/3"
 
 
 def review_parts(review: Review) -> dict[str, Any]:

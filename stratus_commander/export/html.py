@@ -14,7 +14,14 @@ from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from stratus_commander.export.sections import UPTIME_HEAD, totals, uptime_rows, verdict
+from stratus_commander.export.sections import (
+    UPTIME_HEAD,
+    cadence_line,
+    duration_verdict,
+    totals,
+    uptime_rows,
+    verdict,
+)
 from stratus_commander.secrets import redact
 
 __all__ = ["GraphRenderer", "html"]
@@ -56,16 +63,17 @@ figure { margin: 1em 0; } img { max-width: 100%; }
 <table><tr><th>Clock</th><th>State</th><th>Due</th><th>Met</th></tr>
 {% for c in doc.clocks %}<tr><td>{{ c.label }}</td><td>{{ c.state }}</td>
 <td>{{ c.due_at or "—" }}</td>
-<td>{{ c.met_at or "—" }}{% if c.met_late %} <span class="bad">(late)</span>{% endif %}</td></tr>
+<td>{{ c.met_at or "—" }}{% if c.met_late %} <span class="bad">LATE</span>{% endif %}</td></tr>
 {% endfor %}</table></section>
 <section id="durations"><h2>Durations</h2>
 <table><tr><th>Measure</th><th>Value</th><th>Target</th><th>Definition</th></tr>
 {% for d in review.durations %}<tr><td>{{ d.label }}{% if d.impossible %}
 <span class="bad">impossible</span>{% endif %}</td><td>{{ d.text }}</td>
-<td>{% if d.target_text %}{{ d.target_text }}{% if d.met is false %}
-<span class="bad">missed</span>{% endif %}{% else %}—{% endif %}</td><td>{{ d.definition }}</td>
-</tr>
+<td>{% if d.target_text %}{{ d.target_text }}{% if d.late_seconds is not none %}
+<span class="bad">{{ verdicts[loop.index0] }}</span>{% endif %}{% else %}—{% endif %}</td>
+<td>{{ d.definition }}</td></tr>
 {% endfor %}</table>
+<p id="cadence"><strong>Update cadence:</strong> {{ cadence }}</p>
 {% if review.order_problems %}<p class="bad">Impossible order:</p><ul>
 {% for p in review.order_problems %}<li class="bad">{{ p.message }}</li>{% endfor %}</ul>{% endif %}
 <h3>Milestones</h3>
@@ -165,4 +173,6 @@ def html(doc: Mapping[str, Any], render_graphs: GraphRenderer | None = None) -> 
         graphs=graphs,
         totals=totals,
         verdict=verdict(doc["integrity"]).replace("**", "").replace("`", ""),
+        verdicts=[duration_verdict(d) for d in doc["review"]["durations"]],
+        cadence=cadence_line(doc["review"]),
     )

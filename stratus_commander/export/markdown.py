@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stratus_commander.export.sections import UPTIME_HEAD, totals, uptime_rows, verdict
+from stratus_commander.export.sections import (
+    UPTIME_HEAD,
+    cadence_line,
+    duration_verdict,
+    totals,
+    uptime_rows,
+    verdict,
+)
 from stratus_commander.incident.comms import md_escape
 
 __all__ = ["markdown"]
@@ -36,6 +43,14 @@ def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return out
+
+
+def _verdict_mark(d: Mapping[str, Any]) -> str:
+    """`` ✓`` on time, `` ⏱ **LATE by 55 min**``, or nothing."""
+    said = duration_verdict(d)
+    if not said:
+        return ""
+    return " ✓" if said == "met" else f" ⏱ **{_text(said)}**"
 
 
 def markdown(doc: Mapping[str, Any]) -> str:
@@ -67,7 +82,7 @@ def markdown(doc: Mapping[str, Any]) -> str:
                 c["label"],
                 c["state"],
                 c["due_at"],
-                (c["met_at"] or "—") + (" (late)" * c["met_late"]),
+                _Md(_text(c["met_at"] or "—") + (" **LATE**" * c["met_late"])),
             ]
             for c in doc["clocks"]
         ],
@@ -79,12 +94,13 @@ def markdown(doc: Mapping[str, Any]) -> str:
             [
                 _Md(_text(d["label"]) + (" ⚠ impossible" if d["impossible"] else "")),
                 d["text"],
-                _Md(_cell(d["target_text"]) + {True: " ✓", False: " ✗", None: ""}[d["met"]]),
+                _Md(_cell(d["target_text"]) + _verdict_mark(d)),
                 d["definition"],
             ]
             for d in review["durations"]
         ],
     )
+    lines += ["", f"**Update cadence:** {_text(cadence_line(review))}"]
     if review["order_problems"]:
         lines += ["", "**Impossible order:**", ""]
         lines += [f"- {_text(p['message'])}" for p in review["order_problems"]]

@@ -62,7 +62,7 @@ class ClockPart(_Part):
     state: ClockState
     due_at: Time | None
     met_at: Time | None
-    met_late: bool
+    met_late: bool  # state "late": met after its deadline
 
 
 class EventPart(_Part):
@@ -92,8 +92,27 @@ class DurationPart(_Part):
     text: str
     target_seconds: float | None
     target_text: str | None
-    met: bool | None
+    met: bool | None  # on time; False when done after the target (late_seconds says by how much)
+    late_seconds: float | None
     impossible: bool
+
+
+class UpdateWindowPart(_Part):
+    start: Time  # the status update that opened it
+    due: Time
+    end: Time | None  # the next update or the resolution; null while it runs
+    kept: bool | None  # null: running, not yet due
+    gap_seconds: float | None
+    late_seconds: float | None
+
+
+class CadencePart(_Part):
+    every_seconds: float
+    updates: int
+    kept: int
+    missed: int
+    windows: list[UpdateWindowPart]
+    longest_gap: UpdateWindowPart | None
 
 
 class OrderProblemPart(_Part):
@@ -176,6 +195,7 @@ class ReviewPart(_Part):
     completed_at: Time | None
     milestones: list[MilestonePart]
     durations: list[DurationPart]
+    cadence: CadencePart
     order_problems: list[OrderProblemPart]
     impact: ImpactPart
     uptime: UptimeTablesPart
@@ -257,7 +277,7 @@ class ExportDocument(_Part):
 
     model_config = ConfigDict(title="Stratus Commander incident export")
 
-    format: Literal["stratus-commander-incident/2"]  # export.document.FORMAT_ID
+    format: Literal["stratus-commander-incident/3"]  # export.document.FORMAT_ID
     exported_at: Time
     app_version: str
     incident: IncidentPart

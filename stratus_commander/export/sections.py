@@ -8,9 +8,20 @@ the rows, figures and words come from here, so the formats cannot disagree on th
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
-__all__ = ["UPTIME_HEAD", "totals", "uptime_rows", "uptime_scopes", "verdict"]
+from stratus_commander.timefmt import human_duration
+
+__all__ = [
+    "UPTIME_HEAD",
+    "cadence_line",
+    "duration_verdict",
+    "totals",
+    "uptime_rows",
+    "uptime_scopes",
+    "verdict",
+]
 
 # Uptime = 100 − 100 × down / (period − maintenance): the columns a reader needs to check it, and
 # how many of its minutes had no sample (counted as available).
@@ -72,3 +83,36 @@ def verdict(integrity: Mapping[str, Any]) -> str:
         + "; ".join(integrity["record_problems"])
         + "."
     )
+
+
+def duration_verdict(d: Mapping[str, Any]) -> str:
+    """``met``, ``LATE by 55 min`` (done after its target: never "met"), or ``""`` (no target,
+    or not done yet)."""
+    if d["met"]:
+        return "met"
+    if d.get("late_seconds") is not None:
+        return f"LATE by {human_duration(timedelta(seconds=d['late_seconds']))}"
+    return ""
+
+
+def _hm(iso: str) -> str:
+    return iso[11:16]  # HH:MM of an ISO time in UTC
+
+
+def cadence_line(review: Mapping[str, Any]) -> str:
+    """The update cadence in one line: updates sent, windows kept and missed, and the longest
+    gap between updates with its start and end (``14:45–16:10 UTC``)."""
+    c = review["cadence"]
+    every = human_duration(timedelta(seconds=c["every_seconds"]))
+    if not c["updates"]:
+        return f"no status update sent (promised every {every})"
+    judged = c["kept"] + c["missed"]
+    text = f"{c['updates']} status update{'s' * (c['updates'] != 1)}; every {every}: "
+    text += f"{c['kept']} of {judged} windows kept" if judged else "no window closed yet"
+    if c["missed"]:
+        text += f", {c['missed']} MISSED"
+    gap = c["longest_gap"]
+    if gap is not None:
+        length = human_duration(timedelta(seconds=gap["gap_seconds"]))
+        text += f"; longest gap {_hm(gap['start'])}–{_hm(gap['end'])} UTC ({length})"
+    return text

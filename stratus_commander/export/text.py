@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from stratus_commander.credits.uptime import uptime_from_json
 from stratus_commander.export.document import review_parts
-from stratus_commander.export.sections import uptime_scopes
+from stratus_commander.export.sections import cadence_line, duration_verdict, uptime_scopes
 
 if TYPE_CHECKING:
     from stratus_commander.review import Review
@@ -44,10 +44,10 @@ def text(doc: Mapping[str, Any], time: Callable[[str], str] = str) -> str:
     lines.append("Durations")
     for d in review["durations"]:
         target = f"target {d['target_text']}" if d["target_text"] else ""
-        verdict = {True: "met", False: "MISSED", None: ""}[d["met"]]
-        flag = "IMPOSSIBLE" if d["impossible"] else verdict
+        flag = "IMPOSSIBLE" if d["impossible"] else duration_verdict(d)
         lines.append(f"  {d['label']:<21} {d['text']:>10}  {target:<18} {flag}")
         lines.append(f"      {d['definition']}")
+    lines.append(f"  {'Update cadence':<21} {cadence_line(review)}")
     for p in review["order_problems"]:
         lines.append(f"IMPOSSIBLE ORDER: {p['message']}")
     impact = review["impact"]

@@ -2,7 +2,8 @@
 
     model.py        Incident (a projection of its timeline) and Incidents (record, read, verify)
     times.py        when an event may be timed: the rules a time given by hand must meet
-    deadlines.py    every runbook clock of an incident at a given ``now`` (pure)
+    deadlines.py    every runbook clock of an incident at a given ``now`` (pure); LATE is not met
+    cadence.py      the update cadence: every update window kept or missed (pure)
     alerts.py       which clock warnings to raise, and when (pure)
     checklists.py   checklist ticks as timeline events
     reminders.py    check-back timers ("back to you in N min")
@@ -22,6 +23,7 @@ from stratus_commander.incident.model import (
     STATUSES,
     Incident,
     Incidents,
+    Listed,
     Listener,
     parse_incident_id,
     project,
@@ -38,6 +40,7 @@ __all__ = [
     "STATUSES",
     "Incident",
     "Incidents",
+    "Listed",
     "Listener",
     "parse_incident_id",
     "plausible_time",

@@ -37,6 +37,7 @@ _RANK = {
     ClockState.PENDING: 2,
     ClockState.WAITING: 3,
     ClockState.MET: 4,
+    ClockState.LATE: 4,
     ClockState.MISSED: 5,
     ClockState.NOT_NEEDED: 6,
 }
@@ -89,7 +90,7 @@ def by_urgency(readings: Iterable[ClockReading]) -> list[ClockReading]:
 
     def key(r: ClockReading) -> tuple[int, timedelta]:
         remaining = r.remaining if r.remaining is not None else timedelta.max
-        if r.state is ClockState.MET:
+        if r.done:
             remaining = timedelta(0)  # met clocks keep the runbook's order among themselves
         return _RANK[r.state], remaining
 

@@ -3,11 +3,13 @@
 Phases overlap (triage and communication both run from the declaration), so each clock is a
 milestone with a deadline, not a step of a state machine. A restart resumes exactly because nothing
 here remembers anything: due = anchor + due_after, and the milestone's stored time says whether and
-when it was met.
+when it was met. A milestone met after its deadline is LATE, never MET: it is shown in its own
+shape, word and colour and counts against the score (:func:`on_time`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,7 +27,8 @@ class ClockState(StrEnum):
     PENDING = "pending"
     DUE_SOON = "due soon"
     OVERDUE = "overdue"
-    MET = "met"
+    MET = "met"  # on time
+    LATE = "late"  # met, after its deadline: never shown as met, never counted as met
     # The incident was resolved before this milestone was met: the clock stops there.
     MISSED = "missed"  # its deadline had passed
     NOT_NEEDED = "not needed"  # its deadline had not come
@@ -44,6 +47,18 @@ class ClockReading:
     @property
     def met_late(self) -> bool:
         return self.met_at is not None and self.due_at is not None and self.met_at > self.due_at
+
+    @property
+    def done(self) -> bool:
+        """Met, on time or late: the clock no longer runs."""
+        return self.state in (ClockState.MET, ClockState.LATE)
+
+    @property
+    def late_by(self) -> timedelta | None:
+        """How long after its deadline a LATE clock was met (``None`` unless LATE)."""
+        if self.state is not ClockState.LATE or self.met_at is None or self.due_at is None:
+            return None
+        return self.met_at - self.due_at
 
     def countdown(self) -> str:
         """``mm:ss`` left, ``+mm:ss`` overdue (hours shown as ``h:mm:ss``)."""
@@ -84,9 +99,8 @@ def reading(
         return ClockReading(clock.id, clock.label, ClockState.WAITING, None, None, None)
     due = anchor_at + due_after
     if met_at is not None:
-        return ClockReading(
-            clock.id, clock.label, ClockState.MET, anchor_at, due, due - met_at, met_at
-        )
+        state = ClockState.LATE if met_at > due else ClockState.MET
+        return ClockReading(clock.id, clock.label, state, anchor_at, due, due - met_at, met_at)
     remaining = due - now
     if remaining < timedelta(0):
         state = ClockState.OVERDUE
@@ -111,6 +125,17 @@ def clocks(incident: Incident, runbook: Runbook, now: datetime) -> list[ClockRea
             r = replace(r, state=state, remaining=r.due_at - stopped)
         out.append(r)
     return out
+
+
+#: The states a score counts: the clock's deadline came (met on time or not), or it was met.
+_SCORED = frozenset({ClockState.MET, ClockState.LATE, ClockState.MISSED, ClockState.OVERDUE})
+
+
+def on_time(readings: Iterable[ClockReading]) -> tuple[int, int]:
+    """``(met on time, scored)``: LATE, MISSED and OVERDUE clocks count against; clocks still
+    running with time left, waiting or not needed are not scored."""
+    scored = [r for r in readings if r.state in _SCORED]
+    return sum(1 for r in scored if r.state is ClockState.MET), len(scored)
 
 
 def declare_clock(runbook: Runbook, detected_at: datetime, now: datetime) -> ClockReading:

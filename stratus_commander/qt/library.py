@@ -1,5 +1,6 @@
-"""The incident library: every saved incident, newest first, with full-text search; any one opens
-read-only in a :class:`~stratus_commander.qt.review.view.ReviewView` of its own window.
+"""The incident library: every saved incident in a sortable, filtered table with full-text search
+(:mod:`~stratus_commander.qt.library_table`); any one opens read-only in a
+:class:`~stratus_commander.qt.review.view.ReviewView` of its own window.
 
 Search goes through :meth:`Incidents.search` (whole words in titles, notes, the timeline and the
 close and review records: RCA, fix, lessons, action items). The window keeps its own connection
@@ -10,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QPushButton,
     QVBoxLayout,
@@ -24,17 +24,15 @@ from PySide6.QtWidgets import (
 
 from stratus_commander.clock import Clock
 from stratus_commander.errors import StratusError
-from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import feedback_label, heading, local
+from stratus_commander.qt.library_table import LibraryTable
+from stratus_commander.qt.panel_kit import feedback_label, heading
 from stratus_commander.qt.review.view import ReviewView
-from stratus_commander.qt.review.widgets import Table
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import as_location, open_store
 
 __all__ = ["LibraryWindow", "ReviewWindow"]
-
-COLUMNS = ["Incident", "Declared", "Status", "Impact", "Drill", "Title"]
 
 
 class ReviewWindow(QMainWindow):
@@ -62,7 +60,8 @@ class ReviewWindow(QMainWindow):
 
 
 class LibraryWindow(QMainWindow):
-    """The list of saved incidents; ``open_incident(id)`` when one is opened."""
+    """The table of saved incidents (:class:`LibraryTable`); ``open_incident(id)`` when one is
+    opened (its review, read-only)."""
 
     open_incident = Signal(int)
 
@@ -72,6 +71,7 @@ class LibraryWindow(QMainWindow):
         runbook: Runbook,
         clock: Clock,
         parent: QWidget | None = None,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.store_path = as_location(store_path)  # a file, or a postgresql:// URL
@@ -79,7 +79,6 @@ class LibraryWindow(QMainWindow):
         self.clock = clock
         self.store = open_store(self.store_path)
         self.incidents = Incidents(self.store, clock)
-        self.shown: list[Incident] = []
         self.reviews: dict[int, ReviewWindow] = {}
         name = self.store_path.name if isinstance(self.store_path, Path) else self.store.location
         self.setWindowTitle(f"Incident library — {name}")
@@ -91,83 +90,40 @@ class LibraryWindow(QMainWindow):
         source.setObjectName("evidence")
         source.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(source)
-        row = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(
-            "Search titles, notes, timeline and RCA (whole words, e.g. pgbouncer)  —  Ctrl+F"
+        self.library = LibraryTable(self.incidents, runbook, clock, settings, page)
+        self.library.open_requested.connect(self.open_review)
+        self.search, self.count, self.table = (
+            self.library.search,
+            self.library.count,
+            self.library.view,
         )
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.refresh)
-        self.search.returnPressed.connect(self._focus_table)
-        row.addWidget(self.search, 1)
-        layout.addLayout(row)
-        self.count = QLabel()
-        layout.addWidget(self.count)
-        self.table = Table(COLUMNS, stretch=len(COLUMNS) - 1)
-        self.table.itemActivated.connect(lambda _: self.open_selected())
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.library, 1)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("&Open review (read-only)")
-        self.open_button.clicked.connect(self.open_selected)
+        self.open_button.clicked.connect(self.library.open_selected)
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        self.library.proxy.layoutChanged.connect(self._enable)
+        self.library.proxy.modelReset.connect(self._enable)
+        self.library.proxy.rowsInserted.connect(self._enable)
+        self.library.proxy.rowsRemoved.connect(self._enable)
         self.error = feedback_label()
         self.error.setVisible(False)
         layout.addWidget(self.error)
         self.setCentralWidget(page)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
-        self.resize(1100, 640)
-        self.refresh()
+        self.resize(1200, 640)
+        self._enable()
 
     def refresh(self) -> None:
-        text = self.search.text().strip()
-        self.shown = self.incidents.search(text) if text else self.incidents.list()
-        t = theme.current()
-        cells = self.table.fill(
-            [
-                [
-                    i.label,
-                    local(i.declared_at, date=True),
-                    i.status.upper() if i.is_open else i.status,
-                    i.impact,
-                    "DRILL" if i.drill else "",
-                    i.title,
-                ]
-                for i in self.shown
-            ]
-        )
-        for incident, row in zip(self.shown, cells, strict=True):
-            if incident.drill:
-                row[4].setBackground(t.color("drill_bg"))
-                row[4].setForeground(t.color("drill_fg"))
-            if incident.is_open:
-                font = row[2].font()
-                font.setBold(True)
-                row[2].setFont(font)
-        if text:
-            n = len(self.shown)
-            self.count.setText(
-                (f"1 incident matches “{text}”" if n == 1 else f"{n} incidents match “{text}”")
-                if n
-                else f"No incident matches “{text}” (the search finds whole words)."
-            )
-        else:
-            self.count.setText(f"{len(self.shown)} saved incident(s), newest first.")
-        if self.shown:
-            self.table.selectRow(0)
-        self.open_button.setEnabled(bool(self.shown))
+        self.library.refresh()
 
-    def _focus_table(self) -> None:
-        self.table.setFocus()
-
-    def selected(self) -> Incident | None:
-        row = self.table.currentRow()
-        return self.shown[row] if 0 <= row < len(self.shown) else None
+    def _enable(self) -> None:
+        self.open_button.setEnabled(self.library.proxy.rowCount() > 0)
 
     def open_selected(self) -> ReviewWindow | None:
-        incident = self.selected()
-        return self.open_review(incident.id) if incident else None
+        incident_id = self.library.selected_id()
+        return self.open_review(incident_id) if incident_id is not None else None
 
     def open_review(self, incident_id: int) -> ReviewWindow | None:
         """Show the incident's review read-only (the same window again if it is open)."""

@@ -44,6 +44,7 @@ class Theme:
     border: str
     accent: str
     ok: str  # met clocks, probes up
+    late: str  # clocks met after their deadline: done, not on time
     pending: str  # clocks running with time to spare
     warn_bg: str  # due soon, degraded
     warn_fg: str

@@ -72,9 +72,17 @@ class Duration:
 
     @property
     def met(self) -> bool | None:
+        """On time; a measure done after its target is not met (it is :attr:`late_by`)."""
         if self.value is None or self.target is None or self.impossible:
             return None
         return self.value <= self.target
+
+    @property
+    def late_by(self) -> timedelta | None:
+        """How far past its target the measure ended (``None`` unless it ended LATE)."""
+        if self.met is not False or self.value is None or self.target is None:
+            return None
+        return self.value - self.target
 
     def as_json(self) -> dict[str, Any]:
         value = self.value
@@ -89,6 +97,7 @@ class Duration:
             "target_seconds": self.target.total_seconds() if self.target else None,
             "target_text": human_duration(self.target) if self.target else None,
             "met": self.met,
+            "late_seconds": late.total_seconds() if (late := self.late_by) is not None else None,
             "impossible": self.impossible,
         }
 

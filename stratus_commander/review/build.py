@@ -17,6 +17,7 @@ from typing import Any, Literal
 from stratus_commander.clock import to_iso
 from stratus_commander.credits import IncidentCredits, Uptime
 from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident.cadence import Cadence, update_cadence
 from stratus_commander.incident.deadlines import clocks
 from stratus_commander.review.analysis import (
     Duration,
@@ -50,6 +51,7 @@ class Review:
     now: datetime
     milestones: tuple[Milestone, ...]
     durations: tuple[Duration, ...]
+    cadence: Cadence  # every update window from the first status update to the resolution
     order_problems: tuple[OrderProblem, ...]
     deadline: datetime | None  # resolution + the runbook's review deadline
     deadline_state: Literal["waiting", "pending", "overdue", "done", "done late"]
@@ -89,6 +91,7 @@ class Review:
                 for m in self.milestones
             ],
             "durations": [d.as_json() for d in self.durations],
+            "cadence": self.cadence.as_json(),
             "order_problems": [
                 {"first": p.first, "second": p.second, "message": p.message}
                 for p in self.order_problems
@@ -140,6 +143,7 @@ def review_from(
         now=now,
         milestones=milestones(incident, records.events, records.evidence),
         durations=durations(incident, runbook, records.evidence),
+        cadence=update_cadence(incident, records.events, runbook, now),
         order_problems=tuple(order_problems(incident, records.events)),
         deadline=pir_clock.due_at,
         deadline_state=state,

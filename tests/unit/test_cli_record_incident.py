@@ -162,9 +162,11 @@ def test_the_paper_incident_entered_afterwards_reads_its_real_durations(
         for clock in ("declare", "triage", "communicate", "next_update", "escalate", "pir")
     }
     text = cli.ok("incidents", "show", "1")
-    clock_lines = text.split("Clocks:\n", 1)[1].split("Timeline:")[0].splitlines()
+    clock_lines = text.split("Clocks:\n", 1)[1].split("Update cadence:")[0].splitlines()
     assert [line[25:35].strip() for line in clock_lines] == ["met"] * 6
-    assert not any("(late)" in line for line in clock_lines)
+    assert not any(line.endswith(" LATE") for line in clock_lines)
+    # Updates at 14:45, 15:10, 15:40 and 16:05, resolved 16:10: every window kept.
+    assert "Update cadence: 4 status updates; every 30\xa0min: 4 of 4 windows kept; " in text
 
 
 def test_show_says_when_an_event_was_entered(cli: Cli) -> None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stratus_commander.incident import Incident
-from stratus_commander.incident.deadlines import ClockState, clocks, declare_clock
+from stratus_commander.incident.deadlines import ClockState, clocks, declare_clock, on_time
 from stratus_commander.runbook import load_runbook
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
@@ -57,8 +57,13 @@ def test_triage_goes_pending_due_soon_overdue_met() -> None:
     assert (r.state, r.countdown()) == (ClockState.OVERDUE, "+01:05")
     done = replace(incident, triaged_at=T0 + timedelta(minutes=12))
     r = _by_id(done, T0 + timedelta(minutes=30))["triage"]
-    assert r.state == ClockState.MET and r.met_late
+    # Met after its deadline: LATE, never MET, and by how much.
+    assert r.state == ClockState.LATE and r.met_late and r.done
+    assert r.late_by == timedelta(minutes=2)
     assert r.countdown() == "+02:00"  # frozen at how late it was met
+    on_time_ = replace(incident, triaged_at=T0 + timedelta(minutes=9))
+    r = _by_id(on_time_, T0 + timedelta(minutes=30))["triage"]
+    assert (r.state, r.late_by) == (ClockState.MET, None)
 
 
 def test_declare_clock_is_met_by_the_declaration_and_measured_from_detection() -> None:
@@ -87,6 +92,21 @@ def test_next_update_waits_for_the_first_update_then_recurs() -> None:
     assert r.state == ClockState.PENDING
     resolved = replace(sent, resolved_at=T0 + timedelta(minutes=60), status="resolved")
     assert _by_id(resolved, T0 + timedelta(hours=5))["next_update"].state == ClockState.MET
+    # Resolved 55 minutes after the next update was due: the cadence was kept LATE.
+    late = replace(sent, resolved_at=T0 + timedelta(minutes=125), status="resolved")
+    r = _by_id(late, T0 + timedelta(hours=5))["next_update"]
+    assert (r.state, r.late_by) == (ClockState.LATE, timedelta(minutes=55))
+
+
+def test_a_score_counts_late_as_missed() -> None:
+    incident = _incident()
+    late = replace(incident, triaged_at=T0 + timedelta(minutes=12))
+    readings = list(_by_id(late, T0 + timedelta(minutes=12)).values())
+    states = {r.id: r.state for r in readings}
+    assert states["declare"] == ClockState.MET and states["triage"] == ClockState.LATE
+    met, scored = on_time(readings)
+    # declare met; triage late; escalate (5 min, Critical) overdue; communicate (15) pending.
+    assert (met, scored) == (1, 3)
 
 
 def test_review_clock_starts_at_resolution() -> None:

@@ -165,7 +165,7 @@ def test_json_export_validates_against_its_schema(built, runbook: Runbook) -> No
     assert list(schema["properties"]) == list(doc) == schema["required"]
     assert doc["integrity"]["verified"] and doc["integrity"]["records_match"]
     assert doc["credits"]["totals"] == {"GBP": "312.50", "USD": "25.00"}
-    assert doc["format"] == "stratus-commander-incident/2"
+    assert doc["format"] == "stratus-commander-incident/3"
     assert [m["month"] for m in doc["credits"]["months"]] == ["2026-11"]
     month = doc["review"]["uptime"]["months"]["2026-11"]["api"]
     # 2350 minutes observed (2150 earlier + 200 around the incident); the rest counted as up.
@@ -463,7 +463,7 @@ def test_cli_review_prints_the_review_the_exports_hold(tmp_path: Path, runbook: 
     local = lambda iso: from_iso(iso).astimezone().isoformat(sep=" ", timespec="seconds")  # noqa: E731
     assert review == review_as_text(exported, local) + "\n"
     # Its durations and uptime read as in the Markdown export, row for row.
-    durations = md[md.index("## Durations") : md.index("## Milestones")].splitlines()[4:-1]
+    durations = md[md.index("## Durations") : md.index("**Update cadence:**")].splitlines()[4:-1]
     assert len(durations) == 8
     for row in durations:
         label, value = row.strip("| ").split(" | ")[:2]

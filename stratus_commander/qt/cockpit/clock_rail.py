@@ -1,7 +1,8 @@
 """The clock rail: every runbook clock as a big tile, most urgent first, updated every tick.
 
-Each tile says its state three ways — shape (○ ◐ ▲ ✓), word (PENDING, DUE SOON, OVERDUE, MET) and
-colour — and shows ``mm:ss`` left, or ``+mm:ss`` overdue. Readings come from
+Each tile says its state three ways — shape (○ ◐ ▲ ✓ ⧗), word (PENDING, DUE SOON, OVERDUE, MET,
+LATE) and colour — and shows ``mm:ss`` left, or ``+mm:ss`` overdue. A clock met after its deadline
+is LATE, never the green ✓: its digits say how late (``55:00 late``). Readings come from
 :func:`stratus_commander.incident.deadlines.clocks` (stored times and the injected clock), so a
 reopened
 cockpit shows exactly what it showed before. Before a declaration only DECLARE runs, from the
@@ -34,7 +35,7 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import shapes
 from stratus_commander.qt.panel_kit import CockpitPanel
 from stratus_commander.runbook import Runbook
-from stratus_commander.timefmt import countdown
+from stratus_commander.timefmt import countdown, human_duration
 from stratus_commander.timeline import Event
 
 __all__ = ["ClockRail", "ClockTile"]
@@ -119,16 +120,19 @@ class ClockTile(QFrame):
         if r.state is ClockState.MET and r.met_at is not None:
             # "11:26" alone would read as a countdown; done clocks say when, in words.
             return "done " + r.met_at.astimezone().strftime("%H:%M")
+        if r.late_by is not None:
+            return f"{_late(r.late_by)} late"
         return r.countdown()
 
     def _detail(self, r: ClockReading, who: str) -> str:
         if r.state is ClockState.WAITING or r.due_at is None:
             text = _STARTS_AT.get(self.anchor, "not started")
         elif r.state is ClockState.MET and r.met_at is not None and r.remaining is not None:
-            spare = r.remaining.total_seconds()
-            gap = countdown(timedelta(seconds=abs(spare)))
-            how = f"{gap} late" if spare < 0 else f"{gap} to spare"
-            text = f"met at {_time(r.met_at)} · {how}"
+            text = f"met at {_time(r.met_at)} · {countdown(r.remaining)} to spare"
+        elif r.state is ClockState.LATE and r.met_at is not None:
+            days = r.met_at.date() != r.due_at.date()  # "done 01:32" alone hides 11 days
+            done, due = (format_time(t, date=days) for t in (r.met_at, r.due_at))
+            text = f"done {done}, was due {due}"
         elif r.state is ClockState.OVERDUE:
             text = f"was due {_time(r.due_at)}"
         elif r.state in (ClockState.MISSED, ClockState.NOT_NEEDED):
@@ -138,6 +142,11 @@ class ClockTile(QFrame):
         if who and r.state in (ClockState.PENDING, ClockState.DUE_SOON, ClockState.OVERDUE):
             text += f"\n→ {who}"
         return text
+
+
+def _late(by: timedelta) -> str:
+    """``55:00``, ``1:25:00``; beyond a day ``12 d 16 h`` (nobody reads 304:38:07)."""
+    return countdown(by) if by < timedelta(days=1) else human_duration(by)
 
 
 def _clock_fields(incident: Incident) -> Incident:

@@ -39,6 +39,7 @@ from stratus_commander.qt.panel_kit import (
     local,
 )
 from stratus_commander.runbook import Runbook
+from stratus_commander.timefmt import countdown
 from stratus_commander.timeline import Event
 
 CHANNELS = {
@@ -195,6 +196,7 @@ class CommsPanel(IncidentPanel):
         self.status_page.show_ticks(checklists.ticked(self.events, STATUS_PAGE_GROUP))
         for widget in (self.status_page, self.mark_sent_button, self.channel_combo):
             widget.setEnabled(self.writable)
+        self.preview.setReadOnly(not self.writable)  # a closed incident's message: to read, copy
         if self._auto_template:
             index = self.template_combo.findData(comms.default_template(incident))
             self.template_combo.setCurrentIndex(max(index, 0))
@@ -243,11 +245,17 @@ class CommsPanel(IncidentPanel):
         first = self.incident.first_update_at is None
         reading = readings["communicate" if first else "next_update"]
         what = "First status update" if first else "Next status update"
-        if reading.state == ClockState.MET or reading.due_at is None:
+        if reading.done or reading.due_at is None:
             sent = self.incident.last_update_at
             text = "✓ Incident resolved: no further updates scheduled."
             text += f" Last update sent {local(sent)}." if sent else ""
             state = "met"
+            if reading.late_by is not None and reading.due_at is not None:
+                text = (
+                    f"⧗ Incident resolved LATE for the update cadence: the next update was due "
+                    f"{local(reading.due_at)}, {countdown(reading.late_by)} before resolution."
+                )
+                state = "met late"
         elif reading.state == ClockState.OVERDUE:
             text = (
                 f"⚠ {what} OVERDUE by {reading.countdown()[1:]} (was due {local(reading.due_at)})"

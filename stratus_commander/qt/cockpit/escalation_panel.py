@@ -288,9 +288,13 @@ class EscalationPanel(IncidentPanel):
             return
         now = self.clock.now()
         reading = next(r for r in clocks(self.incident, self.runbook, now) if r.id == "escalate")
-        if reading.state == ClockState.MET and reading.met_at is not None:
-            late = " (late)" if reading.met_late else ""
-            text, state = f"✓ Escalated at {local(reading.met_at)}{late}", "met"
+        if reading.done and reading.met_at is not None:
+            if reading.late_by is not None:
+                late = countdown(reading.late_by)
+                text = f"⧗ Escalated LATE at {local(reading.met_at)}, {late} late"
+                state = "met late"
+            else:
+                text, state = f"✓ Escalated at {local(reading.met_at)}", "met"
             self.escalate_button.setEnabled(False)
         elif reading.due_at is None:
             text, state = "", ""
@@ -306,7 +310,7 @@ class EscalationPanel(IncidentPanel):
         self.by_label.setText(text)
         theme.set_state(self.by_label, state)
         # Not met yet: escalating is the thing to do, so the button says so loudly.
-        calm = reading.state == ClockState.MET
+        calm = reading.done
         theme.set_state(self.escalate_button, "true" if calm else "false", "calm")
 
     def _show_calls(self) -> None:

@@ -81,7 +81,14 @@ class IncidentHeader(QFrame):
         self.meta.setText(" · ".join(facts))
         self.impact.setText(incident.impact.upper())
         theme.set_state(self.impact, incident.impact, "impact")
-        self.status.setText(incident.status.upper())
+        closed = incident.status == "closed"
+        # A closed incident is history: say so where the live status would be.
+        self.status.setText("CLOSED · READ-ONLY" if closed else incident.status.upper())
+        if closed and incident.closed_at is not None:
+            self.meta.setText(
+                self.meta.text()
+                + f" · closed {format_time(incident.closed_at, date=True)}: nothing here changes it"
+            )
         for w in (self.impact, self.status):
             w.setVisible(True)
         self.declare.setVisible(False)

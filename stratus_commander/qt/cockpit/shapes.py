@@ -1,6 +1,7 @@
 """State shapes, painted: a state reads by its shape and word even when its colour does not.
 
-Clocks: ○ pending, ◐ due soon, ▲ overdue, ✓ met, dashed ○ waiting.
+Clocks: ○ pending, ◐ due soon, ▲ overdue, ✓ met, ⧗ late (met after the deadline), dashed ○
+waiting.
 Probes: ✓ up, ◆ degraded, ▲ down, ? unknown.
 Painted with QPainter (no font glyphs to go missing) and cached per shape, colour and size.
 """
@@ -30,6 +31,7 @@ CLOCK_SHAPE: dict[ClockState, tuple[str, str]] = {
     ClockState.DUE_SOON: ("half", "DUE SOON"),
     ClockState.OVERDUE: ("triangle", "OVERDUE"),
     ClockState.MET: ("check", "MET"),
+    ClockState.LATE: ("hourglass", "LATE"),
     ClockState.WAITING: ("dashed", "NOT STARTED"),
     ClockState.MISSED: ("triangle", "MISSED"),
     ClockState.NOT_NEEDED: ("dashed", "NOT NEEDED"),
@@ -60,6 +62,7 @@ def clock_colors(state: ClockState) -> QColor:
         ClockState.DUE_SOON: "warn_fg",
         ClockState.OVERDUE: "urgent_fg",
         ClockState.MET: "ok",
+        ClockState.LATE: "late",
         ClockState.WAITING: "unknown",
         # History, not a call to act: the incident is resolved.
         ClockState.MISSED: "text",
@@ -126,6 +129,16 @@ def _pixmap(shape: str, color: str, size: int, dpr: float) -> QPixmap:
         path.lineTo(QPointF(s * 0.42, s * 0.8))
         path.lineTo(QPointF(s * 0.86, s * 0.2))
         p.drawPath(path)
+    elif shape == "hourglass":
+        # ⧗: two filled triangles tip to tip between two bars: done, but the time ran out.
+        p.setPen(QPen(c, w, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        p.drawLine(QPointF(w, w), QPointF(s - w, w))
+        p.drawLine(QPointF(w, s - w), QPointF(s - w, s - w))
+        p.setBrush(c)
+        top = QPolygonF([QPointF(s * 0.2, w), QPointF(s * 0.8, w), QPointF(s / 2, s / 2)])
+        low = QPolygonF([QPointF(s / 2, s / 2), QPointF(s * 0.8, s - w), QPointF(s * 0.2, s - w)])
+        p.drawPolygon(top)
+        p.drawPolygon(low)
     elif shape == "diamond":
         half = QPolygonF(
             [QPointF(s / 2, w), QPointF(s - w, s / 2), QPointF(s / 2, s - w), QPointF(w, s / 2)]

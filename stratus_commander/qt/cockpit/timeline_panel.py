@@ -199,6 +199,10 @@ class TimelinePanel(IncidentPanel):
     def refresh(self) -> None:
         self.note_edit.setEnabled(self.incident is not None)
         self.note_button.setEnabled(self.incident is not None)
+        # A closed incident is history: no note line that looks as if it took one.
+        closed = self.incident is not None and self.incident.status == "closed"
+        self.note_edit.setVisible(not closed)
+        self.note_button.setVisible(not closed)
         if self._shown == self._key(len(self.events)):
             return  # already on screen (event_added inserted the newest row)
         kinds = self.kinds

@@ -210,10 +210,13 @@ class GroupBox(QGroupBox):
                 self.evidence[item.id] = evidence
 
     def show_group_state(
-        self, outcome: str | None, failing: int, total: int, waiting: int = 0
+        self, outcome: str | None, failing: int, total: int, waiting: int = 0, closed: bool = False
     ) -> None:
-        """``total`` probes have reported, ``failing`` of them fail; ``waiting`` have not yet."""
-        if total == 0 and waiting:
+        """``total`` probes have reported, ``failing`` of them fail; ``waiting`` have not yet.
+        ``closed``: the incident is closed, today's probes say nothing about it."""
+        if closed:
+            text, prop = "CLOSED — read-only; the evidence is in the review", "none"
+        elif total == 0 and waiting:
             text, prop = f"WAITING — first result of {waiting} probe(s)", "none"
         elif total == 0:
             text, prop = "NO PROBE — check by hand", "none"
@@ -318,9 +321,10 @@ class DecisionBox(QFrame):
         if chosen.checklist:
             where = f"{where} › {chosen.checklist} checklist"
         self.next_step.setText(f"NEXT STEP: {chosen.action}.")
-        self.next_step.setVisible(True)
+        # Decided on a closed incident (not enabled): history, no next step to take.
+        self.next_step.setVisible(enabled)
         self.go.setText(f"Go to {where}")
-        self.go.setVisible(True)
+        self.go.setVisible(enabled)
         self.decided.setText(
             f"Decided: {chosen.label}" + (f" at {format_time(at, date=False)}" if at else "")
         )
@@ -402,11 +406,19 @@ class TriagePanel(CockpitPanel):
 
     # --- incident ------------------------------------------------------------------------------
 
+    @property
+    def _closed(self) -> bool:
+        return self.incident is not None and self.incident.status == "closed"
+
     def set_incident(self, incident: Incident | None) -> None:
+        was_closed = self._closed
         self.incident = incident
         events = self.incidents.events(incident.id) if incident else []
         self._show_ticks(events)
         self._show_decision()
+        if was_closed != self._closed:  # "check by hand" prompts go, or come back
+            self._groups_dirty = True
+            self.flush()
 
     def _show_ticks(self, events: list[Event]) -> None:
         writable = self.incident is not None and self.incident.status != "closed"
@@ -547,11 +559,17 @@ class TriagePanel(CockpitPanel):
             states = group.states if group else ()
             outcome = worst(s.outcome for s in states).value if states else None
             failing = group.failing if group else ()
-            gb.show_group_state(outcome, len(failing), len(states), len(self.expected.get(gid, ())))
+            waiting = len(self.expected.get(gid, ()))
+            gb.show_group_state(outcome, len(failing), len(states), waiting, self._closed)
             for item in gb.group.items:
                 if not item.manual:
-                    gb.evidence[item.id].setText(self._evidence_text(item, evidence))
-        self.decision.show_hint(hint(list(evidence.values())))
+                    text = "" if self._closed else self._evidence_text(item, evidence)
+                    gb.evidence[item.id].setText(text)
+        if self._closed:
+            self.decision.suggestion.setText("CLOSED — the decision below is its record")
+            self.decision.reason.setText("")
+        else:
+            self.decision.show_hint(hint(list(evidence.values())))
 
     def _evidence_text(self, item: TriageItem, evidence: dict) -> str:  # type: ignore[type-arg]
         group = evidence.get(item.check)

@@ -1,39 +1,28 @@
 """The welcome page: declare an incident, start a drill, or open one from the incident library.
 
-Shown when no incident is open and nothing is failing. The library lists every incident, newest
-first (open ones say so; drills are marked); the search box (Ctrl+F) searches titles, notes and
-timelines. Enter on a row opens it.
+Shown when no incident is open and nothing is failing. The library is the incident table
+(:class:`~stratus_commander.qt.library_table.LibraryTable`: sortable, filtered, searched with
+Ctrl+F); Enter on a row opens it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from stratus_commander.incident import Incident, Incidents
-from stratus_commander.incident.comms import format_time
+from stratus_commander.incident import Incidents
+from stratus_commander.qt.library_table import LibraryTable
+from stratus_commander.runbook import Runbook, load_runbook
 
-__all__ = ["WelcomePage", "incident_line"]
-
-
-def incident_line(incident: Incident) -> str:
-    drill = "  [DRILL]" if incident.drill else ""
-    state = incident.status.upper() if incident.is_open else incident.status
-    return (
-        f"{incident.label:<7} {state:<13} {incident.impact:<8} "
-        f"{format_time(incident.declared_at)}   {incident.title}{drill}"
-    )
+__all__ = ["WelcomePage"]
 
 
 class WelcomePage(QWidget):
@@ -47,6 +36,9 @@ class WelcomePage(QWidget):
         scenarios: list[tuple[str, str]],
         probe_note: str = "",
         parent: QWidget | None = None,
+        *,
+        runbook: Runbook | None = None,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.incidents = incidents
@@ -83,56 +75,25 @@ class WelcomePage(QWidget):
         self.probe_note.setVisible(bool(probe_note))
         layout.addWidget(self.probe_note)
 
-        library = QHBoxLayout()
-        library.addWidget(QLabel("<b>Incident library</b>"))
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search titles, notes and timelines (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.refresh)
-        self.search.returnPressed.connect(self._focus_list)
-        library.addWidget(self.search, 1)
-        layout.addLayout(library)
-        QShortcut(QKeySequence.StandardKey.Find, self).activated.connect(self.search.setFocus)
-
-        self.incident_list = QListWidget()
-        self.incident_list.itemActivated.connect(self._open_item)
-        font = self.incident_list.font()
-        font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
-        self.incident_list.setFont(font)
-        layout.addWidget(self.incident_list, 1)
+        layout.addWidget(QLabel("<b>Incident library</b>"))
+        self.library = LibraryTable(
+            incidents, runbook or load_runbook(), incidents.clock, settings, self
+        )
+        self.library.open_requested.connect(self.open_requested)
+        self.search = self.library.search
+        self.incident_list = self.library.view  # where Ctrl+L puts the focus
+        layout.addWidget(self.library, 1)
         self.open_button = QPushButton("&Open selected (Enter)")
-        self.open_button.clicked.connect(self._open_selected)
+        self.open_button.clicked.connect(self.library.open_selected)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.refresh()
 
     def refresh(self) -> None:
-        text = self.search.text().strip()
-        rows = self.incidents.search(text) if text else self.incidents.list()
-        self.incident_list.clear()
-        for incident in rows:
-            item = QListWidgetItem(incident_line(incident))
-            item.setData(Qt.ItemDataRole.UserRole, incident.id)
-            self.incident_list.addItem(item)
-        if not rows:
-            empty = "No incident matches." if text else "No incidents recorded yet."
-            self.incident_list.addItem(empty)
-        else:
-            self.incident_list.setCurrentRow(0)
-
-    def _focus_list(self) -> None:
-        self.incident_list.setFocus()
+        self.library.refresh()
+        if not self.library.model.rowCount():
+            self.library.count.setText("No incidents recorded yet.")
 
     def _drill(self) -> None:
         name = self.scenario.currentData()
         if name and self.drill_button.isEnabled():
             self.drill_requested.emit(str(name))
-
-    def _open_item(self, item: QListWidgetItem) -> None:
-        incident_id = item.data(Qt.ItemDataRole.UserRole)
-        if incident_id is not None:
-            self.open_requested.emit(int(incident_id))
-
-    def _open_selected(self) -> None:
-        item = self.incident_list.currentItem()
-        if item is not None:
-            self._open_item(item)

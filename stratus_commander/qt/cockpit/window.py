@@ -151,7 +151,9 @@ class Cockpit(QMainWindow):
             box.addWidget(widget)
         box.addWidget(self.stack, 1)
 
-        self.welcome = WelcomePage(incidents, scenarios or [], probe_note, self.stack)
+        self.welcome = WelcomePage(
+            incidents, scenarios or [], probe_note, self.stack, runbook=runbook, settings=settings
+        )
         self.welcome.declare_requested.connect(self.declare)
         self.welcome.drill_requested.connect(self.drill_requested)
         self.welcome.open_requested.connect(self.open_incident)
@@ -343,10 +345,14 @@ class Cockpit(QMainWindow):
             return
         from stratus_commander.qt.library import ReviewWindow
 
+        if self.review_window is not None:
+            self.review_window.close()  # one review desk at a time: stop the one before
         self.review_window = ReviewWindow(
             self.db_path, self.runbook, self.clock, self.incident.id, read_only=False
         )
         self.review_window.show()
+        self.review_window.raise_()
+        self.review_window.activateWindow()
 
     def switch_theme(self) -> None:
         self.set_theme("dark" if theme.current().name == "light" else "light")
@@ -423,7 +429,12 @@ class Cockpit(QMainWindow):
             )
 
     def open_incident(self, incident_id: int) -> None:
-        self.set_incident(self.incidents.get(incident_id), restore=True)
+        """Show the incident; a closed one opens its review desk first (on top), its cockpit
+        behind it read-only."""
+        incident = self.incidents.get(incident_id)
+        self.set_incident(incident, restore=True)
+        if incident.status == "closed":
+            self.open_review()
 
     def _show_header(self) -> None:
         incident = self.incident

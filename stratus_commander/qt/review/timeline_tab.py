@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from stratus_commander import review as rv
+from stratus_commander.incident.cadence import Cadence
+from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import local
 from stratus_commander.qt.review.widgets import ReviewTab, Table, mark_urgent
@@ -49,12 +51,15 @@ class TimelineTab(ReviewTab):
             target = "—"
             if d.target is not None:
                 target = f"≤ {human_duration(d.target)}"
-                if d.met is False:
-                    target += "  MISSED"
+                if d.late_by is not None:
+                    target += f"  ⧗ LATE by {human_duration(d.late_by)}"
                 elif d.met:
-                    target += "  met"
+                    target += "  ✓ met"
             rows.append([d.label, value, target, d.definition])
-        for d, cells in zip(review.durations, self.durations.fill(rows), strict=True):
+        cadence = review.cadence
+        rows.append(_cadence_row(cadence))
+        all_cells = self.durations.fill(rows)
+        for d, cells in zip(review.durations, all_cells, strict=False):
             span = (
                 f"{local(d.start, date=True, seconds=True) if d.start else '—'} → "
                 f"{local(d.end, date=True, seconds=True) if d.end else 'not yet'}"
@@ -63,6 +68,17 @@ class TimelineTab(ReviewTab):
                 cell.setToolTip(f"{d.label}: {span}\n{d.definition}")
             if d.impossible or d.met is False:
                 mark_urgent(cells[:3] if not d.impossible else cells)
+        windows = "\n".join(
+            f"{local(w.start)} → {local(w.end) if w.end else 'running'}: "
+            f"{'kept' if w.kept else 'MISSED' if w.kept is False else 'not due yet'}"
+            for w in cadence.windows
+        )
+        for cell in all_cells[-1]:
+            cell.setToolTip(
+                f"Update windows (due every {human_duration(cadence.every)}):\n{windows}"
+            )
+        if cadence.missed:
+            mark_urgent(all_cells[-1][:3])
         self.milestones.fill(
             [
                 [
@@ -74,3 +90,27 @@ class TimelineTab(ReviewTab):
                 for m in review.milestones
             ],
         )
+
+
+def _cadence_row(cadence: Cadence) -> list[str]:
+    """The update cadence as a durations row: updates and the longest gap; windows kept."""
+    gap = cadence.longest_gap
+    n = len(cadence.updates)
+    value = f"{n} update{'s' * (n != 1)}"
+    if gap is not None and gap.end is not None:
+        start = format_time(gap.start, date=False, utc=False, zone=False)
+        end = format_time(gap.end, date=False, utc=False)
+        value += f"; longest gap {start}–{end} ({human_duration(gap.gap)})"
+    judged = cadence.kept + cadence.missed
+    target = f"every {human_duration(cadence.every)}"
+    if judged:
+        target += f"  {cadence.kept}/{judged} windows kept"
+    if cadence.missed:
+        target += f", {cadence.missed} MISSED"
+    return [
+        "Update cadence",
+        value,
+        target,
+        "Every window from one status update to the next (the last one to the resolution): "
+        "kept when the next came within the runbook's interval.",
+    ]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from stratus_commander.clock import FakeClock
+from stratus_commander.clock import FakeClock, SystemClock
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.cockpit import shapes
 from stratus_commander.qt.cockpit.clock_rail import ClockRail
 from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
 from stratus_commander.runbook import Runbook
+from stratus_commander.store import open_store
+from tests.late_example import record_late_incident, when
 from tests.qt.conftest import T0, hm
 
 
@@ -29,7 +32,7 @@ def _tile(rail: ClockRail, clock_id: str) -> tuple[str, str, str, str]:
     return t.property("state"), t.state_word.text(), t.digits.text(), t.detail.text()
 
 
-def test_triage_goes_pending_due_soon_overdue_met(qtbot, incidents, runbook, clock) -> None:
+def test_triage_goes_pending_due_soon_overdue_late(qtbot, incidents, runbook, clock) -> None:
     incident = incidents.declare("Webhook deliveries failing", "Major")
     bus, rail, alerts = _rail(qtbot, incidents, runbook, clock)
     rail.set_incident(incident)
@@ -59,9 +62,10 @@ def test_triage_goes_pending_due_soon_overdue_met(qtbot, incidents, runbook, clo
     clock.advance(seconds=25)
     incidents.decide(incident.id, "internal")  # the bus event alone refreshes the rail
     state, word, digits, detail = _tile(rail, "triage")
-    assert (state, word, digits) == ("met", "MET", f"done {hm(10.5)}")
-    assert f"met at {hm(10.5)}" in detail and "00:30 late" in detail
-    assert rail.order()[-1] in ("triage", "declare")  # met clocks go to the end
+    # Met 30 s after its deadline: LATE, in its own word, not the green MET.
+    assert (state, word, digits) == ("late", "LATE", "00:30 late")
+    assert detail.startswith(f"done {hm(10.5)}") and f"was due {hm(10)}" in detail
+    assert rail.order()[-1] in ("triage", "declare")  # done clocks go to the end
     bus.tick.emit()
     assert [a.clock_id for a in alerts].count("triage") == 2
 
@@ -162,3 +166,29 @@ def test_resolution_freezes_unmet_clocks_and_raises_no_alarm(
     assert "stopped at resolution" in detail
     assert _tile(rail, "escalate")[:3] == ("not needed", "NOT NEEDED", "20:00")
     assert not [a for a in alerts if a.clock_id in ("communicate", "escalate", "triage")]
+
+
+def test_the_issue_example_reads_late_not_a_green_check(qtbot, runbook, tmp_path) -> None:
+    """Last update 14:45, resolved 16:10 (recorded by the CLI): NEXT UPDATE is LATE by 55:00,
+    in its own shape, word and colour; the review, completed two weeks on, LATE too."""
+    db = tmp_path / "incidents.db"
+    record_late_incident(db, tmp_path)
+    store = open_store(db)
+    incidents = Incidents(store, SystemClock())
+    bus = Bus()
+    rail = ClockRail(bus, incidents, runbook, SystemClock())
+    qtbot.addWidget(rail)
+    rail.set_incident(incidents.get(1))
+    state, word, digits, detail = _tile(rail, "next_update")
+    assert (state, word, digits) == ("late", "LATE", "55:00 late")
+    local_hm = when("16:10").astimezone().strftime("%H:%M")
+    assert detail.startswith(f"done {local_hm}")
+    state, word, digits, _ = _tile(rail, "pir")
+    assert (state, word) == ("late", "LATE") and digits.endswith(" late") and "d" in digits
+    assert _tile(rail, "triage")[:2] == ("met", "MET")
+    # LATE is not MET: another picture (shape), another colour.
+    late, met = rail.tiles["next_update"], rail.tiles["triage"]
+    masks = [t.icon.pixmap().toImage().createAlphaMask() for t in (late, met)]
+    assert bytes(masks[0].constBits()) != bytes(masks[1].constBits())
+    assert shapes.clock_colors(ClockState.LATE) != shapes.clock_colors(ClockState.MET)
+    store.close()

@@ -35,8 +35,10 @@ def test_matrix_row_for_the_severity_with_its_deadline(
     after = incidents.get(incident.id)
     assert after.escalated_at == clock.now()
     (escalate,) = [r for r in clocks(after, runbook, clock.now()) if r.id == "escalate"]
-    assert escalate.state == ClockState.MET and escalate.met_late
-    assert panel.by_label.text().startswith("✓ Escalated")
+    assert escalate.state == ClockState.LATE and escalate.met_late
+    # Escalated, but late: said so, in its own mark, not the green ✓.
+    assert panel.by_label.text().startswith("⧗ Escalated LATE at")
+    assert panel.by_label.text().endswith("01:00 late")
     assert not panel.escalate_button.isEnabled()
 
 

@@ -117,7 +117,7 @@ def test_tabs_library_decision_and_palette_from_the_keyboard(
     qtbot.waitActive(window)
     handle = window.windowHandle()
     assert window.stack.currentWidget() is window.welcome
-    assert "[DRILL]" in window.welcome.incident_list.item(0).text()
+    assert window.welcome.library.cell_texts()[0][6] == "DRILL"
     window.welcome.incident_list.setFocus()
     qtbot.keyClick(window.welcome.incident_list, Qt.Key.Key_Return)
     assert window.header.title.text().startswith("[DRILL] INC-1")

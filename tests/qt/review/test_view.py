@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from stratus_commander import credits as cr
 from stratus_commander import review as rv
-from stratus_commander.clock import FakeClock, to_ms
+from stratus_commander.clock import FakeClock, SystemClock, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.probes.series import series_window
 from stratus_commander.qt.panel_kit import urgent_colors
@@ -23,6 +23,7 @@ from stratus_commander.qt.review.action_item_dialog import ActionItemDialog
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import SampleRow, SqliteStore, Store, open_store
+from tests.late_example import record_late_incident, when
 
 from ..conftest import T0, ARun
 from ..review_data import (
@@ -93,7 +94,7 @@ def test_review_of_a_copied_db_file_with_no_config_and_no_network(
     assert view.header.integrity_label.text().startswith("✔ Hash chain verified:")
     durations = {row[0]: row[1:3] for row in cell_texts(view.timeline_tab.durations)}
     assert durations["Time to detect"][0] == "2\u00a0min"  # the probe flipped 2 min before
-    assert durations["Time to declare"] == ["3\u00a0min", "≤ 5\u00a0min  met"]
+    assert durations["Time to declare"] == ["3\u00a0min", "≤ 5\u00a0min  ✓ met"]
     assert durations["Time to resolve"][0] == "1\u00a0h 3\u00a0min"
     assert not view.timeline_tab.order_label.isVisible()
     milestones = [row[3] for row in cell_texts(view.timeline_tab.milestones)]
@@ -457,3 +458,23 @@ def test_an_open_incident_shows_the_review_waiting(qtbot, incidents, runbook, cl
     assert not view.impact_tab.save_impact_button.isEnabled()
     assert "the review starts once it is resolved" in view.impact_tab.save_impact_button.toolTip()
     assert view.graphs.note.text().startswith("No probe samples were stored")
+
+
+def test_the_issue_example_reads_late_and_names_the_cadence_gap(
+    qtbot, runbook: Runbook, tmp_path: Path
+) -> None:
+    """Last update 14:45, resolved 16:10 (recorded by the CLI): the review desk says the cadence
+    was missed with that gap, and the review itself was completed LATE, not "met"."""
+    db = tmp_path / "incidents.db"
+    record_late_incident(db, tmp_path)
+    view = open_view(qtbot, db, runbook, SystemClock(), 1)  # type: ignore[arg-type]
+    assert "completed LATE" in view.header.deadline_label.text()
+    rows = {row[0]: row for row in cell_texts(view.timeline_tab.durations)}
+    assert "⧗ LATE by" in rows["Time to review"][2]
+    assert rows["Time to triage"][2].endswith("✓ met")
+    cadence = rows["Update cadence"]
+    start = when("14:45").astimezone().strftime("%H:%M")
+    end = when("16:10").astimezone().strftime("%H:%M")
+    assert cadence[1].startswith(f"1 update; longest gap {start}–{end} ")
+    assert cadence[1].endswith("(1\u00a0h 25\u00a0min)")
+    assert cadence[2] == "every 30\u00a0min  0/1 windows kept, 1 MISSED"
