@@ -212,6 +212,7 @@ def _evidence(
     flips = tuple(
         Flip(from_ms(at_ms), at_scenario(from_ms(at_ms)), probe, previous, current)
         for at_ms, probe, _check, previous, current in reversed(rows)
+        if previous is not None or current != "up"  # a probe's first reading, calm: no news
     )
     failing = next((f.at for f in flips if f.current in _FAILING), None)
     views: dict[str, tuple[datetime, timedelta | None]] = {}

@@ -92,12 +92,19 @@ def debrief_text(debrief: Debrief, show: Callable[[datetime], str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def debrief_html(debrief: Debrief, show: Callable[[datetime], str]) -> str:
-    """A small HTML document (Qt's rich text subset): missed items marked ``class="missed"``."""
-    title, sub = _heading(debrief, show)
-    parts = [f"<h2>{html.escape(title)}</h2>", f"<p>{html.escape(sub)}</p>"]
-    parts.append(_clock_table(debrief.clocks))
-    for name, lines in _lines(debrief, show)[1:]:
+def debrief_html(
+    debrief: Debrief, show: Callable[[datetime], str], *, body_only: bool = False
+) -> str:
+    """A small HTML document (Qt's rich text subset): what to practise next first, then the
+    rest; ``body_only``: without the heading and the clock table (a view showing them itself)."""
+    parts = []
+    if not body_only:
+        title, sub = _heading(debrief, show)
+        parts += [f"<h2>{html.escape(title)}</h2>", f"<p>{html.escape(sub)}</p>"]
+        parts.append(_clock_table(debrief.clocks))
+    sections = _lines(debrief, show)[1:]
+    sections = sections[-1:] + sections[:-1]  # what to practise next, first
+    for name, lines in sections:
         items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines)
         parts.append(f"<h3>{html.escape(name)}</h3><ul>{items}</ul>")
     return "\n".join(parts)
