@@ -5,6 +5,8 @@ expectations, rebuilt from the database alone.
                  evidence, score) and their JSON
     build.py     build_debrief: read the incident, its drill run, scenario, flips and runbook
     render.py    the debrief as text (the CLI) and as HTML (the GUI and exports)
+    progress.py  every drill's score and time to meet each clock (the library's Drills view),
+                 and its HTML export
 
 Imports the review's neighbours below it (drill, incident, runbook, store) and base modules;
 never the export, the session, the CLI or the GUI. Tab views (timeline events of kind

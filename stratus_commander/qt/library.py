@@ -27,6 +27,7 @@ from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import feedback_label, heading, local
+from stratus_commander.qt.review.drills_view import DrillsWindow
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.qt.review.widgets import Table
 from stratus_commander.runbook import Runbook
@@ -110,6 +111,9 @@ class LibraryWindow(QMainWindow):
         self.open_button = QPushButton("&Open review (read-only)")
         self.open_button.clicked.connect(self.open_selected)
         buttons.addWidget(self.open_button)
+        self.drills_button = QPushButton("D&rills…")  # every drill scored, and the progress
+        self.drills_button.clicked.connect(self.open_drills)
+        buttons.addWidget(self.drills_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.error = feedback_label()
@@ -164,6 +168,12 @@ class LibraryWindow(QMainWindow):
     def selected(self) -> Incident | None:
         row = self.table.currentRow()
         return self.shown[row] if 0 <= row < len(self.shown) else None
+
+    def open_drills(self) -> DrillsWindow:
+        """The Drills view: every drill's score and the time-to-meet charts."""
+        self.drills_window = DrillsWindow(self.store_path, self.runbook, self.clock)
+        self.drills_window.show()
+        return self.drills_window
 
     def open_selected(self) -> ReviewWindow | None:
         incident = self.selected()
