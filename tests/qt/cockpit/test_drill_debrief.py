@@ -101,3 +101,48 @@ def test_a_short_accelerated_drill_opens_its_debrief_when_resolved(
     assert review.debrief_tab is not None
     assert review.debrief_tab.view.score.text() == view.score.text()
     review.shutdown()
+
+
+def test_closing_the_drill_window_opens_the_debrief_of_its_open_drill(
+    qtbot, arun, incidents, runbook, clock, db_path
+) -> None:
+    bus = Bus()
+    bus.watch_incidents(incidents)
+    window = Cockpit(bus, incidents, runbook, clock, db_path=db_path)
+    qtbot.addWidget(window)
+    window.show()
+    live = LiveProbes.drill(
+        "rls-disabled",
+        SPEED,
+        db_path,
+        incidents,
+        lambda: window.live_incident_id,
+        clock=clock,
+        simulator_clock=clock,
+        isolated=False,
+    )
+    try:
+        bus.watch_probes(live)
+        window.attach_live(live, drill=True)
+        clock.advance(seconds=2)  # scenario 2m: RLS is off
+        window.declare()
+        dialog = window._dialog
+        assert dialog is not None
+        dialog.title_edit.setText("Payments readable with the anon key")
+        dialog.impact_combo.setCurrentText("Critical")
+        dialog.accept()
+        incident = incidents.last_open()
+        assert incident is not None
+        clock.advance(seconds=1)
+        incidents.decide(incident.id, "internal")
+    finally:
+        arun(live.aclose())
+    window.close()  # the drill ends unresolved: its debrief opens (the app waits for it)
+    debrief_window = window.debriefs.closing_window
+    assert debrief_window is not None
+    qtbot.addWidget(debrief_window)
+    assert debrief_window.isVisible()
+    debrief = debrief_window.view.debrief
+    assert debrief is not None and debrief.scenario == "rls-disabled"
+    assert debrief.triage[0].matches is True  # internal, as the scenario expects
+    assert not debrief.resolved
