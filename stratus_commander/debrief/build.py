@@ -8,6 +8,7 @@ the same database gives the same debrief whenever it is asked.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from stratus_commander.clock import from_ms, to_ms
@@ -59,9 +60,16 @@ def build_debrief(incidents: Incidents, runbook: Runbook, incident_id: int) -> D
     expected_impact = scenario.impact.capitalize() if scenario and scenario.impact else None
     expected_impact = expected_impact or incident.impact
 
+    evidence = _evidence(incidents, events, run, incident, ended, at_scenario)
+    # DECLARE runs from the first failing evidence, as the cockpit's clock does (a detection
+    # time typed later than it does not buy time).
+    first = evidence.first_failing_at
+    timed = incident
+    if first is not None and first < incident.detected_at:
+        timed = replace(incident, detected_at=first)
     results = tuple(
         _clock_result(r, ended, at_scenario)
-        for r in clocks(incident, runbook, ended)
+        for r in clocks(timed, runbook, ended)
         if r.id in SCORED_CLOCKS
     )
     by_id = {c.id: c for c in results}
@@ -70,7 +78,6 @@ def build_debrief(incidents: Incidents, runbook: Runbook, incident_id: int) -> D
         incident, runbook, events, ended, by_id.get("communicate"), expected_impact
     )
     escalation = _escalation(incident, runbook, events, expected_impact, by_id.get("escalate"))
-    evidence = _evidence(incidents, events, run, incident, ended, at_scenario)
     parts = _score(results, triage, comms, escalation)
     return Debrief(
         incident_id=incident.id,

@@ -51,7 +51,7 @@ def test_a_drill_debrief_is_rebuilt_from_the_database_alone(store: Store, locati
     incident = inc.declare(
         "Payments failing",
         "Critical",
-        detected_at=minute(1),
+        detected_at=minute(1.5),  # typed later than the evidence
         drill_run=DrillRun("payment-processing-down", START),
     )
     assert incident.drill
@@ -90,4 +90,7 @@ def test_a_drill_debrief_is_rebuilt_from_the_database_alone(store: Store, locati
         "evidence": (minute(3.5), timedelta(minutes=3.5)),
     }
     assert debrief.triage[0].matches is True
+    declare = debrief.clock("declare")
+    assert declare is not None and declare.anchor_at == minute(1)  # from the first failing flip
+    assert declare.due_scenario == timedelta(minutes=6)
     assert debrief.clock("communicate").outcome == "missed"  # type: ignore[union-attr]
