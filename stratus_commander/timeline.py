@@ -48,8 +48,12 @@ EVENT_KINDS = frozenset(
         "redacted",
         "role_assigned",
         "imported",
+        "viewed",
     }
 )
+#: Kinds only the drill debrief shows (a cockpit tab looked at in a drill): the ordinary
+#: timeline, the review and the exports leave them out; the hash chain covers them all the same.
+DEBRIEF_ONLY_KINDS = frozenset({"viewed"})
 
 
 @dataclass(frozen=True, slots=True)

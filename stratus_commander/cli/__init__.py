@@ -6,6 +6,7 @@
     completion.py      shell completion of incident ids and check ids
     record.py          incidents declare|note|status|resolve|close
     milestones.py      incidents triage|update|escalate|tick|untick
+    debrief.py         incidents debrief
     read.py            incidents list|show|verify|export|review|credits
     insights.py        incidents insights
     runbook_config.py  runbook check|learnings, config check|init
@@ -20,6 +21,7 @@ Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usa
 # Importing a command module adds its commands to the root command's groups.
 from stratus_commander.cli import (  # noqa: F401
     database,
+    debrief,
     drills,
     insights,
     milestones,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from stratus_commander.cli.options import Options, pass_options
-from stratus_commander.cli.output import fail, run_domain, say
+from stratus_commander.cli.output import fail, run_domain, say, say_json
 from stratus_commander.cli.root import main
 from stratus_commander.errors import InputError
 
@@ -89,23 +89,77 @@ def simulator(scenario: str, port: int, speed: float, write_config: Path | None)
         sim.stop()
 
 
-@main.command()
-@click.argument("scenario", required=False, default="payment-processing-down")
-@click.option(
+class _DrillGroup(click.Group):
+    """``drill [SCENARIO]`` rehearses; ``drill check PATH...`` validates: a first word that is not
+    a subcommand is the scenario of the hidden ``run`` command."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "run", self.commands["run"], args
+        return super().resolve_command(ctx, args)
+
+
+_speed_option = click.option(
     "--speed",
     type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Scenario time per real second (the runbook clocks keep real time).",
+    default=None,
+    help="Scenario time per real second (the runbook clocks keep real time) [default: 1].",
 )
-@pass_options
-def drill(opts: Options, scenario: str, speed: float) -> None:
-    """Rehearse: the simulator and the cockpit wired to it (GUI).
+
+
+@main.group(
+    cls=_DrillGroup, invoke_without_command=True, subcommand_metavar="[SCENARIO] | check PATH..."
+)
+@_speed_option
+@click.pass_context
+def drill(ctx: click.Context, speed: float | None) -> None:
+    """Rehearse: `drill [SCENARIO] [--speed X]` runs the simulator and the cockpit wired to it
+    (GUI); `drill check PATH...` validates scenario files.
 
     SCENARIO is a bundled drill (default: payment-processing-down) or a scenario .toml file; an
     unknown name lists the bundled ones. Nothing is declared for you: the DECLARE clock runs from
-    the first failing probe. Incidents you declare are recorded as drills in --db.
+    the first failing probe. Incidents you declare are recorded as drills in --db, with their
+    scenario, for `incidents debrief`.
     """
+    ctx.meta["drill.speed"] = speed
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(drill_run, scenario="payment-processing-down", speed=speed)
+
+
+@drill.command("run", hidden=True)
+@click.argument("scenario", required=False, default="payment-processing-down")
+@_speed_option
+@pass_options
+def drill_run(opts: Options, scenario: str, speed: float | None) -> None:
+    """Rehearse SCENARIO (the same as `drill SCENARIO`)."""
     from stratus_commander.qt.app import run_drill
 
+    speed = speed or click.get_current_context().meta.get("drill.speed") or 1.0
     sys.exit(run_domain(run_drill, opts.db_path(), opts.runbook, scenario, speed, opts.person()))
+
+
+@drill.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+def drill_check(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Validate drill scenario files: each problem as `file: key.path: message` (exit 2).
+
+    A valid file gets its summary: steps, expectations, and whether the debrief can judge a
+    triage decision against it.
+    """
+    from stratus_commander.drill.checking import check_scenario_file
+
+    bad = False
+    for path in paths:
+        report = check_scenario_file(path)
+        bad = bad or not report.ok
+        if as_json:
+            say_json(report.as_json())
+        elif report.ok:
+            say(report.summary(), multiline=True)
+        else:
+            say(f"Error: {report.problem}", err=True)
+    if bad:
+        sys.exit(2)

@@ -9,8 +9,9 @@ that take ``--at`` record what happened at that time, checked by the rules of
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +27,9 @@ from stratus_commander.cli.options import (
 )
 from stratus_commander.cli.output import fail, run_domain, run_timed, say, say_event, shown_time
 from stratus_commander.cli.root import incidents
+
+if TYPE_CHECKING:
+    from stratus_commander.incident import DrillRun
 
 #: runbook.IMPACTS, written out: the runbook (pydantic) loads only for a command that uses it.
 IMPACT_CHOICES = ("Minor", "Major", "Critical")
@@ -62,6 +66,17 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the ev
     help="When it began, ISO-8601 with a zone (default: the declaration time).",
 )
 @at_option("When it was declared")
+@click.option(
+    "--drill",
+    "drill_scenario",
+    metavar="SCENARIO",
+    help="Record a drill of this scenario (a bundled name or a .toml file) for its debrief.",
+)
+@click.option(
+    "--drill-started-at",
+    metavar="TIME",
+    help="When the drill's scenario started, ISO-8601 with a zone (required with --drill).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
 @pass_options
 def incidents_declare(
@@ -72,13 +87,20 @@ def incidents_declare(
     affected: tuple[str, ...],
     detected_at: str | None,
     at: str | None,
+    drill_scenario: str | None,
+    drill_started_at: str | None,
     as_json: bool,
 ) -> None:
-    """Declare an incident (starts every runbook clock), now or at --at."""
+    """Declare an incident (starts every runbook clock), now or at --at.
+
+    With --drill and --drill-started-at it is a drill of that scenario, scored by
+    `incidents debrief` against the scenario's expectations in scenario time.
+    """
     from stratus_commander.clock import SystemClock
     from stratus_commander.incident.times import declaration_times
 
     detected, declared = when(detected_at, "--detected-at"), when(at, "--at")
+    drill_run = _drill_run(drill_scenario, when(drill_started_at, "--drill-started-at"))
     # The times alone decide these refusals: before the database is created or opened.
     run_timed(declaration_times, detected, declared, SystemClock().now())
     inc = open_session(opts, readonly=False).incidents
@@ -90,6 +112,7 @@ def incidents_declare(
         affected_services=split(affected),
         detected_at=detected,
         declared_at=declared,
+        drill_run=drill_run,
     )
     if as_json:
         click.echo(json.dumps(incident.as_json(), indent=2))
@@ -98,6 +121,24 @@ def incidents_declare(
             f"Declared {incident.label} at {shown_time(incident.declared_at)} (detected "
             f"{shown_time(incident.detected_at)}): {incident.title} ({incident.impact})"
         )
+
+
+def _drill_run(scenario: str | None, started_at: datetime | None) -> DrillRun | None:
+    """The drill run --drill and --drill-started-at name (both or neither); the scenario is
+    loaded now, so a typo is refused before anything is written."""
+    if scenario is None and started_at is None:
+        return None
+    if scenario is None:
+        fail("--drill-started-at: given without --drill SCENARIO")
+    if started_at is None:
+        fail("--drill: needs --drill-started-at TIME (when the scenario started)")
+    from stratus_commander.drill.scenario import load_scenario
+    from stratus_commander.incident import DrillRun
+
+    run_domain(load_scenario, scenario)
+    bundled = not (scenario.endswith(".toml") or Path(scenario).name != scenario)
+    name = scenario if bundled else str(Path(scenario).resolve())
+    return DrillRun(name, started_at)
 
 
 @incidents.command("note")

@@ -83,8 +83,10 @@ def runbook_check(opts: Options, path: Path | None, as_json: bool) -> None:
 
     PATH defaults to --runbook, else the bundled StratusConnect runbook. A bad file gets one line
     per problem (file: key.path: message) on stderr and exit code 2. The check ids in --json are
-    what `incidents tick` takes.
+    what `incidents tick` takes. The bundled drill scenarios are checked too (`drill check PATH`
+    checks your own).
     """
+    from stratus_commander.drill.checking import check_bundled_scenarios
     from stratus_commander.errors import RunbookError
     from stratus_commander.runbook import load_runbook, summary
 
@@ -93,10 +95,17 @@ def runbook_check(opts: Options, path: Path | None, as_json: bool) -> None:
         loaded = load_runbook(path)
     except RunbookError as exc:
         _invalid(exc, path, as_json)
+    scenarios = check_bundled_scenarios()
+    bad = [r for r in scenarios if not r.ok]
     if as_json:
-        say_json(runbook_json(loaded, path))
-        return
-    say(summary(loaded), multiline=True)
+        say_json({**runbook_json(loaded, path), "scenarios": [r.as_json() for r in scenarios]})
+    else:
+        say(summary(loaded), multiline=True)
+        say(f"Drill scenarios: {len(scenarios) - len(bad)} of {len(scenarios)} bundled valid")
+    for report in bad:
+        say(f"Error: {report.problem}", err=True)
+    if bad:
+        sys.exit(2)
 
 
 @runbook.command("learnings")

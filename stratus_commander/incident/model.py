@@ -12,19 +12,19 @@ from __future__ import annotations
 import builtins  # Incidents.list shadows the builtin inside the class
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, get_args
 
-from stratus_commander.clock import Clock, from_iso, to_iso
-from stratus_commander.errors import AlreadyDone, DomainRefused, InputError, NotFound
+from stratus_commander.clock import Clock, from_iso, to_iso, truncate_ms
+from stratus_commander.errors import AlreadyDone, DomainRefused, InputError, NotFound, TimeRefused
 from stratus_commander.incident.roles import by_whom
-from stratus_commander.incident.times import check_time, declaration_times
+from stratus_commander.incident.times import check_time, declaration_times, plausible_time
 from stratus_commander.runbook import SERVICES, Impact
 from stratus_commander.store import Json, Store
 from stratus_commander.text import each_one_line, multi_line, one_line
-from stratus_commander.timeline import Event, Verification, verify
+from stratus_commander.timeline import DEBRIEF_ONLY_KINDS, Event, Verification, verify
 
 IMPACTS: tuple[str, ...] = get_args(Impact)
 STATUSES = ("investigating", "identified", "monitoring", "resolved", "closed")
@@ -206,6 +206,48 @@ def _check_services(
     return tuple(dict.fromkeys(out))
 
 
+@dataclass(frozen=True, slots=True)
+class DrillRun:
+    """The drill an incident rehearses: its scenario (a bundled name or a file's path), when the
+    scenario started, and how many scenario seconds ran per real second. Recorded in the
+    ``declared`` event, so the debrief is rebuilt from the database alone."""
+
+    scenario: str
+    started_at: datetime
+    speed: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.scenario.strip():
+            raise InputError("must name a scenario", where="drill")
+        if not self.speed > 0:
+            raise InputError(f"must be > 0, got {self.speed}", where="drill speed")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "started_at": to_iso(self.started_at),
+            "speed": self.speed,
+        }
+
+    def scenario_time(self, at: datetime) -> timedelta:
+        """Scenario time at ``at`` (the simulator's clock runs ``speed`` times the real one)."""
+        return (at - self.started_at) * self.speed
+
+    def real_time(self, offset: timedelta) -> datetime:
+        """When scenario time ``offset`` was (or will be) reached."""
+        return self.started_at + offset / self.speed
+
+
+def drill_run_of(events: Sequence[Event]) -> DrillRun | None:
+    """The drill run recorded in an incident's ``declared`` event, if it is a recorded drill."""
+    if not events or events[0].kind != "declared":
+        return None
+    raw = events[0].data.get("drill_run")
+    if not isinstance(raw, dict):
+        return None
+    return DrillRun(str(raw["scenario"]), from_iso(raw["started_at"]), float(raw.get("speed", 1)))
+
+
 Listener = Callable[[Incident, Event], object]
 
 
@@ -252,9 +294,16 @@ class Incidents:
         open_ = self.list(open_only=True)
         return open_[0] if open_ else None
 
-    def events(self, incident_id: int, kinds: set[str] | None = None) -> builtins.list[Event]:
+    def events(self, incident_id: int, kinds: Iterable[str] | None = None) -> builtins.list[Event]:
+        """The timeline, of ``kinds`` when given; by default without the kinds only the drill
+        debrief shows (``DEBRIEF_ONLY_KINDS``: ask for them by kind)."""
         self.get(incident_id)
-        return [e for e in self.store.events(incident_id) if kinds is None or e.kind in kinds]
+        wanted = None if kinds is None else frozenset(kinds)
+        return [
+            e
+            for e in self.store.events(incident_id)
+            if (e.kind in wanted if wanted is not None else e.kind not in DEBRIEF_ONLY_KINDS)
+        ]
 
     def verify(self, incident_id: int) -> Verification:
         self.get(incident_id)
@@ -306,9 +355,12 @@ class Incidents:
         detected_at: datetime | None = None,
         drill: bool = False,
         declared_at: datetime | None = None,
+        drill_run: DrillRun | None = None,
     ) -> Incident:
         """A new incident: the first event of its timeline, at ``declared_at`` (default now);
-        detected at ``detected_at`` (default: when it was declared)."""
+        detected at ``detected_at`` (default: when it was declared). ``drill_run``: the drill
+        scenario it rehearses and when that started (makes it a drill; the debrief reads it back
+        with :func:`drill_run_of`)."""
         one_line(title, "title")
         scope = each_one_line(scope, "scope")
         affected_services = each_one_line(affected_services, "affected services")
@@ -324,7 +376,19 @@ class Incidents:
         scope_t = _check_services(scope, SERVICES, "scope")
         affected_t = _check_services(affected_services, None, "affected services")
         detected, declared = declaration_times(detected_at, declared_at, now)
-        data = {
+        if drill_run is not None:
+            drill = True
+            started = plausible_time(drill_run.started_at, now, "drill started at")
+            if started > detected:
+                raise TimeRefused(
+                    "the drill's start",
+                    started,
+                    "is after the detection at",
+                    detected,
+                    "drill started at",
+                )
+            drill_run = replace(drill_run, started_at=truncate_ms(started))
+        data: dict[str, Any] = {
             "title": title,
             "impact": impact,
             "scope": list(scope_t),
@@ -332,6 +396,8 @@ class Incidents:
             "detected_at": to_iso(detected),
             "drill": drill,
         }
+        if drill_run is not None:
+            data["drill_run"] = drill_run.as_json()
         if declared_at is not None:
             data["entered_at"] = to_iso(now)
         with self.store.write():

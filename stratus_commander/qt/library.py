@@ -28,6 +28,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.library_table import LibraryTable
 from stratus_commander.qt.panel_kit import feedback_label, heading
+from stratus_commander.qt.review.drills_view import DrillsWindow
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import as_location, open_store
@@ -102,6 +103,9 @@ class LibraryWindow(QMainWindow):
         self.open_button = QPushButton("&Open review (read-only)")
         self.open_button.clicked.connect(self.library.open_selected)
         buttons.addWidget(self.open_button)
+        self.drills_button = QPushButton("D&rills…")  # every drill scored, and the progress
+        self.drills_button.clicked.connect(self.open_drills)
+        buttons.addWidget(self.drills_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.library.proxy.layoutChanged.connect(self._enable)
@@ -120,6 +124,12 @@ class LibraryWindow(QMainWindow):
 
     def _enable(self) -> None:
         self.open_button.setEnabled(self.library.proxy.rowCount() > 0)
+
+    def open_drills(self) -> DrillsWindow:
+        """The Drills view: every drill's score and the time-to-meet charts."""
+        self.drills_window = DrillsWindow(self.store_path, self.runbook, self.clock)
+        self.drills_window.show()
+        return self.drills_window
 
     def open_selected(self) -> ReviewWindow | None:
         incident_id = self.library.selected_id()

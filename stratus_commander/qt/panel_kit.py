@@ -30,7 +30,7 @@ from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.runbook import Item, Runbook
-from stratus_commander.timeline import Event
+from stratus_commander.timeline import DEBRIEF_ONLY_KINDS, Event
 
 MIN_POINT_SIZE = 11
 
@@ -126,6 +126,7 @@ class IncidentPanel(CockpitPanel):
     ) -> None:
         super().__init__(bus, incidents, runbook, clock, parent)
         self.events: list[Event] = []
+        self._seq = 0  # the last event's seq (debrief-only events count, unshown)
         self._stale = False  # events came in a batch; refresh at its end
         if QApplication.font().pointSizeF() < MIN_POINT_SIZE:
             # The cockpit sets an 11 pt application font; elsewhere, still no tiny text. Through
@@ -137,6 +138,10 @@ class IncidentPanel(CockpitPanel):
     def set_incident(self, incident: Incident | None) -> None:
         self.incident = incident
         self.events = self.incidents.events(incident.id) if incident else []
+        # The last seq read (the events shown leave out the debrief's: they count here).
+        self._seq = max(
+            [incident.event_count if incident else 0, *(e.seq for e in self.events[-1:])]
+        )
         self.incident_changed()
         self.refresh()
 
@@ -144,11 +149,15 @@ class IncidentPanel(CockpitPanel):
         if self.incident is None or incident.id != self.incident.id:
             return
         self.incident = incident
-        if event.seq == len(self.events) + 1:
+        if event.kind in DEBRIEF_ONLY_KINDS:  # a drill's tab view: only the debrief shows it
+            self._seq = max(self._seq, event.seq)
+            return
+        if event.seq == self._seq + 1:
             self.events.append(event)
             self.event_added(event)
         else:  # out of turn (the probes' writer and ours raced): re-read, in order, all of it
             self.events = self.incidents.events(incident.id)
+        self._seq = max(self._seq, event.seq)
         if self.bus.batching:  # a flip storm is a hundred events: refresh once, after them
             self._stale = True
         else:

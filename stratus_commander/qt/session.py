@@ -191,6 +191,11 @@ class CockpitApp:
             await self.aclose()
             log.info("cockpit closed; everything it recorded is in %s", self.session.db_path)
             gc.unfreeze()  # the process (or the test session) collects normally again
+        debrief = self.window.debriefs.closing_window  # a drill closed: its debrief stays up
+        if debrief is not None and debrief.isVisible() and not (stop and stop.is_set()):
+            done = asyncio.Event()
+            debrief.closed.connect(done.set)
+            await done.wait()
 
     async def aclose(self) -> None:
         """Stop everything in order; the database closes last."""

@@ -19,7 +19,7 @@ from stratus_commander.clock import from_iso, from_ms, to_iso, to_ms
 from stratus_commander.credits import CreditReport, IncidentCredits, stored_reports
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.store import Store
-from stratus_commander.timeline import Event, Verification, verify
+from stratus_commander.timeline import DEBRIEF_ONLY_KINDS, Event, Verification, verify
 
 __all__ = [
     "CHECK_STATES",
@@ -219,7 +219,9 @@ def load_records(incidents: Incidents, incident_id: int) -> ReviewRecords:
     found = store.review_record(incident_id)
     return ReviewRecords(
         incident=incident,
-        events=tuple(events),
+        # The review shows the ordinary timeline (a drill's tab views are the debrief's); the
+        # chain is checked whole.
+        events=tuple(e for e in events if e.kind not in DEBRIEF_ONLY_KINDS),
         chain=verify(events, store.timeline_head(incident_id)),
         close=_close_from(found),
         pir=_pir_from(found),

@@ -90,7 +90,11 @@ def _readme_commands() -> list[list[str]]:
 def _leaves(group: click.Group, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     out: set[tuple[str, ...]] = set()
     for name, command in group.commands.items():
+        if command.hidden:
+            continue
         if isinstance(command, click.Group):
+            if command.invoke_without_command:  # `drill [SCENARIO]` is a command itself
+                out.add((*path, name))
             out |= _leaves(command, (*path, name))
         else:
             out.add((*path, name))

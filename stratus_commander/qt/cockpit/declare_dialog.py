@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from stratus_commander.clock import Clock, from_ms, to_ms, truncate_ms
 from stratus_commander.errors import InputError
-from stratus_commander.incident import Incident, Incidents
+from stratus_commander.incident import DrillRun, Incident, Incidents
 from stratus_commander.incident.comms import format_time
 from stratus_commander.probes.base import FAILING, ProbeState, StateChange
 from stratus_commander.resources import ui_path
@@ -104,6 +104,8 @@ class DeclareDialog(QDialog):
         self.runbook = runbook
         self.clock = clock
         self.drill = drill
+        #: What a drill incident records of its drill (set by the cockpit in a drill).
+        self.drill_run: DrillRun | None = None
         self.incident: Incident | None = None
         self.setWindowTitle("Declare incident" + (" — DRILL" if drill else ""))
         self.form = load_form("declare_dialog.ui", self)
@@ -234,6 +236,7 @@ class DeclareDialog(QDialog):
                 affected_services=self.affected(),
                 detected_at=self.detected_at(),
                 drill=self.drill,
+                drill_run=self.drill_run,
             )
         except InputError as exc:
             focus = {

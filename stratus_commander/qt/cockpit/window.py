@@ -43,6 +43,7 @@ from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
+from stratus_commander.qt.cockpit.drill_debrief import DrillDebriefs
 from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
 from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_keys
 from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
@@ -173,6 +174,7 @@ class Cockpit(QMainWindow):
         bus.tick.connect(self._on_tick)
         bus.probe_flip.connect(self._on_flip)
         bus.incident_event.connect(self._on_event)
+        self.debriefs = DrillDebriefs(self)  # tab views recorded; the debrief opened
         self.resize(1440, 900)
         self._restore_geometry()
         self.set_incident(None)
@@ -197,6 +199,7 @@ class Cockpit(QMainWindow):
                 if self.incident is None and evidence is not None:
                     self._work.rail.set_detection(evidence.at)
             self._work.tabs.currentChanged.connect(self._work.page)  # a tab shown: its page
+            self._work.tabs.currentChanged.connect(self.debriefs.tab_shown)
             if self.settings is not None:
                 self._work.restore_layout(self.settings)
         return self._work
@@ -466,6 +469,7 @@ class Cockpit(QMainWindow):
             drill=self.drill,
             parent=self,
         )
+        dialog.drill_run = self.debriefs.drill_run()
         dialog.declared.connect(self._declared)
         dialog.finished.connect(dialog.deleteLater)
         self._dialog = dialog
@@ -508,6 +512,7 @@ class Cockpit(QMainWindow):
             )
 
     def _on_event(self, incident: Incident, event: Event) -> None:
+        self.debriefs.on_event(incident, event)
         if self.incident is not None and incident.id == self.incident.id:
             shown, self.incident = self.incident, incident
             if replace(shown, event_count=0, head_hash="") != replace(
@@ -548,6 +553,7 @@ class Cockpit(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
+        self.debriefs.at_close()
         if self.review_window is not None:
             self.review_window.close()  # stops its loader thread and closes its connection
         self._tasks.cancel()

@@ -4,8 +4,8 @@
 shows what :func:`stratus_commander.review.build_review` computes, tab by tab: the 48 h deadline
 and the hash chain's verdict (:mod:`.header`), milestones and durations (:mod:`.timeline_tab`),
 impact and RCA (:mod:`.impact_tab`), action items and the follow-up meeting (:mod:`.actions_tab`),
-service credits (:mod:`.credits_tab`) and the probe graphs replayed from stored samples
-(:mod:`.graphs`).
+service credits (:mod:`.credits_tab`), the probe graphs replayed from stored samples
+(:mod:`.graphs`) and, for a drill, its debrief (:mod:`.debrief_view`).
 
 Every slow read runs on worker threads with connections of their own
 (:class:`~stratus_commander.qt.offthread.OffThread`): the review and the graphs load side by side
@@ -28,11 +28,13 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from stratus_commander import review as rv
 from stratus_commander.clock import Clock
+from stratus_commander.debrief import Debrief, build_debrief
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incidents
 from stratus_commander.qt.offthread import OffThread
 from stratus_commander.qt.review.actions_tab import ActionsTab
 from stratus_commander.qt.review.credits_tab import CreditsTab
+from stratus_commander.qt.review.debrief_view import DebriefTab
 from stratus_commander.qt.review.exports import choose_export, export_incident
 from stratus_commander.qt.review.graphs import (
     ReplayData,
@@ -57,6 +59,7 @@ class ReviewView(QWidget):
     loaded = Signal()  # the whole review was (re)computed and is shown
     graphs_loaded = Signal(int)  # points drawn
     load_failed = Signal(str)
+    debrief_loaded = Signal()  # a drill's debrief is shown (its own tab)
 
     def __init__(
         self,
@@ -100,6 +103,11 @@ class ReviewView(QWidget):
         self.tabs.addTab(self.actions_tab, "&Action items and follow-up")
         self.tabs.addTab(self.credits_tab, "&Credits")
         self.tabs.addTab(self.graphs, "&Graphs")
+        self.debrief_tab: DebriefTab | None = None
+        row = self.store.incident_row(incident_id)
+        if row is not None and row["drill"]:  # a drill: scored against its scenario
+            self.debrief_tab = DebriefTab()
+            self.tabs.addTab(self.debrief_tab, "&Debrief")
         layout.addWidget(self.tabs, 1)
         for tab in self._review_tabs():
             tab.said.connect(self.header.say)
@@ -107,6 +115,7 @@ class ReviewView(QWidget):
         self._set_editable()
         self.reload()
         self.load_graphs()
+        self.load_debrief()
 
     def _review_tabs(self) -> tuple[ReviewTab, ...]:
         return (self.timeline_tab, self.impact_tab, self.actions_tab, self.credits_tab)
@@ -165,6 +174,23 @@ class ReviewView(QWidget):
             lambda store: read_replay(store, incident_id, now),
             self._show_graphs,
             self._graphs_failed,
+        )
+
+    def load_debrief(self) -> None:
+        """A drill's debrief, built on a worker thread (:attr:`debrief_loaded`)."""
+        tab = self.debrief_tab
+        if tab is None:
+            return
+        runbook, clock, incident_id = self.runbook, self.clock, self.incident_id
+
+        def shown(debrief: Debrief) -> None:
+            tab.show_debrief(debrief)
+            self.debrief_loaded.emit()
+
+        self.worker.submit(
+            lambda store: build_debrief(Incidents(store, clock), runbook, incident_id),
+            shown,
+            lambda error: tab.failed(f"{type(error).__name__}: {error}"),
         )
 
     def _review_failed(self, generation: int, error: BaseException) -> None:
