@@ -159,6 +159,7 @@ class Cockpit(QMainWindow):
         self.notifier = Notifier(
             self.banners, SHORTCUT_HINTS, app_icon(), self, details=self._alert_detail
         )
+        self.notifier.raise_requested.connect(self.bring_to_front)
 
         self.probe_summary = QLabel()
         self.statusBar().addWidget(self.probe_summary, 1)
@@ -295,6 +296,14 @@ class Cockpit(QMainWindow):
 
     def show_keys(self) -> None:
         show_keys(self)
+
+    def bring_to_front(self) -> None:
+        """A desktop notification was clicked: the cockpit, in front, not minimised."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def toggle_library(self) -> None:
         if self.stack.currentIndex() == 1 or not self._has_work():
@@ -515,5 +524,7 @@ class Cockpit(QMainWindow):
         if self.review_window is not None:
             self.review_window.close()  # stops its loader thread and closes its connection
         self._tasks.cancel()
+        if self.notifier.desktop is not None:
+            self.notifier.desktop.close()
         super().closeEvent(event)
         self.closed.emit()
