@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
+from stratus_commander.qt.application import DESKTOP_FILE_NAME
 from stratus_commander.resources import resource_path
 
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 
 SERVICE = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
-#: The desktop file's name (resources/stratus-commander.desktop), for the server's icon and grouping
-DESKTOP_ENTRY = "stratus-commander"
 URGENCY_NORMAL = 1
 URGENCY_CRITICAL = 2
 #: Kept on screen until the commander acts on it (an overdue clock); -1: the server's default
@@ -67,8 +66,7 @@ class DesktopNotifications(QObject):
 
         hints = {
             "urgency": ("y", URGENCY_CRITICAL if critical else URGENCY_NORMAL),
-            "desktop-entry": ("s", DESKTOP_ENTRY),
-            "category": ("s", "im.received" if not critical else "device.error"),
+            "desktop-entry": ("s", DESKTOP_FILE_NAME),  # the server's icon and grouping
         }
         address = DBusAddress(PATH, bus_name=SERVICE, interface=SERVICE)
         message = new_method_call(
