@@ -33,6 +33,7 @@ from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.qt import theme
 from stratus_commander.qt.cockpit import shapes
 from stratus_commander.qt.cockpit.desktop_notify import DesktopNotifications
+from stratus_commander.qt.panel_kit import accessible
 
 __all__ = ["Banner", "BannerArea", "Notifier"]
 
@@ -58,7 +59,7 @@ class Banner(QFrame):
         self.text = QLabel(text)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QPushButton("Dismiss (Esc)")
+        close = accessible(QPushButton("Dismiss (Esc)"), "Dismiss", "Dismiss this warning (Esc)")
         close.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Esc does it; keep Tab for the work
         close.clicked.connect(lambda: self.dismissed.emit(self.key))
         row = QHBoxLayout(self)

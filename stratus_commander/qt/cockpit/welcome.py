@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.comms import format_time
+from stratus_commander.qt.panel_kit import accessible
 
 __all__ = ["WelcomePage", "incident_line"]
 
@@ -60,15 +61,22 @@ class WelcomePage(QWidget):
         actions = QHBoxLayout()
         self.declare_button = QPushButton("Declare incident (Ctrl+N)")
         self.declare_button.setObjectName("welcomeAction")
+        accessible(self.declare_button, "Declare incident", "Open the declaration form (Ctrl+N)")
         self.declare_button.clicked.connect(self.declare_requested)
         actions.addWidget(self.declare_button)
         self.scenario = QComboBox()
+        accessible(self.scenario, "Drill scenario", "The outage the drill plays")
         for name, label in scenarios:
             self.scenario.addItem(f"{label} ({name})", name)
         default = self.scenario.findData("payment-processing-down")
         self.scenario.setCurrentIndex(max(default, 0))
         self.drill_button = QPushButton("Start a drill (Ctrl+D)")
         self.drill_button.setObjectName("welcomeAction")
+        accessible(
+            self.drill_button,
+            "Start a drill",
+            "Rehearse the chosen scenario against the simulator (Ctrl+D)",
+        )
         self.drill_button.clicked.connect(self._drill)
         self.drill_button.setEnabled(bool(scenarios))
         actions.addWidget(self.drill_button)
@@ -86,6 +94,11 @@ class WelcomePage(QWidget):
         library = QHBoxLayout()
         library.addWidget(QLabel("<b>Incident library</b>"))
         self.search = QLineEdit()
+        accessible(
+            self.search,
+            "Search the library",
+            "Search incident titles, notes and timelines (Ctrl+F)",
+        )
         self.search.setPlaceholderText("Search titles, notes and timelines (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.refresh)
@@ -95,12 +108,18 @@ class WelcomePage(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self).activated.connect(self.search.setFocus)
 
         self.incident_list = QListWidget()
+        accessible(
+            self.incident_list,
+            "Incident library",
+            "Saved incidents, newest first; Enter opens the selected one",
+        )
         self.incident_list.itemActivated.connect(self._open_item)
         font = self.incident_list.font()
         font.setFamilies(["DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
         self.incident_list.setFont(font)
         layout.addWidget(self.incident_list, 1)
         self.open_button = QPushButton("&Open selected (Enter)")
+        accessible(self.open_button, "Open selected", "Open the selected incident in the cockpit")
         self.open_button.clicked.connect(self._open_selected)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.refresh()
