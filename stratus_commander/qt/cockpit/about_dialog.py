@@ -63,6 +63,7 @@ class AboutDialog(QDialog):
         tagline.setWordWrap(True)
         box.addWidget(tagline)
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.values: dict[str, QLabel] = {}
         rows = (
             ("Version", __version__),
