@@ -43,10 +43,12 @@ SHORTCUT_HINTS = {
 }
 KEYS_HELP = """\
 Ctrl+N          Declare an incident
+Ctrl+D          Start a drill (the scenario chosen on the welcome page)
 Ctrl+Shift+N    Add a note to the timeline
 Ctrl+1 … Ctrl+5 Triage · Graphs · Communicate · Mitigate · Escalate
 Ctrl+6          Timeline (N in the list: note)
 Ctrl+L          Incident library (again: back)
+Ctrl+F          Search the incident library
 Ctrl+Shift+L    Switch between the light and the dark palette
 Ctrl+Shift+C    Close the incident (once resolved): RCA, fix, lessons
 Ctrl+Shift+R    Post-incident review: timeline, durations, credits, actions
@@ -105,6 +107,8 @@ class Commands(Protocol):
     def declare(self) -> None: ...
     def focus_note(self) -> None: ...
     def toggle_library(self) -> None: ...
+    def search_library(self) -> None: ...
+    def start_drill(self) -> None: ...
     def close_incident(self) -> None: ...
     def open_review(self) -> None: ...
     def close(self) -> bool: ...
@@ -140,7 +144,9 @@ def build_menus(window: QMainWindow, do: Commands, tab_titles: tuple[str, ...]) 
     m = bar.addMenu("Incident")
     declare = add(m, "&Declare incident…", "Ctrl+N", do.declare)
     add(m, "Add &note", "Ctrl+Shift+N", do.focus_note)
+    add(m, "Start a d&rill", "Ctrl+D", do.start_drill)
     add(m, "Incident &library", "Ctrl+L", do.toggle_library)
+    add(m, "&Search the library", "Ctrl+F", do.search_library)
     m.addSeparator()
     add(m, "&Close incident…", "Ctrl+Shift+C", do.close_incident)
     add(m, "Post-incident &review…", "Ctrl+Shift+R", do.open_review)

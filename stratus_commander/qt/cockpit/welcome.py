@@ -8,7 +8,6 @@ timelines. Enter on a row opens it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -77,13 +76,12 @@ class WelcomePage(QWidget):
             "Start a drill",
             "Rehearse the chosen scenario against the simulator (Ctrl+D)",
         )
-        self.drill_button.clicked.connect(self._drill)
+        self.drill_button.clicked.connect(self.start_drill)
         self.drill_button.setEnabled(bool(scenarios))
         actions.addWidget(self.drill_button)
         actions.addWidget(self.scenario)
         actions.addStretch(1)
         layout.addLayout(actions)
-        QShortcut(QKeySequence("Ctrl+D"), self).activated.connect(self._drill)
 
         self.probe_note = QLabel(probe_note)
         self.probe_note.setObjectName("evidence")
@@ -105,7 +103,6 @@ class WelcomePage(QWidget):
         self.search.returnPressed.connect(self._focus_list)
         library.addWidget(self.search, 1)
         layout.addLayout(library)
-        QShortcut(QKeySequence.StandardKey.Find, self).activated.connect(self.search.setFocus)
 
         self.incident_list = QListWidget()
         accessible(
@@ -141,7 +138,8 @@ class WelcomePage(QWidget):
     def _focus_list(self) -> None:
         self.incident_list.setFocus()
 
-    def _drill(self) -> None:
+    def start_drill(self) -> None:
+        """The chosen scenario as a drill (the button, or Ctrl+D in the Incident menu)."""
         name = self.scenario.currentData()
         if name and self.drill_button.isEnabled():
             self.drill_requested.emit(str(name))

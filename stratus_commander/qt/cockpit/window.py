@@ -340,6 +340,20 @@ class Cockpit(QMainWindow):
         else:
             self._show_work()
 
+    def search_library(self) -> None:
+        self._show_library()
+        self.welcome.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def start_drill(self) -> None:
+        """The scenario chosen on the welcome page (shown, so the commander sees which)."""
+        self._show_library()
+        self.welcome.start_drill()
+
+    def _show_library(self) -> None:
+        if self.stack.currentIndex() != 0:
+            self.welcome.refresh()
+            self.stack.setCurrentIndex(0)
+
     def close_incident(self) -> None:
         """The runbook's close steps for the incident on screen (refused until it is resolved)."""
         if self.incident is None:

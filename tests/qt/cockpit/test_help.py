@@ -12,6 +12,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
 from stratus_commander import __version__
+from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.qt.cockpit.about_dialog import shown_location
 from stratus_commander.qt.cockpit.menus import KEYS_HELP, PAGE_HELP
 from stratus_commander.qt.cockpit.work_area import TABS
@@ -123,3 +125,22 @@ def test_a_server_database_is_shown_without_its_password() -> None:
     url = "postgresql://commander:s3cret@db.internal:5432/incidents"
     assert shown_location(url) == "postgresql://commander@db.internal:5432/incidents"
     assert shown_location(Path("/x/incidents.db")) == "/x/incidents.db"
+
+
+def test_the_library_search_and_a_drill_from_the_keyboard_anywhere(
+    qtbot, incidents, runbook, clock
+) -> None:
+    window = Cockpit(Bus(), incidents, runbook, clock, scenarios=[("stripe-down", "Stripe down")])
+    qtbot.addWidget(window)
+    window.show()
+    window.set_incident(incidents.declare("Webhooks failing", "Major", scope=["Webhooks"]))
+    assert window.stack.currentIndex() == 1  # the work area
+    handle = _active(qtbot, window)
+    QTest.keyClick(handle, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.welcome
+    assert QApplication.focusWidget() is window.welcome.search
+    window.show_tab(0)
+    with qtbot.waitSignal(window.drill_requested) as started:
+        QTest.keyClick(handle, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert started.args == ["stripe-down"]
+    assert window.stack.currentWidget() is window.welcome  # the scenario chosen is in view
