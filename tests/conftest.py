@@ -20,5 +20,7 @@ def _isolate_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.delenv("STRATUS_COMMANDER_DB", raising=False)
     monkeypatch.delenv("STRATUS_COMMANDER_CONFIG", raising=False)
+    # Deadline alerts must never pop up on the developer's desktop (tests start their own bus).
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     # keyring must never reach a real OS keychain from tests.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")

@@ -144,7 +144,7 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
         raise InputError(problem)
     app = ensure_app()
     settings = open_settings()
-    theme.apply_theme(app, str(settings.value("view/theme", "light")))
+    theme.apply_theme(app, theme.resolve(str(settings.value("view/theme", theme.SYSTEM)), app))
     first = Splash(message)
     first.show()
     app.processEvents()  # paint it now: the imports below take a while

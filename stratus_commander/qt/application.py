@@ -12,7 +12,9 @@ import sys
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["collect_on_ui_thread", "ensure_app"]
+__all__ = ["DESKTOP_FILE_NAME", "collect_on_ui_thread", "ensure_app"]
+
+DESKTOP_FILE_NAME = "stratus-commander"
 
 #: How often the UI thread runs the collector the interpreter no longer runs by itself.
 GC_INTERVAL_MS = 500
@@ -40,6 +42,8 @@ def ensure_app(*, offscreen: bool = False) -> QApplication:
         return app
     collect_on_ui_thread(app)
     app.setApplicationName("Stratus Commander")
+    # Wayland's app id and the task bar's icon: resources/desktop/stratus-commander.desktop
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     # Closing the last window must end our coroutine, not yank the loop from under it.
     app.setQuitOnLastWindowClosed(False)
     font = app.font()

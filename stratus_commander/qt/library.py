@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -116,6 +116,8 @@ class LibraryWindow(QMainWindow):
         self.error.setVisible(False)
         layout.addWidget(self.error)
         self.setCentralWidget(page)
+        # Ctrl+F: the search (the cockpit's library has it in the Incident menu instead).
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
         self.resize(1200, 640)
         self._enable()
 

@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -324,7 +324,6 @@ class LibraryTable(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.count)
         layout.addWidget(self.view, 1)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
         self._restore_sort()
         self.refresh()
 

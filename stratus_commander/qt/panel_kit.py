@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QApplication,
+    QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -31,6 +33,8 @@ from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.runbook import Item, Runbook
 from stratus_commander.timeline import DEBRIEF_ONLY_KINDS, Event
+
+W = TypeVar("W", bound=QWidget)
 
 MIN_POINT_SIZE = 11
 
@@ -60,6 +64,24 @@ def local(dt: datetime, *, seconds: bool = False, date: bool = False, utc: bool 
 
 #: The heading sizes (pt) the style sheet has a rule for (``QLabel#heading[pt="14"]``).
 HEADING_SIZES = (11, 12, 14, 15, 16)
+
+
+def accessible(widget: W, name: str, description: str) -> W:
+    """Say what ``widget`` is (``name``; empty: Qt's own, e.g. a button's text) and what it does
+    to assistive technology. A placeholder or a shortcut hint is not read as either."""
+    if name:
+        widget.setAccessibleName(name)
+    widget.setAccessibleDescription(description)
+    return widget
+
+
+def describe_buttons(box: QDialogButtonBox, **descriptions: str) -> None:
+    """Describe a button box's standard buttons, by role: ``save=``, ``cancel=``, ``ok=``..."""
+    for role, description in descriptions.items():
+        standard = getattr(QDialogButtonBox.StandardButton, role.capitalize())
+        button = box.button(standard)
+        if button is not None:
+            button.setAccessibleDescription(description)
 
 
 def heading(text: str, size: int = 14) -> QLabel:
@@ -224,6 +246,11 @@ class Checklist(QListWidget):
         # while constructing the list; polished now, the rows are measured with the new name's
         # (else rows laid out before the list is shown are too short for their padding).
         self.setObjectName("checklist")
+        accessible(
+            self,
+            "Checklist",
+            "Runbook steps: Space ticks the selected one, and the tick goes on the timeline",
+        )
         self.ensurePolished()
         self._items: list[Item] = []
         self._loading = False

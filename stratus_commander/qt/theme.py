@@ -5,6 +5,9 @@
 the palette when applied. Urgent (red) and warning (yellow) fills carry their own text colour and
 read the same in both palettes — and every state is also said in words and by shape, never by
 colour alone.
+
+The commander's choice is a palette's name or :data:`SYSTEM` (the default until they pick one):
+the desktop's colour scheme (``QStyleHints.colorScheme``), followed live by the cockpit.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from PySide6.QtWidgets import QApplication, QWidget
 from stratus_commander.resources import resource_path
 
 __all__ = [
+    "CHOICES",
+    "SYSTEM",
     "THEMES",
     "Theme",
     "apply_theme",
     "current",
     "load_palettes",
+    "resolve",
+    "scheme_theme",
     "set_state",
     "style_sheet",
 ]
@@ -94,6 +101,23 @@ _current = THEMES["light"]
 
 def current() -> Theme:
     return _current
+
+
+#: Follow the desktop's colour scheme (the choice until the commander picks a palette).
+SYSTEM = "system"
+CHOICES = (SYSTEM, "light", "dark")
+
+
+def scheme_theme(scheme: Qt.ColorScheme) -> str:
+    """The palette for a desktop colour scheme (unknown: light)."""
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+
+
+def resolve(choice: str, app: QApplication) -> str:
+    """The palette a choice means now: :data:`SYSTEM` is the desktop's scheme of the moment."""
+    if choice == SYSTEM:
+        return scheme_theme(app.styleHints().colorScheme())
+    return choice if choice in THEMES else "light"
 
 
 def _palette(t: Theme) -> QPalette:

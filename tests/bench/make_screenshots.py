@@ -1,10 +1,13 @@
-"""Render the cockpit mid-drill, light and dark, to resources/screenshots/ (offscreen).
+"""Render the cockpit mid-drill, light and in the desktop's dark scheme, and the About dialog, to
+resources/screenshots/ (offscreen).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/make_screenshots.py
 
 A real drill (payment-processing-down) on the loopback simulator. Everything — runbook clocks,
 probes, simulator — runs on one clock 10 times faster than the wall, so 45 s reach the state of
 an incident declared six minutes ago (ESCALATE overdue, TRIAGE met) while Stripe is still down.
+The dark shot is the desktop turning dark (QStyleHints.colorSchemeChanged) with no palette picked:
+the cockpit follows it.
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TMP = Path(tempfile.mkdtemp(prefix="stratus-shots-"))
 os.environ["XDG_CONFIG_HOME"] = str(TMP / "config")  # never the user's own window settings
+os.environ["XDG_STATE_HOME"] = str(TMP / "state")  # nor the user's own log
 
 import qasync  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
 from stratus_commander.clock import SystemClock, truncate_ms  # noqa: E402
+from stratus_commander.logs import setup_logging, teardown_logging  # noqa: E402
 from stratus_commander.qt import theme  # noqa: E402
 from stratus_commander.qt.app import open_settings  # noqa: E402
 from stratus_commander.qt.application import ensure_app  # noqa: E402
@@ -74,12 +80,19 @@ async def main(out: Path) -> None:
         w.show_tab(0)
         await asyncio.sleep(1.2)
         w.grab().save(str(out / "cockpit-light.png"))
-        w.set_theme("dark")
+        hints = ensure_app().styleHints()
+        assert w.theme_choice == theme.SYSTEM  # no palette picked: the desktop's scheme rules
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # the desktop turns dark
         w.show_tab(1)
         await asyncio.sleep(1.2)
         w.graphs.redraw_now()
         w.grab().save(str(out / "cockpit-dark.png"))
-        w.set_theme("light")
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        w.show_about()
+        assert w.about is not None
+        await asyncio.sleep(0.5)
+        w.about.grab().save(str(out / "about.png"))
+        w.about.close()
         stop.set()
 
     driver = asyncio.ensure_future(commander())
@@ -91,6 +104,8 @@ if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else resource_path("screenshots")
     target.mkdir(parents=True, exist_ok=True)
     theme.apply_theme(ensure_app(), "light")
+    setup_logging(verbose=False)  # the About dialog names the log file
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         runner.run(main(target))
+    teardown_logging()
     print(f"screenshots in {target}")

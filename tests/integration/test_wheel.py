@@ -32,6 +32,10 @@ def test_wheel_carries_resources_and_forms(wheel: Path) -> None:
     shipped = {n.split("/")[3] for n in names if n.startswith("stratus_commander/_data/resources/")}
     on_disk = {p.name for p in (ROOT / "resources").iterdir() if p.is_dir()}
     assert shipped == on_disk - {"screenshots"}
+    (entry_points,) = (n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    # The desktop file launches the GUI script (no console window on Windows).
+    assert "[gui_scripts]\nstratus-commander-gui = stratus_commander.cli:main" in text
 
 
 def test_installed_wheel_finds_its_resources(wheel: Path, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
     Checklist,
     IncidentPanel,
+    accessible,
     bold,
     buddy,
     feedback_label,
@@ -109,6 +110,9 @@ class CommsPanel(IncidentPanel):
         for name in self.runbook.comms.templates:
             self.template_combo.addItem(comms.TEMPLATE_LABELS.get(name, name.title()), name)
         self.template_combo.activated.connect(self._template_picked)
+        accessible(
+            self.template_combo, "Template", "The runbook template the update is written from"
+        )
         picker.addWidget(buddy("&Template:", self.template_combo))
         picker.addWidget(self.template_combo, 1)
         self.regenerate_button = QPushButton("&Regenerate")
@@ -121,6 +125,11 @@ class CommsPanel(IncidentPanel):
         self.preview.setTabChangesFocus(True)
         self.preview.setMinimumHeight(180)
         self.preview.textChanged.connect(self._text_changed)
+        accessible(
+            self.preview,
+            "Status update",
+            "The message, filled from the incident: edit it, copy it, send it",
+        )
         left.addWidget(self.preview, 1)
         self.edited_label = QLabel()
         self.edited_label.setObjectName("editNote")
@@ -136,6 +145,7 @@ class CommsPanel(IncidentPanel):
         for fmt, text in buttons:
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, f=fmt: self.copy(f))
+            accessible(button, "", f"Copy the message to the clipboard, formatted for {fmt}")
             copy_row.addWidget(button)
             self.copy_buttons[fmt] = button
         copy_row.addStretch(1)
@@ -150,6 +160,12 @@ class CommsPanel(IncidentPanel):
         self.mark_sent_button = QPushButton("Mark &sent")
         self.mark_sent_button.setObjectName("markSent")  # bold: the step that meets the clock
         self.mark_sent_button.clicked.connect(self.mark_sent)
+        accessible(
+            self.mark_sent_button,
+            "Mark sent",
+            "Record that this update was sent: meets COMMUNICATE, restarts NEXT UPDATE",
+        )
+        accessible(self.channel_combo, "Sent via", "Where the update was sent")
         sent_row.addWidget(self.mark_sent_button)
         sent_row.addStretch(1)
         left.addLayout(sent_row)
@@ -166,6 +182,11 @@ class CommsPanel(IncidentPanel):
         right.addWidget(heading("Status page", 12))
         self.status_page = Checklist()
         self.status_page.set_items(self.runbook.comms.status_page_steps)
+        accessible(
+            self.status_page,
+            "Status page steps",
+            "The runbook's status page steps: Space ticks the selected one",
+        )
         self.status_page.toggled.connect(self._status_page_toggled)
         right.addWidget(self.status_page, 1)
         columns.addLayout(right, 2)

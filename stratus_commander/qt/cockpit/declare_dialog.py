@@ -34,6 +34,7 @@ from stratus_commander.errors import InputError
 from stratus_commander.incident import DrillRun, Incident, Incidents
 from stratus_commander.incident.comms import format_time
 from stratus_commander.probes.base import FAILING, ProbeState, StateChange
+from stratus_commander.qt.panel_kit import accessible, describe_buttons
 from stratus_commander.resources import ui_path
 from stratus_commander.runbook import IMPACTS, SERVICES, Runbook
 
@@ -152,6 +153,7 @@ class DeclareDialog(QDialog):
 
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("&Declare")
+        self._describe()
         ok.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -186,6 +188,22 @@ class DeclareDialog(QDialog):
             scope=tuple(CHECK_SCOPE[c] for c in failing_checks if c in CHECK_SCOPE),
             drill=drill,
             parent=parent,
+        )
+
+    def _describe(self) -> None:
+        """Names and descriptions for assistive technology (the placeholders are not read)."""
+        accessible(self.title_edit, "Title", "What is failing, in a few words")
+        for service, box in self.scope_boxes.items():
+            accessible(box, service, f"Tick if {service} is affected (Space)")
+        accessible(
+            self.detected_edit, "Detected at", "When the failure was first seen, in local time"
+        )
+        accessible(self.impact_combo, "Impact", "Minor, Major or Critical: sets the escalation")
+        accessible(
+            self.affected_edit, "Affected services", "The services affected, comma-separated"
+        )
+        describe_buttons(
+            self.buttons, ok="Declare the incident (Ctrl+Enter)", cancel="Close without declaring"
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -40,6 +40,7 @@ from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
     IncidentPanel,
+    accessible,
     buddy,
     feedback_label,
     heading,
@@ -111,6 +112,11 @@ class EscalationPanel(IncidentPanel):
         self.by_label.setWordWrap(True)
         left.addWidget(self.by_label)
         self.escalate_button = QPushButton("Mark &escalated")
+        accessible(
+            self.escalate_button,
+            "Mark escalated",
+            "Record that the people above were paged: meets ESCALATE",
+        )
         self.escalate_button.setObjectName("escalateButton")
         self.escalate_button.clicked.connect(self.mark_escalated)
         left.addWidget(self.escalate_button)
@@ -164,24 +170,29 @@ class EscalationPanel(IncidentPanel):
         layout = QVBoxLayout(box)
         form = QGridLayout()
         self.call_who = QComboBox()
+        accessible(self.call_who, "Who", "The person called, paged or messaged")
         self.call_who.setEditable(True)
         names = [n for row in self.runbook.escalation for n in row.who]
         names += [c.role for c in self.runbook.contacts + self.runbook.emergency_contacts]
         self.call_who.addItems(list(dict.fromkeys(names)))
         self.call_action = QComboBox()
+        accessible(self.call_action, "How", "Paged, called or messaged")
         self.call_action.addItems(CALL_ACTIONS)
         form.addWidget(buddy("&Who:", self.call_who), 0, 0)
         form.addWidget(self.call_who, 0, 1)
         form.addWidget(buddy("&How:", self.call_action), 0, 2)
         form.addWidget(self.call_action, 0, 3)
         self.answered_check = QCheckBox("&Answered at")
+        accessible(self.answered_check, "Answered", "Tick when they answered, and give the time")
         self.answered_time = QTimeEdit()
+        accessible(self.answered_time, "Answered at", "The time they answered (local time)")
         self.answered_time.setDisplayFormat("HH:mm")
         self.answered_time.setEnabled(False)
         self.answered_check.toggled.connect(self._answered_toggled)
         form.addWidget(self.answered_check, 1, 0)
         form.addWidget(self.answered_time, 1, 1)
         self.call_note = QLineEdit()
+        accessible(self.call_note, "Call note", "What was agreed, e.g. joining the bridge")
         self.call_note.setPlaceholderText("e.g. joining the bridge")
         form.addWidget(buddy("N&ote:", self.call_note), 1, 2)
         form.addWidget(self.call_note, 1, 3)
@@ -189,10 +200,16 @@ class EscalationPanel(IncidentPanel):
         form.setColumnStretch(3, 2)
         layout.addLayout(form)
         self.log_call_button = QPushButton("&Log call")
+        accessible(self.log_call_button, "Log call", "Record this call on the timeline")
         self.log_call_button.clicked.connect(self.log_call)
         self.call_note.returnPressed.connect(self.log_call)
         layout.addWidget(self.log_call_button)
         self.call_list = QListWidget()
+        accessible(
+            self.call_list,
+            "Calls logged",
+            "Every call, page and message recorded for this incident",
+        )
         self.call_list.setWordWrap(True)
         self.call_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.call_list, 1)
@@ -203,10 +220,15 @@ class EscalationPanel(IncidentPanel):
         layout = QVBoxLayout(box)
         form = QHBoxLayout()
         self.timer_who = QLineEdit()
+        accessible(self.timer_who, "Who reports back", "The person who will report back to you")
         self.timer_who.setPlaceholderText("who")
         self.timer_task = QLineEdit()
+        accessible(
+            self.timer_task, "Task handed over", "What they are doing before they report back"
+        )
         self.timer_task.setPlaceholderText("task handed over")
         self.timer_minutes = QSpinBox()
+        accessible(self.timer_minutes, "Minutes", "When to check back, in minutes")
         self.timer_minutes.setRange(1, reminders.MAX_MINUTES)
         self.timer_minutes.setValue(10)
         self.timer_minutes.setSuffix(" min")
@@ -218,9 +240,13 @@ class EscalationPanel(IncidentPanel):
         layout.addLayout(form)
         buttons = QHBoxLayout()
         self.set_timer_button = QPushButton("Se&t timer")
+        accessible(self.set_timer_button, "Set timer", "Start a check-back reminder for this task")
         self.set_timer_button.clicked.connect(self.set_timer)
         self.timer_task.returnPressed.connect(self.set_timer)
         self.done_button = QPushButton("&Checked back")
+        accessible(
+            self.done_button, "Checked back", "Mark the selected (or the first due) timer done"
+        )
         self.done_button.setToolTip("Mark the selected (or the first due) timer done")
         self.done_button.clicked.connect(self.checked_back)
         buttons.addWidget(self.set_timer_button)
@@ -228,6 +254,7 @@ class EscalationPanel(IncidentPanel):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.timer_list = QListWidget()
+        accessible(self.timer_list, "Check-back timers", "Tasks handed over and when to check back")
         self.timer_list.setWordWrap(True)
         self.timer_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.timer_list, 1)

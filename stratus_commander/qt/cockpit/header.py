@@ -15,6 +15,7 @@ from stratus_commander.incident.comms import format_time
 from stratus_commander.incident.roles import ROLES
 from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
+from stratus_commander.qt.panel_kit import accessible
 
 __all__ = ["DrillStrip", "IncidentHeader"]
 
@@ -55,6 +56,11 @@ class IncidentHeader(QFrame):
         self.status.setObjectName("statusBadge")
         self.declare = QPushButton("Declare incident (Ctrl+N)")
         self.declare.setObjectName("declareCta")
+        accessible(
+            self.declare,
+            "Declare incident",
+            "Open the declaration form (Ctrl+N): the DECLARE clock is running",
+        )
         self.declare.clicked.connect(self.declare_clicked)
         text = QVBoxLayout()
         text.setSpacing(2)

@@ -25,6 +25,7 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
     Checklist,
     IncidentPanel,
+    accessible,
     bold,
     buddy,
     feedback_label,
@@ -72,6 +73,9 @@ class MitigatePanel(IncidentPanel):
                 status_row.addWidget(QLabel("→"))  # the statuses are a progression
             button = QPushButton(_STEP_TEXT[step])
             button.setObjectName("statusStep")  # the current one highlighted (the style sheet)
+            accessible(
+                button, "", f"Set the incident's status to {_STEP_TEXT[step].replace('&', '')}"
+            )
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, s=step: self.change_status(s))
             status_row.addWidget(button)
@@ -81,6 +85,7 @@ class MitigatePanel(IncidentPanel):
 
         picker = QHBoxLayout()
         self.list_combo = QComboBox()
+        accessible(self.list_combo, "Checklist", "Which mitigation checklist is shown below")
         for group, (title, _) in self.lists.items():
             if group == f"playbook:{runbook.playbooks[0].id}":
                 self.list_combo.insertSeparator(self.list_combo.count())
@@ -93,6 +98,11 @@ class MitigatePanel(IncidentPanel):
         layout.addLayout(picker)
 
         self.checklist = Checklist()
+        accessible(
+            self.checklist,
+            "Mitigation steps",
+            "The chosen checklist: Space ticks the selected step (the tick goes on the timeline)",
+        )
         self.checklist.toggled.connect(self._toggled)
         layout.addWidget(self.checklist, 1)
         self.feedback = feedback_label()

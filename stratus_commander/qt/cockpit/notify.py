@@ -3,8 +3,10 @@
 :class:`BannerArea` stacks banners under the header, the newest on top, one per clock (an overdue
 banner replaces that clock's due-soon one; a met clock's banner goes away). Each banner says its
 severity in words and by shape, what to do next and the shortcut for it; Esc (or its button)
-dismisses the top one. :class:`Notifier` routes clock alerts there and, where the desktop has a
-system tray, to a tray notification too (``history`` keeps what was sent, for tests and the log).
+dismisses the top one. :class:`Notifier` routes clock alerts there and to the desktop: a tray
+notification where there is a system tray, else a freedesktop notification on the session bus
+(desktop_notify.py; clicking it raises the cockpit). Either way ``QApplication.alert`` marks the
+window in the task bar. ``history`` keeps what was sent, for tests and the log.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -29,6 +32,8 @@ from stratus_commander.incident.comms import format_time
 from stratus_commander.incident.deadlines import ClockState
 from stratus_commander.qt import theme
 from stratus_commander.qt.cockpit import shapes
+from stratus_commander.qt.cockpit.desktop_notify import DesktopNotifications
+from stratus_commander.qt.panel_kit import accessible
 
 __all__ = ["Banner", "BannerArea", "Notifier"]
 
@@ -54,7 +59,7 @@ class Banner(QFrame):
         self.text = QLabel(text)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QPushButton("Dismiss (Esc)")
+        close = accessible(QPushButton("Dismiss (Esc)"), "Dismiss", "Dismiss this warning (Esc)")
         close.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Esc does it; keep Tab for the work
         close.clicked.connect(lambda: self.dismissed.emit(self.key))
         row = QHBoxLayout(self)
@@ -132,7 +137,13 @@ def alert_text(alert: Alert, shortcut: str = "", detail: str = "") -> str:
 
 
 class Notifier(QObject):
-    """Clock alerts to banners and the tray; banners of clocks that stopped warning retire."""
+    """Clock alerts to banners and the desktop; banners of clocks that stopped warning retire.
+
+    ``desktop``: the session-bus notifications to use when there is no tray (default: made here
+    when needed); :attr:`raise_requested` when the commander clicks one.
+    """
+
+    raise_requested = Signal()
 
     def __init__(
         self,
@@ -141,6 +152,7 @@ class Notifier(QObject):
         icon: QIcon | None = None,
         parent: QObject | None = None,
         details: Callable[[str], str] = lambda clock_id: "",
+        desktop: DesktopNotifications | None = None,
     ) -> None:
         super().__init__(parent)
         self.banners = banners
@@ -151,7 +163,12 @@ class Notifier(QObject):
         if QSystemTrayIcon.isSystemTrayAvailable() and icon is not None:
             self._tray = QSystemTrayIcon(icon, self)
             self._tray.setToolTip("Stratus Commander")
+            self._tray.messageClicked.connect(self.raise_requested)
             self._tray.show()
+        self.desktop: DesktopNotifications | None = None
+        if self._tray is None:
+            self.desktop = desktop if desktop is not None else DesktopNotifications(parent=self)
+            self.desktop.activated.connect(self.raise_requested)
 
     def notify(self, alerts: list[Alert]) -> None:
         for alert in alerts:
@@ -170,6 +187,12 @@ class Notifier(QObject):
                     else QSystemTrayIcon.MessageIcon.Warning
                 )
                 self._tray.showMessage(title, text, icon, 15000)
+            elif self.desktop is not None:
+                self.desktop.notify(alert.clock_id, title, text, critical=alert.overdue)
+        if alerts:
+            window = self.banners.window()
+            if window.isVisible():
+                QApplication.alert(window)  # the task bar entry asks for attention
 
     def retire(self, warning: dict[str, ClockState]) -> None:
         """Drop clock banners whose clock no longer warns (met, re-armed, or not shown)."""

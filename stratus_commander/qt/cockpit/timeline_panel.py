@@ -41,6 +41,7 @@ from stratus_commander.incident.comms import format_time, zone_name
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
     IncidentPanel,
+    accessible,
     buddy,
     feedback_label,
     local,
@@ -136,6 +137,7 @@ class TimelinePanel(IncidentPanel):
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.filter_combo = QComboBox()
+        accessible(self.filter_combo, "Show", "Which kinds of timeline events are listed")
         self.filter_combo.addItem(ALL, ALL)
         for label in CATEGORIES:
             self.filter_combo.addItem(label, label)
@@ -146,16 +148,23 @@ class TimelinePanel(IncidentPanel):
 
         note_row = QHBoxLayout()
         self.note_edit = QLineEdit()
+        accessible(self.note_edit, "Note", "Type a note for the timeline; Enter adds it")
         self.note_edit.setPlaceholderText("Type a note, Enter to add it  (press N in the list)")
         self.note_edit.returnPressed.connect(self.add_note)
         self.note_edit.installEventFilter(self)
         self.note_button = QPushButton("Add &note")
+        accessible(self.note_button, "Add note", "Add the note to the timeline")
         self.note_button.clicked.connect(self.add_note)
         note_row.addWidget(self.note_edit, 1)
         note_row.addWidget(self.note_button)
         layout.addLayout(note_row)
 
         self.tree = QTreeWidget()
+        accessible(
+            self.tree,
+            "Timeline",
+            "Every event of the incident, newest last: time, kind, what, by whom; N adds a note",
+        )
         self.tree.setHeaderLabels(["Time", "Kind", "What", "By"])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)

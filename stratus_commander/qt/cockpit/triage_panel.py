@@ -54,7 +54,7 @@ from stratus_commander.probes.triage import DecisionHint, group_evidence, hint
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import shapes
-from stratus_commander.qt.panel_kit import CockpitPanel
+from stratus_commander.qt.panel_kit import CockpitPanel, accessible
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
 from stratus_commander.timeline import Event
 
@@ -181,6 +181,11 @@ class GroupBox(QGroupBox):
         head.addStretch(1)
         box.addLayout(head)
         self.table = ProbeTable(self)
+        accessible(
+            self.table,
+            f"{group.title} probes",
+            "The live probes of this check: outcome, latency, detail",
+        )
         self.table.setVisible(False)
         box.addWidget(self.table)
         self.evidence: dict[str, QLabel] = {}
@@ -190,6 +195,9 @@ class GroupBox(QGroupBox):
             if item.manual:
                 row = QHBoxLayout()
                 check = QCheckBox(item.text)
+                accessible(
+                    check, "", "A manual triage check: ticking it records it on the timeline"
+                )
                 check.toggled.connect(lambda on, it=item: self.tick_toggled.emit(it, on))
                 when = QLabel()
                 when.setObjectName("evidence")
@@ -275,6 +283,7 @@ class DecisionBox(QFrame):
             label = _DECISION_KEYS.get(decision.id, decision.label)
             button = QPushButton(f"{label}\n{decision.action}")
             button.setObjectName("decisionButton")
+            accessible(button, decision.label, f"Decide: {decision.label}. Next: {decision.action}")
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, d=decision.id: self._clicked(d))
             self.group.addButton(button)
@@ -286,6 +295,7 @@ class DecisionBox(QFrame):
         self.next_step.setVisible(False)
         box.addWidget(self.next_step)
         self.go = QPushButton()
+        accessible(self.go, "Go to the next step", "Open the page where the next step is done")
         self.go.setVisible(False)
         self.go.clicked.connect(self._go)
         box.addWidget(self.go)

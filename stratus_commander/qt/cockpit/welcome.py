@@ -8,7 +8,6 @@ Ctrl+F); Enter on a row opens it.
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from stratus_commander.incident import Incidents
 from stratus_commander.qt.library_table import LibraryTable
+from stratus_commander.qt.panel_kit import accessible
 from stratus_commander.runbook import Runbook, load_runbook
 
 __all__ = ["WelcomePage"]
@@ -52,22 +52,28 @@ class WelcomePage(QWidget):
         actions = QHBoxLayout()
         self.declare_button = QPushButton("Declare incident (Ctrl+N)")
         self.declare_button.setObjectName("welcomeAction")
+        accessible(self.declare_button, "Declare incident", "Open the declaration form (Ctrl+N)")
         self.declare_button.clicked.connect(self.declare_requested)
         actions.addWidget(self.declare_button)
         self.scenario = QComboBox()
+        accessible(self.scenario, "Drill scenario", "The outage the drill plays")
         for name, label in scenarios:
             self.scenario.addItem(f"{label} ({name})", name)
         default = self.scenario.findData("payment-processing-down")
         self.scenario.setCurrentIndex(max(default, 0))
         self.drill_button = QPushButton("Start a drill (Ctrl+D)")
         self.drill_button.setObjectName("welcomeAction")
-        self.drill_button.clicked.connect(self._drill)
+        accessible(
+            self.drill_button,
+            "Start a drill",
+            "Rehearse the chosen scenario against the simulator (Ctrl+D)",
+        )
+        self.drill_button.clicked.connect(self.start_drill)
         self.drill_button.setEnabled(bool(scenarios))
         actions.addWidget(self.drill_button)
         actions.addWidget(self.scenario)
         actions.addStretch(1)
         layout.addLayout(actions)
-        QShortcut(QKeySequence("Ctrl+D"), self).activated.connect(self._drill)
 
         self.probe_note = QLabel(probe_note)
         self.probe_note.setObjectName("evidence")
@@ -84,6 +90,7 @@ class WelcomePage(QWidget):
         self.incident_list = self.library.view  # where Ctrl+L puts the focus
         layout.addWidget(self.library, 1)
         self.open_button = QPushButton("&Open selected (Enter)")
+        accessible(self.open_button, "Open selected", "Open the selected incident in the cockpit")
         self.open_button.clicked.connect(self.library.open_selected)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.refresh()
@@ -93,7 +100,8 @@ class WelcomePage(QWidget):
         if not self.library.model.rowCount():
             self.library.count.setText("No incidents recorded yet.")
 
-    def _drill(self) -> None:
+    def start_drill(self) -> None:
+        """The chosen scenario as a drill (the button, or Ctrl+D in the Incident menu)."""
         name = self.scenario.currentData()
         if name and self.drill_button.isEnabled():
             self.drill_requested.emit(str(name))

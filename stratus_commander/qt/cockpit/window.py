@@ -28,8 +28,10 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -45,7 +47,7 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
 from stratus_commander.qt.cockpit.drill_debrief import DrillDebriefs
 from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
-from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_keys
+from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_help
 from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
 from stratus_commander.qt.cockpit.probe_status import ProbeStatus
 from stratus_commander.qt.cockpit.welcome import WelcomePage
@@ -128,12 +130,20 @@ class Cockpit(QMainWindow):
         self._tasks = Tasks()
         self._dialog: DeclareDialog | None = None
         self.review_window: QMainWindow | None = None
+        self.help_box: QMessageBox | None = None  # F1's, while open
+        self.about: QDialog | None = None
         # Page 1 (clock rail, tabs, timeline) is made when first needed: at once when there is
         # work to show, else just after the first frame (:meth:`paintEvent`). On the welcome page
         # it is not on screen, and the first frame should not wait for it.
         self._work: WorkArea | None = None
         self._painted = False
         self.setWindowIcon(app_icon())
+        #: the palette the commander chose, or theme.SYSTEM (the desktop's, followed live)
+        self.theme_choice = theme.SYSTEM
+        if settings is not None:
+            self.theme_choice = str(settings.value("view/theme", theme.SYSTEM))
+        if self.theme_choice not in theme.CHOICES:
+            self.theme_choice = theme.SYSTEM
 
         # Built top-down, each widget into its final parent: with the application style sheet,
         # re-parenting a finished subtree re-styles every widget in it (assembled bottom-up, the
@@ -162,6 +172,7 @@ class Cockpit(QMainWindow):
         self.notifier = Notifier(
             self.banners, SHORTCUT_HINTS, app_icon(), self, details=self._alert_detail
         )
+        self.notifier.raise_requested.connect(self.bring_to_front)
 
         self.probe_summary = QLabel()
         self.statusBar().addWidget(self.probe_summary, 1)
@@ -171,6 +182,9 @@ class Cockpit(QMainWindow):
         self.statusBar().addPermanentWidget(QLabel(f"times in {zone}{where}"))
 
         self.menus = build_menus(self, self, TAB_TITLES)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.styleHints().colorSchemeChanged.connect(self.follow_system_scheme)
         bus.tick.connect(self._on_tick)
         bus.probe_flip.connect(self._on_flip)
         bus.incident_event.connect(self._on_event)
@@ -299,7 +313,29 @@ class Cockpit(QMainWindow):
             self.splitter.setSizes([max(sizes[0] - 380, 200), 380])
 
     def show_keys(self) -> None:
-        show_keys(self)
+        """F1: what the page in front is for, the runbook step it serves, and the keys."""
+        self.help_box = show_help(self, self.runbook, self.page_in_front())
+
+    def page_in_front(self) -> str:
+        """``welcome`` or the work tab in front (work_area.TABS)."""
+        if self.stack.currentIndex() == 0 or self._work is None:
+            return "welcome"
+        return TABS[self._work.tabs.currentIndex()]
+
+    def show_about(self) -> None:
+        from stratus_commander.logs import log_path
+        from stratus_commander.qt.cockpit.about_dialog import AboutDialog
+
+        self.about = AboutDialog(self.db_path, log_path(), self)
+        self.about.open()  # not exec(): a nested event loop would stall the probes' loop
+
+    def bring_to_front(self) -> None:
+        """A desktop notification was clicked: the cockpit, in front, not minimised."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def toggle_library(self) -> None:
         if self.stack.currentIndex() == 1 or not self._has_work():
@@ -308,6 +344,20 @@ class Cockpit(QMainWindow):
             self.welcome.incident_list.setFocus()
         else:
             self._show_work()
+
+    def search_library(self) -> None:
+        self._show_library()
+        self.welcome.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def start_drill(self) -> None:
+        """The scenario chosen on the welcome page (shown, so the commander sees which)."""
+        self._show_library()
+        self.welcome.start_drill()
+
+    def _show_library(self) -> None:
+        if self.stack.currentIndex() != 0:
+            self.welcome.refresh()
+            self.stack.setCurrentIndex(0)
 
     def close_incident(self) -> None:
         """The runbook's close steps for the incident on screen (refused until it is resolved)."""
@@ -360,15 +410,29 @@ class Cockpit(QMainWindow):
     def switch_theme(self) -> None:
         self.set_theme("dark" if theme.current().name == "light" else "light")
 
-    def set_theme(self, name: str) -> None:
+    def set_theme(self, choice: str) -> None:
+        """The commander's pick: a palette, or theme.SYSTEM (the desktop's, followed live)."""
+        self.theme_choice = choice if choice in theme.CHOICES else "light"
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            theme.apply_theme(app, name)
-        self.menus.themes[theme.current().name].setChecked(True)
+            self._apply_palette(theme.resolve(self.theme_choice, app))
+        self.menus.themes[self.theme_choice].setChecked(True)
+        if self.settings is not None:
+            self.settings.setValue("view/theme", self.theme_choice)
+
+    def follow_system_scheme(self, scheme: Qt.ColorScheme) -> None:
+        """The desktop turned light or dark: so does the cockpit, unless a palette was picked."""
+        name = theme.scheme_theme(scheme)
+        if self.theme_choice == theme.SYSTEM and name != theme.current().name:
+            self._apply_palette(name)
+
+    def _apply_palette(self, name: str) -> None:
+        app = QApplication.instance()
+        if not isinstance(app, QApplication):
+            return
+        theme.apply_theme(app, name)
         if self._work is not None:  # else made in the palette of the moment
             self._work.restyle()
-        if self.settings is not None:
-            self.settings.setValue("view/theme", theme.current().name)
 
     def _goto(self, routes_to: str, checklist: object) -> None:
         self.show_tab(TABS.index("escalate" if routes_to == "escalate" else "mitigate"))
@@ -548,7 +612,7 @@ class Cockpit(QMainWindow):
         self.settings.setValue("cockpit/geometry", self.saveGeometry())
         if self._work is not None:  # else the stored layout stands as it was
             self._work.save_layout(self.settings)
-        self.settings.setValue("view/theme", theme.current().name)
+        self.settings.setValue("view/theme", self.theme_choice)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -557,5 +621,7 @@ class Cockpit(QMainWindow):
         if self.review_window is not None:
             self.review_window.close()  # stops its loader thread and closes its connection
         self._tasks.cancel()
+        if self.notifier.desktop is not None:
+            self.notifier.desktop.close()
         super().closeEvent(event)
         self.closed.emit()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from stratus_commander import review as rv
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import feedback_label
+from stratus_commander.qt.panel_kit import accessible, describe_buttons, feedback_label
 from stratus_commander.qt.review.widgets import date_edit, from_qdt, section_text
 from stratus_commander.runbook import Runbook
 
@@ -41,20 +41,26 @@ class ActionItemDialog(QDialog):
         self.setWindowTitle(f"Action item #{item.id}" if item else "New action item")
         form = QFormLayout()
         self.category = QComboBox()
+        accessible(self.category, "Category", "The runbook's kind of action item")
         for item_id, text in section_text(runbook, "action_items").items():
             self.category.addItem(text, item_id)
         self.text = QLineEdit()
+        accessible(self.text, "Action", "What will be done")
         self.text.setPlaceholderText("What will be done, e.g. “Alert on pool saturation”")
         self.owner = QLineEdit()
+        accessible(self.owner, "Owner", "Who does it")
         self.owner.setPlaceholderText("Who does it")
         self.has_deadline = QCheckBox("Deadline")
+        accessible(self.has_deadline, "Deadline", "Tick to give the action a deadline")
         self.deadline = date_edit(
             item.deadline if item and item.deadline else now + timedelta(days=7)
         )
         self.has_deadline.setChecked(item is None or item.deadline is not None)
         self.has_deadline.toggled.connect(self.deadline.setEnabled)
         self.deadline.setEnabled(self.has_deadline.isChecked())
+        accessible(self.deadline, "Deadline date", "By when (local time)")
         self.status = QComboBox()
+        accessible(self.status, "Status", "Open or done")
         self.status.addItems(["open", "done"])
         form.addRow("&Category", self.category)
         form.addRow("&Action", self.text)
@@ -78,6 +84,7 @@ class ActionItemDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        describe_buttons(buttons, save="Save the action item", cancel="Close without saving")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

@@ -15,7 +15,7 @@ from stratus_commander.clock import Clock
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import local
+from stratus_commander.qt.panel_kit import accessible, local
 from stratus_commander.qt.review.action_item_dialog import ActionItemDialog
 from stratus_commander.qt.review.widgets import (
     Editable,
@@ -54,12 +54,26 @@ class ActionsTab(ReviewTab):
         self.items_summary.setWordWrap(True)
         layout.addWidget(self.items_summary)
         self.items = Table(["#", "Category", "Action", "Owner", "Deadline", "Status"], stretch=2)
+        accessible(
+            self.items,
+            "Action items",
+            "The review's action items: category, action, owner, deadline, status; "
+            "a double click edits one",
+        )
         self.items.itemDoubleClicked.connect(lambda _: self.edit_selected_item())
         layout.addWidget(self.items, 1)
         buttons = QHBoxLayout()
         self.add_item_button = QPushButton("A&dd action item…")
+        accessible(
+            self.add_item_button, "Add action item", "Add an action item: what, who, by when"
+        )
         self.add_item_button.clicked.connect(self.add_item)
         self.edit_item_button = QPushButton("&Edit selected…")
+        accessible(
+            self.edit_item_button,
+            "Edit selected",
+            "Reassign, reschedule or complete the selected action item",
+        )
         self.edit_item_button.clicked.connect(self.edit_selected_item)
         buttons.addWidget(self.add_item_button)
         buttons.addWidget(self.edit_item_button)
@@ -72,8 +86,12 @@ class ActionsTab(ReviewTab):
         self.meeting_label.setWordWrap(True)
         row.addWidget(self.meeting_label, 1)
         self.meeting_edit = date_edit(clock.now() + timedelta(days=2))
+        accessible(
+            self.meeting_edit, "Review meeting time", "When the review meeting is (local time)"
+        )
         row.addWidget(self.meeting_edit)
         self.meeting_button = QPushButton("&Schedule")
+        accessible(self.meeting_button, "Schedule", "Record the review meeting at this time")
         self.meeting_button.clicked.connect(self.schedule_meeting)
         row.addWidget(self.meeting_button)
         layout.addWidget(follow)

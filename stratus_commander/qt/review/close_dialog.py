@@ -41,7 +41,7 @@ from stratus_commander.credits import IncidentCredits, stored_credits
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import feedback_label, heading, local
+from stratus_commander.qt.panel_kit import accessible, feedback_label, heading, local
 from stratus_commander.runbook import Runbook, Section
 from stratus_commander.timefmt import human_duration
 
@@ -55,10 +55,11 @@ STATE_LABELS: dict[rv.CheckState, str] = {
 NO_STEP = "(no runbook step)"
 
 
-def _answer_edit(placeholder: str) -> QPlainTextEdit:
+def _answer_edit(placeholder: str, name: str, description: str) -> QPlainTextEdit:
     edit = QPlainTextEdit()
     edit.setPlaceholderText(placeholder)
     edit.setTabChangesFocus(True)  # Tab walks the form; the answers are prose, not code
+    accessible(edit, name, description)
     edit.setFixedHeight(58)
     return edit
 
@@ -158,7 +159,7 @@ class CloseDialog(QDialog):
         steps = rv.runbook_steps(self.runbook) if lessons else {}
         for item in section.items:
             key = f"{section.id}.{item.id}"
-            edit = _answer_edit(item.text)
+            edit = _answer_edit(item.text, item.text, "Your answer to this close step")
             edit.textChanged.connect(self.refresh)
             self.answers[key] = edit
             label = QLabel(item.text)
@@ -168,6 +169,7 @@ class CloseDialog(QDialog):
                 form.addRow(label, edit)
                 continue
             combo = QComboBox()
+            accessible(combo, "Runbook step", "The runbook step this lesson concerns (optional)")
             combo.addItem(NO_STEP, "")
             for step_id, text in steps.items():
                 combo.addItem(f"{step_id} — {text}", step_id)
@@ -197,7 +199,11 @@ class CloseDialog(QDialog):
     def _fix_applied(self) -> QGroupBox:
         box = QGroupBox("Fix applied")
         layout = QVBoxLayout(box)
-        self.fix_applied = _answer_edit("e.g. Rolled back to v2.31.4 and raised the pool limit")
+        self.fix_applied = _answer_edit(
+            "e.g. Rolled back to v2.31.4 and raised the pool limit",
+            "Fix applied",
+            "What was changed to end the incident",
+        )
         self.fix_applied.textChanged.connect(self.refresh)
         layout.addWidget(self.fix_applied)
         return box
@@ -213,6 +219,7 @@ class CloseDialog(QDialog):
             group = QButtonGroup(box)
             for col, (state, text) in enumerate(STATE_LABELS.items(), start=1):
                 button = QRadioButton(text)
+                accessible(button, f"{item.text}: {text}", f"Mark “{item.text}” {text.lower()}")
                 button.setProperty("state", state)
                 group.addButton(button)
                 grid.addWidget(button, row, col)
@@ -237,8 +244,10 @@ class CloseDialog(QDialog):
         layout.addWidget(QLabel("<b>Close message</b> (the runbook's close template, filled in)"))
         self.message = QPlainTextEdit()
         self.message.setReadOnly(True)
+        accessible(self.message, "Close message", "The runbook's close template, filled in")
         layout.addWidget(self.message, 2)
         self.copy_button = QPushButton("&Copy message")
+        accessible(self.copy_button, "Copy message", "Copy the close message to the clipboard")
         self.copy_button.clicked.connect(self.copy_message)
         layout.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(QLabel("<b>Before closing</b>"))
@@ -257,10 +266,15 @@ class CloseDialog(QDialog):
         layout.addWidget(self.feedback)
         buttons = QHBoxLayout()
         self.draft_button = QPushButton("Save &draft")
+        accessible(self.draft_button, "Save draft", "Keep what is filled in; close later")
         self.draft_button.clicked.connect(self.save_draft)
         self.close_button = QPushButton("C&lose incident")
+        accessible(
+            self.close_button, "Close incident", "Close the incident once every close step is done"
+        )
         self.close_button.clicked.connect(self.try_close)
         cancel = QPushButton("Cancel")
+        accessible(cancel, "Cancel", "Leave without saving")
         cancel.clicked.connect(self.reject)
         buttons.addWidget(self.draft_button)
         buttons.addStretch(1)

@@ -29,7 +29,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.group_style import GROUP_TITLE
 from stratus_commander.qt.offthread import OffThread
-from stratus_commander.qt.panel_kit import feedback_label, local
+from stratus_commander.qt.panel_kit import accessible, feedback_label, local
 from stratus_commander.qt.review.widgets import Editable, ReviewTab, Table, editable
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store
@@ -58,6 +58,11 @@ class CreditsTab(ReviewTab):
         layout.addWidget(self.loading)
         controls = QHBoxLayout()
         self.ladder = QLineEdit(_ladder_text(runbook.sla.ladder))
+        accessible(
+            self.ladder,
+            "Credit ladder",
+            "Uptime thresholds and the credit each gives, e.g. <99.9 10%",
+        )
         ladder_label = QLabel("SLA &ladder (below %:credit %)")
         ladder_label.setBuddy(self.ladder)
         controls.addWidget(ladder_label)
@@ -73,6 +78,11 @@ class CreditsTab(ReviewTab):
         self.import_button.clicked.connect(self._choose_accounts)
         controls.addWidget(self.import_button)
         self.export_credits_button = QPushButton("E&xport credits CSV…")
+        accessible(
+            self.export_credits_button,
+            "Export credits CSV",
+            "Save the credits per account as a CSV file",
+        )
         self.export_credits_button.clicked.connect(self._choose_credits_csv)
         controls.addWidget(self.export_credits_button)
         layout.addLayout(controls)
@@ -111,6 +121,9 @@ class CreditsTab(ReviewTab):
             fit=True,
         )
         layout.addWidget(self.uptime)
+        accessible(
+            self.uptime, "Measured uptime", "Uptime per group, in the incident window and per month"
+        )
         layout.addWidget(QLabel("<b>Credits per account</b>"))
         self.accounts = Table(
             [
@@ -128,9 +141,17 @@ class CreditsTab(ReviewTab):
             stretch=2,  # the name
         )
         layout.addWidget(self.accounts, 1)
+        accessible(
+            self.accounts,
+            "Credits per account",
+            "Each account's month, uptime, credit percentage and credit due",
+        )
         layout.addWidget(QLabel("<b>Calculations</b>, as stored and exported"))
         self.calculations = QPlainTextEdit()
         self.calculations.setReadOnly(True)
+        accessible(
+            self.calculations, "Calculations", "The credit calculations, as stored and exported"
+        )
         layout.addWidget(self.calculations, 1)
 
     # --- showing -------------------------------------------------------------------------------

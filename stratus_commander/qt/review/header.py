@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from stratus_commander import review as rv
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import feedback_label, heading, local
+from stratus_commander.qt.panel_kit import accessible, feedback_label, heading, local
 from stratus_commander.qt.review.widgets import Editable
 from stratus_commander.timefmt import human_duration
 
@@ -51,6 +51,11 @@ class ReviewHeader(QFrame):
         self.export_button.setToolTip("Markdown, self-contained HTML with graphs, or JSON")
         top.addWidget(self.export_button)
         self.complete_button = QPushButton("Co&mplete review")
+        accessible(
+            self.complete_button,
+            "Complete review",
+            "Record the post-incident review as complete: meets POST-INCIDENT REVIEW",
+        )
         top.addWidget(self.complete_button)
         grid.addLayout(top)
         self.meta = QLabel()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from stratus_commander import review as rv
 from stratus_commander.incident import Incidents
+from stratus_commander.qt.panel_kit import accessible
 from stratus_commander.qt.review.widgets import (
     Editable,
     ReviewTab,
@@ -57,10 +58,15 @@ class ImpactTab(ReviewTab):
         impact = QGroupBox("Impact assessment")
         form = QFormLayout(impact)
         self.affected_users = QLineEdit()
+        accessible(self.affected_users, "Number of affected users", "A whole number, e.g. 1840")
         self.affected_users.setPlaceholderText("a whole number, e.g. 1840")
         self.financial = QLineEdit()
+        accessible(self.financial, "Financial impact", "e.g. GBP 38,000 of bookings delayed")
         self.financial.setPlaceholderText("e.g. GBP 38,000 of bookings delayed")
         self.reputation = QLineEdit()
+        accessible(
+            self.reputation, "Reputation impact", "e.g. two operators escalated to account managers"
+        )
         self.reputation.setPlaceholderText("e.g. two operators escalated to account managers")
         self.credits_issued = QLabel()
         self.credits_issued.setWordWrap(True)
@@ -69,6 +75,7 @@ class ImpactTab(ReviewTab):
         form.addRow("&Reputation impact", self.reputation)
         form.addRow("Service credits issued", self.credits_issued)
         self.save_impact_button = QPushButton("Save impact")
+        accessible(self.save_impact_button, "Save impact", "Record the impact assessment")
         self.save_impact_button.clicked.connect(self.save_impact)
         form.addRow(right(self.save_impact_button))
         layout.addWidget(impact)
@@ -80,9 +87,11 @@ class ImpactTab(ReviewTab):
             edit = QPlainTextEdit()
             edit.setFixedHeight(64)
             edit.setTabChangesFocus(True)
+            accessible(edit, text, "The answer for this root-cause question")
             self.rca_edits[item_id] = edit
             self.rca_form.addRow(text, edit)
         self.save_rca_button = QPushButton("Save RCA")
+        accessible(self.save_rca_button, "Save RCA", "Record the root cause analysis")
         self.save_rca_button.clicked.connect(self.save_rca)
         self.rca_form.addRow(right(self.save_rca_button))
         layout.addWidget(rca)

@@ -9,7 +9,7 @@ from stratus_commander import review as rv
 from stratus_commander.incident.cadence import Cadence
 from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import local
+from stratus_commander.qt.panel_kit import accessible, local
 from stratus_commander.qt.review.widgets import ReviewTab, Table, mark_urgent
 from stratus_commander.timefmt import human_duration
 
@@ -31,11 +31,21 @@ class TimelineTab(ReviewTab):
         layout.addWidget(QLabel("<b>Durations</b> (hover a row for its start and end)"))
         self.durations = Table(["Measure", "Value", "Target", "Definition"], stretch=3, fit=True)
         layout.addWidget(self.durations)
+        accessible(
+            self.durations,
+            "Durations",
+            "Time to declare, triage, first update and resolve, against their targets",
+        )
         layout.addWidget(
             QLabel("<b>Milestones</b>: detection, response, resolution, communication")
         )
         self.milestones = Table(["Local time", "UTC", "Kind", "Milestone"], stretch=3)
         layout.addWidget(self.milestones, 1)
+        accessible(
+            self.milestones,
+            "Milestones",
+            "Detection, response, resolution and communication, in local time and UTC",
+        )
 
     def fill(self, review: rv.Review) -> None:
         problems = review.order_problems

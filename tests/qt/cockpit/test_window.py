@@ -148,3 +148,34 @@ def test_tabs_library_decision_and_palette_from_the_keyboard(
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert theme.current().name == "dark"
+
+
+def test_the_palette_follows_the_desktop_until_the_commander_picks_one(
+    qtbot, qapp, incidents, runbook, clock, app_style
+) -> None:
+    window = Cockpit(Bus(), incidents, runbook, clock, settings=open_settings())
+    qtbot.addWidget(window)
+    window.show()
+    assert window.theme_choice == theme.SYSTEM  # nothing picked yet
+    assert window.menus.themes[theme.SYSTEM].isChecked()
+    hints = qapp.styleHints()
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # the desktop went dark
+    assert theme.current().name == "dark"
+    assert qapp.palette().window().color().name() == theme.THEMES["dark"].window
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)  # and light again, live
+    assert theme.current().name == "light"
+
+    window.menus.themes["dark"].trigger()  # the commander's pick wins from now on
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert theme.current().name == "dark"
+    window.close()
+    assert open_settings().value("view/theme") == "dark"
+
+    again = Cockpit(Bus(), incidents, runbook, clock, settings=open_settings())
+    qtbot.addWidget(again)
+    assert again.menus.themes["dark"].isChecked()
+    again.menus.themes[theme.SYSTEM].trigger()  # back to the desktop's
+    assert theme.current().name == theme.scheme_theme(hints.colorScheme())
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert theme.current().name == "dark"
+    assert open_settings().value("view/theme") == theme.SYSTEM
