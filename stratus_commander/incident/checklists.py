@@ -24,7 +24,7 @@ from datetime import datetime
 
 from stratus_commander.errors import AlreadyDone, DomainRefused, InputError
 from stratus_commander.incident import Incidents
-from stratus_commander.incident.roles import by_whom
+from stratus_commander.incident.holders import by_whom
 from stratus_commander.runbook import Item, Runbook
 from stratus_commander.timeline import Event
 

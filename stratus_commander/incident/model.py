@@ -19,7 +19,7 @@ from typing import Any, get_args
 
 from stratus_commander.clock import Clock, from_iso, to_iso, truncate_ms
 from stratus_commander.errors import AlreadyDone, DomainRefused, InputError, NotFound, TimeRefused
-from stratus_commander.incident.roles import by_whom
+from stratus_commander.incident.holders import by_whom
 from stratus_commander.incident.times import check_time, declaration_times, plausible_time
 from stratus_commander.runbook import SERVICES, Impact
 from stratus_commander.store import Json, Store

@@ -32,14 +32,13 @@ import platformdirs
 import qasync
 import shiboken6
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from stratus_commander.errors import InputError
 from stratus_commander.paths import APP
 from stratus_commander.qt import theme
-from stratus_commander.qt.application import ensure_app
-from stratus_commander.resources import resource_path
+from stratus_commander.qt.application import app_icon, ensure_app
 
 __all__ = ["display_problem", "open_settings", "run_drill", "run_gui"]
 
@@ -87,8 +86,7 @@ class Splash(QWidget):
         t = theme.current()
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(t.base))
-        icon = QIcon(str(resource_path("icons", "stratus-commander.svg")))
-        icon.paint(painter, 24, 40, 96, 96)
+        app_icon().paint(painter, 24, 40, 96, 96)
         font = QFont(self.font())
         font.setPointSize(20)
         font.setBold(True)

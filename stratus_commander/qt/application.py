@@ -10,9 +10,12 @@ import gc
 import sys
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["DESKTOP_FILE_NAME", "collect_on_ui_thread", "ensure_app"]
+from stratus_commander.resources import resource_path
+
+__all__ = ["DESKTOP_FILE_NAME", "app_icon", "collect_on_ui_thread", "ensure_app"]
 
 DESKTOP_FILE_NAME = "stratus-commander"
 
@@ -81,3 +84,8 @@ def collect_on_ui_thread(app: QCoreApplication) -> None:
     """From now on collect garbage on ``app``'s thread only (once per application)."""
     if app.findChild(_Collector) is None:
         _Collector(app)
+
+
+def app_icon() -> QIcon:
+    """The application's icon (the splash, the windows, the tray)."""
+    return QIcon(str(resource_path("icons", "stratus-commander.svg")))

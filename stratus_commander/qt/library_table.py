@@ -43,7 +43,7 @@ from stratus_commander.incident import Incidents, Listed
 from stratus_commander.incident.comms import format_time
 from stratus_commander.incident.deadlines import ClockState, clocks, on_time
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import buddy
+from stratus_commander.qt.panel_kit import accessible, buddy
 from stratus_commander.runbook import Runbook
 from stratus_commander.timefmt import human_duration
 
@@ -239,12 +239,11 @@ _DRILLS = (("With drills", "include"), ("No drills", "exclude"), ("Drills only",
 _IMPACTS = (("Any impact", ""), ("Critical", "Critical"), ("Major", "Major"), ("Minor", "Minor"))
 
 
-def _combo(choices: tuple[tuple[str, str], ...], name: str) -> QComboBox:
+def _combo(choices: tuple[tuple[str, str], ...], name: str, description: str) -> QComboBox:
     combo = QComboBox()
     for label, value in choices:
         combo.addItem(label, value)
-    combo.setAccessibleName(name)
-    return combo
+    return accessible(combo, name, description)
 
 
 class LibraryTable(QWidget):
@@ -273,17 +272,28 @@ class LibraryTable(QWidget):
         self.search.setToolTip(
             "Searches titles, notes, the timeline and the RCA: whole words, e.g. pgbouncer"
         )
+        accessible(
+            self.search,
+            "Search the library",
+            "Search titles, notes, the timeline and the RCA by whole words (Ctrl+F)",
+        )
         self.search.setMinimumWidth(260)
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._search)
         self.search.returnPressed.connect(self.focus_table)
-        self.status = _combo(_STATUS, "Status filter")
-        self.drills = _combo(_DRILLS, "Drill filter")
-        self.impact = _combo(_IMPACTS, "Impact filter")
+        self.status = _combo(_STATUS, "Status filter", "Show all, open or closed incidents")
+        self.drills = _combo(_DRILLS, "Drill filter", "Include, exclude or only show drills")
+        self.impact = _combo(_IMPACTS, "Impact filter", "Show incidents of one impact")
         for combo in (self.status, self.drills, self.impact):
             combo.currentIndexChanged.connect(self._filter)
-        self.sort_by = _combo(tuple((c, str(n)) for n, c in enumerate(COLUMNS)), "Sort by")
-        self.descending = QCheckBox("&Descending")
+        self.sort_by = _combo(
+            tuple((c, str(n)) for n, c in enumerate(COLUMNS)),
+            "Sort by",
+            "The column the table is sorted by (or click a column header)",
+        )
+        self.descending = accessible(
+            QCheckBox("&Descending"), "", "Sort from the highest value to the lowest"
+        )
         self.sort_by.currentIndexChanged.connect(self._sort_from_controls)
         self.descending.toggled.connect(self._sort_from_controls)
         row = QHBoxLayout()
@@ -297,7 +307,11 @@ class LibraryTable(QWidget):
         row.addWidget(self.sort_by)
         row.addWidget(self.descending)
         self.count = QLabel()
-        self.view = QTableView()
+        self.view = accessible(
+            QTableView(),
+            "Incident library",
+            "Every incident, a row each; Enter opens the selected one",
+        )
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

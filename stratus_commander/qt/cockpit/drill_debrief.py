@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from stratus_commander.debrief import build_debrief, record_view
 from stratus_commander.errors import StratusError
-from stratus_commander.incident import DrillRun, Incident
+from stratus_commander.incident import DrillRun, Incident, Incidents
+from stratus_commander.qt.cockpit.notify import BannerArea
 from stratus_commander.qt.cockpit.work_area import TABS
 from stratus_commander.qt.review.debrief_view import DebriefWindow
+from stratus_commander.runbook import Runbook
 from stratus_commander.timeline import Event
-
-if TYPE_CHECKING:
-    from stratus_commander.qt.cockpit.window import Cockpit
 
 __all__ = ["DrillDebriefs", "drill_run_now"]
 
@@ -39,10 +38,21 @@ def drill_run_now(simulator: Any) -> DrillRun | None:
     return DrillRun(simulator.scenario.name, started, speed)
 
 
+class DrillCockpit(Protocol):
+    """What the instrumentation reads of its cockpit (the window imports this module)."""
+
+    incident: Incident | None
+    drill: bool
+    live: Any  # the running probes (their simulator), or None
+    incidents: Incidents
+    runbook: Runbook
+    banners: BannerArea
+
+
 class DrillDebriefs:
     """A cockpit's drill instrumentation (see the module docstring)."""
 
-    def __init__(self, window: Cockpit) -> None:
+    def __init__(self, window: DrillCockpit) -> None:
         self.window = window
         self.windows: dict[int, DebriefWindow] = {}
         self.closing_window: DebriefWindow | None = None

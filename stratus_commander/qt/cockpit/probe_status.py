@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from PySide6.QtWidgets import QLabel
 
 from stratus_commander.clock import Clock
-from stratus_commander.probes.base import Outcome, ProbeSpec, ProbeState
+from stratus_commander.probes.base import Outcome, ProbeSpec, ProbeState, StateChange
 from stratus_commander.qt.cockpit.notify import Banner, BannerArea
 
-__all__ = ["LiveStatus", "ProbeStatus", "restart_text"]
+__all__ = ["Live", "LiveStatus", "ProbeStatus", "restart_text"]
 
 KEY = "probes"
 
@@ -100,3 +100,20 @@ class ProbeStatus:
             if counts[outcome]:
                 parts.append(f"{counts[outcome]} {outcome.value.upper()}")
         return " · ".join(parts)
+
+
+class Live(Protocol):
+    """What the cockpit reads from the running probes (``stratus_commander.live.LiveProbes``)."""
+
+    @property
+    def first_failure(self) -> StateChange | None: ...
+
+    @property
+    def specs(self) -> tuple[ProbeSpec, ...]: ...
+
+    @property
+    def states(self) -> dict[str, ProbeState]: ...
+
+    problem: str | None  # why the probes stopped by themselves
+    restart: Any  # when they start again (see qt/cockpit/probe_status.py)
+    simulator: Any

@@ -22,10 +22,10 @@ import asyncio
 from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -43,24 +43,29 @@ from stratus_commander.clock import Clock
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
+from stratus_commander.qt.application import app_icon
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
 from stratus_commander.qt.cockpit.drill_debrief import DrillDebriefs
 from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
 from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_help
 from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
-from stratus_commander.qt.cockpit.probe_status import ProbeStatus
+from stratus_commander.qt.cockpit.probe_status import Live, ProbeStatus
 from stratus_commander.qt.cockpit.welcome import WelcomePage
-from stratus_commander.qt.cockpit.work_area import TAB_TITLES, TABS, WorkArea, build_work_area
+from stratus_commander.qt.cockpit.work_area import (
+    TAB_TITLES,
+    TABS,
+    Part,
+    WorkArea,
+    build_work_area,
+)
 from stratus_commander.qt.tasks import Tasks
-from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Location
 from stratus_commander.timefmt import duration_notation
 from stratus_commander.timeline import Event
 
 if TYPE_CHECKING:
-    from stratus_commander.probes.base import ProbeSpec, ProbeState
     from stratus_commander.qt.cockpit.clock_rail import ClockRail
     from stratus_commander.qt.cockpit.comms_panel import CommsPanel
     from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
@@ -74,27 +79,6 @@ __all__ = ["Cockpit", "Live"]
 HISTORY_MARGIN = timedelta(minutes=15)
 #: What the first frame does without is made once it is painted, or this long after showing.
 DEFERRED_BUILD_FALLBACK_MS = 1000
-
-
-class Live(Protocol):
-    """What the cockpit reads from the running probes (``stratus_commander.live.LiveProbes``)."""
-
-    @property
-    def first_failure(self) -> StateChange | None: ...
-
-    @property
-    def specs(self) -> tuple[ProbeSpec, ...]: ...
-
-    @property
-    def states(self) -> dict[str, ProbeState]: ...
-
-    problem: str | None  # why the probes stopped by themselves
-    restart: Any  # when they start again (see qt/cockpit/probe_status.py)
-    simulator: Any
-
-
-def app_icon() -> QIcon:
-    return QIcon(str(resource_path("icons", "stratus-commander.svg")))
 
 
 class Cockpit(QMainWindow):
@@ -218,45 +202,16 @@ class Cockpit(QMainWindow):
                 self._work.restore_layout(self.settings)
         return self._work
 
-    @property
-    def rail(self) -> ClockRail:
-        return self.work_area().rail
-
-    @property
-    def splitter(self) -> QSplitter:
-        return self.work_area().splitter
-
-    @property
-    def tabs(self) -> QTabWidget:
-        return self.work_area().tabs
-
-    @property
-    def triage(self) -> TriagePanel:
-        return self.work_area().triage
-
-    @property
-    def graphs(self) -> GraphsPanel:
-        return self.work_area().graphs
-
-    @property
-    def comms(self) -> CommsPanel:
-        return cast("CommsPanel", self.work_area().page(TABS.index("communicate")))
-
-    @property
-    def mitigate(self) -> MitigatePanel:
-        return cast("MitigatePanel", self.work_area().page(TABS.index("mitigate")))
-
-    @property
-    def escalation(self) -> EscalationPanel:
-        return cast("EscalationPanel", self.work_area().page(TABS.index("escalate")))
-
-    @property
-    def timeline_box(self) -> QWidget:
-        return self.work_area().timeline_box
-
-    @property
-    def timeline(self) -> TimelinePanel:
-        return self.work_area().timeline
+    rail: Part[ClockRail] = Part(lambda w: w.rail)
+    splitter: Part[QSplitter] = Part(lambda w: w.splitter)
+    tabs: Part[QTabWidget] = Part(lambda w: w.tabs)
+    triage: Part[TriagePanel] = Part(lambda w: w.triage)
+    graphs: Part[GraphsPanel] = Part(lambda w: w.graphs)
+    comms: Part[CommsPanel] = Part(lambda w: w.page(TABS.index("communicate")))
+    mitigate: Part[MitigatePanel] = Part(lambda w: w.page(TABS.index("mitigate")))
+    escalation: Part[EscalationPanel] = Part(lambda w: w.page(TABS.index("escalate")))
+    timeline_box: Part[QWidget] = Part(lambda w: w.timeline_box)
+    timeline: Part[TimelinePanel] = Part(lambda w: w.timeline)
 
     def _show_work(self) -> None:
         self.work_area()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
     from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 
-__all__ = ["TABS", "TAB_TITLES", "ShowsIncident", "WorkArea", "build_work_area"]
+__all__ = ["TABS", "TAB_TITLES", "Part", "ShowsIncident", "WorkArea", "build_work_area"]
+
+T = TypeVar("T")
 
 TABS = ("triage", "graphs", "communicate", "mitigate", "escalate")
 TAB_TITLES = ("Triage", "Graphs", "Communicate", "Mitigate", "Escalate")
@@ -43,6 +45,17 @@ class ShowsIncident(Protocol):
     """A panel of the work area: it shows the incident it is given (None: no incident)."""
 
     def set_incident(self, incident: Incident | None) -> None: ...
+
+
+class Part(Generic[T]):
+    """A part of the window's work area, read as an attribute of the window (the work area is
+    made on first use: ``window.work_area()``)."""
+
+    def __init__(self, get: Callable[[WorkArea], Any]) -> None:
+        self.get = get
+
+    def __get__(self, window: Any, owner: Any = None) -> T:
+        return cast("T", self.get(window.work_area()))
 
 
 @dataclass(frozen=True)
