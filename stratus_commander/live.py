@@ -39,7 +39,6 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -52,6 +51,7 @@ from stratus_commander.drill.scenario import Scenario
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import FAILING, ProbeResult, ProbeSpec, ProbeState, StateChange
 from stratus_commander.probes.config import parse_config
+from stratus_commander.probes.feed import ProbeFeed
 from stratus_commander.probes.retention import RetentionSettings
 from stratus_commander.probes.worker import (
     ProbeWorker,
@@ -254,7 +254,7 @@ class _InProcess:
             reports.close()
 
 
-class LiveProbes:
+class LiveProbes(ProbeFeed):
     """Everything that runs while the cockpit watches: started and closed as one."""
 
     def __init__(
@@ -273,22 +273,18 @@ class LiveProbes:
         backoff: Backoff | None = None,
         retention: RetentionSettings | None = None,
     ) -> None:
-        self._specs = tuple(specs)
+        super().__init__(specs)
         ids = [s.id for s in self._specs]
         if len(ids) != len(set(ids)):
             raise ValueError(f"duplicate probe ids in {ids}")
         self.incidents = incidents
         self.current_incident = current_incident
         self.simulator = simulator
-        self.first_failure: StateChange | None = None  # detection evidence for the DECLARE clock
         #: why the probes stopped by themselves, if they did (the cockpit says so)
         self.problem: str | None = None
         #: while the probe process is down: when it starts again, and which attempt that is
         self.restart: Restart | None = None
         self.backoff = backoff or Backoff()
-        self._states: dict[str, ProbeState] = {}
-        self._result_listeners: list[Callable[[ProbeResult], object]] = []
-        self._change_listeners: list[Callable[[StateChange], object]] = []
         self._setup = Setup(
             list(self._specs),
             as_location(db_path),
@@ -306,7 +302,6 @@ class LiveProbes:
         self._following: int | None = None
         self._syncing: asyncio.Task[None] | None = None
         self._unfollow: Callable[[], None] = lambda: None
-        self._batch: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
 
     @classmethod
     def drill(
@@ -347,27 +342,6 @@ class LiveProbes:
             raise
 
     # --- what the owner reads and hears ------------------------------------------------------
-
-    @property
-    def specs(self) -> tuple[ProbeSpec, ...]:
-        return self._specs
-
-    @property
-    def states(self) -> dict[str, ProbeState]:
-        """Probe id -> displayed state, as delivered so far (absent before a first result)."""
-        return dict(self._states)
-
-    def on_result(self, callback: Callable[[ProbeResult], object]) -> None:
-        """Call ``callback(result)`` on the owner's loop for every probe result."""
-        self._result_listeners.append(callback)
-
-    def on_state_change(self, callback: Callable[[StateChange], object]) -> None:
-        """Call ``callback(change)`` on the owner's loop for every flip of a displayed state."""
-        self._change_listeners.append(callback)
-
-    def deliver_within(self, batch: Callable[[], AbstractContextManager[object]]) -> None:
-        """Deliver each batch of reports inside ``batch()`` (views redraw once a batch)."""
-        self._batch = batch
 
     # --- running ---------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -28,10 +27,9 @@ from stratus_commander.probes.base import (
     Outcome,
     ProbeResult,
     ProbeSpec,
-    ProbeState,
-    StateChange,
 )
 from stratus_commander.probes.engine import StateTracker
+from stratus_commander.probes.feed import ProbeFeed
 from stratus_commander.store import SampleRow, Store
 
 log = logging.getLogger(__name__)
@@ -51,7 +49,7 @@ def specs_from_catalog(catalog: Iterable[dict[str, Any]]) -> tuple[ProbeSpec, ..
     )
 
 
-class TeamProbes:
+class TeamProbes(ProbeFeed):
     """The team prober's samples and flips, delivered as a live probe worker's would be."""
 
     problem: str | None = None
@@ -61,35 +59,13 @@ class TeamProbes:
     def __init__(self, store: Store, specs: Iterable[ProbeSpec], clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self._specs = tuple(specs) or specs_from_catalog(store.probe_catalog().values())
+        super().__init__(tuple(specs) or specs_from_catalog(store.probe_catalog().values()))
         self._trackers = {
             s.id: StateTracker(s.fail_threshold, s.success_threshold) for s in self._specs
         }
-        self._states: dict[str, ProbeState] = {}
         self._seen: set[tuple[str, int]] = set()
         self._newest_ms = 0
-        self._result_listeners: list[Callable[[ProbeResult], object]] = []
-        self._change_listeners: list[Callable[[StateChange], object]] = []
-        self._batch: Callable[[], AbstractContextManager[object]] = nullcontext
-        self.first_failure: StateChange | None = None
         self.running = False
-
-    @property
-    def specs(self) -> tuple[ProbeSpec, ...]:
-        return self._specs
-
-    @property
-    def states(self) -> dict[str, ProbeState]:
-        return dict(self._states)
-
-    def on_result(self, callback: Callable[[ProbeResult], object]) -> None:
-        self._result_listeners.append(callback)
-
-    def on_state_change(self, callback: Callable[[StateChange], object]) -> None:
-        self._change_listeners.append(callback)
-
-    def deliver_within(self, batch: Callable[[], AbstractContextManager[object]]) -> None:
-        self._batch = batch
 
     def start(self) -> None:
         self.running = True
