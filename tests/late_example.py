@@ -11,33 +11,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from stratus_commander.cli import main
+from tests.cli_kit import CLOSE
 
 #: Two weeks ago (UTC): every time is in the past.
 DAY: date = datetime.now(UTC).date() - timedelta(days=14)
-
-CLOSE = """\
-fix_applied = "Raised the pool size and restarted the payout worker"
-[root_cause_analysis]
-document-what-happened = "The payout worker leaked database connections"
-identify-root-cause = "No release on the error path"
-contributing-factors = "No pool alarm"
-what-went-well = "Fast rollback"
-[fix_implementation]
-deploy-fix = "done"
-update-monitoring = "done"
-improve-alerting = "deferred"
-update-runbook = "not_needed"
-[service_credits]
-calculate-credits = "not_needed"
-apply-credits = "not_needed"
-document-calculations = "not_needed"
-notify-users = "done"
-[lessons_learned]
-prevention = "Lint for unreleased connections"
-faster-detection = "Pool alarm"
-process-improvements = "None"
-update-documentation = "Runbook: check the pool first"
-"""
 
 
 def at(hhmm: str) -> str:

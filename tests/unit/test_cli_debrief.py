@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from stratus_commander.cli import main
+from tests.cli_kit import Cli
 
-TRACEBACK = "Traceback (most recent call last)"
 #: The drill started two hours ago: every scenario minute below is in the past.
 START = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
 
@@ -20,24 +18,6 @@ START = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0
 def minute(n: float) -> str:
     """Scenario minute ``n`` as an ISO time (the CLI's drills run at speed 1)."""
     return (START + timedelta(minutes=n)).isoformat()
-
-
-class Cli:
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        result = self.runner.invoke(
-            main, ["--utc", "--db", str(self.db), *args], catch_exceptions=False
-        )
-        assert TRACEBACK not in result.stderr
-        return result.exit_code, result.stdout, result.stderr
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert code == 0, err
-        return out
 
 
 @pytest.fixture

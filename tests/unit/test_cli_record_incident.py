@@ -9,12 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from stratus_commander.actors import current_person
-from stratus_commander.cli import main
+from tests.cli_kit import CLOSE, Cli
 
-TRACEBACK = "Traceback (most recent call last)"
 #: The outage happened yesterday (UTC): every time is in the past, and a review completed now is
 #: within 48 h of its resolution.
 DAY: date = datetime.now(UTC).date() - timedelta(days=1)
@@ -29,32 +27,6 @@ def shown(hhmm: str) -> str:
     return f"{DAY.isoformat()} {hhmm}:00+00:00"
 
 
-class Cli:
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        result = self.runner.invoke(
-            main, ["--utc", "--db", str(self.db), *args], catch_exceptions=False
-        )
-        assert TRACEBACK not in result.stderr
-        return result.exit_code, result.stdout, result.stderr
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert code == 0, err
-        return out
-
-    def refused(self, *args: str) -> str:
-        code, _, err = self(*args)
-        assert code == 2, err
-        return err
-
-    def events(self, iid: int = 1) -> list[dict]:
-        return json.loads(self.ok("incidents", "show", str(iid), "--json"))["timeline"]
-
-
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "incidents.db")
@@ -66,31 +38,6 @@ def declare(cli: Cli) -> None:
         "--services", "API,Webhooks", "--detected-at", at("14:30"), "--at", at("14:33"),
     )  # fmt: skip
     assert out.startswith(f"Declared INC-1 at {shown('14:33')} (detected {shown('14:30')})")
-
-
-CLOSE = """\
-fix_applied = "Raised the pool size and restarted the payout worker"
-[root_cause_analysis]
-document-what-happened = "The payout worker leaked database connections"
-identify-root-cause = "No release on the error path"
-contributing-factors = "No pool alarm"
-what-went-well = "Fast rollback"
-[fix_implementation]
-deploy-fix = "done"
-update-monitoring = "done"
-improve-alerting = "deferred"
-update-runbook = "not_needed"
-[service_credits]
-calculate-credits = "not_needed"
-apply-credits = "not_needed"
-document-calculations = "not_needed"
-notify-users = "done"
-[lessons_learned]
-prevention = "Lint for unreleased connections"
-faster-detection = "Pool alarm"
-process-improvements = "None"
-update-documentation = "Runbook: check the pool first"
-"""
 
 
 def test_the_paper_incident_entered_afterwards_reads_its_real_durations(
