@@ -174,12 +174,15 @@ class IncidentPanel(CockpitPanel):
         if event.kind in DEBRIEF_ONLY_KINDS:  # a drill's tab view: only the debrief shows it
             self._seq = max(self._seq, event.seq)
             return
-        if event.seq == self._seq + 1:
+        if event.seq <= self._seq:
+            pass  # read already (a re-read of the timeline brought it before its notice)
+        elif event.seq == self._seq + 1:
             self.events.append(event)
             self.event_added(event)
-        else:  # out of turn (the probes' writer and ours raced): re-read, in order, all of it
+        else:  # out of turn (another writer and ours raced): re-read, in order, all of it
             self.events = self.incidents.events(incident.id)
-        self._seq = max(self._seq, event.seq)
+        # The last seq read: a re-read may hold events whose notices are still on their way.
+        self._seq = max(self._seq, event.seq, *(e.seq for e in self.events[-1:]))
         if self.bus.batching:  # a flip storm is a hundred events: refresh once, after them
             self._stale = True
         else:
