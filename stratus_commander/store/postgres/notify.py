@@ -86,6 +86,8 @@ class Watcher:
             try:
                 conn = connect(self.target)
             except StratusError as exc:
+                if self._stop.is_set():  # stopped while connecting (a join can time out first)
+                    break
                 log.warning("live updates: %s; retrying in %.1f s", exc, delay)
                 self._stop.wait(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
