@@ -60,6 +60,7 @@ def test_the_banner_names_the_server_counts_what_waits_and_clears_once_it_is_sen
         assert cockpit.team_status is not None
         cockpit.team_status.close()
         window.close()
+        cockpit.bus.stop_following()  # its listener thread, before the database goes
         cockpit.session.close()
 
     with open_store(team_db.url) as store:
