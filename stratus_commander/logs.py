@@ -30,6 +30,7 @@ import platformdirs
 
 from stratus_commander.paths import APP
 from stratus_commander.secrets import RedactingFilter, redact
+from stratus_commander.text import for_terminal
 
 __all__ = [
     "BACKUPS",
@@ -61,6 +62,14 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
+
+
+class _TerminalFormatter(RedactingFormatter):
+    """Redacted, and every control or bidi character escaped: a message quotes what it was given
+    (a host name, a file name, a server's answer) and a terminal must show it, never obey it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return for_terminal(super().format(record), multiline=True)
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -126,7 +135,7 @@ def setup_logging(
     if stderr:
         err = _Stderr(sys.stderr)
         err.setLevel(logging.DEBUG if verbose else logging.WARNING)
-        err.setFormatter(RedactingFormatter(_STDERR_FORMAT))
+        err.setFormatter(_TerminalFormatter(_STDERR_FORMAT))
         _install(err)
     if problem is not None:
         logging.getLogger(__name__).warning("%s", problem)

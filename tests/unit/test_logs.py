@@ -64,6 +64,19 @@ def test_every_handler_redacts(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ERROR: bad key sk_live_[REDACTED]" in err and SECRET not in err
 
 
+def test_a_warning_on_the_terminal_shows_control_characters_without_obeying_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A server's answer or a host name from the config is quoted in warnings: an escape sequence
+    # in it must not clear the commander's terminal or recolour what follows.
+    logs.setup_logging()
+    logging.getLogger("stratus_commander.test").warning("host %s down", "db\x1b[2J\u202eevil")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err
+    assert "host db\\x1b[2J\\u202eevil down" in err
+    assert err.endswith("\n")  # the record's own line end is kept
+
+
 def test_the_file_rotates_and_keeps_a_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(logs, "MAX_BYTES", 2_000)
     path = logs.setup_logging(stderr=False)
