@@ -123,7 +123,8 @@ def probe(opts: Options, once: bool, as_json: bool, record: bool) -> None:
 
     With --record, the team's one prober: every sample and flip is written into --db (a file or
     a postgresql:// URL), and each flip during an open incident onto its timeline, where every
-    cockpit watching sees it. It runs until SIGTERM (or Ctrl-C), writes what it saw and exits 0.
+    cockpit watching sees it. It runs until SIGTERM, Ctrl-C or SIGHUP (its terminal closed),
+    writes what it saw and exits 0.
     """
     import asyncio
     import contextlib

@@ -4,8 +4,8 @@ It runs the configured probes on their intervals and writes every sample and fli
 database (a file, or the team's PostgreSQL), and each flip during an open incident onto that
 incident's timeline (the newest open incident that is not a drill, asked at each flip, so an
 incident declared in any cockpit gets the flips that follow). Cockpits watching the database
-see those events live. SIGTERM or SIGINT stops it: probing stops, what is buffered is written,
-and :func:`record` returns (the command exits 0).
+see those events live. SIGTERM, SIGINT or SIGHUP (the terminal it ran in was closed) stops it:
+probing stops, what is buffered is written, and :func:`record` returns (the command exits 0).
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from stratus_commander.store import open_store
 
 log = logging.getLogger(__name__)
 
+#: Each ends the service in order; killed by SIGHUP's default, the last batch would be lost.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
 
 async def record(
     specs: list[ProbeSpec],
@@ -33,7 +36,7 @@ async def record(
     batch_interval_s: float = 1.0,
     stop: asyncio.Event | None = None,
 ) -> str:
-    """Probe and record until SIGTERM, SIGINT or ``stop``; returns why it stopped."""
+    """Probe and record until one of :data:`STOP_SIGNALS` or ``stop``; returns why it stopped."""
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
     why = ["asked"]
@@ -42,7 +45,7 @@ async def record(
         why[0] = name
         stop.set()
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopped_by, sig.name)
     clock = SystemClock()
     store = open_store(location)  # this loop's own: which incident a flip goes on
@@ -78,7 +81,7 @@ async def record(
             await worker.aclose()  # what was seen is written
         finally:
             store.close()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
     if not running.cancelled() and running.exception() is not None:
         raise running.exception()  # type: ignore[misc]

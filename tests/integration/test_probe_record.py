@@ -65,7 +65,9 @@ def _record(location: str, config: Path) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def _records_and_stops_on_sigterm(location: str, loopback: LoopbackServer, tmp_path: Path) -> None:
+def _records_and_stops_on_sigterm(
+    location: str, loopback: LoopbackServer, tmp_path: Path, stop: signal.Signals = signal.SIGTERM
+) -> None:
     loopback.json("/api/health", {"status": "ok"})
     with open_store(location) as store:
         incident = Incidents(store, SystemClock()).declare("API errors", "Major", ["API"])
@@ -84,14 +86,14 @@ def _records_and_stops_on_sigterm(location: str, loopback: LoopbackServer, tmp_p
                 lambda: any(e.kind == "probe_flipped" for e in incidents.events(incident.id)),
                 proc,
             )
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         _, err = proc.communicate(timeout=WAIT_S)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err
-    assert "Stopped (SIGTERM)" in err
+    assert f"Stopped ({stop.name})" in err
     with open_store(location, readonly=True) as store:
         flip = next(e for e in Incidents(store, SystemClock()).events(incident.id)
                     if e.kind == "probe_flipped")  # fmt: skip
@@ -107,7 +109,8 @@ def test_probe_record_writes_into_the_team_database_until_sigterm(
     _records_and_stops_on_sigterm(team_db.url, loopback, tmp_path)
 
 
-def test_probe_record_writes_into_a_file_until_sigterm(
-    loopback: LoopbackServer, tmp_path: Path
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_probe_record_writes_into_a_file_until_sigterm_or_its_terminal_closes(
+    loopback: LoopbackServer, tmp_path: Path, stop: signal.Signals
 ) -> None:
-    _records_and_stops_on_sigterm(str(tmp_path / "incidents.db"), loopback, tmp_path)
+    _records_and_stops_on_sigterm(str(tmp_path / "incidents.db"), loopback, tmp_path, stop)
