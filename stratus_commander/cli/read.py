@@ -20,12 +20,14 @@ from stratus_commander.cli.options import Options, open_session, pairs, parse_id
 from stratus_commander.cli.output import (
     fail,
     run_domain,
+    run_timed,
     say,
     say_json,
     shown_clock,
     shown_time,
     shown_zone,
 )
+from stratus_commander.cli.record import at_option
 from stratus_commander.cli.root import incidents
 from stratus_commander.clock import from_iso
 from stratus_commander.text import for_terminal, one_line
@@ -377,6 +379,7 @@ def _write_credits_csv(path: Path | None, credits: Any) -> None:
     help="Attach a lesson to a runbook step. Repeatable.",
 )
 @click.option("--complete", is_flag=True, help="Mark the review complete (checks it is).")
+@at_option("With --complete: when the review was completed")
 @click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
 @pass_options
 def incidents_review(
@@ -393,6 +396,7 @@ def incidents_review(
     done: tuple[int, ...],
     lessons: tuple[str, ...],
     complete: bool,
+    at: str | None,
     as_json: bool,
 ) -> None:
     """Show (and update) the post-incident review; works offline from the database alone."""
@@ -421,6 +425,9 @@ def incidents_review(
         changes["answers"] = dict(pairs(answers, "--answer"))
     if action is None and (owner or deadline):
         fail("--owner and --deadline describe an --action")
+    if at is not None and not complete:
+        fail("--at is when the review was completed: give it with --complete")
+    completed_at = when(at, "--at")
     added = pairs((action,), "--action") if action is not None else []
     due = when(deadline, "--deadline")
     steps = pairs(lessons, "--lesson")
@@ -438,7 +445,7 @@ def incidents_review(
         for step, text in steps:
             run_domain(rv.add_learning, inc, rb, iid, step, text)
         if complete:
-            run_domain(rv.complete_review, inc, rb, iid)
+            run_timed(rv.complete_review, inc, rb, iid, at=completed_at)
     review = rv.build_review(inc, rb, iid)
     if as_json:
         say_json({"incident": review.incident.as_json(), **review.as_json()})

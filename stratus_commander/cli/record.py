@@ -230,6 +230,7 @@ def _close_file(path: Path) -> dict[str, Any]:
     help="A lesson for a runbook step (see `runbook learnings --steps`). Repeatable.",
 )
 @click.option("--draft", is_flag=True, help="Save the record without closing.")
+@at_option("When it was closed")
 @pass_options
 def incidents_close(
     opts: Options,
@@ -239,6 +240,7 @@ def incidents_close(
     fix_applied: str,
     learnings: tuple[str, ...],
     draft: bool,
+    at: str | None,
 ) -> None:
     """Close a resolved incident with its RCA, fix checklist and lessons; print the close message.
 
@@ -252,6 +254,9 @@ def incidents_close(
         stored_close,
     )
 
+    if draft and at is not None:
+        fail("--at is when it was closed: a --draft closes nothing")
+    moment = when(at, "--at")
     session = open_session(opts, readonly=False)
     inc = session.incidents
     rb = session.runbook
@@ -277,6 +282,6 @@ def incidents_close(
         run_domain(save_close_draft, inc, rb, iid, record)
         click.echo(f"INC-{iid}: close record saved (not closed)")
         return
-    closed = run_domain(close_incident, inc, rb, iid, record)
+    closed = run_timed(close_incident, inc, rb, iid, record, at=moment)
     click.echo(f"INC-{iid} closed. Close message:\n", err=True)
     say(closed.message, multiline=True, nl=False)

@@ -135,7 +135,7 @@ def depends_on(
         if previous is not None:
             verb = "tick" if previous.kind == "check_ticked" else "untick"
             out.append((f"this check's previous {verb}", previous.at))
-    elif kind == "closed" and incident.resolved_at is not None:
+    elif kind in ("closed", "review") and incident.resolved_at is not None:
         out.append(("the resolution", incident.resolved_at))
     return out
 

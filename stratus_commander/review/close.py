@@ -230,9 +230,15 @@ class Closed:
 
 
 def close_incident(
-    incidents: Incidents, runbook: Runbook, incident_id: int, record: CloseRecord
+    incidents: Incidents,
+    runbook: Runbook,
+    incident_id: int,
+    record: CloseRecord,
+    at: datetime | None = None,
 ) -> Closed:
-    """Close a resolved incident with its RCA, fix checklist and lessons (see module doc)."""
+    """Close a resolved incident with its RCA, fix checklist and lessons (see module doc);
+    ``at``: when it was closed, if not now (after the resolution, as ``incident/times.py``
+    rules)."""
     record = _checked_text(record)
     incident = incidents.get(incident_id)
     if incident.status == "closed":
@@ -266,5 +272,6 @@ def close_incident(
                 "learnings": len(record.learnings),
                 "credits_digest": credits.digest() if credits else None,
             },
+            at=at,
         )
     return Closed(event, message)

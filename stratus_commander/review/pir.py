@@ -145,12 +145,15 @@ def review_requirements(review: Review) -> list[str]:
     return missing
 
 
-def complete_review(incidents: Incidents, runbook: Runbook, incident_id: int) -> Event:
-    """Mark the post-incident review done (meets the 48 h clock); refused while incomplete."""
+def complete_review(
+    incidents: Incidents, runbook: Runbook, incident_id: int, at: datetime | None = None
+) -> Event:
+    """Mark the post-incident review done (meets the 48 h clock); refused while incomplete.
+    ``at``: when it was completed, if not now (whether that was late is judged at ``at``)."""
     incident = review_open(incidents, incident_id)
     records = load_records(incidents, incident_id)
     # What completing needs does not depend on the measured uptime: it is left out.
-    review = review_from(records, runbook, incidents.clock.now(), uptime=None)
+    review = review_from(records, runbook, at or incidents.clock.now(), uptime=None)
     missing = review_requirements(review)
     if missing:
         raise ReviewRefused(incident.label, missing)
@@ -165,4 +168,5 @@ def complete_review(incidents: Incidents, runbook: Runbook, incident_id: int) ->
             "late": review.deadline_state == "overdue",
         },
         allow_closed=True,
+        at=at,
     )

@@ -88,10 +88,10 @@ def test_the_paper_incident_entered_afterwards_reads_its_real_durations(
     assert re.search(r"Time to first update +12\xa0min +target 15\xa0min +met", text)
     assert "IMPOSSIBLE" not in text
 
-    # Close it and complete the review (now: within 48 h of 16:10 yesterday).
+    # Close it at 16:40 and complete the review at 18:00, both entered now.
     close = tmp_path / "close.toml"
     close.write_text(CLOSE, encoding="utf-8")
-    cli.ok("incidents", "close", "1", "--file", str(close))
+    cli.ok("incidents", "close", "1", "--file", str(close), "--at", at("16:40"))
     deadline = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
     cli.ok(
         "incidents", "review", "1", "--affected-users", "1200", "--financial-impact", "USD 4,000",
@@ -100,7 +100,16 @@ def test_the_paper_incident_entered_afterwards_reads_its_real_durations(
         "--answer", "prevention=Pool alarm", "--action", "immediate=Fix the leak",
         "--owner", "bob", "--deadline", deadline,
     )  # fmt: skip
-    cli.ok("incidents", "review", "1", "--complete")
+    cli.ok("incidents", "review", "1", "--complete", "--at", at("18:00"))
+    closing = [
+        (e["kind"], e["at"][11:16])
+        for e in cli.events()
+        if e["kind"] == "closed" or e["data"].get("completed")
+    ]
+    assert closing == [("closed", "16:40"), ("review", "18:00")]
+    shown_json = json.loads(cli.ok("incidents", "show", "1", "--json"))
+    pir = next(c for c in shown_json["clocks"] if c["id"] == "pir")
+    assert pir["met_at"].startswith(f"{DAY.isoformat()}T18:00")
 
     # Every clock reads met, none late.
     shown_json = json.loads(cli.ok("incidents", "show", "1", "--json"))
@@ -186,6 +195,23 @@ def test_a_time_before_what_it_depends_on_is_refused_naming_the_rule(
     expected = re.sub(r"\{(\d\d:\d\d)\}", lambda m: shown(m[1]), says.replace("{t}", shown(time)))
     assert f"Error: --at: {expected}" in err
     assert running.events() == before  # nothing written
+
+
+def test_close_and_review_times_are_checked_like_every_other(running: Cli, tmp_path: Path) -> None:
+    close = tmp_path / "close.toml"
+    close.write_text(CLOSE, encoding="utf-8")
+    err = running.refused("incidents", "close", "1", "--file", str(close), "--draft",
+                          "--at", at("16:40"))  # fmt: skip
+    assert "Error: --at is when it was closed: a --draft closes nothing" in err
+    assert "--at is when the review was completed" in running.refused(
+        "incidents", "review", "1", "--at", at("16:40")
+    )
+    running.ok("incidents", "resolve", "1", "--at", at("16:10"))
+    before = running.events()
+    err = running.refused("incidents", "close", "1", "--file", str(close), "--at", at("16:00"))
+    assert f"Error: --at: the close at {shown('16:00')} is before the resolution at " in err
+    assert running.events() == before
+    assert json.loads(running.ok("incidents", "show", "1", "--json"))["status"] == "resolved"
 
 
 def test_a_time_in_the_future_is_refused(running: Cli) -> None:
