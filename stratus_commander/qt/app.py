@@ -39,6 +39,7 @@ from stratus_commander.errors import InputError
 from stratus_commander.paths import APP
 from stratus_commander.qt import theme
 from stratus_commander.qt.application import app_icon, ensure_app
+from stratus_commander.qt.display import unreachable_display
 
 __all__ = ["display_problem", "open_settings", "run_drill", "run_gui"]
 
@@ -59,14 +60,17 @@ def display_problem(
 ) -> str | None:
     """Why a window cannot open here, or ``None``.
 
-    Without a display Qt aborts the process (exit 134, "Reinstalling the application may fix
-    this"); the commander on a server or over ssh should hear what to do instead. A platform
+    Without a display, or with one that does not answer (``qt/display.py``), Qt aborts the
+    process (exit 134, "Reinstalling the application may fix this"); the commander on a server
+    or over ssh should hear what to do instead. A platform
     chosen explicitly (``QT_QPA_PLATFORM``, e.g. offscreen) is left to Qt.
     """
     if not platform.startswith(_NEEDS_DISPLAY):
         return None
-    if any(environ.get(name) for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
+    if environ.get("QT_QPA_PLATFORM"):
         return None
+    if any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY")):
+        return unreachable_display(environ)
     return (
         "no display found (DISPLAY and WAYLAND_DISPLAY are not set), so the cockpit cannot "
         "open; everything also works from the command line: `stratus-commander --help`, "

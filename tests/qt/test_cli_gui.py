@@ -174,3 +174,22 @@ def test_without_a_display_the_gui_says_so_and_points_to_the_cli(
     assert line.startswith("Error: no display found")
     assert "`stratus-commander --help`" in line and "`stratus-commander incidents" in line
     assert not db.exists()  # refused before anything was opened
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland platforms only")
+def test_a_display_that_does_not_answer_is_named_instead_of_an_abort(tmp_path: Path) -> None:
+    gone = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in gone} | {"DISPLAY": ":987"}
+    db = tmp_path / "x.db"
+    out = subprocess.run(
+        [sys.executable, "-m", "stratus_commander", "--db", str(db), "drill"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr  # not 134 (Qt's abort)
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("Error: the display does not answer (DISPLAY=:987;")
+    assert "`stratus-commander --help`" in line
+    assert not db.exists()
