@@ -13,7 +13,7 @@ import click
 
 from stratus_commander.cli.completion import check_ids, incident_argument
 from stratus_commander.cli.options import Options, open_session, parse_id, pass_options, split, when
-from stratus_commander.cli.output import run_domain, run_timed, say_event
+from stratus_commander.cli.output import run_domain, say_event
 from stratus_commander.cli.record import at_option, json_option
 from stratus_commander.cli.root import incidents
 
@@ -44,7 +44,7 @@ def incidents_triage(
     unknown (escalate). The first one meets TRIAGE."""
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    say_event(run_timed(inc.decide, iid, decision.lower(), note, at=moment), as_json)
+    say_event(run_domain(inc.decide, iid, decision.lower(), note, at=moment), as_json)
 
 
 @incidents.command("update")
@@ -67,7 +67,7 @@ def incidents_update(
     restarts NEXT UPDATE. (The cockpit's Communicate panel drafts them from the runbook.)"""
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    event = run_timed(inc.send_update, iid, text, CHANNEL_CHOICES[channel.lower()], at=moment)
+    event = run_domain(inc.send_update, iid, text, CHANNEL_CHOICES[channel.lower()], at=moment)
     say_event(event, as_json)
 
 
@@ -99,7 +99,7 @@ def incidents_escalate(
     ESCALATE."""
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    event = run_timed(inc.escalate, iid, split(to), (how or "").lower(), at=moment)
+    event = run_domain(inc.escalate, iid, split(to), (how or "").lower(), at=moment)
     say_event(event, as_json)
 
 
@@ -112,7 +112,7 @@ def _tick(
     session = open_session(opts, readonly=False)
     found = run_domain(find_check, session.runbook, check)
     inc = session.incidents
-    event = run_timed(set_tick, inc, iid, found.group, found.item, on, found.checklist, at=moment)
+    event = run_domain(set_tick, inc, iid, found.group, found.item, on, found.checklist, at=moment)
     say_event(event, json_)
 
 

@@ -35,7 +35,6 @@ __all__ = [
     "fail",
     "fail_for",
     "run_domain",
-    "run_timed",
     "say",
     "say_event",
     "say_json",
@@ -46,8 +45,28 @@ __all__ = [
 
 #: ``ctx.meta`` key the root command sets from ``--utc``.
 UTC_KEY = "stratus_commander.utc"
-#: The domain's name of a time field → the flag that gives it.
-_TIME_FLAGS = {"at": "--at", "detected at": "--detected-at"}
+#: The domain's name of a field → the flag (or argument) that gives it on the command line, so
+#: a refusal names what the commander typed. Each name means one flag in every command.
+_FLAGS = {
+    "at": "--at",
+    "detected at": "--detected-at",
+    "title": "--title",
+    "scope": "--services",
+    "affected services": "--affected",
+    "note": "TEXT",
+    "status text": "--text",
+    "text": "--text",
+    "reason": "--note",
+    "to": "--to",
+    "how": "--how",
+    "channel": "--channel",
+    "owner": "--owner",
+    "reputation": "--reputation",
+    "financial impact": "--financial-impact",
+    "affected users": "--affected-users",
+    "action item": "--action",
+    "category": "--action",
+}
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -61,6 +80,10 @@ def fail_for(exc: StratusError) -> NoReturn:
     checked is unhealthy, whatever the command), else 2."""
     if isinstance(exc, RefusedForGaps):
         fail(f"{exc.headline}:\n" + "\n".join(f"  - {gap}" for gap in exc.missing))
+    if isinstance(exc, TimeRefused):  # both times as the command line shows times
+        fail(f"{_FLAGS.get(exc.where or '', exc.where)}: {exc.describe(shown_time)}")
+    if isinstance(exc, InputError) and exc.where in _FLAGS:
+        fail(f"{_FLAGS[exc.where]}: {exc.message}")
     fail(str(exc), 1 if isinstance(exc, StoreDamaged) else 2)
 
 
@@ -81,27 +104,12 @@ def answer(exc: AlreadyDone) -> NoReturn:
 
 
 def run_domain(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a domain function; its deliberate errors become a message and exit code."""
+    """Call a domain function; its deliberate errors become a message (naming the flag the
+    refused field came from) and exit code."""
     try:
         return fn(*args, **kwargs)
     except AlreadyDone as exc:
         answer(exc)
-    except StratusError as exc:
-        fail_for(exc)
-
-
-def run_timed(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """:func:`run_domain` for an action given ``--at`` (or ``--detected-at``): a refused time
-    names its flag and shows both times as the command line shows times."""
-    try:
-        return fn(*args, **kwargs)
-    except AlreadyDone as exc:
-        answer(exc)
-    except InputError as exc:
-        flag = _TIME_FLAGS.get(exc.where or "")
-        if flag is None:
-            fail_for(exc)
-        fail(f"{flag}: {exc.describe(shown_time) if isinstance(exc, TimeRefused) else exc.message}")
     except StratusError as exc:
         fail_for(exc)
 

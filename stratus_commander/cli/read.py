@@ -20,7 +20,6 @@ from stratus_commander.cli.options import Options, open_session, pairs, parse_id
 from stratus_commander.cli.output import (
     fail,
     run_domain,
-    run_timed,
     say,
     say_json,
     shown_clock,
@@ -445,7 +444,7 @@ def incidents_review(
         for step, text in steps:
             run_domain(rv.add_learning, inc, rb, iid, step, text)
         if complete:
-            run_timed(rv.complete_review, inc, rb, iid, at=completed_at)
+            run_domain(rv.complete_review, inc, rb, iid, at=completed_at)
     review = rv.build_review(inc, rb, iid)
     if as_json:
         say_json({"incident": review.incident.as_json(), **review.as_json()})

@@ -25,7 +25,7 @@ from stratus_commander.cli.options import (
     split,
     when,
 )
-from stratus_commander.cli.output import fail, run_domain, run_timed, say, say_event, shown_time
+from stratus_commander.cli.output import fail, run_domain, say, say_event, shown_time
 from stratus_commander.cli.root import incidents
 
 if TYPE_CHECKING:
@@ -102,9 +102,9 @@ def incidents_declare(
     detected, declared = when(detected_at, "--detected-at"), when(at, "--at")
     drill_run = _drill_run(drill_scenario, when(drill_started_at, "--drill-started-at"))
     # The times alone decide these refusals: before the database is created or opened.
-    run_timed(declaration_times, detected, declared, SystemClock().now())
+    run_domain(declaration_times, detected, declared, SystemClock().now())
     inc = open_session(opts, readonly=False).incidents
-    incident = run_timed(
+    incident = run_domain(
         inc.declare,
         title=title,
         impact=impact,
@@ -153,7 +153,7 @@ def incidents_note(
     """Add a note to the timeline."""
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    say_event(run_timed(inc.note, iid, text, at=moment), as_json)
+    say_event(run_domain(inc.note, iid, text, at=moment), as_json)
 
 
 @incidents.command("status")
@@ -169,7 +169,7 @@ def incidents_status(
     """Move the incident to another status (monitoring: the fix is in, watching)."""
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    say_event(run_timed(inc.set_status, iid, status, text, at=moment), as_json)
+    say_event(run_domain(inc.set_status, iid, status, text, at=moment), as_json)
 
 
 @incidents.command("resolve")
@@ -184,7 +184,7 @@ def incidents_resolve(
     """Mark the incident resolved (starts the post-incident review clock)."""
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    say_event(run_timed(inc.resolve, iid, text, at=moment), as_json)
+    say_event(run_domain(inc.resolve, iid, text, at=moment), as_json)
 
 
 def _close_file(path: Path) -> dict[str, Any]:
@@ -282,6 +282,6 @@ def incidents_close(
         run_domain(save_close_draft, inc, rb, iid, record)
         click.echo(f"INC-{iid}: close record saved (not closed)")
         return
-    closed = run_timed(close_incident, inc, rb, iid, record, at=moment)
+    closed = run_domain(close_incident, inc, rb, iid, record, at=moment)
     click.echo(f"INC-{iid} closed. Close message:\n", err=True)
     say(closed.message, multiline=True, nl=False)

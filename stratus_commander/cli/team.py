@@ -25,7 +25,6 @@ from stratus_commander.cli.output import (
     fail,
     fail_for,
     run_domain,
-    run_timed,
     say,
     say_event,
     say_json,
@@ -60,7 +59,7 @@ def incidents_assign(
 
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    say_event(run_timed(assign, inc, iid, role, person, at=moment), as_json)
+    say_event(run_domain(assign, inc, iid, role, person, at=moment), as_json)
 
 
 @incidents.command("handover")
@@ -77,7 +76,7 @@ def incidents_handover(
 
     iid, moment = parse_id(incident_id), when(at, "--at")
     inc = open_session(opts, readonly=False).incidents
-    say_event(run_timed(hand_over, inc, iid, to, at=moment), as_json)
+    say_event(run_domain(hand_over, inc, iid, to, at=moment), as_json)
 
 
 @incidents.command("roles")

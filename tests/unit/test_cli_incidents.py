@@ -126,7 +126,7 @@ def test_export_json_and_markdown(cli, tmp_path: Path) -> None:
                 "--services",
                 "Mainframe",
             ),
-            "scope",
+            "--services",
         ),
         (
             ("incidents", "declare", "--title", "x", "--impact", "Minor", "--detected-at", "9am"),

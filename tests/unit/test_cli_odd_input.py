@@ -168,14 +168,14 @@ def test_export_through_a_symbolic_link_keeps_the_link(db: Path, tmp_path: Path)
 
 def test_undecodable_bytes_in_arguments_are_refused_naming_the_field(db: Path) -> None:
     # Python hands argv bytes that are not UTF-8 over as lone surrogates (surrogateescape).
-    assert "note: is not valid UTF-8 text (byte \\xff" in refused(
+    assert "TEXT: is not valid UTF-8 text (byte \\xff" in refused(
         db, "incidents", "note", "1", "caf\udcff"
     )
     assert "--search: is not valid UTF-8 text" in refused(
         db, "incidents", "list", "--search", "\udcff"
     )
     err = refused(db, "incidents", "declare", "--title", "\udce9t\udce9", "--impact", "Minor")
-    assert "title: is not valid UTF-8 text (byte \\xe9" in err
+    assert "--title: is not valid UTF-8 text (byte \\xe9" in err
 
 
 def test_an_accounts_file_that_cannot_be_read_is_refused(db: Path, tmp_path: Path) -> None:

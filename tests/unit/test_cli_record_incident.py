@@ -318,19 +318,19 @@ def test_checks_that_cannot_be_ticked(running: Cli) -> None:
 
 
 def test_odd_milestone_values(running: Cli) -> None:
-    assert "text: must not be empty" in running.refused("incidents", "update", "1", "--text", " ")
+    assert "--text: must not be empty" in running.refused("incidents", "update", "1", "--text", " ")
     assert "Invalid value for '--channel'" in running.refused(
         "incidents", "update", "1", "--text", "x", "--channel", "fax"
     )
     assert "Missing option '--to'" in running.refused("incidents", "escalate", "1")
-    assert "to: whom?" in running.refused("incidents", "escalate", "1", "--to", ",")
+    assert "--to: whom?" in running.refused("incidents", "escalate", "1", "--to", ",")
     assert "Invalid value for '--how'" in running.refused(
         "incidents", "escalate", "1", "--to", "CTO", "--how", "shouted"
     )
     assert "'maybe' is not one of 'internal'" in running.refused(
         "incidents", "triage", "1", "maybe"
     )
-    assert "reason: is not valid UTF-8" in running.refused(
+    assert "--note: is not valid UTF-8" in running.refused(
         "incidents", "triage", "1", "internal", "--note", "\udcff"
     )
 

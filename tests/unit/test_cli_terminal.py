@@ -67,17 +67,17 @@ def close_file(runbook: Runbook, path: Path, root_cause: str = "Pool leak") -> P
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (("declare", "--title", f"Pay{ESC}ments", "--impact", "Major"), "title"),
-        (("declare", "--title", f"invoice{RLO}gpj.exe", "--impact", "Major"), "title"),
-        (("declare", "--title", "two\nlines", "--impact", "Major"), "title"),
+        (("declare", "--title", f"Pay{ESC}ments", "--impact", "Major"), "--title"),
+        (("declare", "--title", f"invoice{RLO}gpj.exe", "--impact", "Major"), "--title"),
+        (("declare", "--title", "two\nlines", "--impact", "Major"), "--title"),
         (("declare", "--title", "x", "--impact", "Major", "--affected", f"Stripe{ESC}"),
-         "affected services"),
-        (("declare", "--title", "x", "--impact", "Major", "--services", f"API{RLO}"), "scope"),
-        (("note", "1", "ok\n\x1b[1A\x1b[2Kforged line"), "note"),
-        (("note", "1", "a\u2067b"), "note"),
-        (("note", "1", "carriage\rreturn"), "note"),
-        (("status", "1", "identified", "--text", f"found{ESC}"), "status text"),
-        (("resolve", "1", "--text", f"fixed{RLO}"), "status text"),
+         "--affected"),
+        (("declare", "--title", "x", "--impact", "Major", "--services", f"API{RLO}"), "--services"),
+        (("note", "1", "ok\n\x1b[1A\x1b[2Kforged line"), "TEXT"),
+        (("note", "1", "a\u2067b"), "TEXT"),
+        (("note", "1", "carriage\rreturn"), "TEXT"),
+        (("status", "1", "identified", "--text", f"found{ESC}"), "--text"),
+        (("resolve", "1", "--text", f"fixed{RLO}"), "--text"),
     ],
 )  # fmt: skip
 def test_incident_text_with_control_characters_is_refused_naming_the_field(
@@ -107,11 +107,11 @@ def test_notes_keep_their_lines_and_tabs(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (("review", "1", "--financial-impact", f"£2k{ESC}"), "financial impact"),
-        (("review", "1", "--reputation", f"bad{RLO}"), "reputation"),
+        (("review", "1", "--financial-impact", f"£2k{ESC}"), "--financial-impact"),
+        (("review", "1", "--reputation", f"bad{RLO}"), "--reputation"),
         (("review", "1", "--answer", f"why=pool{ESC}"), "answers.why"),
-        (("review", "1", "--action", f"immediate-fixes=fix{ESC}", "--owner", "al"), "action item"),
-        (("review", "1", "--action", "immediate-fixes=fix", "--owner", f"al{RLO}"), "owner"),
+        (("review", "1", "--action", f"immediate-fixes=fix{ESC}", "--owner", "al"), "--action"),
+        (("review", "1", "--action", "immediate-fixes=fix", "--owner", f"al{RLO}"), "--owner"),
         (("review", "1", "--lesson", f"declare=sooner{ESC}"), "lesson"),
         (("close", "1", "--set", f"root_cause_analysis.identify-root-cause=a{ESC}"),
          "options: root_cause_analysis.identify-root-cause"),

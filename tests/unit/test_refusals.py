@@ -119,7 +119,7 @@ def _cases(*cases: tuple[str, tuple[str, ...], str]) -> list[object]:
     _cases(
         ("bad-impact", ("--title", "x", "--impact", "Huge"), "impact"),
         ("unknown-scope", ("--title", "x", "--impact", "Minor", "--services", "Mainframe"),
-         "scope"),
+         "--services"),
         ("bad-time", ("--title", "x", "--impact", "Minor", "--detected-at", "9am"),
          "--detected-at"),
         ("future", ("--title", "x", "--impact", "Minor", "--detected-at", "2999-01-01T00:00:00Z"),
@@ -134,7 +134,7 @@ def test_declare(db: Path, args: tuple[str, ...], says: str) -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     _cases(
-        ("empty", (str(OPEN), "   "), "note: must not be empty"),
+        ("empty", (str(OPEN), "   "), "TEXT: must not be empty"),
         ("unknown-incident", ("42", "hello"), "no incident INC-42"),
         ("bad-id", ("forty-two", "hello"), "not an incident id"),
     ),
@@ -225,7 +225,7 @@ def test_credits(db: Path, args: tuple[str, ...], says: str) -> None:
         ("bad-lesson", ("--financial-impact", "GBP 1", "--lesson", "no-such-step=x"),
          "not a step"),
         ("owner-without-action", ("--reputation", "fine", "--owner", "bob"), "--owner"),
-        ("bad-category", ("--affected-users", "40", "--action", "bogus=Fix it"), "category"),
+        ("bad-category", ("--affected-users", "40", "--action", "bogus=Fix it"), "--action"),
         ("bad-deadline", ("--affected-users", "40", "--action", "immediate=Fix",
                           "--deadline", "tomorrow"), "--deadline"),
         ("bad-meeting", ("--affected-users", "40", "--meeting", "soon"), "--meeting"),
