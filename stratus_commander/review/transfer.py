@@ -14,7 +14,9 @@ probes, not to one incident: uptime and service credits are measured again from 
 samples), maintenance windows, and stored credit reports (recalculate with ``incidents credits``).
 
 Refused, nothing written: a source whose chain does not verify, a target that already holds this
-incident (an ``imported`` event with the same source head), a pull into a file that exists.
+incident (an ``imported`` event with the same source head), a copy going back where it came from
+(its own ``imported`` event names a chain the target holds: a pulled copy pushed back would make
+a second incident of the same outage), a pull into a file that exists.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from stratus_commander.errors import DomainRefused
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.review.saving import refresh_search_text
 from stratus_commander.store import Json, Store
+from stratus_commander.timeline import Event
 
 __all__ = ["NOT_COPIED", "Copied", "copy_incident"]
 
@@ -73,6 +76,23 @@ def _already_there(target: Store, incident: Incident, head_hash: str) -> tuple[i
     return None
 
 
+def _came_from(target: Store, events: list[Event]) -> tuple[int, int] | None:
+    """(id in ``target``, events since) when this timeline is a copy of one ``target`` holds:
+    an ``imported`` event whose source head is the head, or an earlier link, of the target's
+    incident of that id (the id is in every link's hash, so a match is that very chain)."""
+    for position, event in enumerate(events):
+        if event.kind != "imported":
+            continue
+        label, count = event.data.get("source_incident"), event.data.get("source_event_count")
+        number = str(label).removeprefix("INC-")
+        if not (number.isdigit() and isinstance(count, int) and count > 0):
+            continue
+        theirs = target.events(int(number))
+        if len(theirs) >= count and theirs[count - 1].hash == event.data.get("source_head_hash"):
+            return int(number), len(events) - position - 1
+    return None
+
+
 def _row(incident: Incident, keep_id: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"id": incident.id} if keep_id else {}
     for f in fields(incident):
@@ -108,6 +128,15 @@ def copy_incident(
         raise DomainRefused(
             f"{target.location} already holds {incident.label} as INC-{found[0]} "
             f"(“{found[1]}”, copied from the same timeline); nothing copied"
+        )
+    back = _came_from(target, events)
+    if back is not None:
+        since = (
+            f"; the {back[1]} event(s) added to this copy since are not copied" if back[1] else ""
+        )
+        raise DomainRefused(
+            f"{incident.label} is a copy of INC-{back[0]} in {target.location}: it is there "
+            f"already{since}; nothing copied"
         )
     review = source.store.review_record(incident_id)
     items = source.store.action_item_rows(incident_id)

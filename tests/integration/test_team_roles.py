@@ -167,6 +167,12 @@ def test_push_and_pull_round_trip_with_verify_on_both_sides(
     assert pulled["timeline"][-1]["data"]["source_head_hash"] == pushed["head_hash"]
     assert pulled["timeline"][-1]["actor"] == "carol"
     assert "Alert on secret age" in ok("--db", str(local), "incidents", "review", "2")
+    # Pushed back where it came from, even with a note added offline: refused, no second INC-2.
+    ok("--db", str(local), "incidents", "note", "2", "read on the train")
+    code, _, err = cli("--db", str(local), "incidents", "push", "2", "--to", url)
+    assert code == 2 and f"INC-2 is a copy of INC-2 in {url}: it is there already" in err
+    assert "the 1 event(s) added to this copy since are not copied" in err
+    assert "INC-3" not in ok("--db", url, "incidents", "list")
     # Into a file that exists, or of an incident the server does not hold: refused, no file.
     code, _, err = cli("incidents", "pull", "2", "--from", url, "--to", str(local))
     assert code == 2 and "already exists; not overwritten" in err
