@@ -68,6 +68,10 @@ log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_S = 0.25  # how soon a newly shown incident starts collecting flips, at worst
 STOP_TIMEOUT_S = 15.0
+#: A probe process stopped by SIGTERM waits this long for us to ask it to stop before it counts
+#: as dead: a logout or ``kill -TERM -PGID`` signals the whole group, and the child, quicker to
+#: finish, says so before our own handler has started closing the cockpit.
+SIGTERM_GRACE_S = 3.0
 
 _T = TypeVar("_T")
 
@@ -200,7 +204,7 @@ class _InProcess:
         self._report = report
         self._died = died
         self._stopped = threading.Event()
-        self._stopping = False  # we asked it to stop (else a stop is a death: restart it)
+        self._stopping = threading.Event()  # we asked it to stop (else a stop is a death)
         self._proc = subprocess.Popen(
             # Not ``-m``: as __main__ the module's classes would not be the ones pickles name.
             [sys.executable, "-c", "from stratus_commander.probes.worker import main; main()"],
@@ -220,7 +224,7 @@ class _InProcess:
         self._send(("incident", incident_id))
 
     async def stop(self) -> None:
-        self._stopping = True
+        self._stopping.set()
         self._send(("stop",))
         if not await asyncio.to_thread(self._stopped.wait, STOP_TIMEOUT_S):
             log.error("the probe process did not stop in %.0f s; killing it", STOP_TIMEOUT_S)
@@ -242,7 +246,8 @@ class _InProcess:
                     self._died(f"the probe process exited (code {self._proc.wait()})")
                     return
                 if message[0] == "stopped":
-                    if not self._stopping:  # a SIGTERM meant for it alone: probing has stopped
+                    grace = SIGTERM_GRACE_S if message[1] == "SIGTERM" else 0.0
+                    if not self._stopping.wait(grace):  # a SIGTERM meant for it alone
                         self._died(f"the probe process stopped ({message[1]})")
                     return
                 if message[0] == "log":  # its log records go to our handlers (one log file)

@@ -6,6 +6,10 @@ one."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -214,3 +218,51 @@ def test_a_restarted_worker_flips_only_what_changed_since_it_was_last_seen(tmp_p
     ]
     assert [c for c, _ in worker.recorder._flips] == emitted  # what is written, too
     asyncio.run(worker.aclose())
+
+
+def _wait_until_it_catches_sigterm(pid: int) -> None:
+    """Until the child's SIGTERM handler is installed (Linux: the SigCgt mask in /proc)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = int(
+            next(ln for ln in status.splitlines() if ln.startswith("SigCgt:")).split()[1], 16
+        )
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.05)
+    pytest.fail("the probe process never installed its SIGTERM handler")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("closing", [False, True], ids=["alone", "with-the-cockpit"])
+def test_a_sigterm_to_the_probe_process_is_a_death_unless_the_cockpit_is_closing_too(
+    tmp_path: Path, closing: bool
+) -> None:
+    """A real probe process. ``kill -TERM`` to it alone: probing has stopped, it is restarted.
+    A logout signals the whole group: the child says "stopped" before the cockpit's own handler
+    asks it to stop, and that is no death (no restart, no error in the log)."""
+    from stratus_commander.live import SIGTERM_GRACE_S, _InProcess
+
+    deaths: list[str] = []
+    died = threading.Event()
+
+    def on_death(why: str) -> None:
+        deaths.append(why)
+        died.set()
+
+    child = _InProcess(Setup([], tmp_path / "incidents.db"), lambda _: None, on_death)
+    try:
+        _wait_until_it_catches_sigterm(child._proc.pid)
+        child._proc.send_signal(signal.SIGTERM)
+        if closing:
+            time.sleep(SIGTERM_GRACE_S / 3)  # our own SIGTERM handler starts closing the cockpit
+            asyncio.run(child.stop())
+            assert deaths == []
+        else:
+            assert died.wait(SIGTERM_GRACE_S + 30)
+            assert deaths == ["the probe process stopped (SIGTERM)"]
+            asyncio.run(child.stop())  # as the restart reaps it
+    finally:
+        child._proc.kill()
+        child._proc.wait()
