@@ -1,7 +1,7 @@
 """A probe process that dies is started again after a backoff, by the injected clock.
 
-The process is a stand-in here (it dies when told); tests/qt/test_probe_restart.py kills a real
-one."""
+The process is a stand-in here (it dies when told), but for SIGTERM's grace, which needs a real
+one; tests/qt/cockpit/test_probe_restart.py kills a real one mid-drill."""
 
 from __future__ import annotations
 
