@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from statistics import median
 from typing import Any
 
@@ -156,22 +157,26 @@ def month_insights(
     credits: Mapping[int, Mapping[str, Decimal]],
 ) -> MonthInsights:
     """The insights of ``incidents`` (all detected in ``month``), in one pass over them."""
-    clock_ids = [c.id for c in runbook.clocks]
-    verdicts: dict[str, dict[str, list[int]]] = {c: {} for c in clock_ids}
-    values: dict[str, list[tuple[float, int]]] = {mid: [] for mid, *_ in MEASURES}
+    verdicts: list[dict[str, list[int]]] = [{} for _ in runbook.clocks]
+    values: list[list[tuple[float, int]]] = [[] for _ in MEASURES]
+    measured = [
+        (attrgetter(start, end), spans)
+        for (_, _, start, end), spans in zip(MEASURES, values, strict=True)
+    ]
     by_impact: dict[str, list[int]] = {}
     paid: dict[str, Decimal] = {}
     credited: dict[str, list[int]] = {}
-    for i in incidents:
+    verdict_of = _VERDICT.get
+    for i, states in zip(incidents, clock_states(incidents, runbook, now), strict=True):
         iid = i.id
-        for clock_id, state in zip(clock_ids, clock_states(i, runbook, now), strict=True):
-            verdict = _VERDICT.get(state)
+        for counts, state in zip(verdicts, states, strict=True):
+            verdict = verdict_of(state)
             if verdict is not None:
-                verdicts[clock_id].setdefault(verdict, []).append(iid)
-        for mid, _, start, end in MEASURES:
-            a, b = getattr(i, start), getattr(i, end)
+                counts.setdefault(verdict, []).append(iid)
+        for times_of, spans in measured:
+            a, b = times_of(i)
             if a is not None and b is not None and b >= a:
-                values[mid].append(((b - a).total_seconds(), iid))
+                spans.append(((b - a).total_seconds(), iid))
         by_impact.setdefault(i.impact, []).append(iid)
         for currency, amount in credits.get(iid, {}).items():
             paid[currency] = paid.get(currency, Decimal(0)) + amount
@@ -179,8 +184,11 @@ def month_insights(
     return MonthInsights(
         month,
         tuple(i.id for i in incidents),
-        {cid: {v: tuple(ids) for v, ids in counts.items()} for cid, counts in verdicts.items()},
-        {mid: _span(v) for mid, v in values.items()},
+        {
+            c.id: {v: tuple(ids) for v, ids in counts.items()}
+            for c, counts in zip(runbook.clocks, verdicts, strict=True)
+        },
+        {mid: _span(v) for (mid, *_), v in zip(MEASURES, values, strict=True)},
         {k: tuple(v) for k, v in by_impact.items()},
         paid,
         tuple(dict.fromkeys(i for ids in credited.values() for i in ids)),

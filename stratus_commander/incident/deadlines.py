@@ -9,13 +9,14 @@ shape, word and colour and counts against the score (:func:`on_time`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 
 from stratus_commander.incident import Incident
-from stratus_commander.runbook import ClockDef, Runbook
+from stratus_commander.runbook import IMPACTS, ClockDef, Runbook
 from stratus_commander.timefmt import countdown
 
 #: A clock turns "due soon" this long before its deadline (the cockpit warns then, too).
@@ -135,20 +136,32 @@ def clocks(incident: Incident, runbook: Runbook, now: datetime) -> list[ClockRea
     return out
 
 
-def clock_states(incident: Incident, runbook: Runbook, now: datetime) -> list[ClockState]:
-    """The state of every clock of :func:`clocks`, in the same order, without the readings
-    (what the insights across thousands of incidents count)."""
-    out = []
-    resolved = incident.resolved_at
-    for clock in runbook.clocks:
-        anchor = getattr(incident, _ANCHOR_FIELD[clock.anchor])
-        if anchor is None:
-            out.append(ClockState.WAITING)
-            continue
-        due = anchor + clock.due_after_for(incident.impact)
-        met = getattr(incident, _MET_FIELD[clock.id])
-        out.append(_state(due, met, now, resolved if clock.id != "pir" else None))
-    return out
+def clock_states(
+    incidents: Iterable[Incident], runbook: Runbook, now: datetime
+) -> Iterator[list[ClockState]]:
+    """For each incident, the state of every clock of :func:`clocks`, in the same order, without
+    the readings: what the insights across thousands of incidents count. The runbook is read
+    once for all of them (each clock's fields and its deadline per impact)."""
+    plan = [
+        (
+            attrgetter(_ANCHOR_FIELD[c.anchor]),
+            attrgetter(_MET_FIELD[c.id]),
+            {str(impact): c.due_after_for(impact) for impact in IMPACTS},
+            c.id != "pir",  # resolution ends every milestone but the review
+        )
+        for c in runbook.clocks
+    ]
+    for incident in incidents:
+        resolved, impact = incident.resolved_at, incident.impact
+        out = []
+        for anchor_of, met_of, due_after, stops in plan:
+            anchor = anchor_of(incident)
+            if anchor is None:
+                out.append(ClockState.WAITING)
+                continue
+            due = anchor + due_after[impact]
+            out.append(_state(due, met_of(incident), now, resolved if stops else None))
+        yield out
 
 
 #: The states a score counts: the clock's deadline came (met on time or not), or it was met.

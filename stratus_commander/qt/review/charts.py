@@ -18,8 +18,7 @@ __all__ = ["ClickableBars", "png_of", "still_plot", "style_plot"]
 def still_plot(chart: pg.GraphicsLayoutWidget, row: int, col: int, unit: str) -> pg.PlotItem:
     """A plot of ``chart`` that neither pans, zooms nor offers pyqtgraph's menu: a figure to
     read (and click), not to explore. ``unit``: the left axis' label."""
-    plot = chart.addPlot(row=row, col=col)
-    plot.setMenuEnabled(False)
+    plot = chart.addPlot(row=row, col=col, enableMenu=False)  # its menu never built
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.setLabel("left", unit)
