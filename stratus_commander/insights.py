@@ -368,7 +368,11 @@ def insights_html(
         "</figcaption></figure>"
         for name, png in charts
     )
-    plain = [[(t, "") for t in row] for row in summary_rows(data)]
+    marks = {SUMMARY_COLUMNS.index("LATE"): "late", SUMMARY_COLUMNS.index("Missed"): "missed"}
+    plain = [
+        [(t, marks.get(n, "") if t != "0" else "") for n, t in enumerate(row)]
+        for row in summary_rows(data)
+    ]
     clock_rows = [
         [(m.month, ""), (c.label, ""), *_clock_cells(m, c.id), (str(sum(map(len, cs))), "")]
         for m in data.months

@@ -106,7 +106,6 @@ def test_a_click_on_a_bar_lists_its_incidents_and_opens_one_as_the_library_does(
     qtbot.waitExposed(view)
     # October's DECLARE LATE bar (50 % to 100 %): INC-6..10, declared 6..10 min after detection.
     plot = view.clock_plots["declare"]
-    view.clock_chart.ensurePolished()
     click(qtbot, view.clock_chart, plot, OCT, 75)
     assert view.shown is not None and view.shown.ids == (6, 7, 8, 9, 10)
     assert view.behind.count() == 5
@@ -166,5 +165,6 @@ def test_the_export_carries_the_charts_and_every_figure(
     ) in page
     assert "<td>2026-11</td><td>Time to declare</td><td>11\xa0min</td><td>20\xa0min</td>" in page
     assert "<td>INC-20</td>" in page
+    assert '<td>19/60</td><td class="late">21</td><td class="missed">20</td>' in page
     assert "<td>2026-10</td><td>USD 49.90</td><td>INC-1</td>" in page
     assert "drills left out" in page
