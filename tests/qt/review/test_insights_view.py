@@ -41,7 +41,13 @@ def generated(incidents: Incidents, runbook: Runbook) -> Incidents:
 
 
 def opened(qtbot, library: LibraryWindow) -> InsightsWindow:
-    library.insights_button.click()
+    """The Insights view, opened from the library with its key (Alt+I)."""
+    library.show()
+    library.activateWindow()
+    qtbot.waitUntil(library.isActiveWindow)
+    library.search.setFocus()
+    qtbot.keyClick(library.search, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: getattr(library, "insights_window", None) is not None)  # animated
     view = library.insights_window
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.data is not None, timeout=10_000)
