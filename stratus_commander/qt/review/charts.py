@@ -1,18 +1,21 @@
 """What the library's chart views (Drills, Insights) draw with: a still plot in the palette's
-colours, bars that say which one was clicked, and a widget grabbed as PNG bytes for an export.
+colours, bars that say which one was clicked, a widget grabbed as PNG bytes for an export, and
+the export's file dialog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 
+from stratus_commander.errors import InputError
 from stratus_commander.qt import theme
 
-__all__ = ["ClickableBars", "png_of", "still_plot", "style_plot"]
+__all__ = ["ClickableBars", "export_page", "png_of", "still_plot", "style_plot"]
 
 
 def still_plot(chart: pg.GraphicsLayoutWidget, row: int, col: int, unit: str) -> pg.PlotItem:
@@ -81,3 +84,19 @@ def png_of(widget: QWidget) -> bytes:
         raise RuntimeError("could not encode the chart as PNG")
     buffer.close()
     return bytes(data.data())
+
+
+def export_page(
+    parent: QWidget, title: str, name: str, write: Callable[[Path], None], note: QLabel
+) -> None:
+    """Ask where to write the view's HTML page (``name`` proposed), write it with
+    ``write(path)``, and say on ``note`` where it went or why it was refused."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, name, "HTML (*.html)")
+    if not chosen:
+        return
+    try:
+        write(Path(chosen))
+    except InputError as exc:
+        note.setText(f"Not exported: {exc}")
+        return
+    note.setText(f"Exported to {chosen}")

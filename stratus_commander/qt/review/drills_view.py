@@ -14,7 +14,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -26,13 +25,12 @@ from PySide6.QtWidgets import (
 from stratus_commander.clock import Clock
 from stratus_commander.debrief import SCORED_CLOCKS
 from stratus_commander.debrief.progress import DrillScore, drill_history, progress_html
-from stratus_commander.errors import InputError
 from stratus_commander.fileio import atomic_write_text
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.offthread import OffThread
 from stratus_commander.qt.panel_kit import heading, local
-from stratus_commander.qt.review.charts import png_of, still_plot, style_plot
+from stratus_commander.qt.review.charts import export_page, png_of, still_plot, style_plot
 from stratus_commander.qt.review.widgets import Table, mark_late, mark_urgent
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store, as_location
@@ -170,14 +168,7 @@ class DrillsWindow(QMainWindow):
         atomic_write_text(path, page)
 
     def _choose_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export drills", "drills.html", "HTML (*.html)")
-        if name:
-            try:
-                self.export_html(Path(name))
-            except InputError as exc:
-                self.note.setText(f"Not exported: {exc}")
-                return
-            self.note.setText(f"Exported to {name}")
+        export_page(self, "Export drills", "drills.html", self.export_html, self.note)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.worker.shutdown()

@@ -25,7 +25,6 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -56,7 +55,13 @@ from stratus_commander.insights import (
 from stratus_commander.qt import theme
 from stratus_commander.qt.offthread import OffThread
 from stratus_commander.qt.panel_kit import accessible, buddy, heading, local
-from stratus_commander.qt.review.charts import ClickableBars, png_of, still_plot, style_plot
+from stratus_commander.qt.review.charts import (
+    ClickableBars,
+    export_page,
+    png_of,
+    still_plot,
+    style_plot,
+)
 from stratus_commander.qt.review.graphs import PROBE_COLORS
 from stratus_commander.qt.review.widgets import Table, mark_late, mark_urgent
 from stratus_commander.runbook import Runbook
@@ -604,16 +609,7 @@ class InsightsWindow(QMainWindow):
         atomic_write_text(path, insights_html(self.data, self.runbook, self.charts()))
 
     def _choose_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export insights", "insights.html", "HTML (*.html)"
-        )
-        if name:
-            try:
-                self.export_html(Path(name))
-            except InputError as exc:
-                self.note.setText(f"Not exported: {exc}")
-                return
-            self.note.setText(f"Exported to {name}")
+        export_page(self, "Export insights", "insights.html", self.export_html, self.note)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.worker.shutdown()

@@ -40,8 +40,16 @@ def generated(incidents: Incidents, runbook: Runbook) -> Incidents:
     return incidents
 
 
-def opened(qtbot, library: LibraryWindow) -> InsightsWindow:
-    """The Insights view, opened from the library with its key (Alt+I)."""
+@pytest.fixture
+def library(qtbot, generated, runbook, clock, db_path) -> LibraryWindow:
+    window = LibraryWindow(db_path, runbook, clock)
+    qtbot.addWidget(window)
+    return window
+
+
+@pytest.fixture
+def view(qtbot, library: LibraryWindow) -> InsightsWindow:
+    """The Insights view, opened from the library with its key (Alt+I), its figures shown."""
     library.show()
     library.activateWindow()
     qtbot.waitUntil(library.isActiveWindow)
@@ -51,6 +59,7 @@ def opened(qtbot, library: LibraryWindow) -> InsightsWindow:
     view = library.insights_window
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.data is not None, timeout=10_000)
+    qtbot.waitExposed(view)
     return view
 
 
@@ -65,12 +74,8 @@ def heights(view: InsightsWindow, key: str, series: str) -> list[float]:
 
 
 def test_the_charts_show_the_hand_computed_figures_and_the_table_says_them(
-    qtbot, generated, runbook, clock, db_path
+    view: InsightsWindow,
 ) -> None:
-    library = LibraryWindow(db_path, runbook, clock)
-    qtbot.addWidget(library)
-    view = opened(qtbot, library)
-    qtbot.waitExposed(view)
     assert [m.month for m in view.data.months] == ["2026-10", "2026-11"]
     # DECLARE due 5 min after detection. October: declared 1..10 min → 5 on time, 5 LATE;
     # November: 2, 4 … 20 → 2 on time, 8 LATE. Never missed: no missed bar at all.
@@ -104,12 +109,8 @@ def test_the_charts_show_the_hand_computed_figures_and_the_table_says_them(
 
 
 def test_a_click_on_a_bar_lists_its_incidents_and_opens_one_as_the_library_does(
-    qtbot, generated, runbook, clock, db_path
+    qtbot, library: LibraryWindow, view: InsightsWindow
 ) -> None:
-    library = LibraryWindow(db_path, runbook, clock)
-    qtbot.addWidget(library)
-    view = opened(qtbot, library)
-    qtbot.waitExposed(view)
     # October's DECLARE LATE bar (50 % to 100 %): INC-6..10, declared 6..10 min after detection.
     plot = view.clock_plots["declare"]
     click(qtbot, view.clock_chart, plot, OCT, 75)
