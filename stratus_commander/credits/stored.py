@@ -17,7 +17,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.store import Store
 from stratus_commander.timeline import Event
 
-__all__ = ["record_credits", "stored_credits", "stored_reports"]
+__all__ = ["every_stored_credits", "record_credits", "stored_credits", "stored_reports"]
 
 
 def record_credits(
@@ -108,3 +108,12 @@ def stored_credits(store: Store, incident_id: int) -> IncidentCredits | None:
     """The stored credits of an incident, every month of them, or ``None``."""
     reports = tuple(report for report, _ in stored_reports(store, incident_id))
     return IncidentCredits(incident_id, reports) if reports else None
+
+
+def every_stored_credits(store: Store) -> dict[int, IncidentCredits]:
+    """The stored credits of every incident that has any, read at once (incident id -> every
+    month of them, as :func:`stored_credits` gives one incident's)."""
+    reports: dict[int, list[CreditReport]] = {}
+    for incident_id, data, _ in store.every_credit_report():
+        reports.setdefault(incident_id, []).append(report_from_json(data))
+    return {i: IncidentCredits(i, tuple(r)) for i, r in reports.items()}

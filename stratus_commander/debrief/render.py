@@ -110,7 +110,8 @@ def debrief_html(
     return "\n".join(parts)
 
 
-_COLOURS = {"met": "#1b7f3b", "late": "#b3261e", "missed": "#b3261e"}
+# The light palette's (resources/styles/palettes.toml): LATE in its own orange, as on the rail.
+_COLOURS = {"met": "#1b7f3b", "late": "#a8440a", "missed": "#b3261e"}
 
 
 def _clock_table(clocks: tuple[ClockResult, ...]) -> str:

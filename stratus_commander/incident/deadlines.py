@@ -9,13 +9,14 @@ shape, word and colour and counts against the score (:func:`on_time`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 
 from stratus_commander.incident import Incident
-from stratus_commander.runbook import ClockDef, Runbook
+from stratus_commander.runbook import IMPACTS, ClockDef, Runbook
 from stratus_commander.timefmt import countdown
 
 #: A clock turns "due soon" this long before its deadline (the cockpit warns then, too).
@@ -65,26 +66,38 @@ class ClockReading:
         return countdown(self.remaining)
 
 
-def _anchor(incident: Incident, clock: ClockDef) -> datetime | None:
-    return {
-        "detected": incident.detected_at,
-        "declared": incident.declared_at,
-        "last_update": incident.last_update_at,
-        "resolved": incident.resolved_at,
-    }[clock.anchor]
+#: The incident's field each clock anchor names, and the field that says a clock was met (the
+#: update cadence runs while unresolved: resolution ends it). Looked up by name, not built per
+#: call: the library and the insights read the clocks of thousands of incidents at once.
+_ANCHOR_FIELD = {
+    "detected": "detected_at",
+    "declared": "declared_at",
+    "last_update": "last_update_at",
+    "resolved": "resolved_at",
+}
+_MET_FIELD = {
+    "declare": "declared_at",
+    "triage": "triaged_at",
+    "communicate": "first_update_at",
+    "next_update": "resolved_at",
+    "escalate": "escalated_at",
+    "pir": "review_done_at",
+}
 
 
-def _met(incident: Incident, clock: ClockDef) -> datetime | None:
-    if clock.id == "next_update":
-        # The update cadence runs while unresolved; resolution ends it.
-        return incident.resolved_at
-    return {
-        "declare": incident.declared_at,
-        "triage": incident.triaged_at,
-        "communicate": incident.first_update_at,
-        "escalate": incident.escalated_at,
-        "pir": incident.review_done_at,
-    }[clock.id]
+def _state(
+    due: datetime, met_at: datetime | None, now: datetime, stopped: datetime | None
+) -> ClockState:
+    """A clock's state once its anchor exists; ``stopped``: when the incident was resolved, for
+    a clock that resolution ends (every one but the review)."""
+    if met_at is not None:
+        return ClockState.LATE if met_at > due else ClockState.MET
+    if stopped is not None:  # resolved first: the clock stopped there, counting no further
+        return ClockState.MISSED if due < stopped else ClockState.NOT_NEEDED
+    remaining = due - now
+    if remaining < timedelta(0):
+        return ClockState.OVERDUE
+    return ClockState.DUE_SOON if remaining <= DUE_SOON else ClockState.PENDING
 
 
 def reading(
@@ -98,33 +111,57 @@ def reading(
     if anchor_at is None:
         return ClockReading(clock.id, clock.label, ClockState.WAITING, None, None, None)
     due = anchor_at + due_after
-    if met_at is not None:
-        state = ClockState.LATE if met_at > due else ClockState.MET
-        return ClockReading(clock.id, clock.label, state, anchor_at, due, due - met_at, met_at)
-    remaining = due - now
-    if remaining < timedelta(0):
-        state = ClockState.OVERDUE
-    elif remaining <= DUE_SOON:
-        state = ClockState.DUE_SOON
-    else:
-        state = ClockState.PENDING
-    return ClockReading(clock.id, clock.label, state, anchor_at, due, remaining)
+    remaining = due - (met_at if met_at is not None else now)
+    state = _state(due, met_at, now, None)
+    return ClockReading(clock.id, clock.label, state, anchor_at, due, remaining, met_at)
 
 
 def clocks(incident: Incident, runbook: Runbook, now: datetime) -> list[ClockReading]:
     """Every clock of the runbook for ``incident`` at ``now``, in the runbook's order."""
     out = []
+    resolved = incident.resolved_at
     for clock in runbook.clocks:
         # NEXT UPDATE waits for the first update (COMMUNICATE runs until then).
-        due_after = clock.due_after_for(incident.impact)
-        r = reading(clock, _anchor(incident, clock), _met(incident, clock), due_after, now)
-        stopped = incident.resolved_at
-        if stopped is not None and r.met_at is None and r.due_at is not None and clock.id != "pir":
-            # Resolution ends every milestone but the review: freeze it instead of counting on.
-            state = ClockState.MISSED if r.due_at < stopped else ClockState.NOT_NEEDED
-            r = replace(r, state=state, remaining=r.due_at - stopped)
-        out.append(r)
+        anchor = getattr(incident, _ANCHOR_FIELD[clock.anchor])
+        if anchor is None:
+            out.append(ClockReading(clock.id, clock.label, ClockState.WAITING, None, None, None))
+            continue
+        met = getattr(incident, _MET_FIELD[clock.id])
+        due = anchor + clock.due_after_for(incident.impact)
+        # Resolution ends every milestone but the review: frozen there instead of counting on.
+        stopped = resolved if clock.id != "pir" else None
+        state = _state(due, met, now, stopped)
+        end = met if met is not None else stopped if stopped is not None else now
+        out.append(ClockReading(clock.id, clock.label, state, anchor, due, due - end, met))
     return out
+
+
+def clock_states(
+    incidents: Iterable[Incident], runbook: Runbook, now: datetime
+) -> Iterator[list[ClockState]]:
+    """For each incident, the state of every clock of :func:`clocks`, in the same order, without
+    the readings: what the insights across thousands of incidents count. The runbook is read
+    once for all of them (each clock's fields and its deadline per impact)."""
+    plan = [
+        (
+            attrgetter(_ANCHOR_FIELD[c.anchor]),
+            attrgetter(_MET_FIELD[c.id]),
+            {str(impact): c.due_after_for(impact) for impact in IMPACTS},
+            c.id != "pir",  # resolution ends every milestone but the review
+        )
+        for c in runbook.clocks
+    ]
+    for incident in incidents:
+        resolved, impact = incident.resolved_at, incident.impact
+        out = []
+        for anchor_of, met_of, due_after, stops in plan:
+            anchor = anchor_of(incident)
+            if anchor is None:
+                out.append(ClockState.WAITING)
+                continue
+            due = anchor + due_after[impact]
+            out.append(_state(due, met_of(incident), now, resolved if stops else None))
+        yield out
 
 
 #: The states a score counts: the clock's deadline came (met on time or not), or it was met.

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, get_args
 
 from stratus_commander.clock import Clock, from_iso, to_iso, truncate_ms
@@ -90,6 +91,12 @@ _FIELD_NAMES = tuple(f.name for f in fields(Incident))
 _PLAIN_FIELDS = tuple(n for n in _FIELD_NAMES if n not in _TIME_FIELDS | _LIST_FIELDS | {"drill"})
 
 
+@lru_cache(maxsize=1024)
+def _names(text: str) -> tuple[str, ...]:
+    # Scopes and services repeat from incident to incident: each distinct list parsed once.
+    return tuple(json.loads(text))
+
+
 def _from_row(row: Mapping[str, Any]) -> Incident:
     # Field by kind, not one loop testing each name: the library reads thousands at once.
     values: dict[str, Any] = {name: row[name] for name in _PLAIN_FIELDS}
@@ -97,7 +104,7 @@ def _from_row(row: Mapping[str, Any]) -> Incident:
         value = row[name]
         values[name] = from_iso(value) if value else None
     for name in _LIST_FIELDS:
-        values[name] = tuple(json.loads(row[name]))
+        values[name] = _names(row[name])
     values["drill"] = bool(row["drill"])
     return Incident(**values)
 

@@ -29,6 +29,7 @@ from stratus_commander.qt import theme
 from stratus_commander.qt.library_table import LibraryTable
 from stratus_commander.qt.panel_kit import feedback_label, heading
 from stratus_commander.qt.review.drills_view import DrillsWindow
+from stratus_commander.qt.review.insights_view import InsightsWindow
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import as_location, open_store
@@ -106,6 +107,10 @@ class LibraryWindow(QMainWindow):
         self.drills_button = QPushButton("D&rills…")  # every drill scored, and the progress
         self.drills_button.clicked.connect(self.open_drills)
         buttons.addWidget(self.drills_button)
+        # Clocks, times, impact and credits month by month (charts; a bar opens its incidents).
+        self.insights_button = QPushButton("&Insights…")
+        self.insights_button.clicked.connect(self.open_insights)
+        buttons.addWidget(self.insights_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.library.proxy.layoutChanged.connect(self._enable)
@@ -132,6 +137,13 @@ class LibraryWindow(QMainWindow):
         self.drills_window = DrillsWindow(self.store_path, self.runbook, self.clock)
         self.drills_window.show()
         return self.drills_window
+
+    def open_insights(self) -> InsightsWindow:
+        """The Insights view; an incident opened from it opens as one opened here does."""
+        self.insights_window = InsightsWindow(self.store_path, self.runbook, self.clock)
+        self.insights_window.open_incident.connect(self.open_review)
+        self.insights_window.show()
+        return self.insights_window
 
     def open_selected(self) -> ReviewWindow | None:
         incident_id = self.library.selected_id()

@@ -200,6 +200,11 @@ class Store(Protocol):
         beside it, oldest month first."""
         ...
 
+    def every_credit_report(self) -> list[tuple[int, Any, str]]:
+        """``(incident id, report, digest)`` of every stored month of every incident, in one
+        read (the insights across incidents), by incident then month."""
+        ...
+
     def credits_of_others(self, month: str, incident_id: int) -> list[dict[str, Any]]:
         """What other incidents already credited in ``month``: account, currency, amount,
         incident, in incident order."""

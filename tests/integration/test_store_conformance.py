@@ -407,6 +407,11 @@ def test_maintenance_and_credit_reports(inc: Incidents, store: Store) -> None:
     store.save_credit_report(iid, "2026-11", {"m": "nov2"}, "d3", to_iso(T0), [account("zen", "3")])
     store.save_credit_report(other, "2026-11", {"m": "o"}, "d4", to_iso(T0), [])
     assert store.credit_reports(iid) == [({"m": "nov2"}, "d3"), ({"m": "dec"}, "d2")]
+    assert store.every_credit_report() == [  # every incident's, in one read
+        (iid, {"m": "nov2"}, "d3"),
+        (iid, {"m": "dec"}, "d2"),
+        (other, {"m": "o"}, "d4"),
+    ]
     assert store.credits_of_others("2026-11", other) == [
         {"account_id": "zen", "currency": "USD", "amount": "3", "incident_id": iid}
     ]

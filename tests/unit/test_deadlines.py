@@ -4,7 +4,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stratus_commander.incident import Incident
-from stratus_commander.incident.deadlines import ClockState, clocks, declare_clock, on_time
+from stratus_commander.incident.deadlines import (
+    ClockState,
+    clock_states,
+    clocks,
+    declare_clock,
+    on_time,
+)
 from stratus_commander.runbook import load_runbook
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
@@ -145,3 +151,28 @@ def test_resolution_stops_the_milestones_it_left_unmet() -> None:
     # ESCALATE (Minor: 1 h) had not come due when it was resolved.
     assert (r["escalate"].state, r["escalate"].countdown()) == (ClockState.NOT_NEEDED, "20:00")
     assert r["pir"].state == ClockState.PENDING  # the review clock runs on
+
+
+def test_clock_states_are_the_readings_states_whatever_the_incident_and_time() -> None:
+    """The insights count clock_states(), the screens show clocks(): the same states, for
+    incidents at every stage, met on time, late or never, read before, at and after each
+    deadline."""
+    minute = timedelta(minutes=1)
+    incidents = []
+    for impact in ("Critical", "Major", "Minor"):
+        for late in (0, 3, 20, 90):  # minutes each milestone comes after the declaration
+            at = T0 + late * minute
+            stages = [
+                {},
+                {"triaged_at": at},
+                {"triaged_at": at, "first_update_at": at, "last_update_at": at},
+                {"first_update_at": at, "last_update_at": at, "escalated_at": at},
+                {"escalated_at": at, "resolved_at": at + 40 * minute, "status": "resolved"},
+                {"triaged_at": at, "resolved_at": at, "status": "resolved",
+                 "review_done_at": at + timedelta(hours=60)},
+            ]  # fmt: skip
+            incidents += [_incident(impact=impact, **stage) for stage in stages]
+    for offset in (-1, 0, 4, 5, 6, 14, 16, 45, 60 * 24, 60 * 72):
+        now = T0 + offset * minute
+        expected = [[r.state for r in clocks(i, RUNBOOK, now)] for i in incidents]
+        assert list(clock_states(incidents, RUNBOOK, now)) == expected

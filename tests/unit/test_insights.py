@@ -1,10 +1,11 @@
-"""Insights over 20 generated incidents (and two drills): medians, worst cases and clock shares
-match the figures worked out by hand below; drills only when asked; --since cuts by month."""
+"""Insights over 20 generated incidents (and two drills, tests/insights_kit.py): medians, worst
+cases, clock shares and credits paid match the figures worked out by hand below; drills only when
+asked; --since cuts by month."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,43 +17,20 @@ from stratus_commander.incident import Incidents
 from stratus_commander.insights import insights
 from stratus_commander.runbook import load_runbook
 from stratus_commander.store import open_store
-
-MIN = timedelta(minutes=1)
-
-
-def record(inc: Incidents, detected: datetime, declare: int, triage: int, update: int,
-           resolve: int, impact: str, drill: bool = False) -> int:  # fmt: skip
-    """One incident; each figure in minutes (triage and the first update from the declaration,
-    the declaration and the resolution from detection)."""
-    declared = detected + declare * MIN
-    i = inc.declare("Generated", impact, detected_at=detected, declared_at=declared, drill=drill)
-    inc.decide(i.id, "internal", at=declared + triage * MIN)
-    inc.send_update(i.id, "Investigating", at=declared + update * MIN)
-    inc.resolve(i.id, at=detected + resolve * MIN)
-    return i.id
+from tests.insights_kit import NOW, account, credit, twenty_incidents
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("insights") / "incidents.db"
     with open_store(path) as store:
-        inc = Incidents(store, FakeClock(datetime(2026, 12, 1, tzinfo=UTC)))
-        for k in range(10):  # October, Major: declare 1..10, triage 3..12, update 10..19 min
-            day = datetime(2026, 10, k + 1, 10, tzinfo=UTC)
-            record(inc, day, k + 1, k + 3, 10 + k, 60 + 10 * k, "Major")
-        for k in range(10):  # November, Critical: declare 2, 4 … 20 min
-            day = datetime(2026, 11, k + 1, 10, tzinfo=UTC)
-            record(inc, day, 2 * (k + 1), 5, 12, 90, "Critical")
-        for k in range(2):  # drills in October: left out unless asked for
-            day = datetime(2026, 10, 20 + k, 10, tzinfo=UTC)
-            record(inc, day, 30, 30, 30, 300, "Minor", drill=True)
+        twenty_incidents(Incidents(store, FakeClock(NOW)))
     return path
 
 
 def test_medians_worst_and_clock_shares_match_the_hand_computed(db: Path) -> None:
     with open_store(db) as store:
-        data = insights(Incidents(store, FakeClock(datetime(2026, 12, 1, tzinfo=UTC))),
-                        load_runbook())  # fmt: skip
+        data = insights(Incidents(store, FakeClock(NOW)), load_runbook())
     october, november = data.months
     assert (october.month, november.month) == ("2026-10", "2026-11")
     assert len(october.incidents) == len(november.incidents) == 10  # no drills
@@ -97,3 +75,34 @@ def test_cli_json_since_and_drills(db: Path) -> None:
     assert "  DECLARE                5 on time, 5 late, 0 missed (of 10)" in text
     bad = CliRunner().invoke(main, ["--db", str(db), "incidents", "insights", "--since", "May"])
     assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+def test_credits_paid_per_currency_and_month_match_the_hand_computed(tmp_path: Path) -> None:
+    runbook = load_runbook()
+    with open_store(tmp_path / "incidents.db") as store:
+        inc = Incidents(store, FakeClock(NOW))
+        twenty_incidents(inc)
+        # INC-1, 1 October 10:00, the API down 60 of October's 44,640 minutes: 99.8656 % is
+        # below 99.9 %, a 10 % credit: USD 49.90 of 499.00 and EUR 20.00 of 200.00.
+        credit(inc, runbook, 1, [account("acme", "499.00", "USD"), account("eu", "200", "EUR")])
+        # INC-2, 2 October: 70 more minutes (130 in October, 99.7088 %): 10 % of GBP 1,250.00.
+        credit(inc, runbook, 2, [account("jet", "1250.00", "GBP")])
+        # INC-11, 1 November: 90 of November's 43,200 minutes (99.7917 %): 10 % of USD 499.00.
+        credit(inc, runbook, 11, [account("acme", "499.00", "USD")])
+        october, november = insights(inc, runbook).months
+    assert october.credits == {
+        "USD": Decimal("49.90"),
+        "EUR": Decimal("20.00"),
+        "GBP": Decimal("125.00"),
+    }
+    assert october.credited == (1, 2)
+    assert october.credited_by == {"USD": (1,), "EUR": (1,), "GBP": (2,)}
+    assert november.credits == {"USD": Decimal("49.90")} and november.credited == (11,)
+    text = CliRunner().invoke(
+        main, ["--db", str(tmp_path / "incidents.db"), "incidents", "insights", "--json"]
+    )
+    months = json.loads(text.stdout)["months"]
+    assert [m["credits"] for m in months] == [
+        {"USD": "49.90", "EUR": "20.00", "GBP": "125.00"},
+        {"USD": "49.90"},
+    ]

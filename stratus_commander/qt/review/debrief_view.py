@@ -26,7 +26,7 @@ from stratus_commander.debrief import Debrief
 from stratus_commander.debrief.render import debrief_html
 from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import heading, local
-from stratus_commander.qt.review.widgets import Table, mark_urgent
+from stratus_commander.qt.review.widgets import Table, mark_late, mark_urgent
 from stratus_commander.timefmt import duration_notation
 
 __all__ = ["DebriefTab", "DebriefView", "DebriefWindow"]
@@ -100,7 +100,9 @@ class DebriefView(QWidget):
             for c in debrief.clocks
         ]
         for clock, cells in zip(debrief.clocks, self.clocks.fill(rows), strict=True):
-            if clock.outcome in ("late", "missed"):
+            if clock.outcome == "late":  # done after its deadline: the rail's LATE, not red
+                mark_late(cells[:3])
+            elif clock.outcome == "missed":
                 mark_urgent(cells[:3])
         self.body.setHtml(debrief_html(debrief, _show, body_only=True))
 

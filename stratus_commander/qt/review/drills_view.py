@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QIODevice, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -26,13 +25,13 @@ from PySide6.QtWidgets import (
 from stratus_commander.clock import Clock
 from stratus_commander.debrief import SCORED_CLOCKS
 from stratus_commander.debrief.progress import DrillScore, drill_history, progress_html
-from stratus_commander.errors import InputError
 from stratus_commander.fileio import atomic_write_text
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.offthread import OffThread
 from stratus_commander.qt.panel_kit import heading, local
-from stratus_commander.qt.review.widgets import Table, mark_urgent
+from stratus_commander.qt.review.charts import export_page, png_of, still_plot, style_plot
+from stratus_commander.qt.review.widgets import Table, mark_late, mark_urgent
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store, as_location
 from stratus_commander.timefmt import human_duration
@@ -71,11 +70,7 @@ class DrillsWindow(QMainWindow):
         self.chart.setMinimumHeight(320)
         self.plots: dict[str, pg.PlotItem] = {}
         for i, clock_id in enumerate(SCORED_CLOCKS):
-            plot = self.chart.addPlot(row=i // 2, col=i % 2)
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.setLabel("left", "minutes")
-            self.plots[clock_id] = plot
+            self.plots[clock_id] = still_plot(self.chart, i // 2, i % 2, "minutes")
         layout.addWidget(self.chart, 1)
         self.table = Table(_COLUMNS, stretch=2, fit=True)
         layout.addWidget(self.table)
@@ -120,7 +115,9 @@ class DrillsWindow(QMainWindow):
         ]
         for d, cells in zip(history, self.table.fill(rows), strict=True):
             for j, c in enumerate(SCORED_CLOCKS):
-                if d.outcomes.get(c) in ("late", "missed"):
+                if d.outcomes.get(c) == "late":
+                    mark_late([cells[4 + j]])
+                elif d.outcomes.get(c) == "missed":
                     mark_urgent([cells[4 + j]])
         self._draw()
         self.loaded.emit()
@@ -131,10 +128,7 @@ class DrillsWindow(QMainWindow):
         xs = list(range(1, len(self.history) + 1))
         for clock_id, plot in self.plots.items():
             plot.clear()
-            plot.setTitle(f"{clock_id.upper()}: time to meet", color=t.plot_fg)
-            for name in ("bottom", "left"):
-                plot.getAxis(name).setPen(t.plot_fg)
-                plot.getAxis(name).setTextPen(t.plot_fg)
+            style_plot(plot, f"{clock_id.upper()}: time to meet")
             plot.getAxis("bottom").setTicks(
                 [[(x, d.label) for x, d in zip(xs, self.history, strict=True)]]
             )
@@ -168,26 +162,13 @@ class DrillsWindow(QMainWindow):
 
     # --- export --------------------------------------------------------------------------------
 
-    def chart_png(self) -> bytes:
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        self.chart.grab().save(buffer, "PNG")
-        return bytes(buffer.data().data())
-
     def export_html(self, path: Path) -> None:
         """Write the page (chart inline); refused like every file we write (``InputError``)."""
-        page = progress_html(self.history, lambda at: local(at, date=True), self.chart_png())
+        page = progress_html(self.history, lambda at: local(at, date=True), png_of(self.chart))
         atomic_write_text(path, page)
 
     def _choose_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export drills", "drills.html", "HTML (*.html)")
-        if name:
-            try:
-                self.export_html(Path(name))
-            except InputError as exc:
-                self.note.setText(f"Not exported: {exc}")
-                return
-            self.note.setText(f"Exported to {name}")
+        export_page(self, "Export drills", "drills.html", self.export_html, self.note)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.worker.shutdown()

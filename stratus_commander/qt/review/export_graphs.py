@@ -14,12 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
 from stratus_commander.clock import from_iso
 from stratus_commander.export import GraphRenderer
 from stratus_commander.qt.application import ensure_app
 from stratus_commander.qt.panel_kit import local
+from stratus_commander.qt.review.charts import png_of
 from stratus_commander.qt.review.graphs import (
     ReplayData,
     ReplayGraphs,
@@ -42,22 +41,16 @@ def render_replay(replay: ReplayData) -> list[tuple[str, bytes]]:
     try:
         widget.resize(*GRAPH_SIZE)
         widget.show_series(replay.series, replay.window, incident_markers(replay.incident))
-        image = widget.grab().toImage()
+        png = png_of(widget)
     finally:
         widget.deleteLater()
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stub wants bytes
-        raise RuntimeError("could not encode the graphs as PNG")
-    buffer.close()
     start, end = replay.window
     title = (
         f"{replay.incident.label}: probe latency and status by group, "
         f"{local(start, date=True)} – {local(end, date=True)} "
         f"({len(replay.series)} probes, replayed from stored samples)"
     )
-    return [(title, bytes(data.data()))]
+    return [(title, png)]
 
 
 def render_graphs(store_path: Path | str) -> GraphRenderer:

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 from stratus_commander import review as rv
 from stratus_commander.clock import from_ms, to_ms
 from stratus_commander.errors import StratusError
+from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import urgent_colors
 from stratus_commander.runbook import Runbook
 
-__all__ = ["Editable", "ReviewTab", "Table", "editable"]
+__all__ = ["Editable", "ReviewTab", "Table", "editable", "mark_late", "mark_urgent"]
 
 
 class Table(QTableWidget):
@@ -163,6 +164,17 @@ def mark_urgent(cells: Sequence[QTableWidgetItem]) -> None:
     for cell in cells:
         cell.setBackground(bg)
         cell.setForeground(fg)
+
+
+def mark_late(cells: Sequence[QTableWidgetItem]) -> None:
+    """A LATE reading as the clock rail shows one: bold, in the palette's LATE orange (done
+    after its deadline: never the green of on time, nor the red fill of missed)."""
+    late = theme.current().color("late")
+    for cell in cells:
+        cell.setForeground(late)
+        font = cell.font()
+        font.setBold(True)
+        cell.setFont(font)
 
 
 def qdt(dt: datetime) -> QDateTime:

@@ -251,6 +251,12 @@ class ReviewQueries:
         )
         return [(json.loads(r["data"]), r["digest"]) for r in rows]
 
+    def every_credit_report(self) -> list[tuple[int, Any, str]]:
+        rows = self.query(
+            "SELECT incident_id, data, digest FROM credit_runs ORDER BY incident_id, month", []
+        )
+        return [(r["incident_id"], json.loads(r["data"]), r["digest"]) for r in rows]
+
     def credits_of_others(self, month: str, incident_id: int) -> list[dict[str, Any]]:
         return self.query(
             "SELECT account_id, currency, amount, incident_id FROM credits "
