@@ -10,7 +10,7 @@ from stratus_commander.incident.cadence import Cadence
 from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import accessible, local
-from stratus_commander.qt.review.widgets import ReviewTab, Table, mark_urgent
+from stratus_commander.qt.review.widgets import ReviewTab, Table, mark_late, mark_urgent
 from stratus_commander.timefmt import human_duration
 
 __all__ = ["TimelineTab"]
@@ -76,8 +76,12 @@ class TimelineTab(ReviewTab):
             )
             for cell in cells:
                 cell.setToolTip(f"{d.label}: {span}\n{d.definition}")
-            if d.impossible or d.met is False:
-                mark_urgent(cells[:3] if not d.impossible else cells)
+            if d.impossible:
+                mark_urgent(cells)
+            elif d.late_by is not None:  # done, after its deadline: LATE, not the red of missed
+                mark_late(cells[:3])
+            elif d.met is False:
+                mark_urgent(cells[:3])
         windows = "\n".join(
             f"{local(w.start)} → {local(w.end) if w.end else 'running'}: "
             f"{'kept' if w.kept else 'MISSED' if w.kept is False else 'not due yet'}"

@@ -18,6 +18,7 @@ from stratus_commander import review as rv
 from stratus_commander.clock import FakeClock, SystemClock, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.probes.series import series_window
+from stratus_commander.qt import theme
 from stratus_commander.qt.panel_kit import urgent_colors
 from stratus_commander.qt.review.action_item_dialog import ActionItemDialog
 from stratus_commander.qt.review.view import ReviewView
@@ -471,6 +472,14 @@ def test_the_issue_example_reads_late_and_names_the_cadence_gap(
     assert "completed LATE" in view.header.deadline_label.text()
     rows = {row[0]: row for row in cell_texts(view.timeline_tab.durations)}
     assert "⧗ LATE by" in rows["Time to review"][2]
+    # Painted as the rail paints LATE (orange, bold), not filled red as a missed clock is.
+    late_row = next(
+        r for r in range(view.timeline_tab.durations.rowCount())
+        if view.timeline_tab.durations.item(r, 0).text() == "Time to review"
+    )  # fmt: skip
+    target = view.timeline_tab.durations.item(late_row, 2)
+    assert target.foreground().color() == theme.current().color("late")
+    assert target.font().bold() and target.background().style() == Qt.BrushStyle.NoBrush
     assert rows["Time to triage"][2].endswith("✓ met")
     cadence = rows["Update cadence"]
     start = when("14:45").astimezone().strftime("%H:%M")
