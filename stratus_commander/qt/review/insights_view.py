@@ -15,14 +15,11 @@ The insights are computed on a worker thread (:class:`~stratus_commander.qt.offt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import timedelta
 from pathlib import Path
-from typing import NamedTuple
 
 import pyqtgraph as pg
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QCloseEvent, QColor, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -47,7 +44,6 @@ from stratus_commander.insights import (
     SUMMARY_COLUMNS,
     VERDICTS,
     Insights,
-    MonthInsights,
     insights,
     insights_html,
     summary_rows,
@@ -60,91 +56,26 @@ from stratus_commander.qt.review.charts import (
     export_page,
     png_of,
     still_plot,
-    style_plot,
 )
-from stratus_commander.qt.review.graphs import PROBE_COLORS
+from stratus_commander.qt.review.insights_charts import (
+    Series,
+    Target,
+    credit_bars,
+    month_label,
+    reset_plot,
+    stacked_bars,
+    striped,
+    swatch,
+    time_curves,
+)
 from stratus_commander.qt.review.widgets import Table, mark_late, mark_urgent
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store, as_location
-from stratus_commander.timefmt import human_duration
 
-__all__ = ["InsightsWindow", "Target"]
+__all__ = ["LATE_COLUMN", "MISSED_COLUMN", "InsightsWindow"]
 
-_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-#: The clock each measured time is held to (its deadline drawn dashed); resolving has none.
-_DEADLINE_CLOCK = {"declare": "declare", "triage": "triage", "first_update": "communicate"}
-_BAR = 0.62  # a month's bar width (months are 1 apart)
 LATE_COLUMN, MISSED_COLUMN = SUMMARY_COLUMNS.index("LATE"), SUMMARY_COLUMNS.index("Missed")
 _WRAPPED_COLUMNS = {"By impact", "Declare", "Triage", "1st update", "Resolve", "Credits"}
-
-
-class Series(NamedTuple):
-    """One colour of a stacked bar chart: per month, its height and the incidents behind it."""
-
-    id: str
-    word: str
-    fill: QBrush
-    months: list[tuple[float, tuple[int, ...]]]
-
-
-class Target(NamedTuple):
-    """What a bar or point stands for, and the incidents behind it."""
-
-    title: str
-    ids: tuple[int, ...]
-
-
-def month_label(month: str) -> str:
-    """``2026-10`` as the commander says it: ``Oct 2026``."""
-    year, number = month.split("-")
-    return f"{_MONTHS[int(number) - 1]} {year}"
-
-
-def month_ticks(months: Sequence[str]) -> list[tuple[int, str]]:
-    """An axis' month names (``Oct``; the note above says the years), no more than eight of
-    them (a small chart cannot hold more); a later January says its year (``Jan '27``)."""
-    step = max(1, -(-len(months) // 8))
-    ticks = []
-    for n, month in enumerate(months):
-        if n % step:
-            continue
-        year, number = month.split("-")
-        name = _MONTHS[int(number) - 1]
-        ticks.append((n, f"{name} '{year[2:]}" if n and number == "01" else name))
-    return ticks
-
-
-def striped(colour: str, stripes: str) -> QBrush:
-    """LATE's fill: its colour crossed by stripes, so a LATE bar reads as LATE by its texture
-    too, not by its colour alone (as the rail's hourglass does)."""
-    pixmap = QPixmap(8, 8)
-    pixmap.fill(QColor(colour))
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    line = QColor(stripes)
-    line.setAlpha(150)
-    painter.setPen(QPen(line, 1.6))
-    painter.drawLine(-1, 9, 9, -1)
-    painter.end()
-    return QBrush(pixmap)
-
-
-def swatch(brush: QBrush) -> QPixmap:
-    """A legend's square of ``brush``."""
-    pixmap = QPixmap(14, 14)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.fillRect(0, 0, 14, 14, brush)
-    painter.end()
-    return pixmap
-
-
-def _minutes(seconds: float) -> float:
-    return seconds / 60
-
-
-def _said(seconds: float) -> str:
-    return human_duration(timedelta(seconds=seconds))
 
 
 class InsightsWindow(QMainWindow):
@@ -375,7 +306,7 @@ class InsightsWindow(QMainWindow):
             square.setPixmap(swatch(fills[verdict]))
         months = data.months
         for c in self.runbook.clocks:
-            plot = self._reset(self.clock_plots[c.id], c.label, months)
+            plot = reset_plot(self.clock_plots[c.id], c.label, months)
             series = [
                 Series(
                     verdict,
@@ -388,14 +319,16 @@ class InsightsWindow(QMainWindow):
                 )
                 for verdict, word in VERDICTS
             ]
-            self._stack(plot, f"clock:{c.id}", months, series, c.label)
+            drawn = stacked_bars(plot, months, series, c.label, self.pick)
+            self.bars.update({(f"clock:{c.id}", verdict): b for verdict, b in drawn.items()})
             plot.setYRange(0, 100, padding=0.02)
         for mid, title, _, _ in MEASURES:
-            self._times(mid, title, months)
+            curves = time_curves(self.time_plots[mid], mid, title, months, self.runbook, self.pick)
+            self.curves.update({(mid, kind): curve for kind, curve in curves.items()})
         for legend in (self.impact_legend, self.credit_legend):
             legend.clear()
             legend.setLabelTextColor(t.plot_fg)
-        plot = self._reset(self.impact_plot, "Incidents by impact", months)
+        plot = reset_plot(self.impact_plot, "Incidents by impact", months)
         impacts = [
             Series(
                 impact,
@@ -409,143 +342,10 @@ class InsightsWindow(QMainWindow):
                 ("Minor", t.pending),
             )
         ]
-        self._stack(plot, "impact", months, impacts, "incidents", self.impact_legend)
-        self._credits(months)
-
-    def _picker(self, targets: Sequence[Target]) -> Callable[[int], None]:
-        """What a click on the ``i``th bar or point of a series does: pick its target."""
-
-        def picked(i: int) -> None:
-            self.pick(targets[i])
-
-        return picked
-
-    def _reset(self, plot: pg.PlotItem, title: str, months: Sequence[MonthInsights]) -> pg.PlotItem:
-        plot.clear()
-        style_plot(plot, title)
-        plot.getAxis("bottom").setTicks([month_ticks([m.month for m in months]), []])
-        plot.setXRange(-0.75, max(len(months), 1) - 0.35, padding=0)
-        return plot
-
-    def _stack(
-        self,
-        plot: pg.PlotItem,
-        key: str,
-        months: Sequence[MonthInsights],
-        series: Sequence[Series],
-        what: str,
-        legend: pg.LegendItem | None = None,
-    ) -> None:
-        """Stacked bars, a month each, one series on top of the other."""
-        bottoms = [0.0] * len(months)
-        for one in series:
-            shown = [n for n, (height, _) in enumerate(one.months) if height > 0]
-            targets = [
-                Target(f"{month_label(months[n].month)} · {what}: {one.word}", one.months[n][1])
-                for n in shown
-            ]
-            if shown:
-                bars = ClickableBars(
-                    x=shown,
-                    y0=[bottoms[n] for n in shown],
-                    height=[one.months[n][0] for n in shown],
-                    width=_BAR,
-                    clicked=self._picker(targets),
-                    brush=one.fill,
-                    pen=pg.mkPen(theme.current().plot_bg, width=1),
-                )
-                plot.addItem(bars)
-                if legend is not None:
-                    legend.addItem(bars, one.word)
-                self.bars[(key, one.id)] = bars
-            bottoms = [b + h for b, (h, _) in zip(bottoms, one.months, strict=True)]
-        plot.setYRange(0, max(1.0, *bottoms) * 1.12, padding=0)
-
-    def _times(self, mid: str, label: str, months: Sequence[MonthInsights]) -> None:
-        t = theme.current()
-        plot = self._reset(self.time_plots[mid], label, months)
-        top = 1.0
-        for kind, colour, symbol in (("median", t.accent, "o"), ("worst", t.plot_fg, "t1")):
-            points = []
-            for n, m in enumerate(months):
-                span = m.times[mid]
-                value = span.median_s if kind == "median" else span.worst_s
-                if value is None:
-                    continue
-                when = month_label(m.month)
-                said = f"{label} {kind} {_said(value)}"
-                if kind == "median":
-                    target = Target(f"{when} · {said} (the incidents measured)", span.incidents)
-                else:
-                    worst = (span.worst_incident,) if span.worst_incident is not None else ()
-                    target = Target(f"{when} · {said}", worst)
-                points.append((n, _minutes(value), target))
-            if not points:
-                continue
-            curve = plot.plot(
-                [p[0] for p in points],
-                [p[1] for p in points],
-                pen=pg.mkPen(colour, width=2, style=_line_style(kind)),
-                symbol=symbol,
-                symbolSize=11,
-                symbolBrush=colour,
-                symbolPen=colour,
-            )
-            picked = self._picker([p[2] for p in points])
-            curve.sigPointsClicked.connect(
-                lambda _item, spots, _ev, pick=picked: pick(spots[0].index())
-            )
-            self.curves[(mid, kind)] = curve
-            top = max(top, *(p[1] for p in points))
-        clock_id = _DEADLINE_CLOCK.get(mid)
-        due = self.runbook.clock(clock_id).due_after if clock_id else None
-        if due is not None:
-            minutes = due.total_seconds() / 60
-            plot.addItem(
-                pg.InfiniteLine(
-                    minutes,
-                    angle=0,
-                    pen=pg.mkPen(t.urgent_bg, width=1, style=Qt.PenStyle.DashLine),
-                )
-            )
-            top = max(top, minutes)
-        plot.setYRange(0, top * 1.15, padding=0)
-
-    def _credits(self, months: Sequence[MonthInsights]) -> None:
-        plot = self._reset(self.credit_plot, "Credits paid", months)
-        currencies = sorted({c for m in months for c in m.credits})
-        if not currencies:
-            plot.setTitle("Credits paid: none stored", color=theme.current().plot_fg)
-            plot.setYRange(0, 1, padding=0)
-            return
-        width = _BAR / len(currencies)
-        top = 0.0
-        for k, currency in enumerate(currencies):
-            shown = [n for n, m in enumerate(months) if m.credits.get(currency)]
-            amounts = [float(months[n].credits[currency]) for n in shown]
-            targets = [
-                Target(
-                    f"{month_label(months[n].month)} · credits paid in {currency}: "
-                    f"{months[n].credits[currency]}",
-                    months[n].credited_by.get(currency, ()),
-                )
-                for n in shown
-            ]
-            offset = -_BAR / 2 + width * (k + 0.5)
-            bars = ClickableBars(
-                x=[n + offset for n in shown],
-                y0=[0.0] * len(shown),
-                height=amounts,
-                width=width,
-                clicked=self._picker(targets),
-                brush=PROBE_COLORS[k % len(PROBE_COLORS)],
-                pen=pg.mkPen(theme.current().plot_bg, width=1),
-            )
-            plot.addItem(bars)
-            self.credit_legend.addItem(bars, currency)
-            self.bars[("credits", currency)] = bars
-            top = max(top, *amounts) if amounts else top
-        plot.setYRange(0, max(top, 1) * 1.15, padding=0)
+        drawn = stacked_bars(plot, months, impacts, "incidents", self.pick, self.impact_legend)
+        self.bars.update({("impact", impact): b for impact, b in drawn.items()})
+        drawn = credit_bars(self.credit_plot, months, self.credit_legend, self.pick)
+        self.bars.update({("credits", currency): b for currency, b in drawn.items()})
 
     # --- the incidents behind a figure ---------------------------------------------------------
 
@@ -614,7 +414,3 @@ class InsightsWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.worker.shutdown()
         super().closeEvent(event)
-
-
-def _line_style(kind: str) -> Qt.PenStyle:
-    return Qt.PenStyle.SolidLine if kind == "median" else Qt.PenStyle.DotLine
