@@ -215,6 +215,8 @@ class InsightsWindow(QMainWindow):
     def _chart(self, name: str, height: int) -> pg.GraphicsLayoutWidget:
         chart = pg.GraphicsLayoutWidget()
         chart.setFixedHeight(height)  # the page scrolls; a chart keeps the height it reads at
+        # Painted once, with its figures: an empty chart costs as much to paint as a full one.
+        chart.setVisible(False)
         chart.setAccessibleName(name)
         chart.setAccessibleDescription(
             "Click a bar or a point to list the incidents behind it; the table below says the "
@@ -287,6 +289,8 @@ class InsightsWindow(QMainWindow):
         self.table.setMinimumHeight(self.table.maximumHeight())  # every month: the page scrolls
         self.export_button.setEnabled(True)
         self._draw(data)
+        for chart in (self.clock_chart, self.time_chart, self.count_chart):
+            chart.setVisible(True)
         self.loaded.emit()
 
     # --- the charts ----------------------------------------------------------------------------
