@@ -70,12 +70,16 @@ class Session:
         config_path: Path | None = None,
         clock: Clock | None = None,
         actor: str | None = None,
+        store: Store | None = None,
     ) -> None:
         """``runbook``: one already loaded (else ``runbook_path`` is, when first needed; None:
         the bundled one). ``config_path`` None: no probe config. ``actor``: who signs what this
         run records (default: the signed-in user). ``db_path``: the database's location, a file
-        or a ``postgresql://`` URL (kept as text)."""
+        or a ``postgresql://`` URL (kept as text). ``store``: the database already open there,
+        as ``access`` would open it (the GUI connects to a team server off its UI thread); the
+        session closes it."""
         self.db_path: Location = as_location(db_path)
+        self._opened = store
         self.access = access
         self.runbook_path = runbook_path
         self.config_path = config_path
@@ -91,11 +95,13 @@ class Session:
 
     @cached_property
     def store(self) -> Store:
+        if self._opened is not None and self.access is not Access.COCKPIT:
+            return self._opened
         if self.access is Access.READ:
             return open_store(self.db_path, create=False, readonly=True)
         if self.access is Access.RECORD:
             return open_store(self.db_path, check=True)
-        store = open_store(self.db_path)
+        store = self._opened if self._opened is not None else open_store(self.db_path)
         if isinstance(self.db_path, str):  # a team database: the cockpit works on without it
             from stratus_commander.incident.outbox import replay
             from stratus_commander.store.offline import OfflineStore
@@ -255,6 +261,8 @@ class Session:
         """Close the store, if it was opened (closing it again does nothing)."""
         if "store" in self.__dict__:  # the cached property: never opened, nothing to close
             self.store.close()
+        elif self._opened is not None:  # handed in, never used
+            self._opened.close()
 
     def __enter__(self) -> Session:
         return self

@@ -343,6 +343,13 @@ class LibraryTable(QWidget):
 
     # --- data --------------------------------------------------------------------------------
 
+    def set_incidents(self, incidents: Incidents) -> None:
+        """Show another database's incidents (the library switched to a team database)."""
+        self.incidents = incidents
+        self.view.clearSelection()
+        self.view.setCurrentIndex(QModelIndex())
+        self.refresh()
+
     def refresh(self) -> None:
         """Re-read the incidents (one query) and show them under the current filters."""
         self.model.load(self.incidents.listed())

@@ -6,7 +6,9 @@ connections belong to the thread that opened them). The result comes back on the
 ways from the one helper: awaited from the qasync loop (``await worker.run(job)``), or delivered
 to slots (``worker.submit(job, done, failed)``, through a queued signal, so it works with or
 without an asyncio loop running). :meth:`OffThread.spawn` starts a coroutine that awaits it from
-a slot (a button, a file dialog), holding it until it ends.
+a slot (a button, a file dialog), holding it until it ends. :meth:`OffThread.call` runs a job that
+needs no connection of this one's (opening a team database's, which may take seconds) the same
+way, and hands a result nobody waits for any more to a clean-up of its own.
 """
 
 from __future__ import annotations
@@ -83,29 +85,57 @@ class OffThread(QObject):
     ) -> None:
         """Call ``done(result)`` or ``failed(exception)`` on the UI thread when ``job`` ends
         (neither once :meth:`shutdown` has run)."""
-        self.start(job).add_done_callback(lambda f: self._emit((done, failed), f))
+        self.start(job).add_done_callback(lambda f: self._emit((done, failed, None), f))
 
-    def _emit(self, callbacks: object, future: Future[Any]) -> None:
+    def call(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[BaseException], None],
+        *,
+        dropped: Callable[[T], None] | None = None,
+    ) -> None:
+        """``job()`` on a worker thread, then ``done(result)`` or ``failed(exception)`` on the
+        UI thread, as :meth:`submit`. A result that ends after :meth:`shutdown` (nobody waits for
+        it) goes to ``dropped`` instead, on whichever thread it ends (e.g. to close the
+        connection it opened)."""
         if self._closed:
+            return
+        callbacks = (done, failed, dropped)
+        self._pool.submit(job).add_done_callback(lambda f: self._emit(callbacks, f))
+
+    def _emit(self, callbacks: tuple[Any, ...], future: Future[Any]) -> None:
+        if self._closed:
+            self._drop(callbacks, future)
             return
         # Emitted from the worker thread, queued to the UI thread. RuntimeError: the owner was
         # deleted without shutdown(), so nobody is waiting for this.
         with suppress(RuntimeError):
             self._finished.emit(callbacks, future)
 
-    def _deliver(self, callbacks: tuple[Callable[[Any], None], ...], future: Future[Any]) -> None:
-        if self._closed or future.cancelled():
+    @staticmethod
+    def _drop(callbacks: tuple[Any, ...], future: Future[Any]) -> None:
+        dropped = callbacks[2]
+        if dropped is not None and not future.cancelled() and future.exception() is None:
+            dropped(future.result())
+
+    def _deliver(self, callbacks: tuple[Any, ...], future: Future[Any]) -> None:
+        if future.cancelled():
             return
-        done, failed = callbacks
+        if self._closed:
+            self._drop(callbacks, future)
+            return
+        done, failed, _ = callbacks
         error = future.exception()
         if error is not None:
             failed(error)
         else:
             done(future.result())
 
-    def shutdown(self) -> None:
-        """Cancel started coroutines, wait for running jobs, cancel queued ones; later results
-        are dropped."""
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Cancel started coroutines, wait for running jobs (``wait``: else let them end on
+        their own, e.g. a connection attempt given up), cancel queued ones; later results are
+        dropped."""
         self._closed = True
         self._tasks.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=wait, cancel_futures=True)

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QColor
+from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import (
     QApplication,
     QDialogButtonBox,
@@ -31,6 +32,7 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
+from stratus_commander.resources import ui_path
 from stratus_commander.runbook import Item, Runbook
 from stratus_commander.timeline import DEBRIEF_ONLY_KINDS, Event
 
@@ -114,6 +116,22 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(widget)
     return label
+
+
+def child(form: QWidget, kind: type[W], name: str) -> W:
+    """A named widget of a Designer form (a missing one is a broken form, said plainly)."""
+    found = form.findChild(kind, name)
+    if found is None:
+        raise RuntimeError(f"the form {form.objectName()} has no {kind.__name__} {name!r}")
+    return found
+
+
+def load_form(name: str, parent: QWidget) -> QWidget:
+    """The Designer form ``ui/<name>``, loaded into ``parent``."""
+    form = QUiLoader().load(str(ui_path(name)), parent)
+    if form is None:
+        raise RuntimeError(f"cannot load the Designer form ui/{name}")
+    return form
 
 
 class CockpitPanel(QWidget):

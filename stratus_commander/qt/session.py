@@ -2,6 +2,11 @@
 Qt-free :class:`~stratus_commander.session.Session` (the store, the runbook, the incidents, the
 live probes), started and closed in order. Imported by :mod:`stratus_commander.qt.app` once the
 splash is on screen.
+
+A team database opened from the library (Incident ▸ Open team database…) opens its incidents in
+team cockpits of this app (:class:`CockpitApp` is the library's ``TeamCockpits``): one per URL,
+each a :class:`CockpitApp` of its own over a session on that database, following it live as
+``--db postgresql://`` does, and closed with this one.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.qt.cockpit.team_status import TeamServerStatus
 from stratus_commander.qt.crash import CrashReporter
+from stratus_commander.qt.tasks import Tasks
 from stratus_commander.session import Session, scenario_choices
+from stratus_commander.store import Store
 
 if TYPE_CHECKING:  # probing (httpx, the probe kinds) loads once the window is up
     from stratus_commander.drill.scenario import Scenario
@@ -75,6 +82,11 @@ class CockpitApp:
             probe_note=probe_note,
         )
         self.window.drill_requested.connect(self.start_drill)
+        self.window.team_cockpits = self
+        #: team cockpits opened from the library, by URL (see show_team_incident)
+        self.team_apps: dict[str, CockpitApp] = {}
+        self._team_runs = Tasks()
+        self._teams_stop = asyncio.Event()  # set when this cockpit closes: they close too
         #: team mode: the team prober's samples, read back (until this cockpit probes itself)
         self.team_probes: TeamProbes | None = None
         if session.team:  # the team's prober writes the samples; this cockpit probes if asked
@@ -107,6 +119,51 @@ class CockpitApp:
         """Send what waits for the team server; the incident shown is read from it again."""
         if self.session.send_outbox() and self.window.incident is not None:
             self.window.set_incident(self.incidents.get(self.window.incident.id))
+
+    # --- team cockpits opened from the library ----------------------------------------------------
+
+    def show_team_incident(self, url: str, incident_id: int) -> bool:
+        """The incident in the cockpit already open on ``url`` (this one, or one opened from
+        the library), in front: True; else False."""
+        app = self if self.session.team and self.session.db_path == url else self.team_apps.get(url)
+        if app is None or not app.window.isVisible():
+            return False
+        app.window.open_incident(incident_id)
+        app.window.bring_to_front()
+        return True
+
+    def open_team_cockpit(self, url: str, incident_id: int, store: Store) -> None:
+        """A team cockpit on ``url`` over ``store`` (opened for it off the UI thread), showing
+        the incident and following it live; it runs until it or this cockpit closes. Refused
+        (:class:`StratusError`, nothing left running) when the incident is not there."""
+        old = self.session
+        session = Session(
+            url,
+            runbook=old.runbook,
+            config_path=old.config_path,
+            clock=old.clock,
+            actor=old.actor,
+            store=store,
+        )
+        try:
+            asyncio.get_running_loop()  # the GUI's (qasync): what runs the cockpit
+            session.incidents.get(incident_id)  # gone meanwhile: NotFound, before anything starts
+            app = CockpitApp(session, settings=self.settings, probe_note=session.probe_note())
+        except BaseException:
+            session.close()
+            raise
+        app.window.team_cockpits = self  # its own team libraries open through this app
+        app.window.open_incident(incident_id)
+        app.start_probes_unless_team()
+        self.team_apps[url] = app
+        app.window.closed.connect(lambda: self._team_closed(url, app))  # no longer to be shown
+        task = self._team_runs.spawn(app.run(self._teams_stop))  # ends when this one closes
+        assert task is not None  # a loop is running (checked above)
+        task.add_done_callback(lambda _: self._team_closed(url, app))
+
+    def _team_closed(self, url: str, app: CockpitApp) -> None:
+        if self.team_apps.get(url) is app:
+            del self.team_apps[url]
 
     @property
     def live(self) -> LiveProbes | None:
@@ -198,7 +255,10 @@ class CockpitApp:
             await done.wait()
 
     async def aclose(self) -> None:
-        """Stop everything in order; the database closes last."""
+        """Stop everything in order (the team cockpits opened from here first); the database
+        closes last."""
+        self._teams_stop.set()
+        await asyncio.gather(*self._team_runs.pending(), return_exceptions=True)
         self.bus.stop_ticking()
         if self.team_status is not None:
             self.team_status.close()

@@ -1,6 +1,6 @@
-"""Render the cockpit mid-drill, light and in the desktop's dark scheme, the About dialog, and the
-library's Insights view over half a year of generated incidents, to resources/screenshots/
-(offscreen).
+"""Render the cockpit mid-drill, light and in the desktop's dark scheme, the About dialog, the
+Open team database dialog, and the library's Insights view over half a year of generated
+incidents, to resources/screenshots/ (offscreen).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/make_screenshots.py
 
@@ -8,8 +8,9 @@ A real drill (payment-processing-down) on the loopback simulator. Everything —
 probes, simulator — runs on one clock 10 times faster than the wall, so 45 s reach the state of
 an incident declared six minutes ago (ESCALATE overdue, TRIAGE met) while Stripe is still down.
 The dark shot is the desktop turning dark (QStyleHints.colorSchemeChanged) with no palette picked:
-the cockpit follows it. The Insights shot: 60 incidents over six months (seeded), a team getting
-faster month by month, a few credits paid.
+the cockpit follows it. The team database dialog offers the URL remembered from last time and
+says why it cannot connect (db.example.com does not resolve). The Insights shot: 60 incidents
+over six months (seeded), a team getting faster month by month, a few credits paid.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from stratus_commander.qt import theme  # noqa: E402
 from stratus_commander.qt.app import open_settings  # noqa: E402
 from stratus_commander.qt.application import ensure_app  # noqa: E402
 from stratus_commander.qt.review.insights_view import InsightsWindow  # noqa: E402
+from stratus_commander.qt.cockpit import Cockpit  # noqa: E402
 from stratus_commander.qt.session import CockpitApp  # noqa: E402
+from stratus_commander.qt.team_database import SETTINGS_KEY  # noqa: E402
 from stratus_commander.resources import resource_path  # noqa: E402
 from stratus_commander.runbook import load_runbook  # noqa: E402
 from stratus_commander.session import Session  # noqa: E402
@@ -101,7 +104,23 @@ async def main(out: Path) -> None:
         await asyncio.sleep(0.5)
         w.about.grab().save(str(out / "about.png"))
         w.about.close()
+        await team_dialog(w, out)
         stop.set()
+
+    async def team_dialog(w: Cockpit, out: Path) -> None:
+        assert w.settings is not None
+        w.settings.setValue(SETTINGS_KEY, "postgresql://responders@db.example.com:5432/incidents")
+        w.open_team_database()
+        assert w.team_library is not None and w.team_library.dialog is not None
+        dialog = w.team_library.dialog
+        dialog.accept()  # connects off the UI thread; the name does not resolve here
+        for _ in range(300):
+            if dialog.status.property("state") == "failed":
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        dialog.grab().save(str(out / "open-team-database.png"))
+        dialog.reject()
 
     driver = asyncio.ensure_future(commander())
     await app.run(stop)

@@ -125,3 +125,32 @@ def test_a_worker_thread_never_collects_a_qt_object(qtbot: Any, db: Path) -> Non
     assert alive() is not None, "collected on the worker thread"
     qtbot.waitUntil(lambda: alive() is None, timeout=5000)
     assert len(junk) == 200_000
+
+
+def test_call_hands_a_result_nobody_waits_for_any_more_to_its_clean_up(
+    qtbot: Any, db: Path
+) -> None:
+    """A connection given up (Cancel while connecting) is closed when it arrives, not leaked,
+    and the caller is not called back."""
+    worker = OffThread(db, readonly=True, workers=1)
+    got: list[object] = []
+    worker.call(lambda: "first", got.append, got.append, dropped=got.append)
+    qtbot.waitUntil(lambda: got == ["first"])  # delivered on the UI thread as submit() does
+
+    started, release = threading.Event(), threading.Event()
+    dropped: list[tuple[int, str]] = []
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "late"
+
+    worker.call(
+        slow, got.append, got.append, dropped=lambda r: dropped.append((threading.get_ident(), r))
+    )
+    assert started.wait(10)
+    worker.shutdown(wait=False)  # returns at once: the job still runs
+    release.set()
+    qtbot.waitUntil(lambda: len(dropped) == 1)
+    assert dropped[0][1] == "late" and dropped[0][0] != threading.get_ident()
+    assert got == ["first"]

@@ -15,6 +15,7 @@ from stratus_commander.actors import current_person
 from stratus_commander.clock import FakeClock
 from stratus_commander.errors import ConfigError, RunbookError, StoreError, StoreReadOnly
 from stratus_commander.session import Access, Session, scenario_choices
+from stratus_commander.store import open_store
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -63,6 +64,22 @@ def test_leaving_the_session_closes_the_database(tmp_path: Path) -> None:
         store.query("SELECT 1")
     assert not path.with_name("incidents.db-wal").exists()  # the last connection checkpointed
     session.close()  # again: nothing to do
+
+
+def test_a_store_opened_beforehand_is_the_sessions_and_closed_with_it(tmp_path: Path) -> None:
+    """The GUI connects to a team server off its UI thread, then hands the store over."""
+    path = tmp_path / "incidents.db"
+    opened = open_store(path)
+    with Session(path, access=Access.RECORD, store=opened) as session:
+        assert session.store is opened
+        session.incidents.declare("Payment API down", "Critical")
+    with pytest.raises(sqlite3.ProgrammingError):
+        opened.query("SELECT 1")
+
+    unused = open_store(path)
+    Session(path, store=unused).close()  # handed over, never used: closed all the same
+    with pytest.raises(sqlite3.ProgrammingError):
+        unused.query("SELECT 1")
 
 
 def test_a_part_never_used_is_never_loaded(tmp_path: Path) -> None:

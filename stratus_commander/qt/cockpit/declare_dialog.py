@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TypeVar
 
 from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,8 +32,7 @@ from stratus_commander.errors import InputError
 from stratus_commander.incident import DrillRun, Incident, Incidents
 from stratus_commander.incident.comms import format_time
 from stratus_commander.probes.base import FAILING, ProbeState, StateChange
-from stratus_commander.qt.panel_kit import accessible, describe_buttons
-from stratus_commander.resources import ui_path
+from stratus_commander.qt.panel_kit import accessible, child, describe_buttons, load_form
 from stratus_commander.runbook import IMPACTS, SERVICES, Runbook
 
 __all__ = ["DeclareDialog"]
@@ -55,24 +52,6 @@ _LABELS = {
 }
 #: Which scope a failing triage group suggests (providers suggest none of ours).
 CHECK_SCOPE = {"api": "API", "webhooks": "Webhooks", "database": "Database"}
-
-
-_W = TypeVar("_W", bound=QWidget)
-
-
-def child(form: QWidget, kind: type[_W], name: str) -> _W:
-    """A named widget of a Designer form (a missing one is a broken form, said plainly)."""
-    found = form.findChild(kind, name)
-    if found is None:
-        raise RuntimeError(f"the form {form.objectName()} has no {kind.__name__} {name!r}")
-    return found
-
-
-def load_form(name: str, parent: QWidget) -> QWidget:
-    form = QUiLoader().load(str(ui_path(name)), parent)
-    if form is None:
-        raise RuntimeError(f"cannot load the Designer form ui/{name}")
-    return form
 
 
 def _with_mnemonic(label: str, used: set[str]) -> str:

@@ -49,6 +49,7 @@ Ctrl+1 … Ctrl+5 Triage · Graphs · Communicate · Mitigate · Escalate
 Ctrl+6          Timeline (N in the list: note)
 Ctrl+L          Incident library (again: back)
 Ctrl+F          Search the incident library
+Ctrl+Shift+O    Open a team database (postgresql://): its incidents, live
 Ctrl+Shift+L    Switch between the light and the dark palette
 Ctrl+Shift+C    Close the incident (once resolved): RCA, fix, lessons
 Ctrl+Shift+R    Post-incident review: timeline, durations, credits, actions
@@ -109,6 +110,7 @@ class Commands(Protocol):
     def focus_note(self) -> None: ...
     def toggle_library(self) -> None: ...
     def search_library(self) -> None: ...
+    def open_team_database(self) -> None: ...
     def start_drill(self) -> None: ...
     def close_incident(self) -> None: ...
     def open_review(self) -> None: ...
@@ -150,6 +152,7 @@ def build_menus(window: QMainWindow, do: Commands, tab_titles: tuple[str, ...]) 
     add(m, "Start a d&rill", "Ctrl+D", do.start_drill)
     add(m, "Incident &library", "Ctrl+L", do.toggle_library)
     add(m, "&Search the library", "Ctrl+F", do.search_library)
+    add(m, "Open &team database…", "Ctrl+Shift+O", do.open_team_database)
     m.addSeparator()
     add(m, "&Close incident…", "Ctrl+Shift+C", do.close_incident)
     add(m, "Post-incident &review…", "Ctrl+Shift+R", do.open_review)

@@ -1,4 +1,5 @@
-"""The welcome page: declare an incident, start a drill, or open one from the incident library.
+"""The welcome page: declare an incident, start a drill, or open one from the incident library
+(or from a team database's: Open team database…).
 
 Shown when no incident is open and nothing is failing. The library is the incident table
 (:class:`~stratus_commander.qt.library_table.LibraryTable`: sortable, filtered, searched with
@@ -7,7 +8,7 @@ Ctrl+F); Enter on a row opens it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,6 +30,7 @@ class WelcomePage(QWidget):
     declare_requested = Signal()
     drill_requested = Signal(str)
     open_requested = Signal(int)
+    team_requested = Signal()  # Open team database…
 
     def __init__(
         self,
@@ -92,7 +94,18 @@ class WelcomePage(QWidget):
         self.open_button = QPushButton("&Open selected (Enter)")
         accessible(self.open_button, "Open selected", "Open the selected incident in the cockpit")
         self.open_button.clicked.connect(self.library.open_selected)
-        layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.team_button = QPushButton("Open &team database… (Ctrl+Shift+O)")
+        accessible(
+            self.team_button,
+            "Open team database",
+            "List the incidents of a team's PostgreSQL database and open one in a team cockpit",
+        )
+        self.team_button.clicked.connect(self.team_requested)
+        opening = QHBoxLayout()
+        opening.addWidget(self.open_button)
+        opening.addWidget(self.team_button)
+        opening.addStretch(1)
+        layout.addLayout(opening)
         self.refresh()
 
     def refresh(self) -> None:

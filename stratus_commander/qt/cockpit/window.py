@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
     from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
     from stratus_commander.qt.cockpit.triage_panel import TriagePanel
+    from stratus_commander.qt.library import TeamCockpits, TeamLibrary
 
 __all__ = ["Cockpit", "Live"]
 
@@ -86,6 +87,9 @@ class Cockpit(QMainWindow):
     drill_requested = Signal(str)
     #: once, when the window has been painted (or shown unexposed for a moment)
     first_frame = Signal()
+    #: where a team database's incident opens (the app's team cockpits; None: read-only review)
+    team_cockpits: TeamCockpits | None = None
+    team_library: TeamLibrary | None = None  # Open team database…, once asked for
 
     def __init__(
         self,
@@ -152,6 +156,7 @@ class Cockpit(QMainWindow):
         self.welcome.declare_requested.connect(self.declare)
         self.welcome.drill_requested.connect(self.drill_requested)
         self.welcome.open_requested.connect(self.open_incident)
+        self.welcome.team_requested.connect(self.open_team_database)
         self.stack.addWidget(self.welcome)
         self.notifier = Notifier(
             self.banners, SHORTCUT_HINTS, app_icon(), self, details=self._alert_detail
@@ -308,6 +313,16 @@ class Cockpit(QMainWindow):
         """The scenario chosen on the welcome page (shown, so the commander sees which)."""
         self._show_library()
         self.welcome.start_drill()
+
+    def open_team_database(self) -> None:
+        """Incident ▸ Open team database… (Ctrl+Shift+O): its incidents in a library window."""
+        from stratus_commander.qt.library import TeamLibrary
+
+        if self.team_library is None:
+            self.team_library = TeamLibrary(
+                self, self.runbook, self.clock, self.settings, self.team_cockpits
+            )
+        self.team_library.ask()
 
     def _show_library(self) -> None:
         if self.stack.currentIndex() != 0:
@@ -575,6 +590,8 @@ class Cockpit(QMainWindow):
         self.debriefs.at_close()
         if self.review_window is not None:
             self.review_window.close()  # stops its loader thread and closes its connection
+        if self.team_library is not None:
+            self.team_library.close()
         self._tasks.cancel()
         if self.notifier.desktop is not None:
             self.notifier.desktop.close()
