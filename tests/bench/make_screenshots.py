@@ -39,8 +39,8 @@ from stratus_commander.logs import setup_logging, teardown_logging  # noqa: E402
 from stratus_commander.qt import theme  # noqa: E402
 from stratus_commander.qt.app import open_settings  # noqa: E402
 from stratus_commander.qt.application import ensure_app  # noqa: E402
-from stratus_commander.qt.review.insights_view import InsightsWindow  # noqa: E402
 from stratus_commander.qt.cockpit import Cockpit  # noqa: E402
+from stratus_commander.qt.review.insights_view import InsightsWindow  # noqa: E402
 from stratus_commander.qt.session import CockpitApp  # noqa: E402
 from stratus_commander.qt.team_database import SETTINGS_KEY  # noqa: E402
 from stratus_commander.resources import resource_path  # noqa: E402
