@@ -155,6 +155,22 @@ def test_nested_writes_commit_together_and_a_failed_inner_one_leaves_nothing(
     assert inc.verify(iid).ok
 
 
+def test_an_append_undone_with_its_inner_write_leaves_no_gap_in_the_chain(
+    inc: Incidents, store: Store
+) -> None:
+    iid = declare(inc)
+    at = T0 + timedelta(minutes=1)
+    with store.write():
+        store.append_event(iid, at, "note", "alice", "kept")
+        with pytest.raises(RuntimeError), store.write():
+            store.append_event(iid, at, "note", "alice", "rolled back")
+            raise RuntimeError("inner fails")
+        store.append_event(iid, at, "note", "alice", "kept too")
+    assert [(e.seq, e.text) for e in inc.events(iid)][1:] == [(2, "kept"), (3, "kept too")]
+    assert inc.verify(iid).ok
+    assert store.timeline_head(iid) == (3, inc.events(iid)[-1].hash)
+
+
 def test_a_failed_write_leaves_nothing_and_announces_nothing(inc: Incidents, store: Store) -> None:
     iid = declare(inc)
     heard: list[str] = []
