@@ -19,6 +19,7 @@ the transaction (``heads``): the appends of a ``push`` or a nested action read n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
@@ -28,8 +29,7 @@ from stratus_commander.clock import to_iso
 from stratus_commander.errors import NotFound, StoreDamaged
 from stratus_commander.store.postgres.connection import RedactingConnection
 from stratus_commander.store.postgres.notify import CHANNEL, notify_sql, payload
-from stratus_commander.store.postgres.search import tsquery, words
-from stratus_commander.store.redaction import Json
+from stratus_commander.store.postgres.search import tokens, tsquery, words
 from stratus_commander.timeline import Event, event_from_row, next_event
 
 _EVENT_COLUMNS = "incident_id, seq, at, kind, actor, text, data, prev_hash, hash"
@@ -161,8 +161,10 @@ class TimelineQueries:
             last = self.heads[incident_id]
             event = next_event(last, incident_id, at, kind, actor, text, data)
             # The event, the new head, and a notice delivered to every watching cockpit once
-            # (and only if) this transaction commits: one round trip.
-            conn.execute(
+            # (and only if) this transaction commits: one round trip. Sent as they are: the
+            # event's texts and data were redacted by ``next_event`` (the chain covers what is
+            # stored) and the rest is ours, so the store's cleaning would only redo that work.
+            conn.raw.execute(
                 _APPEND,
                 [
                     incident_id,
@@ -171,10 +173,10 @@ class TimelineQueries:
                     kind,
                     event.actor,
                     event.text,
-                    Json(event.data, sort_keys=True),
+                    json.dumps(event.data, ensure_ascii=False, sort_keys=True),
                     event.prev_hash,
                     event.hash,
-                    words(event.text),
+                    " ".join(tokens(event.text)),
                     event.seq,
                     event.hash,
                     incident_id,
