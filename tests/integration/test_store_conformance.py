@@ -338,6 +338,26 @@ def test_samples_since_reads_back_what_a_prober_wrote_in_time_order(store: Store
     assert store.samples_since(100 * 60_000 + 1_000) == []
 
 
+def test_latencies_read_back_alike_on_both_backends(store: Store) -> None:
+    """Stored as integers of 0.1 ms on both (SQLite m005, PostgreSQL p002): what a prober
+    measured reads back rounded half up, the same number from either backend."""
+    measured = [12.345, 0.04, 250.06, None, 7.25, 99.95]
+    store.add_samples(
+        SampleRow("api-health", "http", "api", 100 * 60_000 + i * 1000, "up", ms)
+        for i, ms in enumerate(measured)
+    )
+    got = [r.latency_ms for r in store.samples_since(0)]
+    assert got == [12.3, 0.0, 250.1, None, 7.3, 100.0]
+    assert all(type(ms) is float for ms in got if ms is not None)
+    pid = next(iter(store.probe_catalog()))
+    assert store.sample_buckets(100 * 60_000, 101 * 60_000, 3000) == [
+        (pid, 0, 0, 250.1),
+        (pid, 1, 0, 100.0),
+    ]
+    store.refresh_rollup()
+    assert store.minute_buckets(100, 101, 1) == [(pid, 0, 0, 250.1)]
+
+
 def test_flips_are_the_detection_evidence(store: Store) -> None:
     store.add_flip("api-health", "http", "api", 5_000, "up", "down", "HTTP 503")
     store.add_flip("stripe", "http", "webhooks", 9_000, None, "degraded", "slow")
