@@ -125,7 +125,8 @@ class TimelineQueries:
             values,
         )
         incident_id = int(rows[0]["id"])
-        self.heads[incident_id] = None  # this transaction's own row: no one else sees it yet
+        if self.writing:  # this transaction's own row: no one else sees it until the commit
+            self.heads[incident_id] = None
         return incident_id
 
     def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
