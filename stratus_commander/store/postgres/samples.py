@@ -101,7 +101,7 @@ class SampleQueries:
             columns[4].append(r.detail and redact(r.detail))
             columns[5].append(r.metrics and redact(r.metrics))
         with self.write() as conn:
-            conn.raw.execute(_INSERT_SAMPLES, columns)
+            conn.execute_redacted(_INSERT_SAMPLES, columns)
             conn.execute(notify_sql(), [SAMPLES_CHANNEL, ""])  # team cockpits read them
         return len(rows)
 

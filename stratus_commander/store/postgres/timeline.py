@@ -165,7 +165,7 @@ class TimelineQueries:
             # (and only if) this transaction commits: one round trip. Sent as they are: the
             # event's texts and data were redacted by ``next_event`` (the chain covers what is
             # stored) and the rest is ours, so the store's cleaning would only redo that work.
-            conn.raw.execute(
+            conn.execute_redacted(
                 _APPEND,
                 [
                     incident_id,
