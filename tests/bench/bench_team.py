@@ -6,7 +6,8 @@ measured in the same run.
 Targets (issue 11): an event one cockpit appends reaches another cockpit's listeners (through
 ``Store.watch`` and the incident follower, on their own connections and thread) with p99 ≤ 100 ms
 over loopback, beside a raw NOTIFY round trip; the durable append (``Incidents.note``: row lock,
-hash chain, search words, NOTIFY, commit) p50/p99 ≤ 2× a raw psycopg INSERT+COMMIT.
+hash chain, search words, NOTIFY, commit) p50/p99 ≤ 2× a raw psycopg INSERT+COMMIT, the two
+taken in turns (one of each at a time) so a noisy machine weighs on both alike.
 
 The server is the tests' throwaway one (``tests/integration/pg_server.py``), restarted here
 with fsync and synchronous commit on (a durable append waits for its WAL flush, as in
@@ -141,12 +142,16 @@ def cross_cockpit(url: str, n: int) -> tuple[list[float], list[float]]:
 
 
 def appends(url: str, dsn: str, n: int) -> tuple[list[float], list[float]]:
-    with psycopg.connect(dsn, autocommit=True) as raw:
+    """Ours and the raw baseline taken in turns, one of each at a time: a noisy machine slows
+    both alike, not whichever happened to run during the noise."""
+    with psycopg.connect(dsn, autocommit=True) as raw, open_store(url) as store:
         raw.execute(
             "CREATE TABLE raw_events (incident_id int, seq int, at text, kind text, actor text, "
             "text text, data jsonb, prev_hash text, hash text, PRIMARY KEY (incident_id, seq))"
         )
-        raw_ms = []
+        incidents = Incidents(store, SystemClock())
+        incident = incidents.declare("bench appends", "Minor", ["API"])
+        raw_ms, ours = [], []
         for i in range(n):
             t0 = time.perf_counter()
             with raw.transaction():
@@ -156,11 +161,6 @@ def appends(url: str, dsn: str, n: int) -> tuple[list[float], list[float]]:
                     [i + 1, f"note {i}", "0" * 64, "1" * 64],
                 )
             raw_ms.append((time.perf_counter() - t0) * 1000)
-    with open_store(url) as store:
-        incidents = Incidents(store, SystemClock())
-        incident = incidents.declare("bench appends", "Minor", ["API"])
-        ours = []
-        for i in range(n):
             t0 = time.perf_counter()
             incidents.note(incident.id, f"note {i}")
             ours.append((time.perf_counter() - t0) * 1000)

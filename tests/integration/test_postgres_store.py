@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from stratus_commander.cli import main
 from stratus_commander.clock import SystemClock, to_iso
-from stratus_commander.errors import StoreError
+from stratus_commander.errors import StoreError, StoreUnreachable
 from stratus_commander.incident import Incidents
 from stratus_commander.review import TEXT_SECTIONS
 from stratus_commander.runbook import load_runbook
@@ -80,6 +80,30 @@ def test_two_processes_appending_at_once_keep_one_linear_chain(team_db: TeamDb) 
     switches = sum(1 for a, b in itertools.pairwise(actors) if a != b)
     assert switches > 1
     assert ok(team_db.url, "incidents", "verify", str(iid)).count("intact") == 1
+
+
+def test_a_connection_lost_during_an_append_is_the_server_gone_away(team_db: TeamDb) -> None:
+    """The append's statement fails as the server going away (what queues a team cockpit's
+    actions), there and then, and nothing of it stays."""
+    with open_store(team_db.url) as store:
+        incidents = Incidents(store, SystemClock(), actor="alice")
+        iid = incidents.declare("Checkout down", "Critical", ["API"]).id
+        raised: list[Exception] = []
+        with pytest.raises(StoreUnreachable), store.write():
+            assert store.incident_row(iid) is not None  # locked, head read
+            with team_db.admin() as admin:
+                pid = store.conn.raw.info.backend_pid  # type: ignore[attr-defined]
+                admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+            try:
+                store.append_event(iid, datetime.now(UTC), "note", "alice", "never stored")
+            except Exception as exc:
+                raised.append(exc)  # as the cockpit's outbox sees it, inside the write
+                raise
+        assert [type(e) for e in raised] == [StoreUnreachable]
+        store.reconnect()  # type: ignore[attr-defined]
+        assert [e.kind for e in incidents.events(iid)] == ["declared"]
+        incidents.note(iid, "stored")
+        assert [e.seq for e in incidents.events(iid)] == [1, 2] and incidents.verify(iid).ok
 
 
 # --- the life cycle through the command line ---------------------------------------------------

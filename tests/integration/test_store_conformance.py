@@ -155,6 +155,22 @@ def test_nested_writes_commit_together_and_a_failed_inner_one_leaves_nothing(
     assert inc.verify(iid).ok
 
 
+def test_an_append_undone_with_its_inner_write_leaves_no_gap_in_the_chain(
+    inc: Incidents, store: Store
+) -> None:
+    iid = declare(inc)
+    at = T0 + timedelta(minutes=1)
+    with store.write():
+        store.append_event(iid, at, "note", "alice", "kept")
+        with pytest.raises(RuntimeError), store.write():
+            store.append_event(iid, at, "note", "alice", "rolled back")
+            raise RuntimeError("inner fails")
+        store.append_event(iid, at, "note", "alice", "kept too")
+    assert [(e.seq, e.text) for e in inc.events(iid)][1:] == [(2, "kept"), (3, "kept too")]
+    assert inc.verify(iid).ok
+    assert store.timeline_head(iid) == (3, inc.events(iid)[-1].hash)
+
+
 def test_a_failed_write_leaves_nothing_and_announces_nothing(inc: Incidents, store: Store) -> None:
     iid = declare(inc)
     heard: list[str] = []
@@ -320,6 +336,26 @@ def test_samples_since_reads_back_what_a_prober_wrote_in_time_order(store: Store
     assert "sk_live_abcdefghijklmnop1234" not in (got[0].detail or "")  # stored redacted
     assert len(store.samples_since(0)) == 4
     assert store.samples_since(100 * 60_000 + 1_000) == []
+
+
+def test_latencies_read_back_alike_on_both_backends(store: Store) -> None:
+    """Stored as integers of 0.1 ms on both (SQLite m005, PostgreSQL p002): what a prober
+    measured reads back rounded half up, the same number from either backend."""
+    measured = [12.345, 0.04, 250.06, None, 7.25, 99.95]
+    store.add_samples(
+        SampleRow("api-health", "http", "api", 100 * 60_000 + i * 1000, "up", ms)
+        for i, ms in enumerate(measured)
+    )
+    got = [r.latency_ms for r in store.samples_since(0)]
+    assert got == [12.3, 0.0, 250.1, None, 7.3, 100.0]
+    assert all(type(ms) is float for ms in got if ms is not None)
+    pid = next(iter(store.probe_catalog()))
+    assert store.sample_buckets(100 * 60_000, 101 * 60_000, 3000) == [
+        (pid, 0, 0, 250.1),
+        (pid, 1, 0, 100.0),
+    ]
+    store.refresh_rollup()
+    assert store.minute_buckets(100, 101, 1) == [(pid, 0, 0, 250.1)]
 
 
 def test_flips_are_the_detection_evidence(store: Store) -> None:

@@ -49,6 +49,10 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQuer
         self._probe_ids: dict[str, int] = {}
         self._pending_after_commit: list[Callable[[], None]] = []
         self._depth = 0
+        #: Inside a write: the timeline head (last seq and hash; ``None``: no event yet) of each
+        #: incident whose row this transaction locked or created (``timeline.py``); a savepoint
+        #: rolled back restores what it was before.
+        self.heads: dict[int, tuple[int, str] | None] = {}
 
     @classmethod
     def open(
@@ -128,6 +132,7 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQuer
         if self.readonly:
             raise StoreReadOnly("opened read-only; this command records to it", where=self.location)
         outer = self._depth == 0
+        heads = dict(self.heads)
         try:
             with self.conn.raw.transaction():
                 self._depth += 1
@@ -135,14 +140,17 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQuer
                     yield self.conn
                 finally:
                     self._depth -= 1
-        except psycopg.Error as exc:
+        except BaseException as exc:
             if outer:
                 self._pending_after_commit.clear()
-            raise translate_error(exc, self.location) from exc
-        except BaseException:
-            if outer:
-                self._pending_after_commit.clear()
+            else:  # the savepoint is gone, and the events appended in it
+                self.heads = heads
+            if isinstance(exc, psycopg.Error):
+                raise translate_error(exc, self.location) from exc
             raise
+        finally:
+            if outer:
+                self.heads.clear()  # known only while the transaction holds the rows' locks
         if outer:
             pending, self._pending_after_commit = self._pending_after_commit, []
             for callback in pending:
@@ -170,7 +178,11 @@ class PostgresStore(TimelineQueries, SampleQueries, ReviewQueries, RetentionQuer
     ) -> list[dict[str, Any]]:
         """Rows as dicts."""
         cursor = self.conn.execute(sql, params)
-        names = [d.name for d in cursor.description or ()]
+        result = cursor.pgresult
+        if result is None:
+            return []
+        # The names alone (not ``description``, which builds a column object each, every time).
+        names = [(result.fname(i) or b"").decode() for i in range(result.nfields)]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def tuples(

@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from stratus_commander.store.postgres.connection import RedactingConnection
+from stratus_commander.store.postgres.rollup import MAX_LATENCY
 
 _MINUTE = 60_000
 
@@ -16,11 +17,11 @@ _DROP_RANGE = """
 DELETE FROM sample_minutes
 WHERE probe_id = %(probe)s AND minute >= %(lo)s / 60000 AND minute < %(hi)s / 60000
 """
-_ROLLUP_RANGE = """
+_ROLLUP_RANGE = f"""
 INSERT INTO sample_minutes ("check", minute, probe_id, n, n_known, n_degraded, n_down, lat_max)
 SELECT p."check", s.at_ms / 60000, s.probe_id, count(*), count(*) FILTER (WHERE s.outcome < 3),
        count(*) FILTER (WHERE s.outcome = 1), count(*) FILTER (WHERE s.outcome = 2),
-       max(s.latency_ms)
+       {MAX_LATENCY}
 FROM samples s JOIN probes p ON p.id = s.probe_id
 WHERE s.probe_id = %(probe)s AND s.at_ms >= %(lo)s AND s.at_ms < %(hi)s
 GROUP BY p."check", s.at_ms / 60000, s.probe_id

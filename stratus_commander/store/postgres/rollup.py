@@ -32,7 +32,7 @@ class _Backend(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
-ROLLUP_SCHEMA = """
+_MARK_FUNCTION = """
 CREATE FUNCTION stratus_mark_sample_minutes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
@@ -47,7 +47,9 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER samples_minute_ins AFTER INSERT ON samples
+"""
+#: The statement triggers that mark the minutes a change of ``samples`` touches.
+SAMPLE_TRIGGERS = """CREATE TRIGGER samples_minute_ins AFTER INSERT ON samples
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION stratus_mark_sample_minutes();
 CREATE TRIGGER samples_minute_upd AFTER UPDATE ON samples
@@ -56,7 +58,12 @@ CREATE TRIGGER samples_minute_upd AFTER UPDATE ON samples
 CREATE TRIGGER samples_minute_del AFTER DELETE ON samples
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION stratus_mark_sample_minutes();
-CREATE VIEW sample_minutes_exact AS
+"""
+
+
+def exact_view(max_latency: str) -> str:
+    """The view readers read, ``max_latency`` being the highest latency (ms) of samples ``s``."""
+    return f"""CREATE VIEW sample_minutes_exact AS
 SELECT m."check", m.minute, m.probe_id, m.n, m.n_known, m.n_degraded, m.n_down, m.lat_max
 FROM sample_minutes m
 WHERE NOT EXISTS (
@@ -69,7 +76,7 @@ FROM (
            (count(*) FILTER (WHERE s.outcome < 3))::integer AS n_known,
            (count(*) FILTER (WHERE s.outcome = 1))::integer AS n_degraded,
            (count(*) FILTER (WHERE s.outcome = 2))::integer AS n_down,
-           max(s.latency_ms) AS lat_max
+           {max_latency} AS lat_max
     FROM sample_minutes_dirty d
     JOIN probes p ON p.id = d.probe_id
     JOIN samples s ON s.probe_id = d.probe_id
@@ -78,17 +85,25 @@ FROM (
 ) fresh;
 """
 
+
+#: The rollup as p001 created it (samples with a float ``latency_ms``); never changed once
+#: released: later migrations change it.
+ROLLUP_SCHEMA = _MARK_FUNCTION + SAMPLE_TRIGGERS + exact_view("max(s.latency_ms)")
+#: The highest latency of samples ``s`` in ms, stored as an integer of 0.1 ms since p002
+#: (``compact_samples.py``); float division, so both backends read the same number.
+MAX_LATENCY = "max(s.latency_100us) / 10.0::float8"
+
 # The dirty minutes taken (and so locked), their stored rows replaced by fresh ones.
 _TAKE_DIRTY = "DELETE FROM sample_minutes_dirty RETURNING probe_id, minute"
 _DROP_STORED = """
 DELETE FROM sample_minutes m USING unnest(%(probes)s::bigint[], %(minutes)s::bigint[]) d(p, m)
 WHERE m.probe_id = d.p AND m.minute = d.m
 """
-_STORE_FRESH = """
+_STORE_FRESH = f"""
 INSERT INTO sample_minutes ("check", minute, probe_id, n, n_known, n_degraded, n_down, lat_max)
 SELECT p."check", d.m, d.p, count(*), count(*) FILTER (WHERE s.outcome < 3),
        count(*) FILTER (WHERE s.outcome = 1), count(*) FILTER (WHERE s.outcome = 2),
-       max(s.latency_ms)
+       {MAX_LATENCY}
 FROM unnest(%(probes)s::bigint[], %(minutes)s::bigint[]) d(p, m)
 JOIN probes p ON p.id = d.p
 JOIN samples s ON s.probe_id = d.p AND s.at_ms >= d.m * 60000 AND s.at_ms < d.m * 60000 + 60000

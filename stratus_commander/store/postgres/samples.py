@@ -1,6 +1,7 @@
 """Probes, their samples and flips on PostgreSQL: what the recorder writes and the graphs,
 credits and the review read. A batch of samples is one statement (arrays unnested), so the
-rollup's statement triggers run once per batch, not once per sample."""
+rollup's statement triggers run once per batch, not once per sample. A latency is stored as an
+integer of 0.1 ms and read back in ms (``compact_samples.py``), as on SQLite."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from stratus_commander.secrets import redact
+from stratus_commander.store.postgres.compact_samples import latency_code
 from stratus_commander.store.postgres.connection import RedactingConnection
 from stratus_commander.store.postgres.notify import SAMPLES_CHANNEL, notify_sql
 from stratus_commander.store.records import OUTCOME_CODES, OUTCOME_NAMES, SampleRow
@@ -29,7 +31,7 @@ ORDER BY probe_id, b
 _FROM_SAMPLES = """
 SELECT probe_id, (at_ms - %(start)s) / %(bucket)s AS b,
        max(CASE WHEN outcome = 3 THEN -1 ELSE outcome END)::integer AS worst,
-       max(latency_ms) AS latency
+       max(latency_100us) / 10.0::float8 AS latency
 FROM samples
 WHERE probe_id IN (SELECT id FROM probes) AND at_ms >= %(start)s AND at_ms < %(end)s
 GROUP BY probe_id, b
@@ -37,11 +39,11 @@ ORDER BY probe_id, b
 """
 
 _INSERT_SAMPLES = """
-INSERT INTO samples (probe_id, at_ms, outcome, latency_ms, detail, metrics)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::float8[], %s::text[],
+INSERT INTO samples (probe_id, at_ms, outcome, latency_100us, detail, metrics)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::integer[], %s::text[],
                      %s::text[])
 ON CONFLICT (probe_id, at_ms) DO UPDATE SET outcome = excluded.outcome,
-    latency_ms = excluded.latency_ms, detail = excluded.detail, metrics = excluded.metrics
+    latency_100us = excluded.latency_100us, detail = excluded.detail, metrics = excluded.metrics
 """
 
 Bucket = tuple[int, int, int, float | None]  # probe id, bucket index, worst outcome, latency
@@ -95,11 +97,11 @@ class SampleQueries:
             columns[0].append(pid)
             columns[1].append(at_ms)
             columns[2].append(codes[r.outcome])
-            columns[3].append(r.latency_ms)
+            columns[3].append(latency_code(r.latency_ms))
             columns[4].append(r.detail and redact(r.detail))
             columns[5].append(r.metrics and redact(r.metrics))
         with self.write() as conn:
-            conn.raw.execute(_INSERT_SAMPLES, columns)
+            conn.execute_redacted(_INSERT_SAMPLES, columns)
             conn.execute(notify_sql(), [SAMPLES_CHANNEL, ""])  # team cockpits read them
         return len(rows)
 
@@ -127,9 +129,10 @@ class SampleQueries:
         return [
             SampleRow(name, kind, check, at_ms, OUTCOME_NAMES[code], latency, detail, metrics)
             for name, kind, check, at_ms, code, latency, detail, metrics in self.tuples(
-                'SELECT p.name, p.kind, p."check", s.at_ms, s.outcome, s.latency_ms, s.detail, '
-                "s.metrics FROM probes p CROSS JOIN LATERAL (SELECT * FROM samples "
-                "WHERE probe_id = p.id AND at_ms > %s) s ORDER BY s.at_ms, p.name",
+                'SELECT p.name, p.kind, p."check", s.at_ms, s.outcome, '
+                "s.latency_100us / 10.0::float8, s.detail, s.metrics FROM probes p "
+                "CROSS JOIN LATERAL (SELECT * FROM samples WHERE probe_id = p.id AND at_ms > %s) s "
+                "ORDER BY s.at_ms, p.name",
                 [after_ms],
             )
         ]

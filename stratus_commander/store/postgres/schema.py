@@ -20,6 +20,7 @@ from typing import NamedTuple
 import psycopg
 
 from stratus_commander.errors import StoreError
+from stratus_commander.store.postgres.compact_samples import P002_COMPACT_SAMPLES
 from stratus_commander.store.postgres.connection import Conn, translate_error
 from stratus_commander.store.postgres.locks import LOCK_CLASS, MIGRATE_LOCK
 from stratus_commander.store.postgres.rollup import ROLLUP_SCHEMA
@@ -175,7 +176,10 @@ CREATE INDEX learnings_step ON learnings (step);
 """
 
 #: The schema, by name, in order: (name, SQL). A name is never reused or changed once released.
-MIGRATIONS: tuple[tuple[str, str], ...] = (("p001_initial", _P001_INITIAL + ROLLUP_SCHEMA),)
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("p001_initial", _P001_INITIAL + ROLLUP_SCHEMA),
+    ("p002_compact_samples", P002_COMPACT_SAMPLES),  # latency as an integer of 0.1 ms
+)
 MIGRATION_NAMES = tuple(name for name, _ in MIGRATIONS)
 
 
@@ -220,10 +224,11 @@ def inspect(conn: Conn, where: str) -> Found:
     return Found(applied, current=set(MIGRATION_NAMES) <= applied)
 
 
-def apply(conn: Conn, where: str) -> None:
+def apply(conn: Conn, where: str, stop_before: str | None = None) -> None:
     """Apply every pending migration in ONE transaction: a failure leaves the schema as it was,
     and processes upgrading at once take turns (the advisory lock), the later ones finding
-    nothing pending."""
+    nothing pending. ``stop_before``: the first migration not to apply (a test making a
+    database as an older version left it)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, MIGRATE_LOCK])
         found = inspect(conn, where)  # again, under the lock
@@ -236,6 +241,8 @@ def apply(conn: Conn, where: str) -> None:
                 '\'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\'))'
             )
         for name, sql in MIGRATIONS:
+            if name == stop_before:
+                break
             if name in found.applied:
                 continue
             conn.execute(sql.encode())  # several statements: no parameters

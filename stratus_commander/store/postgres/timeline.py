@@ -3,15 +3,23 @@
 Several cockpits append to one incident at once. Inside a write, the incident's row is read
 ``FOR NO KEY UPDATE``: whoever holds it appends (and changes the row) while the others wait, so
 each append reads the previous link as committed, seq numbers stay contiguous and the chain
-linear. The append notifies every watching cockpit in the same transaction (``notify.py``).
-A domain action that reads the incident before it appends (``Incidents.record``) takes the
+linear. A domain action that reads the incident before it appends (``Incidents.record``) takes the
 lock with that read, so what it projects from is current too. Not ``FOR UPDATE``: rows that refer
 to the incident (an action item, a lesson) take a key-share lock on it as they are inserted, and
 two writers each holding one and both wanting ``FOR UPDATE`` would deadlock.
+
+An append is four round trips: BEGIN, that locked read, one statement that inserts the event,
+moves the row's head (``event_count``, ``head_hash``) to it and notifies every watching cockpit
+(``notify.py``; delivered when, and only if, the transaction commits), COMMIT. The head comes
+from the locked row itself: every append moves it in the statement that inserts the event, and
+a writer that waited for the lock reads the row as its holder committed it (READ COMMITTED
+re-reads a row it waited for), so nothing else needs reading. The head is kept for the rest of
+the transaction (``heads``): the appends of a ``push`` or a nested action read nothing again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
@@ -21,8 +29,7 @@ from stratus_commander.clock import to_iso
 from stratus_commander.errors import NotFound, StoreDamaged
 from stratus_commander.store.postgres.connection import RedactingConnection
 from stratus_commander.store.postgres.notify import CHANNEL, notify_sql, payload
-from stratus_commander.store.postgres.search import tsquery, words
-from stratus_commander.store.redaction import Json
+from stratus_commander.store.postgres.search import tokens, tsquery, words
 from stratus_commander.timeline import Event, event_from_row, next_event
 
 _EVENT_COLUMNS = "incident_id, seq, at, kind, actor, text, data, prev_hash, hash"
@@ -32,6 +39,15 @@ _INCIDENT_COLUMNS = (
     "resolved_at, closed_at, review_done_at, event_count, head_hash"
 )
 _OPEN = "('investigating', 'identified', 'monitoring')"
+#: The incident's row, locked until the transaction ends, as the previous holder committed it.
+_LOCKED_ROW = f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = %s FOR NO KEY UPDATE"
+#: An event inserted, its incident's head moved to it, and the notice of it.
+_APPEND = (
+    f"WITH added AS (INSERT INTO events ({_EVENT_COLUMNS}, words) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s))), "
+    "head AS (UPDATE incidents SET event_count = %s, head_hash = %s WHERE id = %s RETURNING id) "
+    f"{notify_sql()} FROM head"
+)
 
 
 class TimelineQueries:
@@ -39,6 +55,7 @@ class TimelineQueries:
 
     conn: RedactingConnection
     location: str
+    heads: dict[int, tuple[int, str] | None]
 
     if TYPE_CHECKING:  # the backend's own
 
@@ -54,12 +71,25 @@ class TimelineQueries:
     # --- incidents -----------------------------------------------------------------------------
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:
-        # Inside a write, the row is locked: what the action builds on stays current.
-        lock = " FOR NO KEY UPDATE" if self.writing else ""
-        rows = self.query(
-            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = %s{lock}", [incident_id]
-        )
-        return rows[0] if rows else None
+        if not self.writing:
+            rows = self.query(
+                f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = %s", [incident_id]
+            )
+            return rows[0] if rows else None
+        # Inside a write, the row is locked: what the action builds on stays current, and the
+        # append that follows needs no read of its own.
+        return self._locked_row(incident_id)
+
+    def _locked_row(self, incident_id: int) -> dict[str, Any] | None:
+        """Inside a write: the incident's row (none: no such incident), locked until the
+        transaction ends; its timeline head is kept for the appends of this transaction."""
+        rows = self.query(_LOCKED_ROW, [incident_id])
+        if not rows:
+            return None
+        row = rows[0]
+        count = row["event_count"]
+        self.heads[incident_id] = (count, row["head_hash"]) if count else None
+        return row
 
     def incident_rows(self, open_only: bool = False) -> list[dict[str, Any]]:
         where = f"WHERE status IN {_OPEN}" if open_only else ""
@@ -94,7 +124,10 @@ class TimelineQueries:
             f"VALUES ({marks}, '', to_tsvector('simple', %(_words)s)) RETURNING id",
             values,
         )
-        return int(rows[0]["id"])
+        incident_id = int(rows[0]["id"])
+        if self.writing:  # this transaction's own row: no one else sees it until the commit
+            self.heads[incident_id] = None
+        return incident_id
 
     def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
         """Set projection columns of an incident (inside :meth:`write`, with its event)."""
@@ -119,23 +152,21 @@ class TimelineQueries:
         data: Mapping[str, Any] | None = None,
     ) -> Event:
         """Chain one event to the incident's timeline, holding the incident's row lock until
-        the caller's transaction ends (its own, when called outside one)."""
+        the caller's transaction ends (its own, when called outside one); the row is read (and
+        locked) only if this transaction has not read it yet."""
         # Inside a write (the usual case) no savepoint is needed: the caller's transaction holds.
         with nullcontext(self.conn) if self.writing else self.write() as conn:
-            # One round trip: the incident's row, locked, and its last event.
-            head = conn.execute(
-                "SELECT e.seq, e.hash FROM incidents i LEFT JOIN LATERAL (SELECT seq, hash "
-                "FROM events WHERE incident_id = i.id ORDER BY seq DESC LIMIT 1) e ON true "
-                "WHERE i.id = %s FOR NO KEY UPDATE OF i",
-                [incident_id],
-            ).fetchone()
-            if head is None:
+            # Locked (or created) by this transaction already, or now: one round trip.
+            if incident_id not in self.heads and self._locked_row(incident_id) is None:
                 raise NotFound(f"no incident INC-{incident_id} in {self.location}")
-            last = None if head[0] is None else (head[0], head[1])
+            last = self.heads[incident_id]
             event = next_event(last, incident_id, at, kind, actor, text, data)
-            conn.execute(
-                f"INSERT INTO events ({_EVENT_COLUMNS}, words) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s))",
+            # The event, the new head, and a notice delivered to every watching cockpit once
+            # (and only if) this transaction commits: one round trip. Sent as they are: the
+            # event's texts and data were redacted by ``next_event`` (the chain covers what is
+            # stored) and the rest is ours, so the store's cleaning would only redo that work.
+            conn.execute_redacted(
+                _APPEND,
                 [
                     incident_id,
                     event.seq,
@@ -143,19 +174,18 @@ class TimelineQueries:
                     kind,
                     event.actor,
                     event.text,
-                    Json(event.data, sort_keys=True),
+                    json.dumps(event.data, ensure_ascii=False, sort_keys=True),
                     event.prev_hash,
                     event.hash,
-                    words(event.text),
+                    " ".join(tokens(event.text)),
+                    event.seq,
+                    event.hash,
+                    incident_id,
+                    CHANNEL,
+                    payload(incident_id, event.seq),
                 ],
             )
-            # The new head, and a notice delivered to every watching cockpit once (and only if)
-            # this transaction commits: one round trip.
-            conn.execute(
-                "WITH head AS (UPDATE incidents SET event_count = %s, head_hash = %s "
-                f"WHERE id = %s RETURNING id) {notify_sql()} FROM head",
-                [event.seq, event.hash, incident_id, CHANNEL, payload(incident_id, event.seq)],
-            )
+            self.heads[incident_id] = (event.seq, event.hash)
         return event
 
     def events(self, incident_id: int) -> list[Event]:
