@@ -34,6 +34,7 @@ from stratus_commander.store import Location, Store, as_location, is_postgres_ur
 
 if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when asked for
     from stratus_commander.drill.scenario import Scenario
+    from stratus_commander.incident.outbox import Replayed
     from stratus_commander.live import LiveProbes
     from stratus_commander.probes.base import ProbeSpec
     from stratus_commander.probes.config import Config
@@ -85,6 +86,8 @@ class Session:
             self.runbook = runbook  # fills the cached property
         #: the live probes (or the drill's), once started
         self.live: LiveProbes | None = None
+        #: team database: what opening it sent of the outbox an earlier run left waiting
+        self.replayed: Replayed | None = None
         self._closing: list[asyncio.Future[None]] = []  # probes being replaced by a drill
 
     # --- the parts ----------------------------------------------------------------------------
@@ -93,16 +96,22 @@ class Session:
     def store(self) -> Store:
         if self.access is Access.READ:
             return open_store(self.db_path, create=False, readonly=True)
-        if self.access is Access.RECORD:
-            return open_store(self.db_path, check=True)
-        store = open_store(self.db_path)
-        if isinstance(self.db_path, str):  # a team database: the cockpit works on without it
-            from stratus_commander.incident.outbox import replay
-            from stratus_commander.store.offline import OfflineStore
-            from stratus_commander.store.outbox import Outbox
+        check = self.access is Access.RECORD
+        if not isinstance(self.db_path, str):
+            return open_store(self.db_path, check=check)
+        # A team database: the cockpit and the recording commands work on without its server
+        # (their actions queue in the local outbox), even when it is away from the start.
+        from stratus_commander.incident.outbox import replay
+        from stratus_commander.store.offline import OfflineStore
+        from stratus_commander.store.outbox import Outbox
+        from stratus_commander.store.postgres.url import parse_url
 
-            store = OfflineStore(store, Outbox(outbox_path(store.location)), self.clock)
-            replay(store, self.clock)  # what an earlier run left waiting goes first
+        url = self.db_path
+        outbox = Outbox(outbox_path(parse_url(url).shown))
+        store = OfflineStore.open(
+            url, lambda: open_store(url, check=check), outbox, self.clock, guess=check
+        )
+        self.replayed = replay(store, self.clock)  # what an earlier run left waiting goes first
         return store
 
     @property

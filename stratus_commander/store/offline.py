@@ -16,7 +16,21 @@ it answers, how many events wait; its listeners are plain callbacks.
 
 A server lost in the middle of a write (after it began) fails that one action with
 ``StoreUnreachable`` (nothing is acknowledged, nothing recorded); the next one is queued.
-Declaring a new incident needs the server (its id is the server's).
+
+A server away when the store is opened (:meth:`OfflineStore.open`) does not stop it: it starts
+queueing, the link says so, and :meth:`OfflineStore.reconnect` opens the server when it answers.
+
+An incident declared while the server is away gets a *local id* from the outbox (-1, -2, …,
+shown ``INC-L1``; ``store/outbox.py``); its ``declared`` event is queued like any other. The
+replay creates it on the server, which numbers it, and the outbox keeps the mapping: from then
+on the local id reads and writes the server's incident (a cockpit showing ``INC-L1`` shows
+``INC-42`` after its next read). ``guess=True`` (the command line, which has read nothing
+before): an incident not seen is taken as an open one with an empty timeline, so an action on it
+can be queued; the replay checks it against the incident as the server has it, and records an
+action that cannot apply as a flagged note (an unknown incident's entries are set aside).
+
+Reads beyond incidents and timelines (samples, probes, reviews, …) go to the server; while it is
+away they raise ``StoreUnreachable`` (the link says so), and their callers keep what they showed.
 """
 
 from __future__ import annotations
@@ -29,13 +43,42 @@ from datetime import datetime
 from typing import Any
 
 from stratus_commander.clock import Clock
-from stratus_commander.errors import StoreUnreachable
-from stratus_commander.store.outbox import Outbox, OutboxEntry
+from stratus_commander.errors import StoreError, StoreUnreachable
+from stratus_commander.store.outbox import Outbox, OutboxEntry, local_label
 from stratus_commander.store.protocol import Store
 from stratus_commander.store.redaction import Json
 from stratus_commander.timeline import Event, next_event
 
 __all__ = ["OfflineStore", "TeamLink"]
+
+#: An incident row not read from the server: an open incident with an empty timeline, detected
+#: and declared "long ago" (no time rule refuses an action on it for its sake). Its own values
+#: (a local incident's, as declared) replace these.
+_UNREAD_ROW: dict[str, Any] = {
+    "title": "(not read: the team server is away)",
+    "scope": "[]",
+    "impact": "Minor",
+    "affected_services": "[]",
+    "status": "investigating",
+    "drill": 0,
+    "detected_at": "1970-01-01T00:00:00.000Z",
+    "declared_at": "1970-01-01T00:00:00.000Z",
+    **dict.fromkeys(
+        (
+            "triaged_at",
+            "triage_decision",
+            "first_update_at",
+            "last_update_at",
+            "escalated_at",
+            "mitigated_at",
+            "resolved_at",
+            "closed_at",
+            "review_done_at",
+        )
+    ),
+    "event_count": 0,
+    "head_hash": "",
+}
 
 
 @dataclass
@@ -84,10 +127,60 @@ def _snapshot(
     return copy.deepcopy(rows), {k: list(v) for k, v in events.items()}
 
 
+class _Away:
+    """The server of a team store that could not be opened: every call is ``StoreUnreachable``,
+    but whether it answers can be asked, and live updates start (they wait for it)."""
+
+    path = None
+    readonly = False
+
+    def __init__(self, url: str, error: StoreUnreachable) -> None:
+        from stratus_commander.store.postgres.url import parse_url
+
+        self.target = parse_url(url)
+        self.location = self.target.shown
+        self.error = error
+
+    def answers(self, timeout_s: int = 3) -> bool:
+        from stratus_commander.store.postgres.connection import connect
+
+        try:
+            connect(self.target, timeout_s).close()
+        except StoreError:
+            return False
+        return True
+
+    def watch(
+        self, callback: Callable[[int | None, int], None], on_samples: Callable[[], None] | None
+    ) -> Callable[[], None]:
+        from stratus_commander.store.postgres.notify import Watcher
+
+        return Watcher(self.target, callback, on_samples).start().stop
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        def away(*args: Any, **kwargs: Any) -> Any:
+            raise StoreUnreachable(self.error.message, where=self.location)
+
+        return away
+
+
 class OfflineStore:
     """A team store, with the local outbox behind it (see the module's docstring)."""
 
-    def __init__(self, inner: Store, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self,
+        inner: Store,
+        outbox: Outbox,
+        clock: Clock,
+        *,
+        opener: Callable[[], Store] | None = None,
+        guess: bool = False,
+    ) -> None:
+        """``opener``: opens the server again (a store opened while it was away);
+        ``guess``: queue actions on incidents not read before (the command line)."""
         self.inner = inner
         self.outbox = outbox
         self.clock = clock
@@ -95,10 +188,31 @@ class OfflineStore:
         self.location = inner.location
         self.readonly = inner.readonly
         self.link = TeamLink(inner.location, waiting=outbox.count())
+        self.guess = guess
+        #: how many events this store queued (the command line says so)
+        self.queued = 0
+        self._opener = opener
         self._rows: dict[int, dict[str, Any]] = {}
         self._events: dict[int, list[Event]] = {}
         self._offline: _Offline | None = None
         self._online_depth = 0
+
+    @classmethod
+    def open(
+        cls, url: str, opener: Callable[[], Store], outbox: Outbox, clock: Clock, **kw: Any
+    ) -> OfflineStore:
+        """The team store of ``url`` (``opener()`` opens it), queueing from the start when the
+        server does not answer now (the link says so); other errors are raised."""
+        try:
+            inner = opener()
+        except StoreUnreachable as exc:
+            store = cls(_Away(url, exc), outbox, clock, opener=opener, **kw)  # type: ignore[arg-type]
+            store.went_away(exc)
+            return store
+        except BaseException:
+            outbox.close()
+            raise
+        return cls(inner, outbox, clock, opener=opener, **kw)
 
     def __getattr__(self, name: str) -> Any:  # every other store method: the server's
         return getattr(self.inner, name)
@@ -146,17 +260,38 @@ class OfflineStore:
         if self.link.reachable:
             return True
         try:
-            self.inner.reconnect()  # type: ignore[attr-defined]
-        except StoreUnreachable as exc:
+            if isinstance(self.inner, _Away):
+                assert self._opener is not None  # _Away comes from open(), with its opener
+                self.inner = self._opener()
+                self.readonly = self.inner.readonly
+            else:
+                self.inner.reconnect()  # type: ignore[attr-defined]
+        except StoreError as exc:  # away still (or not ready to take us yet: said, kept trying)
             self.link.problem = str(exc)
             return False
         self.link.problem = ""
         self.link.update(reachable=True)
         return True
 
-    def sent(self, entry: OutboxEntry) -> None:
-        """``entry`` is on the server: out of the outbox (the replay calls this)."""
-        self.outbox.remove(entry.id)
+    def sent(self, entry: OutboxEntry, server_id: int | None = None) -> None:
+        """``entry`` is on the server: out of the outbox (the replay calls this). ``server_id``:
+        the server's id of the local incident ``entry`` declared."""
+        if server_id is not None:
+            self.outbox.declared(entry, server_id)
+            row = self._rows.pop(entry.incident_id, None)  # known by the server's id from now on
+            if row is not None:
+                self._rows[server_id] = {**row, "id": server_id}
+            self._events.pop(entry.incident_id, None)
+        else:
+            self.outbox.remove(entry.id)
+        self._after_sending()
+
+    def set_aside(self, entry: OutboxEntry, reason: str) -> None:
+        """``entry`` cannot be sent (its incident is not on the server): kept apart."""
+        self.outbox.set_aside(entry, reason)
+        self._after_sending()
+
+    def _after_sending(self) -> None:
         self.link.update(waiting=self.outbox.count())
         if self.link.waiting == 0:  # read the server again from now on
             self._rows.clear()
@@ -209,6 +344,7 @@ class OfflineStore:
             raise
         finally:
             self._offline = None
+        self.queued += len(tx.entries)
         self.link.update(waiting=self.outbox.count())
         for callback in tx.after:
             callback()
@@ -232,18 +368,29 @@ class OfflineStore:
     def _local(self) -> bool:
         return self._offline is not None or (self.queueing and not self._online_depth)
 
+    def _id(self, incident_id: int) -> int:
+        """The server's id of a local incident once its declaration was sent (else as given)."""
+        if incident_id < 0:
+            return self.outbox.server_id(incident_id) or incident_id
+        return incident_id
+
     def _last_seen(self, incident_id: int) -> dict[str, Any]:
         row = self._rows.get(incident_id)
         if row is None:
-            raise StoreUnreachable(
-                f"INC-{incident_id} was not read before the server went away; it cannot be "
-                "recorded to until the server is back",
-                where=self.location,
-            )
+            local = self.outbox.local_row(incident_id) if incident_id < 0 else None
+            if local is None and not self.guess:
+                raise StoreUnreachable(
+                    f"{_label(incident_id)} was not read before the server went away; it cannot be "
+                    "recorded to until the server is back",
+                    where=self.location,
+                )
+            row = self._rows[incident_id] = {**_UNREAD_ROW, **(local or {}), "id": incident_id}
+            self._events[incident_id] = []
         return row
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:
-        if not self._local():
+        incident_id = self._id(incident_id)
+        if not self._local() and incident_id > 0:
             try:
                 row = self.inner.incident_row(incident_id)
             except StoreUnreachable as exc:
@@ -267,7 +414,8 @@ class OfflineStore:
         return [dict(r) for r in rows if not open_only or r["status"] in open_]
 
     def events(self, incident_id: int) -> list[Event]:
-        if not self._local():
+        incident_id = self._id(incident_id)
+        if not self._local() and incident_id > 0:
             try:
                 evs = self.inner.events(incident_id)
             except StoreUnreachable as exc:
@@ -280,27 +428,30 @@ class OfflineStore:
         self._last_seen(incident_id)
         if incident_id not in self._events:
             raise StoreUnreachable(
-                f"the timeline of INC-{incident_id} was not read before the server went away",
+                f"the timeline of {_label(incident_id)} was not read before the server went away",
                 where=self.location,
             )
         return list(self._events[incident_id])
 
     def timeline_head(self, incident_id: int) -> tuple[int, str] | None:
-        if not self._local():
+        incident_id = self._id(incident_id)
+        if not self._local() and incident_id > 0:
             return self.inner.timeline_head(incident_id)
         row = self._last_seen(incident_id)
         return (row["event_count"], row["head_hash"])
 
     def insert_incident(self, values: Mapping[str, Any]) -> int:
-        if self._offline is not None:
-            raise StoreUnreachable(
-                "a new incident needs the team server (its number is the server's); record it "
-                "when the server is back, with its real times (--at)",
-                where=self.location,
-            )
-        return self.inner.insert_incident(values)
+        if self._offline is None:
+            return self.inner.insert_incident(values)
+        # Declared while the server is away: a local id, and the row as it will be inserted.
+        row = {k: v.text() if isinstance(v, Json) else v for k, v in values.items()}
+        local_id = self.outbox.reserve_local(row)
+        self._rows[local_id] = {**_UNREAD_ROW, **row, "id": local_id}
+        self._events[local_id] = []
+        return local_id
 
     def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
+        incident_id = self._id(incident_id)
         if self._offline is None:
             self.inner.update_incident(incident_id, changes)
         row = self._rows.get(incident_id)
@@ -316,6 +467,7 @@ class OfflineStore:
         text: str = "",
         data: Mapping[str, Any] | None = None,
     ) -> Event:
+        incident_id = self._id(incident_id)
         if self._offline is None:
             event = self.inner.append_event(incident_id, at, kind, actor, text, data)
             self._remember(event)
@@ -338,3 +490,7 @@ class OfflineStore:
         row = self._rows.get(event.incident_id)
         if row is not None:
             row.update(event_count=event.seq, head_hash=event.hash)
+
+
+def _label(incident_id: int) -> str:
+    return local_label(incident_id) if incident_id < 0 else f"INC-{incident_id}"

@@ -102,15 +102,20 @@ def test_actions_while_away_show_at_once_and_wait_until_the_server_is_back(
     assert shown[-2:] == ["away 1", "Status: investigating → identified"]
     assert incidents.get(iid).status == "identified"
     assert (store.link.reachable, store.link.waiting) == (False, 2)
-    with pytest.raises(StoreUnreachable, match="needs the team server"):
-        incidents.declare("Another", "Minor")
-    assert store.link.waiting == 2  # the refused declaration queued nothing
+    # A new incident declared while away: a local number until the server gives it its own.
+    another = incidents.declare("Checkout slow", "Minor", scope=["Web"])
+    assert (another.id, another.label, another.scope) == (-1, "INC-L1", ("Web",))
+    incidents.note(another.id, "on the local one")
+    assert [e.text for e in incidents.events(-1)] == ["Checkout slow", "on the local one"]
+    assert incidents.list(open_only=True)[0].label == "INC-L1"
+    assert store.link.waiting == 4
 
     clock.advance(60)
     assert replay(store, clock).appended == 0  # still away
     server.away = False
     done = replay(store, clock)
-    assert (done.appended, done.already, done.late) == (2, 0, [])
+    assert (done.appended, done.already, done.late) == (4, 0, [])
+    assert done.declared == {-1: iid + 1}
     assert store.link.clear
     evs = server.inner.events(iid)
     assert [e.text for e in evs[1:]] == ["away 1", "Status: investigating → identified"]
@@ -120,6 +125,17 @@ def test_actions_while_away_show_at_once_and_wait_until_the_server_is_back(
     ]
     assert all(e.data["entered_at"] == to_iso(clock.now()) for e in evs[1:])
     assert Incidents(server.inner, clock).verify_projection(iid) == []
+    # The local incident is the server's now, by either number; its chain verifies there.
+    declared = Incidents(server.inner, clock).get(iid + 1)
+    assert (declared.title, declared.scope, declared.impact) == ("Checkout slow", ("Web",), "Minor")
+    evs = server.inner.events(iid + 1)
+    assert [e.text for e in evs] == ["Checkout slow", "on the local one"]
+    assert evs[0].data["declared_as"] == "INC-L1" and evs[0].at == another.declared_at
+    assert Incidents(server.inner, clock).verify(iid + 1).ok
+    assert Incidents(server.inner, clock).verify_projection(iid + 1) == []
+    assert incidents.get(-1).label == f"INC-{iid + 1}"
+    incidents.note(-1, "after the replay")
+    assert server.inner.events(iid + 1)[-1].text == "after the replay"
 
 
 @pytest.mark.parametrize(
@@ -176,3 +192,52 @@ def test_a_server_lost_in_the_middle_of_an_action_fails_that_one_and_queues_the_
     server.away = False
     assert replay(store, clock).appended == 1
     assert [e.text for e in server.inner.events(iid)] == ["Payment API down", "queued instead"]
+
+
+class Killed(Exception):
+    """The replaying process dies here."""
+
+
+def test_a_replay_killed_after_creating_a_local_incident_finds_it_again(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock)
+    server.away = True
+    local = incidents.declare("Declared while away", "Major")
+    incidents.note(local.id, "a note on it")
+    server.away = False
+
+    def die(entry: OutboxEntry) -> None:
+        raise Killed  # committed on the server, the mapping and the entry not yet recorded
+
+    with pytest.raises(Killed):
+        replay(store, clock, committed=die)
+    assert store.outbox.server_id(local.id) is None and store.outbox.count() == 2
+    done = replay(store, clock)
+    assert (done.appended, done.already) == (1, 1)
+    assert len(server.inner.incident_rows()) == 1  # created once
+    (row,) = server.inner.incident_rows()
+    assert [e.text for e in server.inner.events(row["id"])] == [
+        "Declared while away",
+        "a note on it",
+    ]
+
+
+def test_an_entry_for_an_incident_the_server_lacks_is_set_aside_not_sent_nor_lost(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    store.guess = True  # the command line: it could not check INC-99 while the server was away
+    incidents = Incidents(store, clock)
+    iid = Incidents(server.inner, clock).declare("Real one", "Minor").id
+    server.away = True
+    incidents.note(99, "for a mistyped incident")
+    incidents.note(iid, "for the real one")
+    server.away = False
+    done = replay(store, clock)
+    assert done.appended == 1 and len(done.set_aside) == 1 and "INC-99" in done.set_aside[0]
+    assert store.link.clear
+    ((kept, reason),) = store.outbox.set_aside_entries()
+    assert kept.text == "for a mistyped incident" and "no incident INC-99" in reason
+    assert server.inner.events(iid)[-1].text == "for the real one"
