@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from stratus_commander.actors import current_person
 from stratus_commander.clock import Clock, SystemClock
+from stratus_commander.errors import StoreUnreachable
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.paths import outbox_path
 from stratus_commander.resources import resource_path
@@ -95,7 +96,14 @@ class Session:
     @cached_property
     def store(self) -> Store:
         if self.access is Access.READ:
-            return open_store(self.db_path, create=False, readonly=True)
+            try:
+                return open_store(self.db_path, create=False, readonly=True)
+            except StoreUnreachable as exc:  # nothing to read offline: say what there is
+                raise StoreUnreachable(
+                    f"{exc.message}; reading needs the server (`stratus-commander outbox show` "
+                    "lists what waits on this machine for it)",
+                    where=exc.where,
+                ) from exc
         check = self.access is Access.RECORD
         if not isinstance(self.db_path, str):
             return open_store(self.db_path, check=check)

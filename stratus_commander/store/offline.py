@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from stratus_commander.clock import Clock
@@ -50,6 +51,62 @@ from stratus_commander.store.redaction import Json
 from stratus_commander.timeline import Event, next_event
 
 __all__ = ["OfflineStore", "TeamLink"]
+
+#: The protocol's reads beyond incidents and timelines → whether an answer is remembered for
+#: while the server is away (records that change rarely; not the samples, read by time).
+_READS: dict[str, bool] = {
+    "search_incident_rows": False,
+    "review_record": True,
+    "action_item_rows": True,
+    "action_item_row": True,
+    "learning_rows": True,
+    "first_failing_flip": True,
+    "maintenance_rows": True,
+    "uptime_minutes": False,
+    "credit_reports": True,
+    "credits_of_others": True,
+    "first_failure_since": True,
+    "samples_since": False,
+    "probe_catalog": True,
+    "samples_in_minutes": False,
+    "minute_buckets": False,
+    "sample_buckets": False,
+    "newest_flips": False,
+    "refresh_rollup": False,
+    "check_groups": True,
+    "table_stats": False,
+}
+_READ_WHAT = {
+    "search_incident_rows": "the search",
+    "review_record": "the review",
+    "action_item_rows": "the action items",
+    "action_item_row": "the action item",
+    "learning_rows": "the lessons",
+    "credit_reports": "the service credits",
+    "credits_of_others": "the service credits",
+    "samples_since": "the team's probe samples",
+    "probe_catalog": "the team's probes",
+    "minute_buckets": "the probe history",
+    "sample_buckets": "the probe history",
+    "newest_flips": "the probe history",
+}
+#: The protocol's writes that are not an incident's timeline (not queued: see ``_write_through``).
+_WRITES = frozenset(
+    {
+        "save_review",
+        "set_search_text",
+        "add_search_text",
+        "insert_action_item",
+        "update_action_item",
+        "insert_learnings",
+        "save_maintenance",
+        "save_credit_report",
+        "add_samples",
+        "add_flip",
+        "prune_samples",
+        "compact",
+    }
+)
 
 #: An incident row not read from the server: an open incident with an empty timeline, detected
 #: and declared "long ago" (no time rule refuses an action on it for its sake). Its own values
@@ -157,6 +214,9 @@ class _Away:
 
         return Watcher(self.target, callback, on_samples).start().stop
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        callback()  # never inside a write of its own
+
     def close(self) -> None:
         pass
 
@@ -189,13 +249,16 @@ class OfflineStore:
         self.readonly = inner.readonly
         self.link = TeamLink(inner.location, waiting=outbox.count())
         self.guess = guess
-        #: how many events this store queued (the command line says so)
+        #: how many events this store queued, and for which incidents (the command line says so)
         self.queued = 0
+        self.queued_incidents: set[int] = set()
         self._opener = opener
         self._rows: dict[int, dict[str, Any]] = {}
         self._events: dict[int, list[Event]] = {}
         self._offline: _Offline | None = None
         self._online_depth = 0
+        #: what the reads beyond incidents and timelines last answered (by method and args)
+        self._known: dict[tuple[str, str], Any] = {}
 
     @classmethod
     def open(
@@ -215,7 +278,51 @@ class OfflineStore:
         return cls(inner, outbox, clock, opener=opener, **kw)
 
     def __getattr__(self, name: str) -> Any:  # every other store method: the server's
-        return getattr(self.inner, name)
+        value = getattr(self.inner, name)
+        if name in _READS:
+            return partial(self._read, name)
+        if name in _WRITES:
+            return partial(self._write_through, name)
+        return value
+
+    def _read(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A read beyond incidents and timelines: the server's answer while it answers (a
+        record's, remembered); while it is away, the answer remembered, else a clear
+        ``StoreUnreachable`` (never a wait on a dead connection)."""
+        key = (name, repr((args, sorted(kwargs.items()))))
+        if self.link.reachable:
+            try:
+                result = getattr(self.inner, name)(*args, **kwargs)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+            else:
+                if _READS[name]:
+                    self._known[key] = copy.deepcopy(result)
+                return result
+        if key in self._known:
+            return copy.deepcopy(self._known[key])
+        raise StoreUnreachable(
+            f"{_READ_WHAT.get(name, 'this')} cannot be read while the team server is away"
+            + (" (not read before it went away)" if _READS[name] else ""),
+            where=self.location,
+        )
+
+    def _write_through(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A write that is not an incident's event (reviews, credits, samples): the server's
+        only; refused, clearly, while it is away or actions wait for it (the action it belongs
+        to is then refused whole: nothing is half-written)."""
+        if self.link.reachable and self._offline is None:
+            try:
+                return getattr(self.inner, name)(*args, **kwargs)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+                raise
+        raise StoreUnreachable(
+            "the team server is away, or still being sent what waited for it: this is written on "
+            "the server only (timeline events wait in the outbox; this cannot), try again once "
+            "the banner has cleared",
+            where=self.location,
+        )
 
     def close(self) -> None:
         self.outbox.close()
@@ -345,6 +452,7 @@ class OfflineStore:
         finally:
             self._offline = None
         self.queued += len(tx.entries)
+        self.queued_incidents.update(e.incident_id for e in tx.entries)
         self.link.update(waiting=self.outbox.count())
         for callback in tx.after:
             callback()

@@ -241,3 +241,31 @@ def test_an_entry_for_an_incident_the_server_lacks_is_set_aside_not_sent_nor_los
     ((kept, reason),) = store.outbox.set_aside_entries()
     assert kept.text == "for a mistyped incident" and "no incident INC-99" in reason
     assert server.inner.events(iid)[-1].text == "for the real one"
+
+
+def test_other_reads_answer_what_was_known_or_say_clearly_they_need_the_server(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock)
+    iid = incidents.declare("Payment API down", "Critical").id
+    store.save_review(iid, to_iso(clock.now()), pir={"summary": "pool"})
+    known = store.review_record(iid)
+    catalog = store.probe_catalog()
+    server.away = True
+    store.ping()
+    assert not store.link.reachable
+    assert store.review_record(iid) == known  # as last read
+    assert store.probe_catalog() == catalog
+    with pytest.raises(StoreUnreachable, match="the team's probe samples cannot be read while"):
+        store.samples_since(0)
+    with pytest.raises(
+        StoreUnreachable,
+        match=r"the action items cannot be read while the team server is away \(not read",
+    ):
+        store.action_item_rows(iid)
+    with pytest.raises(StoreUnreachable, match="written on the server only"):
+        store.save_review(iid, to_iso(clock.now()), pir={"summary": "lost?"})
+    server.away = False
+    assert replay(store, clock).appended == 0 and store.reconnect()
+    assert store.review_record(iid) == known  # the refused write left nothing behind

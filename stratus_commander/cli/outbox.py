@@ -1,0 +1,198 @@
+"""``outbox show|send``: what waits on this machine for a team server that was away, and sending it.
+
+A recording command (note, tick, decide, update, status, escalate, declare, …) on a team database
+whose server cannot be reached writes its events to this machine's outbox for that database, as the
+cockpit does, says so on stderr (:func:`say_queued`) and exits 0: nothing is lost, and the events
+are sent, in order and with their own times, by the next cockpit or command that reaches the
+server, or by ``outbox send``. A refused command (bad input) queues nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from stratus_commander.cli.options import Options, pass_options
+from stratus_commander.cli.output import fail, say, say_json, shown_time
+from stratus_commander.cli.root import main
+
+if TYPE_CHECKING:
+    from stratus_commander.incident.outbox import Replayed
+    from stratus_commander.session import Session
+    from stratus_commander.store.offline import OfflineStore
+    from stratus_commander.store.outbox import Outbox, OutboxEntry
+
+__all__ = ["say_queued"]
+
+
+@main.group()
+def outbox() -> None:
+    """What waits on this machine for an unreachable team server; send it.
+
+    A recording command on a team database (--db postgresql://…) whose server is unreachable
+    queues its events here and exits 0, saying so; they are sent, in order and with their own
+    times, by the next cockpit or command that reaches the server, or by `outbox send`.
+    """
+
+
+def _label(incident_id: int) -> str:
+    from stratus_commander.store.outbox import local_label
+
+    return local_label(incident_id) if incident_id < 0 else f"INC-{incident_id}"
+
+
+def _events(n: int) -> str:
+    return f"{n} event{'s' if n != 1 else ''}"
+
+
+def _team_url(opts: Options) -> str:
+    from stratus_commander.store import is_postgres_url
+
+    location = opts.db_path()
+    if not is_postgres_url(location):
+        fail(
+            f"--db: {location} is a file; only a team database (postgresql://…) has an outbox "
+            "(a file is written directly)"
+        )
+    return str(location)
+
+
+def _open_outbox(url: str) -> Outbox:
+    from stratus_commander.paths import outbox_path
+    from stratus_commander.store.outbox import Outbox
+    from stratus_commander.store.postgres.url import parse_url
+
+    return Outbox(outbox_path(parse_url(url).shown))
+
+
+def _entry_json(entry: OutboxEntry) -> dict[str, Any]:
+    from stratus_commander.clock import to_iso
+
+    return {
+        "id": entry.id,
+        "incident": _label(entry.incident_id),
+        "at": to_iso(entry.at),
+        "queued_at": to_iso(entry.queued_at),
+        "kind": entry.kind,
+        "actor": entry.actor,
+        "text": entry.text,
+    }
+
+
+def _entry_line(entry: OutboxEntry) -> str:
+    return (
+        f"  {_label(entry.incident_id)}  {shown_time(entry.at)}  {entry.kind}  "
+        f"{entry.actor}: {' '.join(entry.text.split())}"
+    )
+
+
+@outbox.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print the outbox as JSON.")
+@pass_options
+def outbox_show(opts: Options, as_json: bool) -> None:
+    """List the events waiting for the team server (no connection is made)."""
+    url = _team_url(opts)
+    box = _open_outbox(url)
+    try:
+        waiting = box.entries()
+        aside = box.set_aside_entries()
+        local = box.local_ids()
+    finally:
+        box.close()
+    if as_json:
+        say_json(
+            {
+                "server": url,
+                "file": str(box.path),
+                "waiting": [_entry_json(e) for e in waiting],
+                "set_aside": [{**_entry_json(e), "reason": why} for e, why in aside],
+                "local_incidents": {
+                    _label(k): (f"INC-{v}" if v is not None else None) for k, v in local.items()
+                },
+            }
+        )
+        return
+    say(f"Outbox of {url}: {box.path}")
+    say(f"{_events(len(waiting))} waiting" + (":" if waiting else "."))
+    for entry in waiting:
+        say(_entry_line(entry))
+    for local_id, server_id in sorted(local.items(), reverse=True):
+        if server_id is not None:
+            say(f"{_label(local_id)} (declared while the server was away) is INC-{server_id}.")
+        else:
+            say(f"{_label(local_id)} (declared while the server was away) is not sent yet.")
+    if aside:
+        say(f"{_events(len(aside))} set aside (the server does not hold their incident):")
+        for entry, why in aside:
+            say(f"{_entry_line(entry)}\n    ({why})", multiline=True)
+
+
+@outbox.command("send")
+@pass_options
+def outbox_send(opts: Options) -> None:
+    """Send what waits, in order, with each event's own time.
+
+    Exit 0 when nothing waits any more; 1 when the server is still unreachable (or another
+    process is sending), the events still waiting.
+    """
+    from stratus_commander.session import Access, Session
+
+    url = _team_url(opts)
+    session = Session(url, access=Access.RECORD, actor=opts.person())
+    click.get_current_context().with_resource(session)
+    store: OfflineStore = session.store  # type: ignore[assignment]  # opening it sends
+    done = session.replayed
+    if done is not None and (done.sent or done.set_aside):
+        say(_sent_line(done))
+    for local_id, server_id in sorted((done.declared if done else {}).items(), reverse=True):
+        say(f"{_label(local_id)} is INC-{server_id} on the server.")
+    left = store.outbox.count()
+    if left == 0:
+        if done is None or not (done.sent or done.set_aside):
+            say(f"Nothing waits for {url}.")
+        return
+    why = (
+        "another process (a cockpit?) is sending them"
+        if done is not None and done.busy
+        else f"the server is unreachable ({store.link.problem})"
+    )
+    say(f"{_events(left)} still waiting: {why}.", err=True)
+    raise SystemExit(1)
+
+
+def _sent_line(done: Replayed) -> str:
+    parts = [f"sent {_events(done.sent)} that waited in the outbox"]
+    if done.late:
+        parts.append(f"{len(done.late)} recorded as flagged notes (they no longer applied)")
+    if done.set_aside:
+        parts.append(f"{_events(len(done.set_aside))} set aside (see `outbox show`)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def say_queued(session: Session) -> None:
+    """After a recording command on a team database: what went to the outbox, or was sent from
+    it (on stderr; the exit code stays 0: nothing is lost)."""
+    from stratus_commander.store.offline import OfflineStore
+
+    store = session.__dict__.get("store")  # never opened: nothing to say
+    if not isinstance(store, OfflineStore):
+        return
+    done = session.replayed
+    if done is not None and (done.sent or done.set_aside):
+        say(_sent_line(done), err=True)
+    if not store.queued:
+        return
+    where = "unreachable" if not store.link.reachable else "still being sent earlier events"
+    text = (
+        f"Server {store.location} {where} — queued {_events(store.queued)} in the outbox "
+        f"({store.outbox.path}); {'it' if store.queued == 1 else 'they'} will be sent when a "
+        "cockpit or a command on this machine reaches the server, or by "
+        "`stratus-commander outbox send`."
+    )
+    local = sorted((i for i in store.queued_incidents if i < 0), reverse=True)
+    if local:
+        names = ", ".join(_label(i) for i in local)
+        text += f" {names} gets its number from the server then (`outbox show` tells it)."
+    say(text, err=True)

@@ -1,0 +1,84 @@
+"""A team cockpit started while its server is away: the red banner at once, and the commander
+declares and takes notes all the same (a local incident, INC-L1); once the server is back it is
+sent, numbered by the server, verified there, and the cockpit shows it under its real number (a
+real PostgreSQL server, stopped before the cockpit starts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from PySide6.QtCore import QSettings, Qt
+
+from stratus_commander.cli import main
+from stratus_commander.clock import SystemClock
+from stratus_commander.qt.cockpit.team_status import KEY
+from stratus_commander.qt.session import CockpitApp
+from stratus_commander.runbook import Runbook
+from stratus_commander.session import Session
+from stratus_commander.store import open_store
+from tests.integration.pg_store import TeamDb, pg_server, team_db, team_role
+
+pytestmark = pytest.mark.postgres
+__all__ = ["pg_server", "team_db", "team_role"]  # the fixtures, imported for pytest
+
+
+def test_a_cockpit_started_with_the_server_away_declares_and_notes_then_sends_them(
+    qtbot: Any, team_db: TeamDb, runbook: Runbook, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[probes]]\nid = "api-health"\nkind = "http"\ncheck = "api"\n'
+        'url = "http://127.0.0.1:9/api/health"\n',
+        encoding="utf-8",
+    )
+    settings = QSettings(str(tmp_path / "cockpit.ini"), QSettings.Format.IniFormat)
+    team_db.server.stop()
+    try:
+        session = Session(team_db.url, runbook=runbook, clock=SystemClock(), config_path=config)
+        cockpit = CockpitApp(session, settings=settings)
+        window = cockpit.window
+        qtbot.addWidget(window)
+        window.show()
+        assert session.last_real_incident() is None  # nothing known of the server yet
+        cockpit.start_probes_unless_team()
+        # Red from the first frame: the server, and nothing waiting yet.
+        assert KEY in window.banners.order()
+        text = window.banners.texts()[0]
+        assert "TEAM SERVER UNREACHABLE" in text and "0 events waiting" in text
+        assert f"127.0.0.1:{team_db.server.port}/{team_db.name}" in text
+
+        incident = cockpit.incidents.declare("Payment Processing API Down", "Critical")
+        window.set_incident(incident)
+        assert incident.label == "INC-L1"
+        assert window.windowTitle().startswith("INC-L1 Payment Processing API Down")
+        qtbot.keyClicks(window.timeline.note_edit, "declared while the team server was down")
+        qtbot.keyClick(window.timeline.note_edit, Qt.Key.Key_Return)
+        assert "2 events waiting" in window.banners.texts()[0]
+        window.grab().save(str(tmp_path / "team-server-away-from-start.png"))
+    finally:
+        team_db.server.start()
+    try:
+        qtbot.waitUntil(lambda: KEY not in window.banners.order(), timeout=20_000)
+        shown = window.incident
+        assert shown is not None and shown.id > 0 and shown.label == f"INC-{shown.id}"
+        assert window.windowTitle().startswith(f"INC-{shown.id} ")
+    finally:
+        assert cockpit.team_status is not None
+        cockpit.team_status.close()
+        window.close()
+        cockpit.bus.stop_following()
+        cockpit.session.close()
+
+    with open_store(team_db.url) as store:
+        evs = store.events(shown.id)
+        assert len(store.incident_rows()) == 1  # declared once
+    assert [(e.kind, e.text) for e in evs] == [
+        ("declared", "Payment Processing API Down"),
+        ("note", "declared while the team server was down"),
+    ]
+    assert evs[0].at == incident.declared_at and evs[0].data["declared_as"] == "INC-L1"
+    result = CliRunner().invoke(main, ["--db", team_db.url, "incidents", "verify", str(shown.id)])
+    assert result.exit_code == 0, result.output
