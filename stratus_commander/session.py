@@ -138,7 +138,7 @@ class Session:
     def send_outbox(self) -> bool:
         """Look after the team server (the cockpit calls this every few seconds): while all is
         well, notice that it went away (one cheap read); else send what waits in the outbox
-        once it answers again. Whether anything was sent."""
+        once it answers again. Whether anything changed: sent, or the server back."""
         from stratus_commander.incident.outbox import replay
         from stratus_commander.store.offline import OfflineStore
 
@@ -148,8 +148,9 @@ class Session:
         if store.link.clear:
             store.ping()
             return False
+        away = not store.link.reachable
         done = replay(store, self.clock)
-        return bool(done.appended or done.already or done.late)
+        return bool(done.sent or done.set_aside or (away and store.link.reachable))
 
     @cached_property
     def incidents(self) -> Incidents:

@@ -77,7 +77,7 @@ def replay(
     away). ``committed(entry)``: called after each entry's event is committed and before the
     entry leaves the outbox (tests pause a replay there)."""
     done = Replayed()
-    if not store.outbox.count() or not store.reconnect():
+    if not store.reconnect() or not store.outbox.count():  # back, with nothing to send: clear
         return done
     with store.outbox.sending() as mine:
         if not mine:

@@ -36,21 +36,24 @@ away they raise ``StoreUnreachable`` (the link says so), and their callers keep 
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from stratus_commander.clock import Clock
 from stratus_commander.errors import StoreError, StoreUnreachable
+from stratus_commander.store.link import AwayServer, TeamLink
 from stratus_commander.store.outbox import Outbox, OutboxEntry, local_label
 from stratus_commander.store.protocol import Store
 from stratus_commander.store.redaction import Json
 from stratus_commander.timeline import Event, next_event
 
 __all__ = ["OfflineStore", "TeamLink"]
+
+log = logging.getLogger(__name__)
 
 #: The protocol's reads beyond incidents and timelines → whether an answer is remembered for
 #: while the server is away (records that change rarely; not the samples, read by time).
@@ -138,36 +141,6 @@ _UNREAD_ROW: dict[str, Any] = {
 }
 
 
-@dataclass
-class TeamLink:
-    """How the cockpit's team server is: reachable or not, and how many events wait to be sent.
-    ``subscribe(callback)``: ``callback()`` after each change."""
-
-    server: str
-    reachable: bool = True
-    waiting: int = 0
-    problem: str = ""
-    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
-
-    @property
-    def clear(self) -> bool:
-        """The server answers and nothing waits."""
-        return self.reachable and self.waiting == 0
-
-    def subscribe(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
-
-    def update(self, *, reachable: bool | None = None, waiting: int | None = None) -> None:
-        before = (self.reachable, self.waiting)
-        if reachable is not None:
-            self.reachable = reachable
-        if waiting is not None:
-            self.waiting = waiting
-        if (self.reachable, self.waiting) != before:
-            for callback in list(self._listeners):
-                callback()
-
-
 class _Offline:
     """One write taken offline: its entries, and the cache as it was before (to roll back)."""
 
@@ -182,49 +155,6 @@ def _snapshot(
 ) -> tuple[dict[int, dict[str, Any]], dict[int, list[Event]]]:
     """The cache as it is (restored when a write fails)."""
     return copy.deepcopy(rows), {k: list(v) for k, v in events.items()}
-
-
-class _Away:
-    """The server of a team store that could not be opened: every call is ``StoreUnreachable``,
-    but whether it answers can be asked, and live updates start (they wait for it)."""
-
-    path = None
-    readonly = False
-
-    def __init__(self, url: str, error: StoreUnreachable) -> None:
-        from stratus_commander.store.postgres.url import parse_url
-
-        self.target = parse_url(url)
-        self.location = self.target.shown
-        self.error = error
-
-    def answers(self, timeout_s: int = 3) -> bool:
-        from stratus_commander.store.postgres.connection import connect
-
-        try:
-            connect(self.target, timeout_s).close()
-        except StoreError:
-            return False
-        return True
-
-    def watch(
-        self, callback: Callable[[int | None, int], None], on_samples: Callable[[], None] | None
-    ) -> Callable[[], None]:
-        from stratus_commander.store.postgres.notify import Watcher
-
-        return Watcher(self.target, callback, on_samples).start().stop
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        callback()  # never inside a write of its own
-
-    def close(self) -> None:
-        pass
-
-    def __getattr__(self, name: str) -> Any:
-        def away(*args: Any, **kwargs: Any) -> Any:
-            raise StoreUnreachable(self.error.message, where=self.location)
-
-        return away
 
 
 class OfflineStore:
@@ -257,8 +187,20 @@ class OfflineStore:
         self._events: dict[int, list[Event]] = {}
         self._offline: _Offline | None = None
         self._online_depth = 0
+        self._kept = False  # what was seen is kept in the outbox since the server went away
         #: what the reads beyond incidents and timelines last answered (by method and args)
         self._known: dict[tuple[str, str], Any] = {}
+        if self.link.waiting:  # read as an earlier run left them until what waits is sent
+            self._recall()
+
+    def _recall(self) -> None:
+        """What an earlier run saw of the incidents it queued for (local ones by the server's
+        number once their declaration was sent)."""
+        for incident_id, (row, evs) in self.outbox.seen().items():
+            key = self._id(incident_id)
+            self._rows[key] = {**row, "id": key}
+            if evs is not None:
+                self._events[key] = evs
 
     @classmethod
     def open(
@@ -269,8 +211,10 @@ class OfflineStore:
         try:
             inner = opener()
         except StoreUnreachable as exc:
-            store = cls(_Away(url, exc), outbox, clock, opener=opener, **kw)  # type: ignore[arg-type]
+            store = cls(AwayServer(url, exc), outbox, clock, opener=opener, **kw)  # type: ignore[arg-type]
             store.went_away(exc)
+            if not store.link.waiting:
+                store._recall()
             return store
         except BaseException:
             outbox.close()
@@ -343,6 +287,14 @@ class OfflineStore:
 
     def went_away(self, error: StoreUnreachable) -> None:
         self.link.problem = str(error)
+        if not self._kept and not self._online_depth and self._rows:  # for a restart while away
+            self._kept = True
+            try:
+                self.outbox.remember(
+                    {i: (row, self._events.get(i)) for i, row in self._rows.items()}
+                )
+            except StoreError as exc:  # shown as it is all the same; only a restart loses it
+                log.warning("%s", exc)
         self.link.update(reachable=False)
 
     def ping(self) -> bool:
@@ -367,8 +319,8 @@ class OfflineStore:
         if self.link.reachable:
             return True
         try:
-            if isinstance(self.inner, _Away):
-                assert self._opener is not None  # _Away comes from open(), with its opener
+            if isinstance(self.inner, AwayServer):
+                assert self._opener is not None  # AwayServer comes from open(), with its opener
                 self.inner = self._opener()
                 self.readonly = self.inner.readonly
             else:
@@ -377,6 +329,7 @@ class OfflineStore:
             self.link.problem = str(exc)
             return False
         self.link.problem = ""
+        self._kept = False
         self.link.update(reachable=True)
         return True
 
@@ -403,6 +356,7 @@ class OfflineStore:
         if self.link.waiting == 0:  # read the server again from now on
             self._rows.clear()
             self._events.clear()
+            self.outbox.forget_seen()
 
     # --- transactions --------------------------------------------------------------------------
 
@@ -445,7 +399,9 @@ class OfflineStore:
         tx = self._offline = _Offline(self._rows, self._events)
         try:
             yield None
-            self.outbox.add(tx.entries)  # fsynced: only now is the action acknowledged
+            touched = {e.incident_id for e in tx.entries}
+            seen = {i: (self._rows[i], self._events.get(i)) for i in touched if i in self._rows}
+            self.outbox.add(tx.entries, seen)  # fsynced: only now is the action acknowledged
         except BaseException:
             self._rows, self._events = tx.saved
             raise

@@ -18,6 +18,10 @@ An entry whose incident the server does not hold (a command line queued it for a
 not check) is set aside (:meth:`Outbox.set_aside`), kept and listed, never sent or dropped.
 :meth:`Outbox.sending` is held by the one process replaying (a cockpit, or
 ``stratus-commander outbox send``): another one finds it taken and leaves the entries to it.
+
+What the offline store last saw of the incidents it queues for (their rows and timelines) is
+kept too (:meth:`Outbox.remember`, with the entries), so a cockpit restarted while the server is
+still away shows them as it left them; it is forgotten once the outbox is empty.
 """
 
 from __future__ import annotations
@@ -35,8 +39,12 @@ from typing import Any
 from stratus_commander.clock import from_iso, to_iso
 from stratus_commander.errors import StoreError
 from stratus_commander.secrets import redact, redact_data
+from stratus_commander.timeline import Event, event_from_row
 
-__all__ = ["Outbox", "OutboxEntry", "local_label"]
+__all__ = ["Outbox", "OutboxEntry", "Seen", "local_label"]
+
+#: What was seen of incidents: ``{id: (row, timeline or None)}``.
+Seen = Mapping[int, tuple[Mapping[str, Any], Sequence[Event] | None]]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -54,6 +62,11 @@ CREATE TABLE IF NOT EXISTS local_incidents (
     local_id INTEGER PRIMARY KEY,
     row TEXT NOT NULL,
     server_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS seen (
+    incident_id INTEGER PRIMARY KEY,
+    row TEXT NOT NULL,
+    events TEXT
 );
 CREATE TABLE IF NOT EXISTS set_aside (
     n INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -134,16 +147,56 @@ class Outbox:
     def close(self) -> None:
         self._conn.close()
 
-    def add(self, entries: Sequence[OutboxEntry]) -> None:
-        """Queue ``entries`` in one durable transaction (on disk when this returns)."""
+    def add(self, entries: Sequence[OutboxEntry], seen: Seen | None = None) -> None:
+        """Queue ``entries`` in one durable transaction (on disk when this returns), with what
+        was seen of their incidents (see :meth:`remember`)."""
         try:
             with self._transaction():
                 self._conn.executemany(
                     f"INSERT INTO outbox ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [_row(e) for e in entries],
                 )
+                self._remember(seen or {})
         except sqlite3.Error as exc:
             raise StoreError(f"cannot queue the action: {exc}", where=str(self.path)) from exc
+
+    def remember(self, seen: Seen) -> None:
+        """Keep what was last seen of these incidents: ``{id: (row, timeline or None)}``."""
+        try:
+            with self._transaction():
+                self._remember(seen)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot keep what was seen: {exc}", where=str(self.path)) from exc
+
+    def _remember(self, seen: Seen) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO seen (incident_id, row, events) VALUES (?, ?, ?)",
+            [
+                (
+                    incident_id,
+                    json.dumps(dict(row), sort_keys=True, ensure_ascii=False),
+                    json.dumps([_event_json(e) for e in evs], ensure_ascii=False)
+                    if evs is not None
+                    else None,
+                )
+                for incident_id, (row, evs) in seen.items()
+            ],
+        )
+
+    def seen(self) -> dict[int, tuple[dict[str, Any], list[Event] | None]]:
+        """What was last seen of the incidents queued for (see :meth:`remember`)."""
+        out: dict[int, tuple[dict[str, Any], list[Event] | None]] = {}
+        for incident_id, row, evs in self._conn.execute(
+            "SELECT incident_id, row, events FROM seen"
+        ):
+            events = [event_from_row(e) for e in json.loads(evs)] if evs is not None else None
+            out[int(incident_id)] = (json.loads(row), events)
+        return out
+
+    def forget_seen(self) -> None:
+        """Nothing waits any more: the server is what to read."""
+        with self._transaction():
+            self._conn.execute("DELETE FROM seen")
 
     def entries(self) -> list[OutboxEntry]:
         """Every waiting entry, oldest first."""
@@ -241,6 +294,20 @@ class Outbox:
 
     def _transaction(self) -> _Tx:
         return _Tx(self._conn)
+
+
+def _event_json(e: Event) -> dict[str, Any]:
+    return {
+        "incident_id": e.incident_id,
+        "seq": e.seq,
+        "at": to_iso(e.at),
+        "kind": e.kind,
+        "actor": e.actor,
+        "text": e.text,
+        "data": json.dumps(e.data, ensure_ascii=False),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
 
 
 def _row(e: OutboxEntry) -> tuple[Any, ...]:

@@ -269,3 +269,35 @@ def test_other_reads_answer_what_was_known_or_say_clearly_they_need_the_server(
     server.away = False
     assert replay(store, clock).appended == 0 and store.reconnect()
     assert store.review_record(iid) == known  # the refused write left nothing behind
+
+
+def test_a_store_reopened_while_the_server_is_still_away_shows_what_the_last_one_saw(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    server = Unpluggable(SqliteStore.open(tmp_path / "server.db"))
+    first = OfflineStore(server, Outbox(tmp_path / "outbox.db"), clock)  # type: ignore[arg-type]
+    incidents = Incidents(first, clock)
+    iid = incidents.declare("Payment API down", "Critical").id
+    incidents.note(iid, "before")
+    incidents.events(iid)
+    server.away = True
+    incidents.note(iid, "while away")
+    clock.advance(60)
+    local = incidents.declare("Checkout slow", "Minor")
+    incidents.set_status(local.id, "identified")
+    first.outbox.close()  # the cockpit quits (or is killed: each action was fsynced)
+
+    again = OfflineStore(server, Outbox(tmp_path / "outbox.db"), clock)  # type: ignore[arg-type]
+    incidents = Incidents(again, clock)
+    assert [i.label for i in incidents.list(open_only=True)] == ["INC-L1", f"INC-{iid}"]
+    assert [e.text for e in incidents.events(iid)] == ["Payment API down", "before", "while away"]
+    assert incidents.get(local.id).status == "identified"
+    incidents.note(local.id, "after the restart")
+    server.away = False
+    done = replay(again, clock)
+    assert (done.appended, done.late) == (4, [])
+    assert again.link.clear and again.outbox.seen() == {}  # forgotten once all is sent
+    evs = server.inner.events(done.declared[local.id])
+    assert [e.kind for e in evs] == ["declared", "status_changed", "note"]
+    assert Incidents(server.inner, clock).verify_projection(done.declared[local.id]) == []
+    again.close()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from stratus_commander.cli import main
 from stratus_commander.clock import SystemClock
+from stratus_commander.incident import Incidents
 from stratus_commander.qt.cockpit.team_status import KEY
 from stratus_commander.qt.session import CockpitApp
 from stratus_commander.runbook import Runbook
@@ -25,6 +26,29 @@ pytestmark = pytest.mark.postgres
 __all__ = ["pg_server", "team_db", "team_role"]  # the fixtures, imported for pytest
 
 
+def _open(qtbot: Any, url: str, runbook: Runbook, tmp_path: Path, **kw: Any) -> CockpitApp:
+    settings = QSettings(str(tmp_path / "cockpit.ini"), QSettings.Format.IniFormat)
+    cockpit = CockpitApp(
+        Session(url, runbook=runbook, clock=SystemClock(), **kw), settings=settings
+    )
+    qtbot.addWidget(cockpit.window)
+    cockpit.window.show()
+    return cockpit
+
+
+def _close(cockpit: CockpitApp) -> None:
+    assert cockpit.team_status is not None
+    cockpit.team_status.close()
+    cockpit.window.close()
+    cockpit.bus.stop_following()  # its listener thread, before the database goes
+    cockpit.session.close()
+
+
+def _timeline_texts(cockpit: CockpitApp) -> list[str]:
+    tree = cockpit.window.timeline.tree
+    return [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
+
+
 def test_a_cockpit_started_with_the_server_away_declares_and_notes_then_sends_them(
     qtbot: Any, team_db: TeamDb, runbook: Runbook, tmp_path: Path
 ) -> None:
@@ -34,16 +58,12 @@ def test_a_cockpit_started_with_the_server_away_declares_and_notes_then_sends_th
         'url = "http://127.0.0.1:9/api/health"\n',
         encoding="utf-8",
     )
-    settings = QSettings(str(tmp_path / "cockpit.ini"), QSettings.Format.IniFormat)
     team_db.server.stop()
     try:
-        session = Session(team_db.url, runbook=runbook, clock=SystemClock(), config_path=config)
-        cockpit = CockpitApp(session, settings=settings)
+        cockpit = _open(qtbot, team_db.url, runbook, tmp_path, config_path=config)
         window = cockpit.window
-        qtbot.addWidget(window)
-        window.show()
-        assert session.last_real_incident() is None  # nothing known of the server yet
-        cockpit.start_probes_unless_team()
+        assert cockpit.session.last_real_incident() is None  # nothing known of the server yet
+        cockpit.start_probes_unless_team()  # the team's samples: none to read, no error
         # Red from the first frame: the server, and nothing waiting yet.
         assert KEY in window.banners.order()
         text = window.banners.texts()[0]
@@ -58,6 +78,16 @@ def test_a_cockpit_started_with_the_server_away_declares_and_notes_then_sends_th
         qtbot.keyClick(window.timeline.note_edit, Qt.Key.Key_Return)
         assert "2 events waiting" in window.banners.texts()[0]
         window.grab().save(str(tmp_path / "team-server-away-from-start.png"))
+
+        # Closed and started again, the server still away: it opens where it was.
+        _close(cockpit)
+        cockpit = _open(qtbot, team_db.url, runbook, tmp_path)
+        window = cockpit.window
+        again = cockpit.session.last_real_incident()
+        assert again is not None and again.label == "INC-L1"
+        window.set_incident(again)
+        assert "2 events waiting" in window.banners.texts()[0]
+        assert "declared while the team server was down" in _timeline_texts(cockpit)
     finally:
         team_db.server.start()
     try:
@@ -66,11 +96,7 @@ def test_a_cockpit_started_with_the_server_away_declares_and_notes_then_sends_th
         assert shown is not None and shown.id > 0 and shown.label == f"INC-{shown.id}"
         assert window.windowTitle().startswith(f"INC-{shown.id} ")
     finally:
-        assert cockpit.team_status is not None
-        cockpit.team_status.close()
-        window.close()
-        cockpit.bus.stop_following()
-        cockpit.session.close()
+        _close(cockpit)
 
     with open_store(team_db.url) as store:
         evs = store.events(shown.id)
@@ -82,3 +108,24 @@ def test_a_cockpit_started_with_the_server_away_declares_and_notes_then_sends_th
     assert evs[0].at == incident.declared_at and evs[0].data["declared_as"] == "INC-L1"
     result = CliRunner().invoke(main, ["--db", team_db.url, "incidents", "verify", str(shown.id)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_cockpit_started_while_the_server_is_away_shows_its_open_incident_once_it_answers(
+    qtbot: Any, team_db: TeamDb, runbook: Runbook, tmp_path: Path
+) -> None:
+    with open_store(team_db.url) as store:  # a teammate declared it before the server went away
+        declared = Incidents(store, SystemClock(), actor="bob").declare("Webhooks failing", "Major")
+    team_db.server.stop()
+    try:
+        cockpit = _open(qtbot, team_db.url, runbook, tmp_path)
+        window = cockpit.window
+        assert window.incident is None and "0 events waiting" in window.banners.texts()[0]
+    finally:
+        team_db.server.start()
+    try:
+        # Nothing waited: the server answering is enough to clear the banner and read it.
+        qtbot.waitUntil(lambda: KEY not in window.banners.order(), timeout=20_000)
+        qtbot.waitUntil(lambda: window.incident is not None, timeout=5_000)
+        assert window.incident is not None and window.incident.id == declared.id
+    finally:
+        _close(cockpit)
