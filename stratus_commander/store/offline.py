@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 #: The protocol's reads beyond incidents and timelines → whether an answer is remembered for
 #: while the server is away (records that change rarely; not the samples, read by time).
 _READS: dict[str, bool] = {
-    "search_incident_rows": False,
     "review_record": True,
     "action_item_rows": True,
     "action_item_row": True,
@@ -80,7 +79,6 @@ _READS: dict[str, bool] = {
     "table_stats": False,
 }
 _READ_WHAT = {
-    "search_incident_rows": "the search",
     "review_record": "the review",
     "action_item_rows": "the action items",
     "action_item_row": "the action item",
@@ -476,6 +474,26 @@ class OfflineStore:
         rows = sorted(self._rows.values(), key=lambda r: (r["declared_at"], r["id"]), reverse=True)
         open_ = ("investigating", "identified", "monitoring")
         return [dict(r) for r in rows if not open_only or r["status"] in open_]
+
+    def search_incident_rows(self, words: Sequence[str]) -> list[dict[str, Any]]:
+        if self.link.reachable:
+            try:
+                return self.inner.search_incident_rows(words)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+        # Away: the incidents known here, by their titles and the timelines read (the review
+        # records are the server's), with the server's word rules (the last word a prefix).
+        from stratus_commander.store.postgres.search import tokens
+
+        wanted = [runs for w in words if (runs := tokens(w))]
+        found = []
+        for row in self.incident_rows():
+            texts = [row["title"], *(e.text for e in self._events.get(row["id"], ()))]
+            have = set(tokens(" ".join(texts)))
+            *whole, last = [run for runs in wanted for run in runs] or [""]
+            if all(run in have for run in whole) and any(t.startswith(last) for t in have):
+                found.append(row)
+        return found if wanted else []
 
     def events(self, incident_id: int) -> list[Event]:
         incident_id = self._id(incident_id)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QSettings, Qt
 from stratus_commander.cli import main
 from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
-from stratus_commander.qt.cockpit.team_status import KEY
+from stratus_commander.qt.cockpit.team_status import KEY, NEEDS_KEY
 from stratus_commander.qt.session import CockpitApp
 from stratus_commander.runbook import Runbook
 from stratus_commander.session import Session
@@ -78,6 +78,13 @@ def test_a_cockpit_started_with_the_server_away_declares_and_notes_then_sends_th
         qtbot.keyClick(window.timeline.note_edit, Qt.Key.Key_Return)
         assert "2 events waiting" in window.banners.texts()[0]
         window.grab().save(str(tmp_path / "team-server-away-from-start.png"))
+        # What reads the server itself says it needs it; the library searches what is known.
+        window.open_review()
+        window.close_incident()
+        assert window.review_window is None and NEEDS_KEY in window.banners.order()
+        assert "needs the team server, which is away" in window.banners.texts()[0]
+        assert [i.label for i in cockpit.incidents.search("payment down")] == ["INC-L1"]
+        assert cockpit.incidents.search("pooler") == []
 
         # Closed and started again, the server still away: it opens where it was.
         _close(cockpit)
