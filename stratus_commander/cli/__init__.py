@@ -14,6 +14,7 @@
     drills.py          simulator, drill
     database.py        db stats|prune|compact
     outbox.py          outbox show|send: what waits for an unreachable team server
+    queued.py          what a recording command says of the team outbox
     team.py            incidents assign|handover|roles|push|pull
 
 Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usage or config.

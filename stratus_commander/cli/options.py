@@ -107,7 +107,7 @@ def open_session(opts: Options, *, readonly: bool) -> Session:
     ctx = click.get_current_context()
     ctx.with_resource(session)
     if not readonly:  # a team database: what went to, or left, the outbox (before it closes)
-        from stratus_commander.cli.outbox import say_queued
+        from stratus_commander.cli.queued import say_queued
 
         ctx.call_on_close(lambda: say_queued(session))
     return session

@@ -2,7 +2,7 @@
 
 A recording command (note, tick, decide, update, status, escalate, declare, …) on a team database
 whose server cannot be reached writes its events to this machine's outbox for that database, as the
-cockpit does, says so on stderr (:func:`say_queued`) and exits 0: nothing is lost, and the events
+cockpit does, says so on stderr (``queued.py``) and exits 0: nothing is lost, and the events
 are sent, in order and with their own times, by the next cockpit or command that reaches the
 server, or by ``outbox send``. A refused command (bad input) queues nothing.
 """
@@ -15,15 +15,14 @@ import click
 
 from stratus_commander.cli.options import Options, pass_options
 from stratus_commander.cli.output import fail, say, say_json, shown_time
+from stratus_commander.cli.output import incident_label as _label
+from stratus_commander.cli.queued import events_text as _events
+from stratus_commander.cli.queued import sent_line as _sent_line
 from stratus_commander.cli.root import main
 
 if TYPE_CHECKING:
-    from stratus_commander.incident.outbox import Replayed
-    from stratus_commander.session import Session
     from stratus_commander.store.offline import OfflineStore
     from stratus_commander.store.outbox import Outbox, OutboxEntry
-
-__all__ = ["say_queued"]
 
 
 @main.group()
@@ -34,16 +33,6 @@ def outbox() -> None:
     queues its events here and exits 0, saying so; they are sent, in order and with their own
     times, by the next cockpit or command that reaches the server, or by `outbox send`.
     """
-
-
-def _label(incident_id: int) -> str:
-    from stratus_commander.store.outbox import local_label
-
-    return local_label(incident_id) if incident_id < 0 else f"INC-{incident_id}"
-
-
-def _events(n: int) -> str:
-    return f"{n} event{'s' if n != 1 else ''}"
 
 
 def _team_url(opts: Options) -> str:
@@ -159,40 +148,3 @@ def outbox_send(opts: Options) -> None:
     )
     say(f"{_events(left)} still waiting: {why}.", err=True)
     raise SystemExit(1)
-
-
-def _sent_line(done: Replayed) -> str:
-    parts = [f"sent {_events(done.sent)} that waited in the outbox"]
-    if done.late:
-        parts.append(f"{len(done.late)} recorded as flagged notes (they no longer applied)")
-    if done.set_aside:
-        parts.append(f"{_events(len(done.set_aside))} set aside (see `outbox show`)")
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
-
-
-def say_queued(session: Session) -> None:
-    """After a recording command on a team database: what went to the outbox, or was sent from
-    it (on stderr; the exit code stays 0: nothing is lost)."""
-    from stratus_commander.store.offline import OfflineStore
-
-    store = session.__dict__.get("store")  # never opened: nothing to say
-    if not isinstance(store, OfflineStore):
-        return
-    done = session.replayed
-    if done is not None and (done.sent or done.set_aside):
-        say(_sent_line(done), err=True)
-    if not store.queued:
-        return
-    where = "unreachable" if not store.link.reachable else "still being sent earlier events"
-    text = (
-        f"Server {store.location} {where} — queued {_events(store.queued)} in the outbox "
-        f"({store.outbox.path}); {'it' if store.queued == 1 else 'they'} will be sent when a "
-        "cockpit or a command on this machine reaches the server, or by "
-        "`stratus-commander outbox send`."
-    )
-    local = sorted((i for i in store.queued_incidents if i < 0), reverse=True)
-    if local:
-        names = ", ".join(_label(i) for i in local)
-        text += f" {names} gets its number from the server then (`outbox show` tells it)."
-    say(text, err=True)
