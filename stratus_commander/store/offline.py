@@ -78,6 +78,8 @@ _READS: dict[str, bool] = {
     "check_groups": True,
     "table_stats": False,
 }
+#: How many of those answers are remembered (a long-running cockpit asks many).
+_KNOWN_MAX = 256
 _READ_WHAT = {
     "review_record": "the review",
     "action_item_rows": "the action items",
@@ -239,7 +241,10 @@ class OfflineStore:
                 self.went_away(exc)
             else:
                 if _READS[name]:
+                    self._known.pop(key, None)  # the newest last: the oldest goes first
                     self._known[key] = copy.deepcopy(result)
+                    if len(self._known) > _KNOWN_MAX:
+                        del self._known[next(iter(self._known))]
                 return result
         if key in self._known:
             return copy.deepcopy(self._known[key])
