@@ -29,8 +29,15 @@ before): an incident not seen is taken as an open one with an empty timeline, so
 can be queued; the replay checks it against the incident as the server has it, and records an
 action that cannot apply as a flagged note (an unknown incident's entries are set aside).
 
-Reads beyond incidents and timelines (samples, probes, reviews, …) go to the server; while it is
-away they raise ``StoreUnreachable`` (the link says so), and their callers keep what they showed.
+What the store saw of incidents (rows, timelines) is kept in the outbox file when the server
+goes away and with each queued action, so a store opened while the server is still away (a
+cockpit restarted) reads them as they were; forgotten once nothing waits and the server answers.
+
+Reads beyond incidents and timelines (samples, probes, reviews, …) go to the server while it
+answers; while it is away a record read before is answered as it was, the library's search looks
+through the incidents known here, and anything else raises a clear ``StoreUnreachable`` at once
+(never a wait on a dead connection): its callers keep what they showed. Writes that are not an
+incident's events (reviews, credits, samples) are the server's only: refused while it is away.
 """
 
 from __future__ import annotations
@@ -219,7 +226,10 @@ class OfflineStore:
         except BaseException:
             outbox.close()
             raise
-        return cls(inner, outbox, clock, opener=opener, **kw)
+        store = cls(inner, outbox, clock, opener=opener, **kw)
+        if not store.link.waiting:
+            outbox.forget_seen()  # the server is what to read: an old copy would mislead later
+        return store
 
     def __getattr__(self, name: str) -> Any:  # every other store method: the server's
         value = getattr(self.inner, name)
@@ -333,6 +343,8 @@ class OfflineStore:
             return False
         self.link.problem = ""
         self._kept = False
+        if not self.link.waiting:
+            self.outbox.forget_seen()
         self.link.update(reachable=True)
         return True
 
