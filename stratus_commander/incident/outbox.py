@@ -8,7 +8,8 @@ entry whose id the timeline already holds (a replay killed between the two) is o
 replay cut short at any point is finished by the next one, with nothing lost and nothing twice.
 
 An action that can no longer apply — the incident was closed meanwhile, its status changed under
-it, a time rule of ``incident/times.py`` refuses its time now that other events came first — is
+it, a role given by someone who is not (or no longer) its commander, a time rule of
+``incident/times.py`` refuses its time now that other events came first — is
 still recorded, as a note flagged ``data["late_from_outbox"]`` (the reason) that quotes the
 original kind, text, data and time; it changes nothing in the incident.
 
@@ -26,16 +27,18 @@ One process sends an outbox at a time (``Outbox.sending``); another finds it tak
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stratus_commander.clock import Clock, to_iso
 from stratus_commander.errors import DomainRefused, InputError, NotFound, StoreUnreachable
 from stratus_commander.incident.model import Incident, Incidents
+from stratus_commander.incident.roles import ROLE_KIND, assign_refusal
 from stratus_commander.store import Store
 from stratus_commander.store.offline import OfflineStore
 from stratus_commander.store.outbox import OutboxEntry, local_label
+from stratus_commander.timeline import Event
 
 __all__ = ["LATE_FLAG", "Replayed", "replay"]
 
@@ -124,10 +127,11 @@ def _send_one(
 ) -> None:
     with store.inner.write():
         before = incidents.get(entry.incident_id)  # locks the incident's row
-        if any(e.data.get("outbox_id") == entry.id for e in incidents.events(before.id)):
+        events = incidents.events(before.id)
+        if any(e.data.get("outbox_id") == entry.id for e in events):
             done.already += 1
         else:
-            reason = _append(incidents, before, entry)
+            reason = _append(incidents, before, events, entry)
             if reason is None:
                 done.appended += 1
             else:
@@ -170,11 +174,13 @@ def _declared_before(server: Store, entry: OutboxEntry) -> int | None:
     return None
 
 
-def _append(incidents: Incidents, before: Incident, entry: OutboxEntry) -> str | None:
+def _append(
+    incidents: Incidents, before: Incident, events: Sequence[Event], entry: OutboxEntry
+) -> str | None:
     """Append ``entry`` as the event it was, or as a flagged note; the reason it is late."""
     data = {k: v for k, v in entry.data.items() if k != "entered_at"}
     data["queued_at"] = to_iso(entry.queued_at)
-    reason = _cannot_apply(before, entry)
+    reason = _cannot_apply(before, events, entry)
     if reason is None:
         try:
             incidents.record(
@@ -211,10 +217,14 @@ def _append(incidents: Incidents, before: Incident, entry: OutboxEntry) -> str |
     return reason
 
 
-def _cannot_apply(before: Incident, entry: OutboxEntry) -> str | None:
-    """Why the incident, as it is now, cannot take ``entry`` (None: it can)."""
+def _cannot_apply(before: Incident, events: Sequence[Event], entry: OutboxEntry) -> str | None:
+    """Why the incident, as it is now, cannot take ``entry`` (None: it can). A role given is
+    checked again (a command line queued it without reading who commands)."""
     if before.status == "closed" and entry.kind not in _ON_CLOSED:
         return f"{before.label} was closed meanwhile"
+    if entry.kind == ROLE_KIND:
+        role, person = str(entry.data.get("role")), str(entry.data.get("person"))
+        return assign_refusal(events, entry.actor, role, person)
     if entry.kind == "status_changed":
         was, to = entry.data.get("from"), entry.data.get("to")
         if before.status == to:

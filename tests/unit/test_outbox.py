@@ -16,6 +16,7 @@ from stratus_commander.clock import FakeClock, to_iso
 from stratus_commander.errors import StoreUnreachable
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.outbox import LATE_FLAG, replay
+from stratus_commander.incident.roles import assign, holders
 from stratus_commander.store import SqliteStore
 from stratus_commander.store.offline import OfflineStore
 from stratus_commander.store.outbox import Outbox, OutboxEntry
@@ -301,3 +302,20 @@ def test_a_store_reopened_while_the_server_is_still_away_shows_what_the_last_one
     assert [e.kind for e in evs] == ["declared", "status_changed", "note"]
     assert Incidents(server.inner, clock).verify_projection(done.declared[local.id]) == []
     again.close()
+
+
+def test_a_role_queued_blind_by_someone_not_commanding_is_flagged_not_applied(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    iid = Incidents(server.inner, clock, actor="alice").declare("Payment API down", "Critical").id
+    store.guess = True  # the command line: it has not read who commands INC-1
+    server.away = True
+    clock.advance(60)
+    assign(Incidents(store, clock, actor="mallory"), iid, "scribe", "mallory")  # queued
+    server.away = False
+    done = replay(store, clock)
+    assert len(done.late) == 1 and "only the incident commander (alice)" in done.late[0]
+    evs = server.inner.events(iid)
+    assert evs[-1].kind == "note" and evs[-1].data[LATE_FLAG] == done.late[0]
+    assert "scribe" not in holders(evs)
