@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from stratus_commander.actors import current_person
 from stratus_commander.clock import Clock, SystemClock
-from stratus_commander.errors import StoreUnreachable
+from stratus_commander.errors import StoreError, StoreUnreachable
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.paths import outbox_path
 from stratus_commander.resources import resource_path
@@ -119,7 +119,11 @@ class Session:
         store = OfflineStore.open(
             url, lambda: open_store(url, check=check), outbox, self.clock, guess=check
         )
-        self.replayed = replay(store, self.clock)  # what an earlier run left waiting goes first
+        try:
+            self.replayed = replay(store, self.clock)  # what an earlier run left goes first
+        except StoreError as exc:  # the server refused (a lock held too long): it waits
+            log.warning("the team outbox waits: %s", exc)
+            store.link.problem = str(exc)
         return store
 
     @property

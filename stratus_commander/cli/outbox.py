@@ -141,10 +141,11 @@ def outbox_send(opts: Options) -> None:
         if done is None or not (done.sent or done.set_aside):
             say(f"Nothing waits for {url}.")
         return
-    why = (
-        "another process (a cockpit?) is sending them"
-        if done is not None and done.busy
-        else f"the server is unreachable ({store.link.problem})"
-    )
+    if done is not None and done.busy:
+        why = "another process (a cockpit?) is sending them"
+    elif not store.link.reachable:
+        why = f"the server is unreachable ({store.link.problem})"
+    else:
+        why = f"the server refused them for now ({store.link.problem})"
     say(f"{_events(left)} still waiting: {why}.", err=True)
     raise SystemExit(1)
