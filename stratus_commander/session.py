@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from stratus_commander.actors import current_person
 from stratus_commander.clock import Clock, SystemClock
+from stratus_commander.errors import StoreError, StoreUnreachable
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.paths import outbox_path
 from stratus_commander.resources import resource_path
@@ -34,6 +35,7 @@ from stratus_commander.store import Location, Store, as_location, is_postgres_ur
 
 if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when asked for
     from stratus_commander.drill.scenario import Scenario
+    from stratus_commander.incident.outbox import Replayed
     from stratus_commander.live import LiveProbes
     from stratus_commander.probes.base import ProbeSpec
     from stratus_commander.probes.config import Config
@@ -89,6 +91,8 @@ class Session:
             self.runbook = runbook  # fills the cached property
         #: the live probes (or the drill's), once started
         self.live: LiveProbes | None = None
+        #: team database: what opening it sent of the outbox an earlier run left waiting
+        self.replayed: Replayed | None = None
         self._closing: list[asyncio.Future[None]] = []  # probes being replaced by a drill
 
     # --- the parts ----------------------------------------------------------------------------
@@ -98,17 +102,42 @@ class Session:
         if self._opened is not None and self.access is not Access.COCKPIT:
             return self._opened
         if self.access is Access.READ:
-            return open_store(self.db_path, create=False, readonly=True)
-        if self.access is Access.RECORD:
-            return open_store(self.db_path, check=True)
-        store = self._opened if self._opened is not None else open_store(self.db_path)
-        if isinstance(self.db_path, str):  # a team database: the cockpit works on without it
-            from stratus_commander.incident.outbox import replay
-            from stratus_commander.store.offline import OfflineStore
-            from stratus_commander.store.outbox import Outbox
+            try:
+                return open_store(self.db_path, create=False, readonly=True)
+            except StoreUnreachable as exc:  # nothing to read offline: say what there is
+                raise StoreUnreachable(
+                    f"{exc.message}; reading needs the server (`stratus-commander outbox show` "
+                    "lists what waits on this machine for it)",
+                    where=exc.where,
+                ) from exc
+        check = self.access is Access.RECORD
+        if not isinstance(self.db_path, str):
+            return (
+                self._opened if self._opened is not None else open_store(self.db_path, check=check)
+            )
+        # A team database: the cockpit and the recording commands work on without its server
+        # (their actions queue in the local outbox), even when it is away from the start.
+        from stratus_commander.incident.outbox import replay
+        from stratus_commander.store.offline import OfflineStore
+        from stratus_commander.store.outbox import Outbox
+        from stratus_commander.store.postgres.url import parse_url
 
-            store = OfflineStore(store, Outbox(outbox_path(store.location)), self.clock)
-            replay(store, self.clock)  # what an earlier run left waiting goes first
+        url = self.db_path
+        first = [self._opened]  # opened off the UI thread (the GUI): the first connection
+
+        def opener() -> Store:  # and each reconnection, anew
+            if first[0] is not None:
+                opened, first[0] = first[0], None
+                return opened
+            return open_store(url, check=check)
+
+        outbox = Outbox(outbox_path(parse_url(url).shown))
+        store = OfflineStore.open(url, opener, outbox, self.clock, guess=check)
+        try:
+            self.replayed = replay(store, self.clock)  # what an earlier run left goes first
+        except StoreError as exc:  # the server refused (a lock held too long): it waits
+            log.warning("the team outbox waits: %s", exc)
+            store.link.problem = str(exc)
         return store
 
     @property
@@ -127,7 +156,7 @@ class Session:
     def send_outbox(self) -> bool:
         """Look after the team server (the cockpit calls this every few seconds): while all is
         well, notice that it went away (one cheap read); else send what waits in the outbox
-        once it answers again. Whether anything was sent."""
+        once it answers again. Whether anything changed: sent, or the server back."""
         from stratus_commander.incident.outbox import replay
         from stratus_commander.store.offline import OfflineStore
 
@@ -137,8 +166,9 @@ class Session:
         if store.link.clear:
             store.ping()
             return False
+        away = not store.link.reachable
         done = replay(store, self.clock)
-        return bool(done.appended or done.already or done.late)
+        return bool(done.sent or done.set_aside or (away and store.link.reachable))
 
     @cached_property
     def incidents(self) -> Incidents:

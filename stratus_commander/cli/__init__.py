@@ -13,6 +13,8 @@
     probing.py         probe
     drills.py          simulator, drill
     database.py        db stats|prune|compact
+    outbox.py          outbox show|send: what waits for an unreachable team server
+    queued.py          what a recording command says of the team outbox
     team.py            incidents assign|handover|roles|push|pull
 
 Exit codes (DESIGN.md): 0 ok; 1 the thing checked is unhealthy; 2 bad input, usage or config.
@@ -25,6 +27,7 @@ from stratus_commander.cli import (  # noqa: F401
     drills,
     insights,
     milestones,
+    outbox,
     probing,
     read,
     record,

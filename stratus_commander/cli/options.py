@@ -104,14 +104,37 @@ def open_session(opts: Options, *, readonly: bool) -> Session:
         config_path=opts.config_path(),
         actor=opts.person(),
     )
-    return click.get_current_context().with_resource(session)
+    ctx = click.get_current_context()
+    ctx.with_resource(session)
+    if not readonly:  # a team database: what went to, or left, the outbox (before it closes)
+        from stratus_commander.cli.queued import say_queued
+
+        ctx.call_on_close(lambda: say_queued(session))
+    return session
 
 
 def parse_id(text: str) -> int:
-    """``INC-7`` or ``7``; anything else is refused, naming what was given."""
+    """``INC-7`` or ``7``; anything else is refused, naming what was given. ``INC-L1``: an
+    incident declared while the team server was away, the server's number once it was sent."""
     from stratus_commander.incident import parse_incident_id
 
-    return int(run_domain(parse_incident_id, text))
+    incident_id = int(run_domain(parse_incident_id, text))
+    opts = click.get_current_context().find_object(Options)
+    if incident_id < 0 and opts is not None:
+        from stratus_commander.store import is_postgres_url
+
+        location = opts.db_path()
+        if is_postgres_url(location):
+            from stratus_commander.paths import outbox_path
+            from stratus_commander.store.outbox import Outbox
+            from stratus_commander.store.postgres.url import parse_url
+
+            box = run_domain(Outbox, outbox_path(parse_url(str(location)).shown))
+            try:
+                incident_id = box.server_id(incident_id) or incident_id
+            finally:
+                box.close()
+    return incident_id
 
 
 def split(values: tuple[str, ...]) -> list[str]:

@@ -34,6 +34,7 @@ __all__ = [
     "event_json",
     "fail",
     "fail_for",
+    "incident_label",
     "run_domain",
     "say",
     "say_event",
@@ -145,7 +146,7 @@ def shown_zone() -> str:
 def event_json(event: Event) -> dict[str, Any]:
     """The event as ``--json`` prints it: its incident, then the stored event."""
     return {
-        "incident": f"INC-{event.incident_id}",
+        "incident": incident_label(event.incident_id),
         "incident_id": event.incident_id,
         **event.as_json(),
     }
@@ -159,6 +160,15 @@ def say_event(event: Event, as_json: bool = False) -> None:
         return
     text = for_terminal(event.text, multiline=True).replace("\n", "\n" + " " * 6)
     click.echo(
-        f"INC-{event.incident_id} #{event.seq}  {shown_time(event.at)}  "
+        f"{incident_label(event.incident_id)} #{event.seq}  {shown_time(event.at)}  "
         f"{for_terminal(event.kind)}  {for_terminal(event.actor)}: {text}"
     )
+
+
+def incident_label(incident_id: int) -> str:
+    """``INC-7``, or ``INC-L1`` for an incident declared while the team server was away."""
+    if incident_id >= 0:
+        return f"INC-{incident_id}"
+    from stratus_commander.store.outbox import local_label
+
+    return local_label(incident_id)

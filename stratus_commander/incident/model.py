@@ -24,6 +24,7 @@ from stratus_commander.incident.holders import by_whom
 from stratus_commander.incident.times import check_time, declaration_times, plausible_time
 from stratus_commander.runbook import SERVICES, Impact
 from stratus_commander.store import Json, Store
+from stratus_commander.store.outbox import local_label
 from stratus_commander.text import each_one_line, multi_line, one_line
 from stratus_commander.timeline import DEBRIEF_ONLY_KINDS, Event, Verification, verify
 
@@ -64,7 +65,7 @@ class Incident:
 
     @property
     def label(self) -> str:
-        return f"INC-{self.id}"
+        return _label(self.id)
 
     @property
     def is_open(self) -> bool:
@@ -128,7 +129,7 @@ class Listed:
 
     @property
     def label(self) -> str:
-        return f"INC-{self.id}"
+        return _label(self.id)
 
     @property
     def is_open(self) -> bool:
@@ -185,15 +186,20 @@ def project(incident: Incident, event: Event) -> Incident:
 
 
 def parse_incident_id(text: str | int) -> int:
-    """Accept ``7`` or ``INC-7``."""
-    m = re.fullmatch(r"(?:INC-)?(\d+)", str(text).strip(), flags=re.IGNORECASE)
+    """Accept ``7`` or ``INC-7``; ``L1`` or ``INC-L1`` (an incident declared while the team
+    server was away) is the local id -1."""
+    m = re.fullmatch(r"(?:INC-)?(L?)(\d+)", str(text).strip(), flags=re.IGNORECASE)
     shown = repr(str(text)) if len(str(text)) <= 40 else repr(str(text)[:30]) + "…"
     if not m:
         raise InputError(f"not an incident id: {shown} (expected e.g. 7 or INC-7)", where="ID")
     # Length first: int() refuses strings of over 4300 digits with its own ValueError.
-    digits = m.group(1).lstrip("0") or "0"
+    digits = m.group(2).lstrip("0") or "0"
     if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
         raise InputError(f"{shown} is beyond the largest incident id ({MAX_ID})", where="ID")
+    if m.group(1):
+        if digits == "0":
+            raise InputError(f"not an incident id: {shown} (local ids start at L1)", where="ID")
+        return -int(digits)
     return int(digits)
 
 
@@ -259,7 +265,9 @@ Listener = Callable[[Incident, Event], object]
 
 
 def _label(incident_id: int) -> str:
-    return f"INC-{incident_id}"
+    """``INC-7``; ``INC-L1`` for an incident declared while the team server was away (a local
+    id, negative, until the server numbers it: ``store/outbox.py``)."""
+    return f"INC-{incident_id}" if incident_id >= 0 else local_label(incident_id)
 
 
 class Incidents:
@@ -287,7 +295,7 @@ class Incidents:
     def get(self, incident_id: int) -> Incident:
         row = self.store.incident_row(incident_id)
         if row is None:
-            raise NotFound(f"no incident INC-{incident_id} in {self.store.location}")
+            raise NotFound(f"no incident {_label(incident_id)} in {self.store.location}")
         return _from_row(row)
 
     def list(self, open_only: bool = False) -> list[Incident]:

@@ -8,22 +8,37 @@ entry whose id the timeline already holds (a replay killed between the two) is o
 replay cut short at any point is finished by the next one, with nothing lost and nothing twice.
 
 An action that can no longer apply — the incident was closed meanwhile, its status changed under
-it, a time rule of ``incident/times.py`` refuses its time now that other events came first — is
+it, a role given by someone who is not (or no longer) its commander, a time rule of
+``incident/times.py`` refuses its time now that other events came first — is
 still recorded, as a note flagged ``data["late_from_outbox"]`` (the reason) that quotes the
 original kind, text, data and time; it changes nothing in the incident.
+
+An incident declared while the server was away (a local id, ``INC-L1``: ``store/outbox.py``)
+is created on the server when its ``declared`` entry is sent: the row it was declared with, and
+its ``declared`` event with its original time, ``entered_at``, ``queued_at`` and
+``declared_as`` (``INC-L1``). The server numbers it; the outbox records that number in the
+transaction that removes the entry, and the local incident's later entries go to it. A replay
+killed between the server's commit and that record finds the incident again by its declaration's
+``outbox_id``. An entry whose incident the server does not hold (the command line queued it for
+an id it could not check) is set aside in the outbox, listed, never sent or dropped.
+
+One process sends an outbox at a time (``Outbox.sending``); another finds it taken and leaves it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stratus_commander.clock import Clock, to_iso
-from stratus_commander.errors import DomainRefused, InputError, StoreUnreachable
+from stratus_commander.errors import DomainRefused, InputError, NotFound, StoreUnreachable
 from stratus_commander.incident.model import Incident, Incidents
+from stratus_commander.incident.roles import ROLE_KIND, assign_refusal
+from stratus_commander.store import Store
 from stratus_commander.store.offline import OfflineStore
-from stratus_commander.store.outbox import OutboxEntry
+from stratus_commander.store.outbox import OutboxEntry, local_label
+from stratus_commander.timeline import Event
 
 __all__ = ["LATE_FLAG", "Replayed", "replay"]
 
@@ -40,8 +55,19 @@ class Replayed:
     appended: int = 0
     already: int = 0
     late: list[str] = field(default_factory=list)
+    #: local ids of incidents declared while away → their numbers on the server
+    declared: dict[int, int] = field(default_factory=dict)
+    #: entries whose incident is not on the server: kept in the outbox, apart (the reasons)
+    set_aside: list[str] = field(default_factory=list)
     #: the server went away again before the outbox was empty (the rest waits)
     interrupted: bool = False
+    #: another process was sending this outbox (it is left to it)
+    busy: bool = False
+
+    @property
+    def sent(self) -> int:
+        """Entries that left the queue for the server."""
+        return self.appended + self.already + len(self.late)
 
 
 def replay(
@@ -54,35 +80,107 @@ def replay(
     away). ``committed(entry)``: called after each entry's event is committed and before the
     entry leaves the outbox (tests pause a replay there)."""
     done = Replayed()
-    if not store.outbox.count() or not store.reconnect():
+    if not store.reconnect() or not store.outbox.count():  # back, with nothing to send: clear
         return done
-    incidents = Incidents(store.inner, clock)
-    try:
-        for entry in store.outbox.entries():
-            with store.inner.write():
-                before = incidents.get(entry.incident_id)  # locks the incident's row
-                if any(e.data.get("outbox_id") == entry.id for e in incidents.events(before.id)):
-                    done.already += 1
-                else:
-                    reason = _append(incidents, before, entry)
-                    if reason is None:
-                        done.appended += 1
-                    else:
-                        done.late.append(reason)
-            if committed is not None:
-                committed(entry)
-            store.sent(entry)
-    except StoreUnreachable as exc:
-        store.went_away(exc)
-        done.interrupted = True
+    with store.outbox.sending() as mine:
+        if not mine:
+            done.busy = True
+            return done
+        try:
+            _send(store, clock, done, committed)
+        except StoreUnreachable as exc:
+            store.went_away(exc)
+            done.interrupted = True
     return done
 
 
-def _append(incidents: Incidents, before: Incident, entry: OutboxEntry) -> str | None:
+def _send(
+    store: OfflineStore,
+    clock: Clock,
+    done: Replayed,
+    committed: Callable[[OutboxEntry], None] | None,
+) -> None:
+    incidents = Incidents(store.inner, clock)
+    for entry in store.outbox.entries():
+        server_id = None
+        try:
+            if entry.incident_id < 0 and entry.kind == "declared":  # declared while away
+                server_id = _declare(store, clock, entry, done)
+            else:
+                if entry.incident_id < 0:
+                    mapped = store.outbox.server_id(entry.incident_id)
+                    if mapped is None:  # its declaration is not queued (cannot happen)
+                        raise NotFound(f"{local_label(entry.incident_id)} was never declared")
+                    entry = replace(entry, incident_id=mapped)
+                _send_one(store, incidents, entry, done)
+        except NotFound as exc:
+            store.set_aside(entry, str(exc))
+            done.set_aside.append(str(exc))
+            continue
+        if committed is not None:
+            committed(entry)
+        store.sent(entry, server_id)
+
+
+def _send_one(
+    store: OfflineStore, incidents: Incidents, entry: OutboxEntry, done: Replayed
+) -> None:
+    with store.inner.write():
+        before = incidents.get(entry.incident_id)  # locks the incident's row
+        events = incidents.events(before.id)
+        if any(e.data.get("outbox_id") == entry.id for e in events):
+            done.already += 1
+        else:
+            reason = _append(incidents, before, events, entry)
+            if reason is None:
+                done.appended += 1
+            else:
+                done.late.append(reason)
+
+
+def _declare(store: OfflineStore, clock: Clock, entry: OutboxEntry, done: Replayed) -> int:
+    """Create the incident ``entry`` declared while away on the server (or find it, when a
+    replay killed after its commit made it); its number there."""
+    local = entry.incident_id
+    server_id = _declared_before(store.inner, entry)
+    if server_id is not None:
+        done.already += 1
+    else:
+        row = store.outbox.local_row(local)
+        if row is None:  # the outbox file was edited by hand: nothing to declare it with
+            raise NotFound(f"{local_label(local)}: its declaration is not in the outbox")
+        data = {k: v for k, v in entry.data.items() if k != "entered_at"}
+        data.update(
+            entered_at=to_iso(clock.now()),
+            queued_at=to_iso(entry.queued_at),
+            declared_as=local_label(local),
+        )
+        with store.inner.write():
+            server_id = store.inner.insert_incident(row)
+            store.inner.append_event(server_id, entry.at, "declared", entry.actor, entry.text, data)
+        done.appended += 1
+    done.declared[local] = server_id
+    return server_id
+
+
+def _declared_before(server: Store, entry: OutboxEntry) -> int | None:
+    """The server's incident an earlier replay of the ``declared`` ``entry`` created."""
+    when = to_iso(entry.at)
+    for row in server.incident_rows():
+        if row["declared_at"] == when and row["title"] == entry.text:
+            evs = server.events(row["id"])
+            if evs and evs[0].data.get("outbox_id") == entry.id:
+                return int(row["id"])
+    return None
+
+
+def _append(
+    incidents: Incidents, before: Incident, events: Sequence[Event], entry: OutboxEntry
+) -> str | None:
     """Append ``entry`` as the event it was, or as a flagged note; the reason it is late."""
     data = {k: v for k, v in entry.data.items() if k != "entered_at"}
     data["queued_at"] = to_iso(entry.queued_at)
-    reason = _cannot_apply(before, entry)
+    reason = _cannot_apply(before, events, entry)
     if reason is None:
         try:
             incidents.record(
@@ -119,10 +217,14 @@ def _append(incidents: Incidents, before: Incident, entry: OutboxEntry) -> str |
     return reason
 
 
-def _cannot_apply(before: Incident, entry: OutboxEntry) -> str | None:
-    """Why the incident, as it is now, cannot take ``entry`` (None: it can)."""
+def _cannot_apply(before: Incident, events: Sequence[Event], entry: OutboxEntry) -> str | None:
+    """Why the incident, as it is now, cannot take ``entry`` (None: it can). A role given is
+    checked again (a command line queued it without reading who commands)."""
     if before.status == "closed" and entry.kind not in _ON_CLOSED:
         return f"{before.label} was closed meanwhile"
+    if entry.kind == ROLE_KIND:
+        role, person = str(entry.data.get("role")), str(entry.data.get("person"))
+        return assign_refusal(events, entry.actor, role, person)
     if entry.kind == "status_changed":
         was, to = entry.data.get("from"), entry.data.get("to")
         if before.status == to:

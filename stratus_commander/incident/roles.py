@@ -14,6 +14,7 @@ responder acts with their own name (``--as NAME``, the config's ``person``, else
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from stratus_commander.errors import AlreadyDone, DomainRefused, InputError
@@ -33,6 +34,7 @@ __all__ = [
     "ROLES",
     "ROLE_KIND",
     "assign",
+    "assign_refusal",
     "by_whom",
     "hand_over",
     "holders",
@@ -63,13 +65,9 @@ def assign(
     with incidents.store.write():
         events = incidents.events(incident_id)  # reads (and on a server locks) the incident
         held = holders(events)
-        commander = held.get("commander")
-        taking_command = role == "commander" and person == me and held.get("deputy") == me
-        if commander is not None and me != commander and not taking_command:
-            raise DomainRefused(
-                f"INC-{incident_id}: only the incident commander ({commander}) assigns roles; "
-                f"you are {me} (the deputy may take command)"
-            )
+        refused = assign_refusal(events, me, role, person)
+        if refused is not None:
+            raise DomainRefused(f"INC-{incident_id}: {refused}")
         if held.get(role) == person:
             last = next(e for e in reversed(events) if _gave(e, role, person))
             raise AlreadyDone(
@@ -88,6 +86,20 @@ def assign(
                 f" (was {previous})" if previous else ""
             )
         return incidents.record(incident_id, ROLE_KIND, text, data, at=at)
+
+
+def assign_refusal(events: Sequence[Event], me: str, role: str, person: str) -> str | None:
+    """Why ``me`` may not give ``role`` to ``person`` on this timeline (None: may): only the
+    commander assigns, and the deputy may take command. The replay of the outbox asks again."""
+    held = holders(events)
+    commander = held.get("commander")
+    taking_command = role == "commander" and person == me and held.get("deputy") == me
+    if commander is not None and me != commander and not taking_command:
+        return (
+            f"only the incident commander ({commander}) assigns roles; you are {me} (the deputy "
+            "may take command)"
+        )
+    return None
 
 
 def _gave(event: Event, role: str, person: str) -> bool:

@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 from stratus_commander.clock import Clock, from_ms, to_ms
+from stratus_commander.errors import StoreUnreachable
 from stratus_commander.probes.base import (
     FAILING,
     Outcome,
@@ -59,7 +60,7 @@ class TeamProbes(ProbeFeed):
     def __init__(self, store: Store, specs: Iterable[ProbeSpec], clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        super().__init__(tuple(specs) or specs_from_catalog(store.probe_catalog().values()))
+        super().__init__(tuple(specs) or specs_from_catalog(_catalog(store)))
         self._trackers = {
             s.id: StateTracker(s.fail_threshold, s.success_threshold) for s in self._specs
         }
@@ -80,10 +81,12 @@ class TeamProbes(ProbeFeed):
         """Deliver the samples written since the last read; how many were new."""
         if not self.running:
             return 0
+        try:
+            written = self.store.samples_since(self._newest_ms - OVERLAP_MS)
+        except StoreUnreachable:  # the team server is away (its banner says so): keep what shows
+            return 0
         rows = [
-            r
-            for r in self.store.samples_since(self._newest_ms - OVERLAP_MS)
-            if (r.probe, r.at_ms) not in self._seen and r.probe in self._trackers
+            r for r in written if (r.probe, r.at_ms) not in self._seen and r.probe in self._trackers
         ]
         if not rows:
             return 0
@@ -111,6 +114,14 @@ class TeamProbes(ProbeFeed):
                 call()
             except Exception:  # one broken view must not silence the others
                 log.exception("delivering a sample of %s failed", result.probe)
+
+
+def _catalog(store: Store) -> list[dict[str, Any]]:
+    """The probes the database knows (none known while its server is away)."""
+    try:
+        return list(store.probe_catalog().values())
+    except StoreUnreachable:
+        return []
 
 
 def _result(row: SampleRow) -> ProbeResult:

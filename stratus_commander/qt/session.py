@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
 
+from stratus_commander.errors import StratusError
 from stratus_commander.logs import log_path
 from stratus_commander.qt.application import ensure_app
 from stratus_commander.qt.bus import Bus
@@ -116,9 +117,18 @@ class CockpitApp:
         )
 
     def send_outbox(self) -> None:
-        """Send what waits for the team server; the incident shown is read from it again."""
-        if self.session.send_outbox() and self.window.incident is not None:
-            self.window.set_incident(self.incidents.get(self.window.incident.id))
+        """Send what waits for the team server; the incident shown is read from it again (its
+        server number, if it was declared while away). A cockpit that started while the server
+        was away, showing no incident, opens the last open one once it answers."""
+        try:
+            if not self.session.send_outbox():
+                return
+            if self.window.incident is not None:
+                self.window.set_incident(self.incidents.get(self.window.incident.id))
+            elif (incident := self.session.last_real_incident()) is not None:
+                self.window.set_incident(incident, restore=True)
+        except StratusError as exc:  # away again meanwhile: the banner says so; next check
+            log.info("team server: %s", exc)
 
     # --- team cockpits opened from the library ----------------------------------------------------
 

@@ -10,8 +10,9 @@
       postgres/       the PostgreSQL backend (team mode), the same split; loaded only for a
                       ``postgresql://`` location
       outbox.py       a team database's local outbox: actions taken while its server was away
-      offline.py      the team store that queues to it (the cockpit's; ``incident/outbox.py``
-                      sends it when the server is back)
+      offline.py      the team store that queues to it (the cockpit's and the recording
+                      commands'; ``incident/outbox.py`` sends it when the server is back)
+      link.py         the team server as the cockpit shows it, and one not reached at open
 
 The domain imports from here: :func:`open_store` and the :class:`Store` protocol, the records,
 :class:`Json` and :func:`digest`. A database's *location* is a file path or a

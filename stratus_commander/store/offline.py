@@ -16,56 +16,136 @@ it answers, how many events wait; its listeners are plain callbacks.
 
 A server lost in the middle of a write (after it began) fails that one action with
 ``StoreUnreachable`` (nothing is acknowledged, nothing recorded); the next one is queued.
-Declaring a new incident needs the server (its id is the server's).
+
+A server away when the store is opened (:meth:`OfflineStore.open`) does not stop it: it starts
+queueing, the link says so, and :meth:`OfflineStore.reconnect` opens the server when it answers.
+
+An incident declared while the server is away gets a *local id* from the outbox (-1, -2, …,
+shown ``INC-L1``; ``store/outbox.py``); its ``declared`` event is queued like any other. The
+replay creates it on the server, which numbers it, and the outbox keeps the mapping: from then
+on the local id reads and writes the server's incident (a cockpit showing ``INC-L1`` shows
+``INC-42`` after its next read). ``guess=True`` (the command line, which has read nothing
+before): an incident not seen is taken as an open one with an empty timeline, so an action on it
+can be queued; the replay checks it against the incident as the server has it, and records an
+action that cannot apply as a flagged note (an unknown incident's entries are set aside).
+
+What the store saw of incidents (rows, timelines) is kept in the outbox file when the server
+goes away and with each queued action, so a store opened while the server is still away (a
+cockpit restarted) reads them as they were; forgotten once nothing waits and the server answers.
+
+Reads beyond incidents and timelines (samples, probes, reviews, …) go to the server while it
+answers; while it is away a record read before is answered as it was, the library's search looks
+through the incidents known here, and anything else raises a clear ``StoreUnreachable`` at once
+(never a wait on a dead connection): its callers keep what they showed. Writes that are not an
+incident's events (reviews, credits, samples) are the server's only: refused while it is away.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from stratus_commander.clock import Clock
-from stratus_commander.errors import StoreUnreachable
-from stratus_commander.store.outbox import Outbox, OutboxEntry
+from stratus_commander.errors import StoreError, StoreUnreachable
+from stratus_commander.store.link import AwayServer, TeamLink
+from stratus_commander.store.outbox import Outbox, OutboxEntry, local_label
 from stratus_commander.store.protocol import Store
 from stratus_commander.store.redaction import Json
 from stratus_commander.timeline import Event, next_event
 
 __all__ = ["OfflineStore", "TeamLink"]
 
+log = logging.getLogger(__name__)
 
-@dataclass
-class TeamLink:
-    """How the cockpit's team server is: reachable or not, and how many events wait to be sent.
-    ``subscribe(callback)``: ``callback()`` after each change."""
+#: The protocol's reads beyond incidents and timelines → whether an answer is remembered for
+#: while the server is away (records that change rarely; not the samples, read by time).
+_READS: dict[str, bool] = {
+    "review_record": True,
+    "action_item_rows": True,
+    "action_item_row": True,
+    "learning_rows": True,
+    "first_failing_flip": True,
+    "maintenance_rows": True,
+    "uptime_minutes": False,
+    "credit_reports": True,
+    "credits_of_others": True,
+    "first_failure_since": True,
+    "samples_since": False,
+    "probe_catalog": True,
+    "samples_in_minutes": False,
+    "minute_buckets": False,
+    "sample_buckets": False,
+    "newest_flips": False,
+    "refresh_rollup": False,
+    "check_groups": True,
+    "table_stats": False,
+}
+#: How many of those answers are remembered (a long-running cockpit asks many).
+_KNOWN_MAX = 256
+_READ_WHAT = {
+    "review_record": "the review",
+    "action_item_rows": "the action items",
+    "action_item_row": "the action item",
+    "learning_rows": "the lessons",
+    "credit_reports": "the service credits",
+    "credits_of_others": "the service credits",
+    "samples_since": "the team's probe samples",
+    "probe_catalog": "the team's probes",
+    "minute_buckets": "the probe history",
+    "sample_buckets": "the probe history",
+    "newest_flips": "the probe history",
+}
+#: The protocol's writes that are not an incident's timeline (not queued: see ``_write_through``).
+_WRITES = frozenset(
+    {
+        "save_review",
+        "set_search_text",
+        "add_search_text",
+        "insert_action_item",
+        "update_action_item",
+        "insert_learnings",
+        "save_maintenance",
+        "save_credit_report",
+        "add_samples",
+        "add_flip",
+        "prune_samples",
+        "compact",
+    }
+)
 
-    server: str
-    reachable: bool = True
-    waiting: int = 0
-    problem: str = ""
-    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
-
-    @property
-    def clear(self) -> bool:
-        """The server answers and nothing waits."""
-        return self.reachable and self.waiting == 0
-
-    def subscribe(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
-
-    def update(self, *, reachable: bool | None = None, waiting: int | None = None) -> None:
-        before = (self.reachable, self.waiting)
-        if reachable is not None:
-            self.reachable = reachable
-        if waiting is not None:
-            self.waiting = waiting
-        if (self.reachable, self.waiting) != before:
-            for callback in list(self._listeners):
-                callback()
+#: An incident row not read from the server: an open incident with an empty timeline, detected
+#: and declared "long ago" (no time rule refuses an action on it for its sake). Its own values
+#: (a local incident's, as declared) replace these.
+_UNREAD_ROW: dict[str, Any] = {
+    "title": "(not read: the team server is away)",
+    "scope": "[]",
+    "impact": "Minor",
+    "affected_services": "[]",
+    "status": "investigating",
+    "drill": 0,
+    "detected_at": "1970-01-01T00:00:00.000Z",
+    "declared_at": "1970-01-01T00:00:00.000Z",
+    **dict.fromkeys(
+        (
+            "triaged_at",
+            "triage_decision",
+            "first_update_at",
+            "last_update_at",
+            "escalated_at",
+            "mitigated_at",
+            "resolved_at",
+            "closed_at",
+            "review_done_at",
+        )
+    ),
+    "event_count": 0,
+    "head_hash": "",
+}
 
 
 class _Offline:
@@ -87,7 +167,17 @@ def _snapshot(
 class OfflineStore:
     """A team store, with the local outbox behind it (see the module's docstring)."""
 
-    def __init__(self, inner: Store, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self,
+        inner: Store,
+        outbox: Outbox,
+        clock: Clock,
+        *,
+        opener: Callable[[], Store] | None = None,
+        guess: bool = False,
+    ) -> None:
+        """``opener``: opens the server again (a store opened while it was away);
+        ``guess``: queue actions on incidents not read before (the command line)."""
         self.inner = inner
         self.outbox = outbox
         self.clock = clock
@@ -95,13 +185,101 @@ class OfflineStore:
         self.location = inner.location
         self.readonly = inner.readonly
         self.link = TeamLink(inner.location, waiting=outbox.count())
+        self.guess = guess
+        #: how many events this store queued, and for which incidents (the command line says so)
+        self.queued = 0
+        self.queued_incidents: set[int] = set()
+        self._opener = opener
         self._rows: dict[int, dict[str, Any]] = {}
         self._events: dict[int, list[Event]] = {}
         self._offline: _Offline | None = None
         self._online_depth = 0
+        self._kept = False  # what was seen is kept in the outbox since the server went away
+        #: what the reads beyond incidents and timelines last answered (by method and args)
+        self._known: dict[tuple[str, str], Any] = {}
+        if self.link.waiting:  # read as an earlier run left them until what waits is sent
+            self._recall()
+
+    def _recall(self) -> None:
+        """What an earlier run saw of the incidents it queued for (local ones by the server's
+        number once their declaration was sent)."""
+        for incident_id, (row, evs) in self.outbox.seen().items():
+            key = self._id(incident_id)
+            self._rows[key] = {**row, "id": key}
+            if evs is not None:
+                self._events[key] = evs
+
+    @classmethod
+    def open(
+        cls, url: str, opener: Callable[[], Store], outbox: Outbox, clock: Clock, **kw: Any
+    ) -> OfflineStore:
+        """The team store of ``url`` (``opener()`` opens it), queueing from the start when the
+        server does not answer now (the link says so); other errors are raised."""
+        try:
+            inner = opener()
+        except StoreUnreachable as exc:
+            store = cls(AwayServer(url, exc), outbox, clock, opener=opener, **kw)  # type: ignore[arg-type]
+            store.went_away(exc)
+            if not store.link.waiting:
+                store._recall()
+            return store
+        except BaseException:
+            outbox.close()
+            raise
+        store = cls(inner, outbox, clock, opener=opener, **kw)
+        if not store.link.waiting:
+            outbox.forget_seen()  # the server is what to read: an old copy would mislead later
+        return store
 
     def __getattr__(self, name: str) -> Any:  # every other store method: the server's
-        return getattr(self.inner, name)
+        value = getattr(self.inner, name)
+        if name in _READS:
+            return partial(self._read, name)
+        if name in _WRITES:
+            return partial(self._write_through, name)
+        return value
+
+    def _read(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A read beyond incidents and timelines: the server's answer while it answers (a
+        record's, remembered); while it is away, the answer remembered, else a clear
+        ``StoreUnreachable`` (never a wait on a dead connection)."""
+        key = (name, repr((args, sorted(kwargs.items()))))
+        if self.link.reachable:
+            try:
+                result = getattr(self.inner, name)(*args, **kwargs)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+            else:
+                if _READS[name]:
+                    self._known.pop(key, None)  # the newest last: the oldest goes first
+                    self._known[key] = copy.deepcopy(result)
+                    if len(self._known) > _KNOWN_MAX:
+                        del self._known[next(iter(self._known))]
+                return result
+        if key in self._known:
+            return copy.deepcopy(self._known[key])
+        raise StoreUnreachable(
+            f"{_READ_WHAT.get(name, 'this')} cannot be read while the team server is away"
+            + (" (not read before it went away)" if _READS[name] else ""),
+            where=self.location,
+        )
+
+    def _write_through(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A write that is not an incident's event (reviews, credits, samples): the server's
+        only; refused, clearly, while it is away or actions wait for it (the action it belongs
+        to is then refused whole: nothing is half-written)."""
+        if self.link.reachable and self._offline is None:
+            try:
+                return getattr(self.inner, name)(*args, **kwargs)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+                raise
+        raise StoreUnreachable(
+            "the team server is away, or still being sent what waited for it: this is written on "
+            "the server only (timeline events wait in the outbox; this cannot), try again once "
+            "the banner has cleared",
+            where=self.location,
+        )
 
     def close(self) -> None:
         self.outbox.close()
@@ -122,6 +300,14 @@ class OfflineStore:
 
     def went_away(self, error: StoreUnreachable) -> None:
         self.link.problem = str(error)
+        if not self._kept and not self._online_depth and self._rows:  # for a restart while away
+            self._kept = True
+            try:
+                self.outbox.remember(
+                    {i: (row, self._events.get(i)) for i, row in self._rows.items()}
+                )
+            except StoreError as exc:  # shown as it is all the same; only a restart loses it
+                log.warning("%s", exc)
         self.link.update(reachable=False)
 
     def ping(self) -> bool:
@@ -146,21 +332,46 @@ class OfflineStore:
         if self.link.reachable:
             return True
         try:
-            self.inner.reconnect()  # type: ignore[attr-defined]
-        except StoreUnreachable as exc:
+            if isinstance(self.inner, AwayServer):
+                assert self._opener is not None  # AwayServer comes from open(), with its opener
+                self.inner = self._opener()
+                self.readonly = self.inner.readonly
+            else:
+                self.inner.reconnect()  # type: ignore[attr-defined]
+        except StoreError as exc:  # away still (or not ready to take us yet: said, kept trying)
             self.link.problem = str(exc)
             return False
         self.link.problem = ""
+        self._kept = False
+        if not self.link.waiting:
+            self.outbox.forget_seen()
         self.link.update(reachable=True)
         return True
 
-    def sent(self, entry: OutboxEntry) -> None:
-        """``entry`` is on the server: out of the outbox (the replay calls this)."""
-        self.outbox.remove(entry.id)
+    def sent(self, entry: OutboxEntry, server_id: int | None = None) -> None:
+        """``entry`` is on the server: out of the outbox (the replay calls this). ``server_id``:
+        the server's id of the local incident ``entry`` declared."""
+        if server_id is not None:
+            self.outbox.declared(entry, server_id)
+            row = self._rows.pop(entry.incident_id, None)  # known by the server's id from now on
+            if row is not None:
+                self._rows[server_id] = {**row, "id": server_id}
+            self._events.pop(entry.incident_id, None)
+        else:
+            self.outbox.remove(entry.id)
+        self._after_sending()
+
+    def set_aside(self, entry: OutboxEntry, reason: str) -> None:
+        """``entry`` cannot be sent (its incident is not on the server): kept apart."""
+        self.outbox.set_aside(entry, reason)
+        self._after_sending()
+
+    def _after_sending(self) -> None:
         self.link.update(waiting=self.outbox.count())
         if self.link.waiting == 0:  # read the server again from now on
             self._rows.clear()
             self._events.clear()
+            self.outbox.forget_seen()
 
     # --- transactions --------------------------------------------------------------------------
 
@@ -203,12 +414,16 @@ class OfflineStore:
         tx = self._offline = _Offline(self._rows, self._events)
         try:
             yield None
-            self.outbox.add(tx.entries)  # fsynced: only now is the action acknowledged
+            touched = {e.incident_id for e in tx.entries}
+            seen = {i: (self._rows[i], self._events.get(i)) for i in touched if i in self._rows}
+            self.outbox.add(tx.entries, seen)  # fsynced: only now is the action acknowledged
         except BaseException:
             self._rows, self._events = tx.saved
             raise
         finally:
             self._offline = None
+        self.queued += len(tx.entries)
+        self.queued_incidents.update(e.incident_id for e in tx.entries)
         self.link.update(waiting=self.outbox.count())
         for callback in tx.after:
             callback()
@@ -232,18 +447,29 @@ class OfflineStore:
     def _local(self) -> bool:
         return self._offline is not None or (self.queueing and not self._online_depth)
 
+    def _id(self, incident_id: int) -> int:
+        """The server's id of a local incident once its declaration was sent (else as given)."""
+        if incident_id < 0:
+            return self.outbox.server_id(incident_id) or incident_id
+        return incident_id
+
     def _last_seen(self, incident_id: int) -> dict[str, Any]:
         row = self._rows.get(incident_id)
         if row is None:
-            raise StoreUnreachable(
-                f"INC-{incident_id} was not read before the server went away; it cannot be "
-                "recorded to until the server is back",
-                where=self.location,
-            )
+            local = self.outbox.local_row(incident_id) if incident_id < 0 else None
+            if local is None and not self.guess:
+                raise StoreUnreachable(
+                    f"{_label(incident_id)} was not read before the server went away; it cannot be "
+                    "recorded to until the server is back",
+                    where=self.location,
+                )
+            row = self._rows[incident_id] = {**_UNREAD_ROW, **(local or {}), "id": incident_id}
+            self._events[incident_id] = []
         return row
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:
-        if not self._local():
+        incident_id = self._id(incident_id)
+        if not self._local() and incident_id > 0:
             try:
                 row = self.inner.incident_row(incident_id)
             except StoreUnreachable as exc:
@@ -266,8 +492,29 @@ class OfflineStore:
         open_ = ("investigating", "identified", "monitoring")
         return [dict(r) for r in rows if not open_only or r["status"] in open_]
 
+    def search_incident_rows(self, words: Sequence[str]) -> list[dict[str, Any]]:
+        if self.link.reachable:
+            try:
+                return self.inner.search_incident_rows(words)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+        # Away: the incidents known here, by their titles and the timelines read (the review
+        # records are the server's), with the server's word rules (the last word a prefix).
+        from stratus_commander.store.postgres.search import tokens
+
+        wanted = [runs for w in words if (runs := tokens(w))]
+        found = []
+        for row in self.incident_rows():
+            texts = [row["title"], *(e.text for e in self._events.get(row["id"], ()))]
+            have = set(tokens(" ".join(texts)))
+            *whole, last = [run for runs in wanted for run in runs] or [""]
+            if all(run in have for run in whole) and any(t.startswith(last) for t in have):
+                found.append(row)
+        return found if wanted else []
+
     def events(self, incident_id: int) -> list[Event]:
-        if not self._local():
+        incident_id = self._id(incident_id)
+        if not self._local() and incident_id > 0:
             try:
                 evs = self.inner.events(incident_id)
             except StoreUnreachable as exc:
@@ -280,27 +527,30 @@ class OfflineStore:
         self._last_seen(incident_id)
         if incident_id not in self._events:
             raise StoreUnreachable(
-                f"the timeline of INC-{incident_id} was not read before the server went away",
+                f"the timeline of {_label(incident_id)} was not read before the server went away",
                 where=self.location,
             )
         return list(self._events[incident_id])
 
     def timeline_head(self, incident_id: int) -> tuple[int, str] | None:
-        if not self._local():
+        incident_id = self._id(incident_id)
+        if not self._local() and incident_id > 0:
             return self.inner.timeline_head(incident_id)
         row = self._last_seen(incident_id)
         return (row["event_count"], row["head_hash"])
 
     def insert_incident(self, values: Mapping[str, Any]) -> int:
-        if self._offline is not None:
-            raise StoreUnreachable(
-                "a new incident needs the team server (its number is the server's); record it "
-                "when the server is back, with its real times (--at)",
-                where=self.location,
-            )
-        return self.inner.insert_incident(values)
+        if self._offline is None:
+            return self.inner.insert_incident(values)
+        # Declared while the server is away: a local id, and the row as it will be inserted.
+        row = {k: v.text() if isinstance(v, Json) else v for k, v in values.items()}
+        local_id = self.outbox.reserve_local(row)
+        self._rows[local_id] = {**_UNREAD_ROW, **row, "id": local_id}
+        self._events[local_id] = []
+        return local_id
 
     def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
+        incident_id = self._id(incident_id)
         if self._offline is None:
             self.inner.update_incident(incident_id, changes)
         row = self._rows.get(incident_id)
@@ -316,6 +566,7 @@ class OfflineStore:
         text: str = "",
         data: Mapping[str, Any] | None = None,
     ) -> Event:
+        incident_id = self._id(incident_id)
         if self._offline is None:
             event = self.inner.append_event(incident_id, at, kind, actor, text, data)
             self._remember(event)
@@ -338,3 +589,7 @@ class OfflineStore:
         row = self._rows.get(event.incident_id)
         if row is not None:
             row.update(event_count=event.seq, head_hash=event.hash)
+
+
+def _label(incident_id: int) -> str:
+    return local_label(incident_id) if incident_id < 0 else f"INC-{incident_id}"

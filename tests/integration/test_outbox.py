@@ -38,6 +38,26 @@ def verify_exit(url: str, incident_id: int) -> int:
     return result.exit_code
 
 
+def kill_replay_after(url: str, outbox_file: Path, n: int) -> None:
+    """Replay ``outbox_file`` in another process and SIGKILL it once the ``n``th entry's event
+    is committed on the server, before the entry leaves the outbox."""
+    marker = outbox_file.with_name("paused")
+    args = [url, str(outbox_file), str(n), str(marker)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.outbox_replay", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        while not marker.exists():
+            assert proc.poll() is None, "the replaying process ended before its pause"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+
+
 def server_events(url: str, incident_id: int) -> list[Event]:
     with open_store(url) as store:
         return store.events(incident_id)
@@ -147,21 +167,7 @@ def test_a_replay_killed_half_way_is_finished_by_the_next_without_duplicates(
         finally:
             team_db.server.start()
 
-    marker = tmp_path / "paused"
-    args = [team_db.url, str(outbox_file), "2", str(marker)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.outbox_replay", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        while not marker.exists():  # the second event committed, its entry not yet removed
-            assert proc.poll() is None, "the replaying process ended before its pause"
-            time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
+    kill_replay_after(team_db.url, outbox_file, 2)  # the second committed, not yet removed
 
     with closing(Outbox(outbox_file)) as outbox:
         assert outbox.count() == 4  # the first left it; the second's event is on the server
@@ -176,3 +182,40 @@ def test_a_replay_killed_half_way_is_finished_by_the_next_without_duplicates(
     ids = [e.data["outbox_id"] for e in evs[1:]]
     assert len(set(ids)) == 5
     assert verify_exit(team_db.url, iid) == 0
+
+
+def test_a_replay_killed_after_creating_an_incident_declared_offline_creates_it_once(
+    team_db: TeamDb, tmp_path: Path
+) -> None:
+    clock = SystemClock()
+    outbox_file = tmp_path / "outbox.db"
+    team_db.server.stop()
+    try:
+        store = OfflineStore.open(
+            team_db.url, lambda: open_store(team_db.url), Outbox(outbox_file), clock
+        )
+        with store:
+            assert not store.link.reachable
+            incidents = Incidents(store, clock)
+            local = incidents.declare("Declared while the server was down", "Critical").id
+            texts = [f"offline note {i}" for i in range(3)]
+            for text in texts:
+                incidents.note(local, text)
+    finally:
+        team_db.server.start()
+
+    kill_replay_after(team_db.url, outbox_file, 1)  # created on the server, not recorded here
+    with open_store(team_db.url) as server:
+        (row,) = server.incident_rows()
+    with closing(Outbox(outbox_file)) as outbox:
+        assert outbox.count() == 4 and outbox.server_id(local) is None
+
+    with OfflineStore(open_store(team_db.url), Outbox(outbox_file), clock) as store:
+        done = replay(store, clock)
+        assert (done.already, done.appended, done.declared) == (1, 3, {local: row["id"]})
+        assert store.link.clear
+    with open_store(team_db.url) as server:
+        assert len(server.incident_rows()) == 1  # created once
+        evs = server.events(row["id"])
+    assert [e.text for e in evs] == ["Declared while the server was down", *texts]
+    assert verify_exit(team_db.url, row["id"]) == 0

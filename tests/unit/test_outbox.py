@@ -16,6 +16,7 @@ from stratus_commander.clock import FakeClock, to_iso
 from stratus_commander.errors import StoreUnreachable
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.outbox import LATE_FLAG, replay
+from stratus_commander.incident.roles import assign, holders
 from stratus_commander.store import SqliteStore
 from stratus_commander.store.offline import OfflineStore
 from stratus_commander.store.outbox import Outbox, OutboxEntry
@@ -102,15 +103,20 @@ def test_actions_while_away_show_at_once_and_wait_until_the_server_is_back(
     assert shown[-2:] == ["away 1", "Status: investigating → identified"]
     assert incidents.get(iid).status == "identified"
     assert (store.link.reachable, store.link.waiting) == (False, 2)
-    with pytest.raises(StoreUnreachable, match="needs the team server"):
-        incidents.declare("Another", "Minor")
-    assert store.link.waiting == 2  # the refused declaration queued nothing
+    # A new incident declared while away: a local number until the server gives it its own.
+    another = incidents.declare("Checkout slow", "Minor", scope=["Web"])
+    assert (another.id, another.label, another.scope) == (-1, "INC-L1", ("Web",))
+    incidents.note(another.id, "on the local one")
+    assert [e.text for e in incidents.events(-1)] == ["Checkout slow", "on the local one"]
+    assert incidents.list(open_only=True)[0].label == "INC-L1"
+    assert store.link.waiting == 4
 
     clock.advance(60)
     assert replay(store, clock).appended == 0  # still away
     server.away = False
     done = replay(store, clock)
-    assert (done.appended, done.already, done.late) == (2, 0, [])
+    assert (done.appended, done.already, done.late) == (4, 0, [])
+    assert done.declared == {-1: iid + 1}
     assert store.link.clear
     evs = server.inner.events(iid)
     assert [e.text for e in evs[1:]] == ["away 1", "Status: investigating → identified"]
@@ -120,6 +126,17 @@ def test_actions_while_away_show_at_once_and_wait_until_the_server_is_back(
     ]
     assert all(e.data["entered_at"] == to_iso(clock.now()) for e in evs[1:])
     assert Incidents(server.inner, clock).verify_projection(iid) == []
+    # The local incident is the server's now, by either number; its chain verifies there.
+    declared = Incidents(server.inner, clock).get(iid + 1)
+    assert (declared.title, declared.scope, declared.impact) == ("Checkout slow", ("Web",), "Minor")
+    evs = server.inner.events(iid + 1)
+    assert [e.text for e in evs] == ["Checkout slow", "on the local one"]
+    assert evs[0].data["declared_as"] == "INC-L1" and evs[0].at == another.declared_at
+    assert Incidents(server.inner, clock).verify(iid + 1).ok
+    assert Incidents(server.inner, clock).verify_projection(iid + 1) == []
+    assert incidents.get(-1).label == f"INC-{iid + 1}"
+    incidents.note(-1, "after the replay")
+    assert server.inner.events(iid + 1)[-1].text == "after the replay"
 
 
 @pytest.mark.parametrize(
@@ -176,3 +193,129 @@ def test_a_server_lost_in_the_middle_of_an_action_fails_that_one_and_queues_the_
     server.away = False
     assert replay(store, clock).appended == 1
     assert [e.text for e in server.inner.events(iid)] == ["Payment API down", "queued instead"]
+
+
+class Killed(Exception):
+    """The replaying process dies here."""
+
+
+def test_a_replay_killed_after_creating_a_local_incident_finds_it_again(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock)
+    server.away = True
+    local = incidents.declare("Declared while away", "Major")
+    incidents.note(local.id, "a note on it")
+    server.away = False
+
+    def die(entry: OutboxEntry) -> None:
+        raise Killed  # committed on the server, the mapping and the entry not yet recorded
+
+    with pytest.raises(Killed):
+        replay(store, clock, committed=die)
+    assert store.outbox.server_id(local.id) is None and store.outbox.count() == 2
+    done = replay(store, clock)
+    assert (done.appended, done.already) == (1, 1)
+    assert len(server.inner.incident_rows()) == 1  # created once
+    (row,) = server.inner.incident_rows()
+    assert [e.text for e in server.inner.events(row["id"])] == [
+        "Declared while away",
+        "a note on it",
+    ]
+
+
+def test_an_entry_for_an_incident_the_server_lacks_is_set_aside_not_sent_nor_lost(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    store.guess = True  # the command line: it could not check INC-99 while the server was away
+    incidents = Incidents(store, clock)
+    iid = Incidents(server.inner, clock).declare("Real one", "Minor").id
+    server.away = True
+    incidents.note(99, "for a mistyped incident")
+    incidents.note(iid, "for the real one")
+    server.away = False
+    done = replay(store, clock)
+    assert done.appended == 1 and len(done.set_aside) == 1 and "INC-99" in done.set_aside[0]
+    assert store.link.clear
+    ((kept, reason),) = store.outbox.set_aside_entries()
+    assert kept.text == "for a mistyped incident" and "no incident INC-99" in reason
+    assert server.inner.events(iid)[-1].text == "for the real one"
+
+
+def test_other_reads_answer_what_was_known_or_say_clearly_they_need_the_server(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    incidents = Incidents(store, clock)
+    iid = incidents.declare("Payment API down", "Critical").id
+    store.save_review(iid, to_iso(clock.now()), pir={"summary": "pool"})
+    known = store.review_record(iid)
+    catalog = store.probe_catalog()
+    server.away = True
+    store.ping()
+    assert not store.link.reachable
+    assert store.review_record(iid) == known  # as last read
+    assert store.probe_catalog() == catalog
+    with pytest.raises(StoreUnreachable, match="the team's probe samples cannot be read while"):
+        store.samples_since(0)
+    with pytest.raises(
+        StoreUnreachable,
+        match=r"the action items cannot be read while the team server is away \(not read",
+    ):
+        store.action_item_rows(iid)
+    with pytest.raises(StoreUnreachable, match="written on the server only"):
+        store.save_review(iid, to_iso(clock.now()), pir={"summary": "lost?"})
+    server.away = False
+    assert replay(store, clock).appended == 0 and store.reconnect()
+    assert store.review_record(iid) == known  # the refused write left nothing behind
+
+
+def test_a_store_reopened_while_the_server_is_still_away_shows_what_the_last_one_saw(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    server = Unpluggable(SqliteStore.open(tmp_path / "server.db"))
+    first = OfflineStore(server, Outbox(tmp_path / "outbox.db"), clock)  # type: ignore[arg-type]
+    incidents = Incidents(first, clock)
+    iid = incidents.declare("Payment API down", "Critical").id
+    incidents.note(iid, "before")
+    incidents.events(iid)
+    server.away = True
+    incidents.note(iid, "while away")
+    clock.advance(60)
+    local = incidents.declare("Checkout slow", "Minor")
+    incidents.set_status(local.id, "identified")
+    first.outbox.close()  # the cockpit quits (or is killed: each action was fsynced)
+
+    again = OfflineStore(server, Outbox(tmp_path / "outbox.db"), clock)  # type: ignore[arg-type]
+    incidents = Incidents(again, clock)
+    assert [i.label for i in incidents.list(open_only=True)] == ["INC-L1", f"INC-{iid}"]
+    assert [e.text for e in incidents.events(iid)] == ["Payment API down", "before", "while away"]
+    assert incidents.get(local.id).status == "identified"
+    incidents.note(local.id, "after the restart")
+    server.away = False
+    done = replay(again, clock)
+    assert (done.appended, done.late) == (4, [])
+    assert again.link.clear and again.outbox.seen() == {}  # forgotten once all is sent
+    evs = server.inner.events(done.declared[local.id])
+    assert [e.kind for e in evs] == ["declared", "status_changed", "note"]
+    assert Incidents(server.inner, clock).verify_projection(done.declared[local.id]) == []
+    again.close()
+
+
+def test_a_role_queued_blind_by_someone_not_commanding_is_flagged_not_applied(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    iid = Incidents(server.inner, clock, actor="alice").declare("Payment API down", "Critical").id
+    store.guess = True  # the command line: it has not read who commands INC-1
+    server.away = True
+    clock.advance(60)
+    assign(Incidents(store, clock, actor="mallory"), iid, "scribe", "mallory")  # queued
+    server.away = False
+    done = replay(store, clock)
+    assert len(done.late) == 1 and "only the incident commander (alice)" in done.late[0]
+    evs = server.inner.events(iid)
+    assert evs[-1].kind == "note" and evs[-1].data[LATE_FLAG] == done.late[0]
+    assert "scribe" not in holders(evs)

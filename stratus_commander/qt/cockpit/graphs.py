@@ -30,6 +30,7 @@ from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QGraphicsView, QLabel, QVBoxLayout, QWidget
 
 from stratus_commander.clock import Clock, to_ms
+from stratus_commander.errors import StoreUnreachable
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.probes.base import CHECK_ORDER, ProbeResult, StateChange
 from stratus_commander.qt import theme
@@ -379,9 +380,16 @@ class GraphsPanel(CockpitPanel):
 
         loop = asyncio.get_running_loop()
         window = (since, until)
-        history = await loop.run_in_executor(
-            None, series.read_history, db_path, window, self.capacity
-        )
+        try:
+            history = await loop.run_in_executor(
+                None, series.read_history, db_path, window, self.capacity
+            )
+        except StoreUnreachable:  # the team server is away (its banner says so)
+            self.note.setText(
+                f"{LEGEND_NOTE}  Stored history unavailable while the team server is away: "
+                "showing what this cockpit had."
+            )
+            return 0
         histories, flips = history.series, history.flips
         if len(histories) > MAX_PROBE_LINES:
             self.set_probe_count(len(histories))

@@ -7,22 +7,44 @@ session's ``send_outbox``) also sends the outbox when the server answers again. 
 is away, whether it answers is asked on a worker thread (``answers``: the session's
 ``team_server_answers``; a dead network may take seconds to say no), never on the UI thread. The
 state is the Qt-free ``store.offline.TeamLink``; this module only shows it.
+
+:func:`unless_away` opens what reads the team server itself (the review desk, the close dialog):
+while the server is away, an amber banner says it needs the server, instead of an error dialog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from stratus_commander.errors import StoreUnreachable
 from stratus_commander.qt.cockpit.notify import Banner, BannerArea
 
-__all__ = ["KEY", "RETRY_MS", "TeamServerStatus", "team_text"]
+__all__ = ["KEY", "NEEDS_KEY", "RETRY_MS", "TeamServerStatus", "team_text", "unless_away"]
 
 KEY = "team-server"
+#: The banner that says something needs the team server, which is away.
+NEEDS_KEY = "needs-team-server"
 RETRY_MS = 2000
+
+T = TypeVar("T")
+
+
+def unless_away(banners: BannerArea, what: str, open_: Callable[[], T]) -> T | None:
+    """``open_()``; while the team server is away, None and a banner saying ``what`` needs it."""
+    try:
+        return open_()
+    except StoreUnreachable as exc:
+        banners.show_banner(
+            NEEDS_KEY,
+            "soon",
+            f"{what} needs the team server, which is away ({exc.message}). Everything on the "
+            "timeline keeps working; try again once the red banner has cleared.",
+        )
+        return None
 
 
 class Link(Protocol):

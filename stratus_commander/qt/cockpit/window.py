@@ -51,6 +51,7 @@ from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
 from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_help
 from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
 from stratus_commander.qt.cockpit.probe_status import Live, ProbeStatus
+from stratus_commander.qt.cockpit.team_status import unless_away
 from stratus_commander.qt.cockpit.welcome import WelcomePage
 from stratus_commander.qt.cockpit.work_area import (
     TAB_TITLES,
@@ -336,7 +337,13 @@ class Cockpit(QMainWindow):
         from stratus_commander.qt.review.close_dialog import CloseDialog
 
         incident_id = self.incident.id
-        dialog = CloseDialog(self.incidents, self.runbook, self.clock, incident_id, self)
+        dialog = unless_away(
+            self.banners,
+            "Closing",
+            lambda: CloseDialog(self.incidents, self.runbook, self.clock, incident_id, self),
+        )
+        if dialog is None:
+            return
         dialog.closed.connect(lambda _: self.set_incident(self.incidents.get(incident_id)))
         dialog.open()  # not exec(): a nested event loop would stall the probes' loop
 
@@ -370,9 +377,14 @@ class Cockpit(QMainWindow):
 
         if self.review_window is not None:
             self.review_window.close()  # one review desk at a time: stop the one before
-        self.review_window = ReviewWindow(
-            self.db_path, self.runbook, self.clock, self.incident.id, read_only=False
+        db_path, incident_id = self.db_path, self.incident.id
+        self.review_window = unless_away(
+            self.banners,
+            "The post-incident review",
+            lambda: ReviewWindow(db_path, self.runbook, self.clock, incident_id, read_only=False),
         )
+        if self.review_window is None:
+            return
         self.review_window.show()
         self.review_window.raise_()
         self.review_window.activateWindow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import timedelta
 
 import numpy as np
@@ -107,6 +108,21 @@ def test_history_from_the_store_fills_the_same_curves(
     assert avail[-1] == 0.0 and 100.0 in avail.tolist()
     assert panel.marker_labels() == ["api-health down"]
     assert "1 probe(s), 32 point(s)" in panel.note.text()
+
+
+def test_history_from_a_team_server_that_is_away_keeps_what_the_graphs_show(
+    qtbot, arun, incidents, runbook, clock
+) -> None:
+    bus, panel = _panel(qtbot, incidents, runbook, clock)
+    bus.probe_result.emit(_result("api-health", "api", Outcome.DOWN, 0, 120.0, 0.5))
+    bus.tick.emit()
+    with socket.socket() as s:  # a port nothing listens on: the server is away
+        s.bind(("127.0.0.1", 0))
+        url = f"postgresql://team@127.0.0.1:{s.getsockname()[1]}/incidents"
+    n = arun(panel.load_history(url, T0 - timedelta(minutes=1), T0 + timedelta(minutes=3)))
+    assert n == 0
+    assert "unavailable while the team server is away" in panel.note.text()
+    assert panel.rings["latency:api-health"].view()[1].tolist() == [120.0]  # still shown
 
 
 def test_many_probes_draw_group_median_and_highest_latency(
