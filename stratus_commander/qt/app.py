@@ -181,10 +181,11 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
 def _runbook(path: Path | None) -> Runbook:
     """The runbook, loaded now (invalid: exit 2 before any window opens) but for its message
     templates, which the first frame does not show: :func:`check_templates` parses them once it
-    is up (``CockpitApp.check_once_shown``) and refuses the run, in the same words, if one fails."""
-    from stratus_commander.runbook import load_runbook
+    is up (``CockpitApp.check_once_shown``) and refuses the run, in the same words, if one fails.
+    A file this code validated before is read back from the cache (runbook/cache.py)."""
+    from stratus_commander.runbook.cache import cached_runbook
 
-    return load_runbook(path, templates=False)
+    return cached_runbook(path)  # validated before, by this code: read back
 
 
 def run_gui(

@@ -7,6 +7,8 @@
     loader.py       load_runbook: a file read and validated, every problem at once;
                     check_templates: the templates' syntax, when load_runbook left it for later
     summary.py      what ``runbook check`` prints
+    cache.py        cached_runbook: a file validated once, read back on the cockpit's later starts
+                    (imported by its module path: the cockpit's start-up alone uses it)
 
 Import from here. Each module imports only those listed above it and base modules.
 

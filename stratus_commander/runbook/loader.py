@@ -23,7 +23,7 @@ from stratus_commander.resources import resource_path
 from stratus_commander.runbook.fields import check_template
 from stratus_commander.runbook.model import Runbook
 
-__all__ = ["RunbookInvalid", "check_templates", "load_runbook"]
+__all__ = ["RunbookInvalid", "check_templates", "load_runbook", "runbook_file"]
 
 
 class RunbookInvalid(RunbookError):
@@ -48,14 +48,15 @@ def _words(err: ErrorDetails) -> str:
     return _WORDS.get(err["type"]) or validation.pydantic_words(err)
 
 
-def _file(path: Path | None) -> Path:
+def runbook_file(path: Path | None) -> Path:
+    """``path``, or the bundled StratusConnect runbook's file for ``None``."""
     return path if path is not None else resource_path("runbooks", "stratusconnect.toml")
 
 
 def load_runbook(path: Path | None = None, *, templates: bool = True) -> Runbook:
     """Read and validate a runbook TOML (``None``: the bundled StratusConnect runbook);
     ``templates=False``: all but the message templates' syntax (see :func:`check_templates`)."""
-    path = _file(path)
+    path = runbook_file(path)
     file = str(path)
     try:
         text = path.read_bytes().decode("utf-8")
@@ -87,4 +88,4 @@ def check_templates(runbook: Runbook, path: Path | None = None) -> None:
         except ValueError as exc:
             problems.append((validation.key_path(("comms", "templates", name)), str(exc)))
     if problems:
-        raise RunbookInvalid(str(_file(path)), problems)
+        raise RunbookInvalid(str(runbook_file(path)), problems)
