@@ -45,7 +45,6 @@ from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.application import app_icon
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
 from stratus_commander.qt.cockpit.drill_debrief import DrillDebriefs
 from stratus_commander.qt.cockpit.first_frame import AfterFirstFrame
 from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
@@ -69,6 +68,7 @@ from stratus_commander.timeline import Event
 if TYPE_CHECKING:
     from stratus_commander.qt.cockpit.clock_rail import ClockRail
     from stratus_commander.qt.cockpit.comms_panel import CommsPanel
+    from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
     from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
     from stratus_commander.qt.cockpit.graphs import GraphsPanel
     from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
@@ -490,6 +490,8 @@ class Cockpit(QMainWindow):
             self._dialog.raise_()
             self._dialog.activateWindow()
             return
+        from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog  # its .ui: on Ctrl+N
+
         dialog = DeclareDialog.for_evidence(
             self.incidents,
             self.runbook,

@@ -181,10 +181,12 @@ def build_work_area(
     timeline = TimelinePanel(*args, timeline_box)
     timeline_layout.addWidget(timeline, 1)
 
-    triage = TriagePanel(*args)
+    # Each page is made in the tab widget: added unparented, a page is re-styled whole when it
+    # moves in (Triage took three times as long to show).
+    triage = TriagePanel(*args, tabs)
     triage.goto.connect(goto)
-    graphs = GraphsPanel(*args)  # cheap: its plots are made when first shown (see there)
-    pages: tuple[QWidget, ...] = (triage, graphs, QWidget(), QWidget(), QWidget())
+    graphs = GraphsPanel(*args, tabs)  # cheap: its plots are made when first shown (see there)
+    pages: tuple[QWidget, ...] = (triage, graphs, QWidget(tabs), QWidget(tabs), QWidget(tabs))
     for i, (page, title) in enumerate(zip(pages, TAB_TITLES, strict=True), start=1):
         tabs.addTab(page, f"{i}  {title}")
     stack.addWidget(body)
@@ -196,17 +198,17 @@ def build_work_area(
     def comms() -> QWidget:
         from stratus_commander.qt.cockpit.comms_panel import CommsPanel
 
-        return made(CommsPanel(*args))
+        return made(CommsPanel(*args, tabs))
 
     def mitigate() -> QWidget:
         from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
 
-        return made(MitigatePanel(*args))
+        return made(MitigatePanel(*args, tabs))
 
     def escalation() -> QWidget:
         from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
 
-        panel = EscalationPanel(*args)
+        panel = EscalationPanel(*args, tabs)
         panel.reminder_due.connect(
             lambda text: banners.show_banner(f"reminder:{text}", "soon", f"CHECK BACK — {text}")
         )
