@@ -284,7 +284,10 @@ class TriagePanel(CockpitPanel):
         self.feedback.setWordWrap(True)
         self.feedback.setVisible(False)
 
-        column = QWidget()
+        # Made in place (each widget into its final parent: moved in later, a subtree is
+        # re-styled whole).
+        scroll = QScrollArea(self)
+        column = QWidget(scroll.viewport())
         groups_box = QVBoxLayout(column)
         self.groups: dict[str, GroupBox] = {}
         for i, group in enumerate(runbook.triage.groups, start=1):
@@ -293,7 +296,6 @@ class TriagePanel(CockpitPanel):
             self.groups[group.id] = gb
             groups_box.addWidget(gb)
         groups_box.addStretch(1)
-        scroll = QScrollArea()
         scroll.setWidget(column)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

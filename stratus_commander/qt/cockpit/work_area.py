@@ -30,7 +30,15 @@ if TYPE_CHECKING:
     from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
     from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 
-__all__ = ["TABS", "TAB_TITLES", "Part", "ShowsIncident", "WorkArea", "build_work_area"]
+__all__ = [
+    "TABS",
+    "TAB_TITLES",
+    "Part",
+    "ShowsIncident",
+    "WorkArea",
+    "build_work_area",
+    "page_home",
+]
 
 T = TypeVar("T")
 
@@ -140,6 +148,12 @@ class WorkArea:
         settings.setValue("cockpit/tab", self.tabs.currentIndex())
 
 
+def page_home(tabs: QTabWidget) -> QWidget:
+    """Where ``tabs`` keeps its pages (its stack): a page made there is not moved when added."""
+    home = tabs.findChild(QStackedWidget, "qt_tabwidget_stackedwidget")
+    return home if isinstance(home, QStackedWidget) else tabs
+
+
 def build_work_area(
     stack: QStackedWidget,
     args: PanelArgs,
@@ -181,12 +195,13 @@ def build_work_area(
     timeline = TimelinePanel(*args, timeline_box)
     timeline_layout.addWidget(timeline, 1)
 
-    # Each page is made in the tab widget: added unparented, a page is re-styled whole when it
-    # moves in (Triage took three times as long to show).
-    triage = TriagePanel(*args, tabs)
+    # Each page is made where the tab widget keeps its pages: a page that moves there when added
+    # is re-styled whole (made unparented, Triage took three times as long to show).
+    home = page_home(tabs)
+    triage = TriagePanel(*args, home)
     triage.goto.connect(goto)
-    graphs = GraphsPanel(*args, tabs)  # cheap: its plots are made when first shown (see there)
-    pages: tuple[QWidget, ...] = (triage, graphs, QWidget(tabs), QWidget(tabs), QWidget(tabs))
+    graphs = GraphsPanel(*args, home)  # cheap: its plots are made when first shown (see there)
+    pages: tuple[QWidget, ...] = (triage, graphs, QWidget(home), QWidget(home), QWidget(home))
     for i, (page, title) in enumerate(zip(pages, TAB_TITLES, strict=True), start=1):
         tabs.addTab(page, f"{i}  {title}")
     stack.addWidget(body)
@@ -198,17 +213,17 @@ def build_work_area(
     def comms() -> QWidget:
         from stratus_commander.qt.cockpit.comms_panel import CommsPanel
 
-        return made(CommsPanel(*args, tabs))
+        return made(CommsPanel(*args, home))
 
     def mitigate() -> QWidget:
         from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
 
-        return made(MitigatePanel(*args, tabs))
+        return made(MitigatePanel(*args, home))
 
     def escalation() -> QWidget:
         from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
 
-        panel = EscalationPanel(*args, tabs)
+        panel = EscalationPanel(*args, home)
         panel.reminder_due.connect(
             lambda text: banners.show_banner(f"reminder:{text}", "soon", f"CHECK BACK — {text}")
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStackedWidget
 
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.reminders import set_reminder
@@ -22,6 +22,7 @@ from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
 from stratus_commander.qt.cockpit.graphs import GraphsPanel
 from stratus_commander.qt.cockpit.welcome import WelcomePage
+from stratus_commander.qt.cockpit.work_area import page_home
 from tests.qt.conftest import T0
 
 #: Loaded after the cockpit's first frame, not before it: the plots, the hidden tabs, the
@@ -114,6 +115,20 @@ def test_the_work_area_and_its_tabs_follow_the_first_frame_unasked(
     )
     assert len(incidents.events(incident.id, {"reminder_due"})) == 1
     assert window.tabs.currentIndex() == 0
+
+
+def test_the_work_tabs_pages_are_made_where_the_tab_widget_keeps_them(
+    qtbot, incidents: Incidents, runbook, clock
+) -> None:
+    # Made anywhere else, a page is moved (and re-styled whole) when added: slower to show.
+    window = Cockpit(Bus(), incidents, runbook, clock)
+    qtbot.addWidget(window)
+    window.set_incident(incidents.declare("API down", "Critical"))
+    home = page_home(window.tabs)
+    assert isinstance(home, QStackedWidget) and home.parent() is window.tabs
+    assert window.triage.parent() is home and window.graphs.parent() is home
+    assert window.comms.parent() is home  # a page made later, too
+    assert window.tabs.widget(2) is window.comms
 
 
 @pytest.mark.parametrize("tab", [2, 4])
