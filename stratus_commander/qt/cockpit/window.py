@@ -11,9 +11,10 @@ engine say, through the :class:`Bus`. Geometry, the splitter, the current tab an
 kept in QSettings.
 
 Start-up: the first frame gets only what it shows. The work area is made when there is work to
-show, else just after the first frame; the Communicate, Mitigate and Escalate pages and the
-graphs' plots also follow the first frame (or come at once when shown or asked for). Everything
-is made within a few turns of the event loop either way.
+show, else just after the first frame; the welcome page likewise (a drill's frame shows the work
+area); the Communicate, Mitigate and Escalate pages and the graphs' plots also follow the first
+frame (or come at once when shown or asked for: ``window.welcome``, ``window.comms``...).
+Everything is made within a few turns of the event loop either way (first_frame.py).
 """
 
 from __future__ import annotations
