@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import tomllib
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +28,6 @@ from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.errors import StoreError, StoreUnreachable
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.paths import outbox_path
-from stratus_commander.resources import resource_path
 from stratus_commander.runbook import Runbook, load_runbook
 from stratus_commander.store import Location, Store, as_location, is_postgres_url, open_store
 
@@ -41,7 +39,7 @@ if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when 
     from stratus_commander.probes.config import Config
     from stratus_commander.store.offline import TeamLink
 
-__all__ = ["Access", "Session", "scenario_choices"]
+__all__ = ["Access", "Session", "drill_heading", "scenario_choices"]
 
 log = logging.getLogger(__name__)
 
@@ -303,11 +301,24 @@ class Session:
 
 def scenario_choices() -> list[tuple[str, str]]:
     """(name, title) of each bundled drill, read without loading the simulator (start-up time)."""
-    out = []
-    for path in sorted(resource_path("drills").glob("*.toml")):
-        try:
-            title = str(tomllib.loads(path.read_text(encoding="utf-8")).get("title", path.stem))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # starting it will report the problem properly
-        out.append((path.stem, title))
-    return out
+    from stratus_commander.drill.files import available_scenarios, scenario_file, scenario_title
+
+    return [(name, scenario_title(scenario_file(name))) for name in available_scenarios()]
+
+
+def drill_heading(scenario: str) -> tuple[Scenario | str, str]:
+    """What ``drill SCENARIO`` plays, and its title, before its cockpit's first frame.
+
+    A bundled drill stays a name: its title is read without loading it (the simulator loads it
+    when it starts; the test suite loads every bundled one). An unknown name is an
+    :class:`~stratus_commander.errors.InputError` listing the bundled ones. A scenario file of
+    the commander's is loaded, and so checked, now.
+    """
+    from stratus_commander.drill.files import is_scenario_file, scenario_file, scenario_title
+
+    if is_scenario_file(scenario):
+        from stratus_commander.drill.scenario import load_scenario
+
+        loaded = load_scenario(scenario)
+        return loaded, loaded.title
+    return scenario, scenario_title(scenario_file(scenario))

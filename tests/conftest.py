@@ -18,6 +18,7 @@ def _isolate_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("STRATUS_COMMANDER_DB", raising=False)
     monkeypatch.delenv("STRATUS_COMMANDER_CONFIG", raising=False)
     # Deadline alerts must never pop up on the developer's desktop (tests start their own bus).

@@ -36,9 +36,10 @@ from stratus_commander import validation
 from stratus_commander.clock import Clock
 from stratus_commander.drill.config import PROBE_IDS
 from stratus_commander.drill.faults import ActiveFaults, Fault
+from stratus_commander.drill.files import available_scenarios as available_scenarios
+from stratus_commander.drill.files import scenario_file
 from stratus_commander.errors import InputError
 from stratus_commander.probes.base import Outcome
-from stratus_commander.resources import resource_path
 from stratus_commander.timefmt import duration_notation
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
@@ -209,22 +210,9 @@ class ScenarioClock:
 # --- loading ----------------------------------------------------------------------------------
 
 
-def available_scenarios() -> list[str]:
-    """Names of the bundled scenarios."""
-    return sorted(p.stem for p in resource_path("drills").glob("*.toml"))
-
-
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A bundled scenario by name, or a scenario file by path."""
-    text = str(name_or_path)
-    if isinstance(name_or_path, Path) or text.endswith(".toml") or Path(text).name != text:
-        return load_scenario_file(Path(name_or_path))
-    path = resource_path("drills", f"{text}.toml")
-    if not path.is_file():
-        raise InputError(
-            f"unknown drill scenario {text!r}; available: {', '.join(available_scenarios())}"
-        )
-    return load_scenario_file(path)
+    """A bundled scenario by name, or a scenario file by path (see :mod:`.files`)."""
+    return load_scenario_file(scenario_file(name_or_path))
 
 
 def load_scenario_file(path: Path) -> Scenario:

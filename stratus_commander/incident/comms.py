@@ -20,16 +20,17 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Literal
-
-from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Literal
 
 from stratus_commander.errors import InputError
 from stratus_commander.incident import Incident
 from stratus_commander.runbook import TEMPLATE_NAMES, TEMPLATE_VARIABLES, Item, Runbook
 from stratus_commander.secrets import redact
 from stratus_commander.text import spoken_list
+
+if TYPE_CHECKING:  # Jinja2 loads with the first message written, not with the cockpit
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
 
 __all__ = [
     "FORMATS",
@@ -155,12 +156,17 @@ def template_values(
     return values
 
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+@lru_cache(maxsize=1)
+def _env() -> SandboxedEnvironment:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
 @lru_cache(maxsize=32)
 def _compiled(source: str) -> Template:
-    return _ENV.from_string(source)
+    return _env().from_string(source)
 
 
 def render(
@@ -178,6 +184,8 @@ def render(
             f"no template {name!r} (have {', '.join(runbook.comms.templates)})",
             where="comms.templates",
         )
+    from jinja2 import TemplateError
+
     values = template_values(incident, runbook, now, tz, details)
     try:
         text = _compiled(source).render(values)

@@ -62,7 +62,9 @@ def worst(outcomes: Iterable[Outcome]) -> Outcome:
 class ProbeSpec(BaseModel):
     """Keys common to every ``[[probes]]`` table; kinds subclass it with their own keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Schemas are built when a config is first validated: the cockpit's first frame (which
+    # imports this module for the probe records) does not wait for them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
     kind: str

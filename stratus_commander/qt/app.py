@@ -9,6 +9,9 @@ splash. ``run_gui`` opens the cockpit on the last open (non-drill) incident, els
 page, and probes what the config lists (no config file: no probes, said on the welcome page; an
 invalid runbook or config closes the splash and is reported, exit 2, before anything is opened).
 ``run_drill`` starts the loopback simulator and probes it; nothing is declared for the commander.
+What the cockpit's first frame does not show waits until it is painted: the runbook's message
+templates are parsed then, and a bundled drill's scenario is loaded then; a problem found then
+closes the cockpit in order and is reported the same way, exit 2.
 Both end when the window closes: the probes stop, buffered samples are written, the client and
 the simulator close, then the database. Ctrl+C (SIGINT) and SIGTERM (a logout, ``kill``, a
 service manager) close the cockpit the same way, exiting 130 and 143; a second SIGTERM ends the
@@ -26,7 +29,7 @@ import sys
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import qasync
@@ -40,6 +43,9 @@ from stratus_commander.paths import APP
 from stratus_commander.qt import theme
 from stratus_commander.qt.application import app_icon, ensure_app
 from stratus_commander.qt.display import unreachable_display
+
+if TYPE_CHECKING:
+    from stratus_commander.runbook import Runbook
 
 __all__ = ["display_problem", "open_settings", "run_drill", "run_gui"]
 
@@ -176,21 +182,36 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
     return 0
 
 
+def _runbook(path: Path | None) -> Runbook:
+    """The runbook, loaded now (invalid: exit 2 before any window opens) but for its message
+    templates, which the first frame does not show: :func:`check_templates` parses them once it
+    is up (``CockpitApp.check_once_shown``) and refuses the run, in the same words, if one fails.
+    A file this code validated before is read back from the cache (runbook/cache.py)."""
+    from stratus_commander.runbook.cache import cached_runbook
+
+    return cached_runbook(path)  # validated before, by this code: read back
+
+
 def run_gui(
     db_path: Path, runbook_path: Path | None, config_path: Path, person: str | None = None
 ) -> int:
     def prepare(settings: QSettings) -> Main:
         # The cockpit's modules load here, behind the splash (start-up time).
         from stratus_commander.qt.session import CockpitApp
+        from stratus_commander.runbook import check_templates
         from stratus_commander.session import Session
 
-        session = Session(db_path, runbook_path=runbook_path, config_path=config_path, actor=person)
-        # Loaded now: an invalid runbook or config exits 2 before any window opens.
-        _ = session.runbook
-        note = session.probe_note()
+        session = Session(
+            db_path,
+            runbook=_runbook(runbook_path),
+            config_path=config_path,
+            actor=person,
+        )
+        note = session.probe_note()  # the config: an invalid one exits 2 before any window opens
 
         async def main(first: QWidget, stop: asyncio.Event) -> None:
             cockpit = CockpitApp(session, probe_note=note, settings=settings)
+            cockpit.check_once_shown(lambda: check_templates(session.runbook, runbook_path))
             incident = session.last_real_incident()
             if incident is not None:
                 cockpit.window.set_incident(incident, restore=True)
@@ -210,17 +231,19 @@ def run_drill(
     person: str | None = None,
 ) -> int:
     def prepare(settings: QSettings) -> Main:
-        from stratus_commander.drill import load_scenario
         from stratus_commander.qt.session import CockpitApp
-        from stratus_commander.session import Session
+        from stratus_commander.runbook import check_templates
+        from stratus_commander.session import Session, drill_heading
 
-        session = Session(db_path, runbook_path=runbook_path, actor=person)
-        _ = session.runbook  # loaded now, as above
-        drill = load_scenario(scenario)  # an unknown name is an InputError listing the bundled ones
+        session = Session(db_path, runbook=_runbook(runbook_path), actor=person)
+        # A bundled drill: its title now (an unknown name is an InputError listing the bundled
+        # ones), its scenario after the first frame. A file of the commander's: loaded now.
+        drill, title = drill_heading(scenario)
 
         async def main(first: QWidget, stop: asyncio.Event) -> None:
             cockpit = CockpitApp(session, drill_speed=speed, settings=settings)
-            cockpit.start_drill_once_shown(drill, speed)
+            cockpit.check_once_shown(lambda: check_templates(session.runbook, runbook_path))
+            cockpit.start_drill_once_shown(drill, title, speed)
             await cockpit.run(stop, shown=first.close)  # the splash goes when the cockpit is up
 
         return main

@@ -21,6 +21,9 @@ DESKTOP_FILE_NAME = "stratus-commander"
 
 #: How often the UI thread runs the collector the interpreter no longer runs by itself.
 GC_INTERVAL_MS = 500
+#: When it first runs: start-up builds a large heap that lives as long as the process (modules,
+#: the cockpit's widgets), and walking it (tens of ms) would only delay the first frame.
+GC_FIRST_MS = 3000
 
 _app: QApplication | None = None  # made here: held for the process (its last reference deletes it)
 
@@ -70,7 +73,7 @@ class _Collector(QObject):
         gc.disable()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.collect)
-        self.timer.start(GC_INTERVAL_MS)
+        QTimer.singleShot(GC_FIRST_MS, self, lambda: self.timer.start(GC_INTERVAL_MS))
 
     def collect(self) -> None:
         # The generations the interpreter would have collected by now, youngest first.

@@ -79,7 +79,7 @@ class CockpitApp:
             session.clock,
             db_path=session.db_path,
             settings=self.settings,
-            scenarios=scenario_choices(),
+            scenarios=scenario_choices,  # read when the welcome page is made
             probe_note=probe_note,
         )
         self.window.drill_requested.connect(self.start_drill)
@@ -107,6 +107,8 @@ class CockpitApp:
             if link is not None
             else None
         )
+        #: what a check left for after the first frame refused (:meth:`check_once_shown`)
+        self.refused: StratusError | None = None
         #: unhandled exceptions: logged, and a dialog says what is saved (installed by run())
         self.crash = CrashReporter(
             self.window,
@@ -221,11 +223,30 @@ class CockpitApp:
         live = self.session.drill_probes(scenario, speed or self.drill_speed, self._current)
         self._attach(live, drill=True)
 
-    def start_drill_once_shown(self, scenario: Scenario, speed: float) -> None:
-        """The drill's cockpit first (marked DRILL), then the simulator and its probes: the
-        first frame does not wait for them."""
-        self.window.expect_drill(scenario.title, speed)
-        self.window.first_frame.connect(lambda: self.start_drill(scenario, speed))
+    def start_drill_once_shown(self, scenario: Scenario | str, title: str, speed: float) -> None:
+        """The drill's cockpit first (marked DRILL, ``title``), then the scenario (a name is
+        loaded now), the simulator and its probes: the first frame does not wait for them. A
+        scenario refused then ends the run as :meth:`check_once_shown` says."""
+        self.window.expect_drill(title, speed)
+        self.check_once_shown(lambda: self.start_drill(scenario, speed))
+
+    def check_once_shown(self, check: Callable[[], object]) -> None:
+        """Run ``check`` just after the cockpit's first frame (what that frame does not need).
+        Should it refuse (a :class:`StratusError`: a runbook template that does not parse, a
+        scenario file that does not load), the cockpit closes in order and :meth:`run` raises
+        the error, as the command would have before its window opened: said in plain words,
+        exit 2."""
+        self.window.first_frame.connect(lambda: self._check(check))
+
+    def _check(self, check: Callable[[], object]) -> None:
+        if self.refused is not None:
+            return  # closing already
+        try:
+            check()
+        except StratusError as exc:
+            log.error("refused after the first frame: %s", exc)
+            self.refused = exc
+            self.window.close()
 
     def _attach(self, live: LiveProbes, *, drill: bool) -> None:
         self.bus.watch_probes(live)
@@ -258,6 +279,8 @@ class CockpitApp:
             await self.aclose()
             log.info("cockpit closed; everything it recorded is in %s", self.session.db_path)
             gc.unfreeze()  # the process (or the test session) collects normally again
+        if self.refused is not None:
+            raise self.refused
         debrief = self.window.debriefs.closing_window  # a drill closed: its debrief stays up
         if debrief is not None and debrief.isVisible() and not (stop and stop.is_set()):
             done = asyncio.Event()

@@ -4,8 +4,11 @@
     duration.py     the strict duration parser ("5m" → timedelta)
     fields.py       field types (Duration, Text, Id, Template, Percent) and the id checks
     model.py        the pydantic models, Runbook at the top, with the checks across sections
-    loader.py       load_runbook: a file read and validated, every problem at once
+    loader.py       load_runbook: a file read and validated, every problem at once;
+                    check_templates: the templates' syntax, when load_runbook left it for later
     summary.py      what ``runbook check`` prints
+    cache.py        cached_runbook: a file validated once, read back on the cockpit's later starts
+                    (imported by its module path: the cockpit's start-up alone uses it)
 
 Import from here. Each module imports only those listed above it and base modules.
 
@@ -47,7 +50,7 @@ Templates may use only TEMPLATE_VARIABLES (display strings the renderer supplies
 
 from stratus_commander.runbook.duration import parse_positive_duration
 from stratus_commander.runbook.fields import is_placeholder
-from stratus_commander.runbook.loader import RunbookInvalid, load_runbook
+from stratus_commander.runbook.loader import RunbookInvalid, check_templates, load_runbook
 from stratus_commander.runbook.model import (
     ClockDef,
     Close,
@@ -130,6 +133,7 @@ __all__ = [
     "Triage",
     "TriageGroup",
     "TriageItem",
+    "check_templates",
     "is_placeholder",
     "load_runbook",
     "parse_positive_duration",

@@ -3,7 +3,9 @@
 :data:`Duration`, :data:`Text`, :data:`Id`, :data:`Template` and :data:`Percent` are annotated
 types for the pydantic models; :func:`require`, :func:`unique_ids` and :func:`by_impact` check
 lists and tables of ids. Each check raises ``ValueError`` with the message the user reads after
-the file and key path.
+the file and key path. A template is parsed by Jinja2 (:func:`check_template`) unless the
+validation context says ``{"templates": False}``: the cockpit checks them once its first frame
+is up (Jinja2 is a tenth of its start-up).
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Annotated, Protocol, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Protocol, TypeVar
 
-from jinja2 import TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
 
 from stratus_commander.runbook.duration import parse_positive_duration
 from stratus_commander.runbook.vocabulary import IMPACTS, TEMPLATE_VARIABLES
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 __all__ = [
     "Duration",
@@ -29,6 +33,7 @@ __all__ = [
     "Text",
     "by_impact",
     "check_id",
+    "check_template",
     "is_placeholder",
     "names",
     "require",
@@ -47,17 +52,24 @@ def check_id(value: str) -> str:
     return value
 
 
-# Templates are parsed by the sandbox that renders them: a typo fails at load, not mid-outage.
-_JINJA = SandboxedEnvironment()
+@cache
+def _jinja() -> SandboxedEnvironment:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment()
 
 
-def _check_template(source: str) -> str:
+def check_template(source: str) -> str:
+    """``source`` parsed by the sandbox that renders it: a typo fails at load, not mid-outage."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    jinja = _jinja()
     try:
-        ast = _JINJA.parse(source)
-        _JINJA.compile(ast)
+        ast = jinja.parse(source)
+        jinja.compile(ast)
     except TemplateSyntaxError as exc:
         raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from None
-    unknown = meta.find_undeclared_variables(ast) - TEMPLATE_VARIABLES - set(_JINJA.globals)
+    unknown = meta.find_undeclared_variables(ast) - TEMPLATE_VARIABLES - set(jinja.globals)
     if unknown:
         raise ValueError(
             f"unknown template variable(s) {names(sorted(unknown))}"
@@ -66,10 +78,16 @@ def _check_template(source: str) -> str:
     return source
 
 
+def _template(source: str, info: ValidationInfo) -> str:
+    if isinstance(info.context, dict) and info.context.get("templates") is False:
+        return source  # checked later (:func:`~stratus_commander.runbook.loader.check_templates`)
+    return check_template(source)
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_positive_duration)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, AfterValidator(check_id)]
-Template = Annotated[str, AfterValidator(_check_template)]
+Template = Annotated[str, AfterValidator(_template)]
 Percent = Annotated[Decimal, Field(gt=0, le=100)]
 
 

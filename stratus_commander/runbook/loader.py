@@ -3,6 +3,10 @@
 :func:`load_runbook` reads the TOML, validates it against :class:`~.model.Runbook` and raises
 :class:`RunbookInvalid` with one line per problem: ``<file>: <key.path>: <message>``. A file that
 cannot be read or is not TOML raises a plain :class:`~stratus_commander.errors.RunbookError`.
+
+``load_runbook(path, templates=False)`` leaves the message templates unparsed (the cockpit's
+first frame shows none of them); :func:`check_templates` parses them later and reports their
+problems in the same words, at the same key paths.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from pydantic_core import ErrorDetails
 from stratus_commander import validation
 from stratus_commander.errors import RunbookError
 from stratus_commander.resources import resource_path
+from stratus_commander.runbook.fields import check_template
 from stratus_commander.runbook.model import Runbook
 
-__all__ = ["RunbookInvalid", "load_runbook"]
+__all__ = ["RunbookInvalid", "check_templates", "load_runbook", "runbook_file"]
 
 
 class RunbookInvalid(RunbookError):
@@ -43,9 +48,15 @@ def _words(err: ErrorDetails) -> str:
     return _WORDS.get(err["type"]) or validation.pydantic_words(err)
 
 
-def load_runbook(path: Path | None = None) -> Runbook:
-    """Read and validate a runbook TOML (``None``: the bundled StratusConnect runbook)."""
-    path = path if path is not None else resource_path("runbooks", "stratusconnect.toml")
+def runbook_file(path: Path | None) -> Path:
+    """``path``, or the bundled StratusConnect runbook's file for ``None``."""
+    return path if path is not None else resource_path("runbooks", "stratusconnect.toml")
+
+
+def load_runbook(path: Path | None = None, *, templates: bool = True) -> Runbook:
+    """Read and validate a runbook TOML (``None``: the bundled StratusConnect runbook);
+    ``templates=False``: all but the message templates' syntax (see :func:`check_templates`)."""
+    path = runbook_file(path)
     file = str(path)
     try:
         text = path.read_bytes().decode("utf-8")
@@ -62,6 +73,19 @@ def load_runbook(path: Path | None = None) -> Runbook:
     except tomllib.TOMLDecodeError as exc:
         raise RunbookError(f"invalid TOML: {exc}", where=file) from None
     try:
-        return Runbook.model_validate(data)
+        return Runbook.model_validate(data, context={"templates": templates})
     except ValidationError as exc:
         raise RunbookInvalid(file, validation.problems(exc, _words)) from None
+
+
+def check_templates(runbook: Runbook, path: Path | None = None) -> None:
+    """Parse the templates of ``runbook`` (read from ``path`` with ``templates=False``); their
+    problems raise :class:`RunbookInvalid`, as :func:`load_runbook` would have."""
+    problems: list[validation.Problem] = []
+    for name, source in runbook.comms.templates.items():
+        try:
+            check_template(source)
+        except ValueError as exc:
+            problems.append((validation.key_path(("comms", "templates", name)), str(exc)))
+    if problems:
+        raise RunbookInvalid(str(runbook_file(path)), problems)

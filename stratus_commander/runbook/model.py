@@ -57,7 +57,9 @@ from stratus_commander.timefmt import duration_notation
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Schemas are built when a runbook is first validated: one read back from the cache
+    # (cache.py) needs none.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Item(_Model):

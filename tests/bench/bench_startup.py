@@ -11,9 +11,14 @@ long until the first paint event of a main window:
   README's command: simulator, probes, cockpit), both through the real CLI entry point.
 
 The child installs an application-wide event filter before the CLI runs and reports the first
-paint of any window (the app's splash) and of a main window (the cockpit itself), then exits.
-Runs alternate; medians are compared. Target: ≤ 1.3 × baseline, checked for the first window and,
-separately, for the cockpit's own paint (a verdict line each).
+paint of any window (the app's splash) and of a main window (the cockpit itself: its real header,
+and the drill's DRILL strip, clock rail, Triage tab and timeline), then exits. Runs alternate;
+medians are compared. Target (issue 14): ≤ 1.0 × baseline, checked for the first window and,
+separately, for the cockpit's own paint (a verdict line each). What the cockpit's first frame does
+not show (the runbook's templates, a bundled drill's scenario, the simulator and probes, the
+hidden tabs, the plots, the library behind a drill) is made after it and is not measured here.
+The runbook is read back from the cache the warm-up run filled (runbook/cache.py), as on every
+start but the first after an edit or an upgrade.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+#: The cockpit's paint against the bare window's (issue 14: no later than it).
+TARGET = 1.0
 
 CHILD_PRELUDE = r"""
 import os, sys
@@ -130,8 +138,8 @@ def main() -> None:
         print(f"  {name:<46} {row}")
     for label, marks in (("first window", first), ("cockpit (main window)", main_window)):
         worst = max(statistics.median(v) for v in marks.values()) / base
-        verdict = "OK" if worst <= 1.3 else "MISSED"
-        print(f"  {label}, target <= 1.3 x baseline: {verdict} (worst {worst:.2f} x)")
+        verdict = "OK" if worst <= TARGET else "MISSED"
+        print(f"  {label}, target <= {TARGET} x baseline: {verdict} (worst {worst:.2f} x)")
 
 
 if __name__ == "__main__":

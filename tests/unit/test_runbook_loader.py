@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from stratus_commander.cli import main
 from stratus_commander.errors import RunbookError
 from stratus_commander.resources import resource_path
-from stratus_commander.runbook import CLOCK_ORDER, RunbookInvalid, load_runbook
+from stratus_commander.runbook import CLOCK_ORDER, RunbookInvalid, check_templates, load_runbook
 
 SEED = resource_path("runbooks", "stratusconnect.toml").read_text(encoding="utf-8")
 
@@ -168,6 +168,28 @@ def test_malformed_runbook_is_refused_with_file_and_key_path(tmp_path: Path, cas
     edits, expected = MALFORMED[case]
     problems = _problems(_edited(tmp_path, *edits))
     assert any(p.startswith(expected) for p in problems), problems
+
+
+TEMPLATE_CASES = ["bad template syntax", "unknown template variable"]
+
+
+@pytest.mark.parametrize("case", TEMPLATE_CASES)
+def test_templates_checked_later_are_refused_in_the_same_words(tmp_path: Path, case: str) -> None:
+    # The cockpit loads the runbook without parsing its templates and parses them once its
+    # first frame is up: the commander reads the same problem either way.
+    edits, _ = MALFORMED[case]
+    path = _edited(tmp_path, *edits)
+    with pytest.raises(RunbookInvalid) as at_once:
+        load_runbook(path)
+    runbook = load_runbook(path, templates=False)  # all but the templates: accepted
+    with pytest.raises(RunbookInvalid) as later:
+        check_templates(runbook, path)
+    assert later.value.problems == at_once.value.problems
+    assert str(later.value) == str(at_once.value)
+
+
+def test_sound_templates_pass_the_later_check() -> None:
+    check_templates(load_runbook(templates=False))  # the bundled runbook: nothing raised
 
 
 def test_bad_toml_names_file_line_and_column(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The cockpit: the one main window the commander looks at for the whole outage, and its parts.
 
     window.py           Cockpit: the window, the incident on screen, live updates, closing
+    first_frame.py      AfterFirstFrame: what the first frame does without, made once it is painted
     header.py           the DRILL strip and the incident line (or the call to declare)
     notify.py           warning banners and tray notifications
     probe_status.py     what the status bar and a banner say about the probes themselves
@@ -15,8 +16,9 @@
     timeline_panel.py   the timeline beside the tabs (filterable), and notes
     shapes.py           painted state shapes (a state reads by shape and word, not colour alone)
 
-Importing this package loads only the window; the panels of the hidden tabs and the plots load
-after the first frame (see window.py). What the review desk and the cockpit share stays in
+Importing this package loads only the window; the panels of the hidden tabs, the plots, the
+declare dialog and the drill's debrief load after the first frame or when first needed (see
+window.py). What the review desk and the cockpit share stays in
 ``qt/`` (panel_kit, theme, group_style, tasks, offthread).
 """
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from stratus_commander.debrief import build_debrief, record_view
 from stratus_commander.errors import StratusError
 from stratus_commander.incident import DrillRun, Incident, Incidents
 from stratus_commander.qt.cockpit.notify import BannerArea
 from stratus_commander.qt.cockpit.work_area import TABS
-from stratus_commander.qt.review.debrief_view import DebriefWindow
-from stratus_commander.runbook import Runbook
 from stratus_commander.timeline import Event
+
+if TYPE_CHECKING:  # the debrief (review, credits, the drill's scenarios) loads when first needed
+    from stratus_commander.qt.review.debrief_view import DebriefWindow
+    from stratus_commander.runbook import Runbook
 
 __all__ = ["DrillDebriefs", "drill_run_now"]
 
@@ -74,6 +75,8 @@ class DrillDebriefs:
         incident = self._drill_incident()
         if incident is None or not incident.is_open or not 0 <= index < len(TABS):
             return
+        from stratus_commander.debrief import record_view
+
         try:
             record_view(self.window.incidents, incident.id, TABS[index])
         except StratusError as exc:  # attention is not worth an error dialog mid-drill
@@ -91,6 +94,9 @@ class DrillDebriefs:
 
     def open(self, incident_id: int) -> DebriefWindow | None:
         """Build and show the drill's debrief (the same window, refreshed, if it is open)."""
+        from stratus_commander.debrief import build_debrief
+        from stratus_commander.qt.review.debrief_view import DebriefWindow
+
         try:
             debrief = build_debrief(self.window.incidents, self.window.runbook, incident_id)
         except StratusError as exc:

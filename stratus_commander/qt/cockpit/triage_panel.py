@@ -86,14 +86,8 @@ class GroupBox(QGroupBox):
         head.addWidget(self.state)
         head.addStretch(1)
         box.addLayout(head)
-        self.table = ProbeTable(self)
-        accessible(
-            self.table,
-            f"{group.title} probes",
-            "The live probes of this check: outcome, latency, detail",
-        )
-        self.table.setVisible(False)
-        box.addWidget(self.table)
+        self._box = box
+        self._table: ProbeTable | None = None  # made with the group's first probe (table)
         self.evidence: dict[str, QLabel] = {}
         self.checks: dict[str, QCheckBox] = {}
         self.tick_times: dict[str, QLabel] = {}
@@ -122,6 +116,25 @@ class GroupBox(QGroupBox):
                 box.addWidget(label)
                 box.addWidget(evidence)
                 self.evidence[item.id] = evidence
+
+    @property
+    def table(self) -> ProbeTable:
+        """The group's probes, a row each: made when the first one is expected or reports (a
+        first frame seldom has any: it does without)."""
+        if self._table is None:
+            table = ProbeTable(self)
+            accessible(
+                table,
+                f"{self.group.title} probes",
+                "The live probes of this check: outcome, latency, detail",
+            )
+            self._box.insertWidget(1, table)  # under the group's state
+            self._table = table
+        return self._table
+
+    def state_text(self, probe: str) -> str:
+        """The state word shown for ``probe`` (empty: no row)."""
+        return self._table.state_text(probe) if self._table is not None else ""
 
     def show_group_state(
         self, outcome: str | None, failing: int, total: int, waiting: int = 0, closed: bool = False
@@ -284,7 +297,10 @@ class TriagePanel(CockpitPanel):
         self.feedback.setWordWrap(True)
         self.feedback.setVisible(False)
 
-        column = QWidget()
+        # Made in place (each widget into its final parent: moved in later, a subtree is
+        # re-styled whole).
+        scroll = QScrollArea(self)
+        column = QWidget(scroll.viewport())
         groups_box = QVBoxLayout(column)
         self.groups: dict[str, GroupBox] = {}
         for i, group in enumerate(runbook.triage.groups, start=1):
@@ -293,7 +309,6 @@ class TriagePanel(CockpitPanel):
             self.groups[group.id] = gb
             groups_box.addWidget(gb)
         groups_box.addStretch(1)
-        scroll = QScrollArea()
         scroll.setWidget(column)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -507,7 +522,7 @@ class TriagePanel(CockpitPanel):
     def probe_state_text(self, probe: str) -> str:
         """The state word shown for ``probe`` (empty when it has no row)."""
         for gb in self.groups.values():
-            text = gb.table.state_text(probe)
+            text = gb.state_text(probe)
             if text:
                 return text
         return ""

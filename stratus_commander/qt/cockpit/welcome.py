@@ -8,12 +8,15 @@ Ctrl+F); Enter on a row opens it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +26,21 @@ from stratus_commander.qt.library_table import LibraryTable
 from stratus_commander.qt.panel_kit import accessible
 from stratus_commander.runbook import Runbook, load_runbook
 
-__all__ = ["WelcomePage"]
+__all__ = ["Scenarios", "WelcomePage", "put_in_place"]
+
+#: The drills the page offers, (name, title) each, or what reads them when the page is made.
+Scenarios = list[tuple[str, str]] | Callable[[], list[tuple[str, str]]]
+
+
+def put_in_place(stack: QStackedWidget, index: int, page: QWidget) -> None:
+    """``page`` in place of the placeholder at ``index`` of ``stack`` (made on first use: the
+    cockpit's first frame does not wait for it); the page in front stays in front."""
+    current, placeholder = stack.currentIndex(), stack.widget(index)
+    assert placeholder is not None, f"no page {index}"
+    stack.insertWidget(index, page)
+    stack.removeWidget(placeholder)
+    placeholder.deleteLater()
+    stack.setCurrentIndex(current)
 
 
 class WelcomePage(QWidget):

@@ -11,9 +11,10 @@ engine say, through the :class:`Bus`. Geometry, the splitter, the current tab an
 kept in QSettings.
 
 Start-up: the first frame gets only what it shows. The work area is made when there is work to
-show, else just after the first frame; the Communicate, Mitigate and Escalate pages and the
-graphs' plots also follow the first frame (or come at once when shown or asked for). Everything
-is made within a few turns of the event loop either way.
+show, else just after the first frame; the welcome page likewise (a drill's frame shows the work
+area); the Communicate, Mitigate and Escalate pages and the graphs' plots also follow the first
+frame (or come at once when shown or asked for: ``window.welcome``, ``window.comms``...).
+Everything is made within a few turns of the event loop either way (first_frame.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -45,14 +46,14 @@ from stratus_commander.probes.base import StateChange
 from stratus_commander.qt import theme
 from stratus_commander.qt.application import app_icon
 from stratus_commander.qt.bus import Bus
-from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
 from stratus_commander.qt.cockpit.drill_debrief import DrillDebriefs
+from stratus_commander.qt.cockpit.first_frame import AfterFirstFrame
 from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
 from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_help
 from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
 from stratus_commander.qt.cockpit.probe_status import Live, ProbeStatus
 from stratus_commander.qt.cockpit.team_status import unless_away
-from stratus_commander.qt.cockpit.welcome import WelcomePage
+from stratus_commander.qt.cockpit.welcome import Scenarios, WelcomePage, put_in_place
 from stratus_commander.qt.cockpit.work_area import (
     TAB_TITLES,
     TABS,
@@ -69,6 +70,7 @@ from stratus_commander.timeline import Event
 if TYPE_CHECKING:
     from stratus_commander.qt.cockpit.clock_rail import ClockRail
     from stratus_commander.qt.cockpit.comms_panel import CommsPanel
+    from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog
     from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
     from stratus_commander.qt.cockpit.graphs import GraphsPanel
     from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
@@ -79,8 +81,6 @@ if TYPE_CHECKING:
 __all__ = ["Cockpit", "Live"]
 
 HISTORY_MARGIN = timedelta(minutes=15)
-#: What the first frame does without is made once it is painted, or this long after showing.
-DEFERRED_BUILD_FALLBACK_MS = 1000
 
 
 class Cockpit(QMainWindow):
@@ -101,7 +101,7 @@ class Cockpit(QMainWindow):
         *,
         db_path: Location | None = None,
         settings: QSettings | None = None,
-        scenarios: list[tuple[str, str]] | None = None,
+        scenarios: Scenarios | None = None,
         probe_note: str = "",
     ) -> None:
         super().__init__()
@@ -114,7 +114,6 @@ class Cockpit(QMainWindow):
         self.incident: Incident | None = None
         self.live: Live | None = None
         self.drill = False
-        self._told_first_frame = False
         self._summary_stale = False
         self._tasks = Tasks()
         self._dialog: DeclareDialog | None = None
@@ -122,10 +121,13 @@ class Cockpit(QMainWindow):
         self.help_box: QMessageBox | None = None  # F1's, while open
         self.about: QDialog | None = None
         # Page 1 (clock rail, tabs, timeline) is made when first needed: at once when there is
-        # work to show, else just after the first frame (:meth:`paintEvent`). On the welcome page
-        # it is not on screen, and the first frame should not wait for it.
+        # work to show, else just after the first frame (:meth:`_make_next`). On the welcome page
+        # it is not on screen, and the first frame should not wait for it. Page 0, the welcome
+        # page, likewise: made when first shown, else after the first frame (a drill's).
         self._work: WorkArea | None = None
-        self._painted = False
+        self._welcome: WelcomePage | None = None
+        self._scenarios = scenarios if callable(scenarios) else lambda: list(scenarios or [])
+        self._probe_note = probe_note
         self.setWindowIcon(app_icon())
         #: the palette the commander chose, or theme.SYSTEM (the desktop's, followed live)
         self.theme_choice = theme.SYSTEM
@@ -151,14 +153,7 @@ class Cockpit(QMainWindow):
             box.addWidget(widget)
         box.addWidget(self.stack, 1)
 
-        self.welcome = WelcomePage(
-            incidents, scenarios or [], probe_note, self.stack, runbook=runbook, settings=settings
-        )
-        self.welcome.declare_requested.connect(self.declare)
-        self.welcome.drill_requested.connect(self.drill_requested)
-        self.welcome.open_requested.connect(self.open_incident)
-        self.welcome.team_requested.connect(self.open_team_database)
-        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(QWidget(self.stack))  # the welcome page's place (see welcome)
         self.notifier = Notifier(
             self.banners, SHORTCUT_HINTS, app_icon(), self, details=self._alert_detail
         )
@@ -179,11 +174,41 @@ class Cockpit(QMainWindow):
         bus.probe_flip.connect(self._on_flip)
         bus.incident_event.connect(self._on_event)
         self.debriefs = DrillDebriefs(self)  # tab views recorded; the debrief opened
+        AfterFirstFrame(self, first=self.first_frame.emit, step=self._make_next)
         self.resize(1440, 900)
         self._restore_geometry()
         self.set_incident(None)
 
-    # --- the work area -------------------------------------------------------------------------
+    # --- the pages -----------------------------------------------------------------------------
+
+    @property
+    def welcome(self) -> WelcomePage:
+        """Page 0 of the stack, made on first use (in place of its placeholder)."""
+        if self._welcome is None:
+            page = WelcomePage(
+                self.incidents,
+                self._scenarios(),
+                self._probe_note,
+                self.stack,
+                runbook=self.runbook,
+                settings=self.settings,
+            )
+            page.declare_requested.connect(self.declare)
+            page.drill_requested.connect(self.drill_requested)
+            page.open_requested.connect(self.open_incident)
+            page.team_requested.connect(self.open_team_database)
+            put_in_place(self.stack, 0, page)
+            self._welcome = page
+        return self._welcome
+
+    def _front(self, index: int) -> None:
+        """Page ``index`` in front: 0 the welcome page (made now if the window is up, else when
+        it is shown), 1 the work area."""
+        if index == 1:
+            self.work_area()
+        elif self.isVisible():
+            self.welcome  # noqa: B018  (made now)
+        self.stack.setCurrentIndex(index)
 
     def work_area(self) -> WorkArea:
         """Page 1 of the stack, made on the first call."""
@@ -219,40 +244,27 @@ class Cockpit(QMainWindow):
     timeline_box: Part[QWidget] = Part(lambda w: w.timeline_box)
     timeline: Part[TimelinePanel] = Part(lambda w: w.timeline)
 
-    def _show_work(self) -> None:
-        self.work_area()
-        self.stack.setCurrentIndex(1)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if not self._painted:
-            self._painted = True
-            QTimer.singleShot(0, self, self._after_first_frame)
-
     def showEvent(self, event: QShowEvent) -> None:
+        if self.stack.currentIndex() == 0:
+            self.welcome  # noqa: B018  (made for the first frame, which shows it)
         super().showEvent(event)
-        if not self._painted:  # shown but not exposed (minimised...): do not wait for a frame
-            QTimer.singleShot(DEFERRED_BUILD_FALLBACK_MS, self, self._after_first_frame)
 
-    def _after_first_frame(self) -> None:
-        """Make what the first frame did without, one step per turn of the event loop, so the
+    def _make_next(self) -> bool:
+        """After the first frame: make one more thing it did without (False: all made), so the
         commander finds it ready (and the check-back reminders run) without waiting for it."""
-        if not self.isVisible():
-            return  # closed: the session is ending (its store may be closed already)
-        if not self._told_first_frame:
-            self._told_first_frame = True
-            self.first_frame.emit()
         if self._work is None:
             self.work_area()
-        elif not self._work.make_next():
-            return  # all made
-        QTimer.singleShot(0, self, self._after_first_frame)
+        elif self._welcome is None:
+            self.welcome  # noqa: B018  (made now: Ctrl+L finds it ready)
+        else:
+            return self._work.make_next()
+        return True
 
     # --- menus and keys ------------------------------------------------------------------------
 
     def show_tab(self, index: int) -> None:
         if self.stack.currentIndex() == 0 and self._has_work():
-            self._show_work()
+            self._front(1)
         self.tabs.setCurrentIndex(index)
         self.tabs.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.tabs.currentWidget().focusNextChild()
@@ -268,7 +280,7 @@ class Cockpit(QMainWindow):
 
     def _show_timeline(self) -> None:
         if self.stack.currentIndex() == 0 and self._has_work():
-            self._show_work()
+            self._front(1)
         sizes = self.splitter.sizes()
         if sizes[1] == 0:  # collapsed by hand: open it again
             self.splitter.setSizes([max(sizes[0] - 380, 200), 380])
@@ -301,10 +313,10 @@ class Cockpit(QMainWindow):
     def toggle_library(self) -> None:
         if self.stack.currentIndex() == 1 or not self._has_work():
             self.welcome.refresh()
-            self.stack.setCurrentIndex(0)
+            self._front(0)
             self.welcome.incident_list.setFocus()
         else:
-            self._show_work()
+            self._front(1)
 
     def search_library(self) -> None:
         self._show_library()
@@ -328,7 +340,7 @@ class Cockpit(QMainWindow):
     def _show_library(self) -> None:
         if self.stack.currentIndex() != 0:
             self.welcome.refresh()
-            self.stack.setCurrentIndex(0)
+            self._front(0)
 
     def close_incident(self) -> None:
         """The runbook's close steps for the incident on screen (refused until it is resolved)."""
@@ -467,7 +479,7 @@ class Cockpit(QMainWindow):
         elif self._has_work():
             self.work_area()  # made for this incident
         self._show_header()
-        self.stack.setCurrentIndex(1 if self._has_work() else 0)
+        self._front(1 if self._has_work() else 0)
         if incident is not None:
             self.banners.dismiss("evidence")
         if incident is not None and restore and self.db_path is not None:
@@ -506,6 +518,8 @@ class Cockpit(QMainWindow):
             self._dialog.raise_()
             self._dialog.activateWindow()
             return
+        from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog  # its .ui: on Ctrl+N
+
         dialog = DeclareDialog.for_evidence(
             self.incidents,
             self.runbook,
@@ -548,7 +562,7 @@ class Cockpit(QMainWindow):
         self.rail.set_detection(evidence.at if evidence else None)
         self._show_header()
         if evidence is not None and self.stack.currentIndex() == 0:
-            self.stack.setCurrentIndex(1)
+            self._front(1)
         if evidence is change:
             self.banners.show_banner(
                 "evidence",

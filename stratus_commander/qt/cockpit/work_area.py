@@ -30,7 +30,15 @@ if TYPE_CHECKING:
     from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
     from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 
-__all__ = ["TABS", "TAB_TITLES", "Part", "ShowsIncident", "WorkArea", "build_work_area"]
+__all__ = [
+    "TABS",
+    "TAB_TITLES",
+    "Part",
+    "ShowsIncident",
+    "WorkArea",
+    "build_work_area",
+    "page_home",
+]
 
 T = TypeVar("T")
 
@@ -140,6 +148,12 @@ class WorkArea:
         settings.setValue("cockpit/tab", self.tabs.currentIndex())
 
 
+def page_home(tabs: QTabWidget) -> QWidget:
+    """Where ``tabs`` keeps its pages (its stack): a page made there is not moved when added."""
+    home = tabs.findChild(QStackedWidget, "qt_tabwidget_stackedwidget")
+    return home if isinstance(home, QStackedWidget) else tabs
+
+
 def build_work_area(
     stack: QStackedWidget,
     args: PanelArgs,
@@ -181,10 +195,13 @@ def build_work_area(
     timeline = TimelinePanel(*args, timeline_box)
     timeline_layout.addWidget(timeline, 1)
 
-    triage = TriagePanel(*args)
+    # Each page is made where the tab widget keeps its pages: a page that moves there when added
+    # is re-styled whole (made unparented, Triage took three times as long to show).
+    home = page_home(tabs)
+    triage = TriagePanel(*args, home)
     triage.goto.connect(goto)
-    graphs = GraphsPanel(*args)  # cheap: its plots are made when first shown (see there)
-    pages: tuple[QWidget, ...] = (triage, graphs, QWidget(), QWidget(), QWidget())
+    graphs = GraphsPanel(*args, home)  # cheap: its plots are made when first shown (see there)
+    pages: tuple[QWidget, ...] = (triage, graphs, QWidget(home), QWidget(home), QWidget(home))
     for i, (page, title) in enumerate(zip(pages, TAB_TITLES, strict=True), start=1):
         tabs.addTab(page, f"{i}  {title}")
     stack.addWidget(body)
@@ -196,17 +213,17 @@ def build_work_area(
     def comms() -> QWidget:
         from stratus_commander.qt.cockpit.comms_panel import CommsPanel
 
-        return made(CommsPanel(*args))
+        return made(CommsPanel(*args, home))
 
     def mitigate() -> QWidget:
         from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
 
-        return made(MitigatePanel(*args))
+        return made(MitigatePanel(*args, home))
 
     def escalation() -> QWidget:
         from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
 
-        panel = EscalationPanel(*args)
+        panel = EscalationPanel(*args, home)
         panel.reminder_due.connect(
             lambda text: banners.show_banner(f"reminder:{text}", "soon", f"CHECK BACK — {text}")
         )

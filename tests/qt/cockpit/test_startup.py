@@ -11,7 +11,7 @@ from pathlib import Path
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStackedWidget
 
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.reminders import set_reminder
@@ -21,28 +21,38 @@ from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
 from stratus_commander.qt.cockpit.graphs import GraphsPanel
+from stratus_commander.qt.cockpit.welcome import WelcomePage
+from stratus_commander.qt.cockpit.work_area import page_home
 from tests.qt.conftest import T0
 
-#: Loaded after the cockpit's first frame, not before it: the plots and the hidden tabs.
+#: Loaded after the cockpit's first frame, not before it: the plots, the hidden tabs, the
+#: templates' Jinja2, the drill's scenario models and simulator, the debrief and the review.
 DEFERRED = (
     "pyqtgraph",
     "stratus_commander.qt.cockpit.comms_panel",
     "stratus_commander.qt.cockpit.mitigate_panel",
     "stratus_commander.qt.cockpit.escalation_panel",
+    "jinja2",
+    "stratus_commander.drill.scenario",
+    "stratus_commander.drill.server",
+    "stratus_commander.debrief",
+    "stratus_commander.review",
 )
 
 # Runs the real CLI (as the start-up bench does) and reports at the cockpit's first paint.
 FIRST_FRAME = r"""
 import json, os, sys
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 class FirstFrame(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint and isinstance(obj, QMainWindow):
             loaded = [m for m in sys.argv[1].split(",") if m in sys.modules]
-            page = obj.stack.currentWidget()
-            print(json.dumps({"loaded": loaded, "welcome": page is obj.welcome,
+            page = type(obj.stack.currentWidget()).__name__
+            made = [type(w).__name__ for w in obj.findChildren(QWidget)]
+            print(json.dumps({"loaded": loaded, "welcome": page == "WelcomePage",
+                              "welcome made": "WelcomePage" in made,
                               "title": obj.windowTitle()}), flush=True)
             os._exit(0)
         return False
@@ -80,6 +90,7 @@ def test_a_drill_paints_its_cockpit_before_plots_hidden_tabs_and_probes(tmp_path
     frame = _first_frame(tmp_path, watch, "--db", str(tmp_path / "x.db"), "drill", "baseline")
     assert not frame["welcome"] and str(frame["title"]).startswith("[DRILL]")
     assert frame["loaded"] == []
+    assert not frame["welcome made"]  # the library behind the drill comes after the frame
 
 
 def test_the_work_area_and_its_tabs_follow_the_first_frame_unasked(
@@ -96,6 +107,7 @@ def test_the_work_area_and_its_tabs_follow_the_first_frame_unasked(
     # The Escalate tab is never opened: its check-back timer must still come due on screen.
     clock.advance(minutes=5)
     qtbot.waitUntil(lambda: window.graphs.built)  # the last thing made after the first frame
+    assert window.findChildren(WelcomePage)  # the library behind it, ready for Ctrl+L
     bus.tick.emit()
     assert any(
         t.startswith("CHECK BACK") and "Dana: roll back deploy 4812" in t
@@ -103,6 +115,20 @@ def test_the_work_area_and_its_tabs_follow_the_first_frame_unasked(
     )
     assert len(incidents.events(incident.id, {"reminder_due"})) == 1
     assert window.tabs.currentIndex() == 0
+
+
+def test_the_work_tabs_pages_are_made_where_the_tab_widget_keeps_them(
+    qtbot, incidents: Incidents, runbook, clock
+) -> None:
+    # Made anywhere else, a page is moved (and re-styled whole) when added: slower to show.
+    window = Cockpit(Bus(), incidents, runbook, clock)
+    qtbot.addWidget(window)
+    window.set_incident(incidents.declare("API down", "Critical"))
+    home = page_home(window.tabs)
+    assert isinstance(home, QStackedWidget) and home.parent() is window.tabs
+    assert window.triage.parent() is home and window.graphs.parent() is home
+    assert window.comms.parent() is home  # a page made later, too
+    assert window.tabs.widget(2) is window.comms
 
 
 @pytest.mark.parametrize("tab", [2, 4])

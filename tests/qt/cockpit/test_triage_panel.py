@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt
 
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.checklists import ticked
-from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, StateChange
 from stratus_commander.qt.bus import Bus
+from stratus_commander.qt.cockpit.probe_table import ProbeTable
 from stratus_commander.qt.cockpit.triage_panel import TriagePanel
 from tests.qt.conftest import T0, hm
 
@@ -150,3 +151,15 @@ def test_probes_that_have_not_reported_yet_say_so(qtbot, incidents, runbook, clo
     panel.flush()
     assert panel.probe_state_text("api-health") == "UP"
     assert api.state.text() == "UP — all 1 probe(s)"
+
+
+def test_a_groups_probe_table_is_made_with_its_first_probe(qtbot, incidents, runbook, clock):
+    # The first frame (no probes yet) does without the four tables; a group gets its own when
+    # a probe of its check is expected, with that probe WAITING in it.
+    _, panel = _panel(qtbot, incidents, runbook, clock)
+    assert not panel.findChildren(ProbeTable)
+    assert panel.probe_state_text("api-health") == ""
+    panel.expect([ProbeSpec(id="api-health", kind="http", check="api")])
+    assert panel.findChildren(ProbeTable) == [panel.groups["api"].table]
+    assert panel.groups["api"].table.isVisible()
+    assert panel.probe_state_text("api-health") == "WAITING"
