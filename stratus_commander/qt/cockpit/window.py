@@ -29,7 +29,6 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -52,7 +51,7 @@ from stratus_commander.qt.cockpit.header import DrillStrip, IncidentHeader
 from stratus_commander.qt.cockpit.menus import SHORTCUT_HINTS, build_menus, show_help
 from stratus_commander.qt.cockpit.notify import BannerArea, Notifier
 from stratus_commander.qt.cockpit.probe_status import Live, ProbeStatus
-from stratus_commander.qt.cockpit.team_status import unless_away
+from stratus_commander.qt.cockpit.side_windows import SideWindows
 from stratus_commander.qt.cockpit.welcome import Scenarios, WelcomePage, put_in_place
 from stratus_commander.qt.cockpit.work_area import (
     TAB_TITLES,
@@ -76,21 +75,17 @@ if TYPE_CHECKING:
     from stratus_commander.qt.cockpit.mitigate_panel import MitigatePanel
     from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel
     from stratus_commander.qt.cockpit.triage_panel import TriagePanel
-    from stratus_commander.qt.library import TeamCockpits, TeamLibrary
 
 __all__ = ["Cockpit", "Live"]
 
 HISTORY_MARGIN = timedelta(minutes=15)
 
 
-class Cockpit(QMainWindow):
+class Cockpit(SideWindows, QMainWindow):
     closed = Signal()
     drill_requested = Signal(str)
     #: once, when the window has been painted (or shown unexposed for a moment)
     first_frame = Signal()
-    #: where a team database's incident opens (the app's team cockpits; None: read-only review)
-    team_cockpits: TeamCockpits | None = None
-    team_library: TeamLibrary | None = None  # Open team database…, once asked for
 
     def __init__(
         self,
@@ -117,9 +112,9 @@ class Cockpit(QMainWindow):
         self._summary_stale = False
         self._tasks = Tasks()
         self._dialog: DeclareDialog | None = None
-        self.review_window: QMainWindow | None = None
+        self.review_window = None
         self.help_box: QMessageBox | None = None  # F1's, while open
-        self.about: QDialog | None = None
+        self.about = None
         # Page 1 (clock rail, tabs, timeline) is made when first needed: at once when there is
         # work to show, else just after the first frame (:meth:`_make_next`). On the welcome page
         # it is not on screen, and the first frame should not wait for it. Page 0, the welcome
@@ -295,13 +290,6 @@ class Cockpit(QMainWindow):
             return "welcome"
         return TABS[self._work.tabs.currentIndex()]
 
-    def show_about(self) -> None:
-        from stratus_commander.logs import log_path
-        from stratus_commander.qt.cockpit.about_dialog import AboutDialog
-
-        self.about = AboutDialog(self.db_path, log_path(), self)
-        self.about.open()  # not exec(): a nested event loop would stall the probes' loop
-
     def bring_to_front(self) -> None:
         """A desktop notification was clicked: the cockpit, in front, not minimised."""
         if self.isMinimized():
@@ -327,47 +315,10 @@ class Cockpit(QMainWindow):
         self._show_library()
         self.welcome.start_drill()
 
-    def open_team_database(self) -> None:
-        """Incident ▸ Open team database… (Ctrl+Shift+O): its incidents in a library window."""
-        from stratus_commander.qt.library import TeamLibrary
-
-        if self.team_library is None:
-            self.team_library = TeamLibrary(
-                self, self.runbook, self.clock, self.settings, self.team_cockpits
-            )
-        self.team_library.ask()
-
     def _show_library(self) -> None:
         if self.stack.currentIndex() != 0:
             self.welcome.refresh()
             self._front(0)
-
-    def close_incident(self) -> None:
-        """The runbook's close steps for the incident on screen (refused until it is resolved)."""
-        if self.incident is None:
-            return
-        from stratus_commander.qt.review.close_dialog import CloseDialog
-
-        incident_id = self.incident.id
-        dialog = unless_away(
-            self.banners,
-            "Closing",
-            lambda: CloseDialog(self.incidents, self.runbook, self.clock, incident_id, self),
-        )
-        if dialog is None:
-            return
-        dialog.closed.connect(lambda _: self.set_incident(self.incidents.get(incident_id)))
-        dialog.open()  # not exec(): a nested event loop would stall the probes' loop
-
-    def hand_over(self) -> None:
-        """Hand command of the incident on screen to someone else (Ctrl+Shift+H): one event."""
-        if self.incident is None:
-            return
-        from stratus_commander.qt.cockpit.command import HandOverDialog
-
-        dialog = HandOverDialog(self.incidents, self.incident.id, self)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()  # not exec(): a nested event loop would stall the probes' loop
 
     def _show_roles(self) -> None:
         """Who holds which role (header), and the banner when command was handed to us."""
@@ -380,26 +331,6 @@ class Cockpit(QMainWindow):
         events = self.incidents.events(self.incident.id)
         self.header.show_roles(holders(events), self.incidents.actor)
         show_command_banner(self.banners, events, self.incidents.actor)
-
-    def open_review(self) -> None:
-        """The post-incident review of the incident on screen, in a window of its own."""
-        if self.incident is None or self.db_path is None:
-            return
-        from stratus_commander.qt.library import ReviewWindow
-
-        if self.review_window is not None:
-            self.review_window.close()  # one review desk at a time: stop the one before
-        db_path, incident_id = self.db_path, self.incident.id
-        self.review_window = unless_away(
-            self.banners,
-            "The post-incident review",
-            lambda: ReviewWindow(db_path, self.runbook, self.clock, incident_id, read_only=False),
-        )
-        if self.review_window is None:
-            return
-        self.review_window.show()
-        self.review_window.raise_()
-        self.review_window.activateWindow()
 
     def switch_theme(self) -> None:
         self.set_theme("dark" if theme.current().name == "light" else "light")
