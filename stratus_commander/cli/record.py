@@ -135,10 +135,10 @@ def _drill_run(scenario: str | None, started_at: datetime | None) -> DrillRun | 
     from stratus_commander.drill.scenario import load_scenario
     from stratus_commander.incident import DrillRun
 
-    run_domain(load_scenario, scenario)
+    loaded = run_domain(load_scenario, scenario)
     bundled = not (scenario.endswith(".toml") or Path(scenario).name != scenario)
     name = scenario if bundled else str(Path(scenario).resolve())
-    return DrillRun(name, started_at)
+    return DrillRun(name, started_at, source=loaded.source)
 
 
 @incidents.command("note")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from stratus_commander.clock import from_ms, to_ms
 from stratus_commander.debrief.model import (
@@ -22,7 +23,7 @@ from stratus_commander.debrief.model import (
     ScorePart,
     TriageCall,
 )
-from stratus_commander.drill.scenario import Scenario, load_scenario
+from stratus_commander.drill.scenario import Scenario, load_scenario, parse_scenario
 from stratus_commander.errors import DomainRefused, InputError
 from stratus_commander.incident import DrillRun, Incident, Incidents, drill_run_of
 from stratus_commander.incident.deadlines import ClockReading, ClockState, clocks
@@ -103,6 +104,9 @@ def _scenario(run: DrillRun | None) -> tuple[Scenario | None, str | None]:
     if run is None:
         return None, "this drill did not record its scenario (declared before debriefs existed)"
     try:
+        if run.source is not None:  # as it was run, whatever became of its file since
+            name = PurePath(run.scenario).stem
+            return parse_scenario(run.source, name, "the scenario recorded with the drill"), None
         return load_scenario(run.scenario), None
     except InputError as exc:
         return None, f"scenario {run.scenario!r} cannot be read back: {exc}"

@@ -30,7 +30,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from stratus_commander import validation
 from stratus_commander.clock import Clock
@@ -138,6 +146,13 @@ class Scenario(_Model):
     impact: Literal["minor", "major", "critical"] | None = None
     steps: tuple[Step, ...] = ()
     expect: tuple[Expectation, ...] = Field(min_length=1)
+    #: the TOML it was read from: recorded with a drill, so its debrief reads the scenario run,
+    #: not the file as it is later (edited, moved, or a newer bundled version)
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @model_validator(mode="after")
     def _timeline(self) -> Scenario:
@@ -218,21 +233,33 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 def load_scenario_file(path: Path) -> Scenario:
     """Read and validate one scenario file; errors name the file and the key path."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read scenario: {exc.strerror or exc}", where=str(path)) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", where=str(path)) from exc
-    if "name" in data:
-        raise InputError("a scenario's name is its file name; remove this key", f"{path}: name")
+    return parse_scenario(text, path.stem, str(path))
+
+
+def parse_scenario(text: str, name: str, where: str) -> Scenario:
+    """The scenario ``name`` from its TOML ``text`` (a file's, or as recorded with a drill);
+    errors name ``where`` and the key path."""
     try:
-        return Scenario.model_validate({**data, "name": path.stem})
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", where=where) from exc
+    if "name" in data:
+        raise InputError("a scenario's name is its file name; remove this key", f"{where}: name")
+    try:
+        scenario = Scenario.model_validate({**data, "name": name})
     except ValidationError as exc:
-        raise _input_error(path, exc) from exc
+        raise _input_error(where, exc) from exc
+    scenario._source = text
+    return scenario
 
 
-def _input_error(path: Path, exc: ValidationError) -> InputError:
+def _input_error(where: str, exc: ValidationError) -> InputError:
     found = validation.problems(exc)
-    where, message = found[0]
+    key, message = found[0]
     rest = "".join(f"\n  {loc or '(top level)'}: {msg}" for loc, msg in found[1:])
-    return InputError(message + rest, f"{path}: {where}" if where else str(path))
+    return InputError(message + rest, f"{where}: {key}" if key else where)

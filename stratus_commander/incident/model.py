@@ -228,6 +228,8 @@ class DrillRun:
     scenario: str
     started_at: datetime
     speed: float = 1.0
+    #: the scenario's TOML as it was run (the debrief reads it back, whatever became of the file)
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if not self.scenario.strip():
@@ -236,11 +238,14 @@ class DrillRun:
             raise InputError(f"must be > 0, got {self.speed}", where="drill speed")
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "scenario": self.scenario,
             "started_at": to_iso(self.started_at),
             "speed": self.speed,
         }
+        if self.source is not None:
+            out["source"] = self.source
+        return out
 
     def scenario_time(self, at: datetime) -> timedelta:
         """Scenario time at ``at`` (the simulator's clock runs ``speed`` times the real one)."""
@@ -258,7 +263,13 @@ def drill_run_of(events: Sequence[Event]) -> DrillRun | None:
     raw = events[0].data.get("drill_run")
     if not isinstance(raw, dict):
         return None
-    return DrillRun(str(raw["scenario"]), from_iso(raw["started_at"]), float(raw.get("speed", 1)))
+    source = raw.get("source")
+    return DrillRun(
+        str(raw["scenario"]),
+        from_iso(raw["started_at"]),
+        float(raw.get("speed", 1)),
+        source if isinstance(source, str) else None,  # drills declared before it was recorded
+    )
 
 
 Listener = Callable[[Incident, Event], object]

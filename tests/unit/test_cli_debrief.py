@@ -130,3 +130,26 @@ def test_only_a_drill_has_a_debrief(cli: Cli) -> None:
     cli.ok("incidents", "declare", "--title", "Real outage", "--impact", "minor")
     code, _, err = cli("incidents", "debrief", "1")
     assert code == 2 and "INC-1 is not a drill" in err
+
+
+def test_a_drill_of_a_scenario_file_is_debriefed_as_run_whatever_became_of_the_file(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """The scenario is recorded with the drill: the file moved, or edited to expect something
+    else, the debrief still reads the scenario that was run."""
+    bundled = Path(__file__).parents[2] / "resources/drills/payment-processing-down.toml"
+    mine = tmp_path / "my-payments.toml"
+    mine.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    cli.ok(
+        "incidents", "declare", "--title", "Payments failing", "--impact", "critical",
+        "--detected-at", minute(1), "--at", minute(2),
+        "--drill", str(mine), "--drill-started-at", minute(0),
+    )  # fmt: skip
+    cli.ok("incidents", "triage", "1", "external", "--at", minute(4))
+    mine.write_text(mine.read_text(encoding="utf-8").replace("external", "internal"))
+    mine.rename(tmp_path / "moved.toml")
+
+    debrief = json.loads(cli.ok("incidents", "debrief", "1", "--json"))
+    assert debrief["scenario"]["name"] == str(mine)  # where it was run from
+    assert debrief["triage"]["expected"] == "external" and debrief["triage"]["matches"] is True
+    assert "cannot be read back" not in cli.ok("incidents", "debrief", "1")

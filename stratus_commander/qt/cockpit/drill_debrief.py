@@ -36,7 +36,8 @@ def drill_run_now(simulator: Any) -> DrillRun | None:
     speed = float(simulator.clock.speed)
     elapsed: timedelta = simulator.elapsed()
     started = simulator.clock.clock.now() - elapsed / speed
-    return DrillRun(simulator.scenario.name, started, speed)
+    scenario = simulator.scenario
+    return DrillRun(scenario.name, started, speed, source=scenario.source or None)
 
 
 class DrillCockpit(Protocol):
