@@ -228,7 +228,11 @@ def main() -> None:
         print(
             f"{label:<36} {runs[0][col] * 1000:8.1f} ms  {min(r[col] for r in runs) * 1000:8.1f} ms"
         )
-    for what, col in (("opening the library", 3), ("computing the insights", 5)):
+    for what, col in (
+        ("opening the library", 3),
+        ("computing the insights", 5),
+        ("opening the insights view, charts painted", 7),
+    ):
         ok = min(r[col] for r in runs) <= TARGET_S
         print(f"target (≤ {TARGET_S} s) for {what}: {'met' if ok else 'NOT met'}")
 
