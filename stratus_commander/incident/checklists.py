@@ -18,7 +18,7 @@ one check has.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +32,7 @@ __all__ = [
     "ISSUE_LABELS",
     "TICK_KINDS",
     "Check",
+    "already_ticked",
     "find_check",
     "issue_label",
     "runbook_checks",
@@ -124,6 +125,31 @@ def ticked(events: Iterable[Event], group: str) -> dict[str, datetime]:
     return state
 
 
+def already_ticked(
+    events: Sequence[Event], label: str, group: str, item_id: str, what: str, on: bool
+) -> AlreadyDone | None:
+    """The answer when ``item_id`` of ``group`` already is as asked (ticked, ``on``, or
+    unticked): who did it and when; None when the tick (or untick) would change it. The rule
+    of :func:`set_tick`, and of the outbox's replay."""
+    since = ticked(events, group).get(item_id)
+    last = next(
+        (
+            e
+            for e in reversed(events)
+            if e.kind in TICK_KINDS
+            and e.data.get("group") == group
+            and e.data.get("item") == item_id
+        ),
+        None,
+    )
+    if last is None or (since is not None) != on:
+        return None
+    done = "ticked" if on else "unticked"
+    return AlreadyDone(
+        f"{label}: “{what}” was already {done}", by_whom(events, last), last.at, last
+    )
+
+
 def set_tick(
     incidents: Incidents,
     incident_id: int,
@@ -144,25 +170,9 @@ def set_tick(
     # second gets the first one's tick as an answer, not a duplicate.
     with incidents.store.write():
         events = incidents.events(incident_id)
-        since = ticked(events, group).get(item.id)
-        last = next(
-            (
-                e
-                for e in reversed(events)
-                if e.kind in TICK_KINDS
-                and e.data.get("group") == group
-                and e.data.get("item") == item.id
-            ),
-            None,
-        )
-        if last is not None and (since is not None) == on:  # it already is as asked
-            done = "ticked" if on else "unticked"
-            raise AlreadyDone(
-                f"INC-{incident_id}: “{item.text}” was already {done}",
-                by_whom(events, last),
-                last.at,
-                last,
-            )
-        if not on and since is None:
+        done = already_ticked(events, f"INC-{incident_id}", group, item.id, item.text, on)
+        if done is not None:
+            raise done
+        if not on and ticked(events, group).get(item.id) is None:
             raise DomainRefused(f"INC-{incident_id}: “{item.text}” is not ticked")
         return incidents.record(incident_id, kind, text, {"group": group, "item": item.id}, at=at)

@@ -275,6 +275,17 @@ def drill_run_of(events: Sequence[Event]) -> DrillRun | None:
 Listener = Callable[[Incident, Event], object]
 
 
+def already_decided(label: str, events: Sequence[Event]) -> AlreadyDone:
+    """The answer to a triage decision made again (or otherwise, unseen): the decision that
+    stands, who made it and when (``events``: a timeline with a decision). The rule of
+    :meth:`Incidents.decide`, and of the outbox's replay."""
+    last = next(e for e in reversed(events) if e.kind == "decision")
+    current = last.data.get("decision")
+    return AlreadyDone(
+        f"{label}: triage was already decided: {current}", by_whom(events, last), last.at, last
+    )
+
+
 def _label(incident_id: int) -> str:
     """``INC-7``; ``INC-L1`` for an incident declared while the team server was away (a local
     id, negative, until the server numbers it: ``store/outbox.py``)."""
@@ -543,14 +554,7 @@ class Incidents:
             if current is not None and (
                 current == decision or (seen is not False and seen != current)
             ):
-                evs = self.store.events(incident_id)
-                last = next(e for e in reversed(evs) if e.kind == "decision")
-                raise AlreadyDone(
-                    f"{_label(incident_id)}: triage was already decided: {current}",
-                    by_whom(evs, last),
-                    last.at,
-                    last,
-                )
+                raise already_decided(_label(incident_id), self.store.events(incident_id))
             return self.record(incident_id, "decision", text, data, at=at)
 
     def send_update(

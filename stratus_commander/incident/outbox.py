@@ -11,7 +11,11 @@ An action that can no longer apply — the incident was closed meanwhile, its st
 it, a role given by someone who is not (or no longer) its commander, a time rule of
 ``incident/times.py`` refuses its time now that other events came first — is
 still recorded, as a note flagged ``data["late_from_outbox"]`` (the reason) that quotes the
-original kind, text, data and time; it changes nothing in the incident.
+original kind, text, data and time; it changes nothing in the incident. So is an action a
+teammate took first meanwhile — the same check ticked (or unticked), the same triage decision,
+the same role given: the rules that answer :class:`~stratus_commander.errors.AlreadyDone` online
+(``already_ticked``, ``already_decided``, ``already_given``) are asked again, and the note says
+who did it and when (``data["first"]``: ``by``, ``at``, ``seq``), not a duplicate milestone.
 
 An incident declared while the server was away (a local id, ``INC-L1``: ``store/outbox.py``)
 is created on the server when its ``declared`` entry is sent: the row it was declared with, and
@@ -32,9 +36,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stratus_commander.clock import Clock, to_iso
-from stratus_commander.errors import DomainRefused, InputError, NotFound, StoreUnreachable
-from stratus_commander.incident.model import Incident, Incidents
-from stratus_commander.incident.roles import ROLE_KIND, assign_refusal
+from stratus_commander.errors import (
+    AlreadyDone,
+    DomainRefused,
+    InputError,
+    NotFound,
+    StoreUnreachable,
+)
+from stratus_commander.incident.checklists import TICK_KINDS, already_ticked, ticked
+from stratus_commander.incident.model import Incident, Incidents, already_decided
+from stratus_commander.incident.roles import ROLE_KIND, already_given, assign_refusal
 from stratus_commander.store import Store
 from stratus_commander.store.offline import OfflineStore
 from stratus_commander.store.outbox import OutboxEntry, local_label
@@ -181,6 +192,9 @@ def _append(
     data = {k: v for k, v in entry.data.items() if k != "entered_at"}
     data["queued_at"] = to_iso(entry.queued_at)
     reason = _cannot_apply(before, events, entry)
+    first = _done_first(before, events, entry) if reason is None else None
+    if first is not None:
+        reason = str(first)
     if reason is None:
         try:
             incidents.record(
@@ -205,6 +219,8 @@ def _append(
         "queued_at": data["queued_at"],
         "outbox_id": entry.id,
     }
+    if first is not None:
+        late["first"] = {"by": first.by, "at": to_iso(first.at), "seq": _seq(first)}
     text = f"Taken while the team server was away, not applied ({reason}): {entry.text}"
     try:
         incidents.record(
@@ -225,6 +241,14 @@ def _cannot_apply(before: Incident, events: Sequence[Event], entry: OutboxEntry)
     if entry.kind == ROLE_KIND:
         role, person = str(entry.data.get("role")), str(entry.data.get("person"))
         return assign_refusal(events, entry.actor, role, person)
+    unticked = entry.kind == "check_unticked"
+    group, item = str(entry.data.get("group")), str(entry.data.get("item"))
+    if (
+        unticked
+        and item not in ticked(events, group)
+        and _done_first(before, events, entry) is None
+    ):
+        return f"{before.label}: “{_what(entry)}” is not ticked"  # never ticked: as online
     if entry.kind == "status_changed":
         was, to = entry.data.get("from"), entry.data.get("to")
         if before.status == to:
@@ -232,3 +256,30 @@ def _cannot_apply(before: Incident, events: Sequence[Event], entry: OutboxEntry)
         if before.status != was:
             return f"{before.label} is {before.status} now, not {was}"
     return None
+
+
+def _done_first(
+    before: Incident, events: Sequence[Event], entry: OutboxEntry
+) -> AlreadyDone | None:
+    """The answer the online action would have had: a teammate already did it (the same tick or
+    untick, the same triage decision, the same role given), as the incident is now."""
+    data = entry.data
+    if entry.kind in TICK_KINDS:
+        group, item = str(data.get("group")), str(data.get("item"))
+        what = _what(entry)
+        return already_ticked(events, before.label, group, item, what, entry.kind == "check_ticked")
+    decision = data.get("decision")
+    if entry.kind == "decision" and decision is not None and before.triage_decision == decision:
+        return already_decided(before.label, events)
+    if entry.kind == ROLE_KIND:
+        return already_given(events, before.label, str(data.get("role")), str(data.get("person")))
+    return None
+
+
+def _seq(done: AlreadyDone) -> int | None:
+    return done.event.seq if isinstance(done.event, Event) else None
+
+
+def _what(entry: OutboxEntry) -> str:
+    """The check a tick's text names (``Ticked: Restart the pooler (context)``)."""
+    return entry.text.partition(": ")[2] or str(entry.data.get("item"))

@@ -33,6 +33,7 @@ from stratus_commander.timeline import Event
 __all__ = [
     "ROLES",
     "ROLE_KIND",
+    "already_given",
     "assign",
     "assign_refusal",
     "by_whom",
@@ -68,14 +69,9 @@ def assign(
         refused = assign_refusal(events, me, role, person)
         if refused is not None:
             raise DomainRefused(f"INC-{incident_id}: {refused}")
-        if held.get(role) == person:
-            last = next(e for e in reversed(events) if _gave(e, role, person))
-            raise AlreadyDone(
-                f"INC-{incident_id}: {person} was already made the {ROLES[role]}",
-                by_whom(events, last),
-                last.at,
-                last,
-            )
+        done = already_given(events, f"INC-{incident_id}", role, person)
+        if done is not None:
+            raise done
         previous = held.get(role)
         data: dict[str, object] = {"role": role, "person": person, "previous": previous}
         if role == "commander":
@@ -100,6 +96,22 @@ def assign_refusal(events: Sequence[Event], me: str, role: str, person: str) -> 
             "may take command)"
         )
     return None
+
+
+def already_given(
+    events: Sequence[Event], label: str, role: str, person: str
+) -> AlreadyDone | None:
+    """The answer when ``person`` already holds ``role``: who gave it and when (None: they do
+    not). The rule of :func:`assign`, and of the outbox's replay."""
+    if holders(events).get(role) != person:
+        return None
+    last = next(e for e in reversed(events) if _gave(e, role, person))
+    return AlreadyDone(
+        f"{label}: {person} was already made the {ROLES[role]}",
+        by_whom(events, last),
+        last.at,
+        last,
+    )
 
 
 def _gave(event: Event, role: str, person: str) -> bool:

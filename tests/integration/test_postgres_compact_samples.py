@@ -9,7 +9,7 @@ import pytest
 
 from stratus_commander.store import SampleRow, open_store
 from stratus_commander.store.postgres.backend import PostgresStore
-from stratus_commander.store.postgres.schema import MIGRATIONS_TABLE, apply
+from stratus_commander.store.postgres.schema import MIGRATION_NAMES, MIGRATIONS_TABLE, apply
 from tests.integration.pg_store import TeamDb, pg_server, team_db, team_role
 
 pytestmark = pytest.mark.postgres
@@ -51,7 +51,7 @@ def test_a_team_database_upgrades_with_every_sample_and_minute(team_db: TeamDb) 
     with open_store(team_db.url) as store:
         assert isinstance(store, PostgresStore)
         applied = {r["name"] for r in store.query(f"SELECT name FROM {MIGRATIONS_TABLE}")}
-        assert applied == {"p001_initial", "p002_compact_samples"}
+        assert applied == set(MIGRATION_NAMES)
         rows = store.query("SELECT * FROM samples WHERE at_ms < %s ORDER BY at_ms", [102 * MINUTE])
         assert [(r["at_ms"], r["outcome"], r["latency_100us"], r["detail"]) for r in rows] == [
             (100 * MINUTE, 0, 123, None),

@@ -171,6 +171,22 @@ def test_an_append_undone_with_its_inner_write_leaves_no_gap_in_the_chain(
     assert store.timeline_head(iid) == (3, inc.events(iid)[-1].hash)
 
 
+def test_a_declare_rolled_back_leaves_no_gap_in_the_incident_numbers(
+    inc: Incidents, store: Store
+) -> None:
+    assert declare(inc, "First outage") == 1
+    with pytest.raises(RuntimeError), store.write():
+        assert declare(inc, "Declared, then rolled back") == 2
+        raise RuntimeError("fails")
+    with store.write():  # and inside a transaction that goes on after an inner one failed
+        with pytest.raises(RuntimeError), store.write():
+            declare(inc, "Rolled back with its savepoint")
+            raise RuntimeError("inner fails")
+        assert declare(inc, "Second outage") == 2
+    assert declare(inc, "Third outage") == 3
+    assert sorted(i.id for i in inc.list()) == [1, 2, 3]
+
+
 def test_a_failed_write_leaves_nothing_and_announces_nothing(inc: Incidents, store: Store) -> None:
     iid = declare(inc)
     heard: list[str] = []

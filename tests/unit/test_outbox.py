@@ -15,8 +15,10 @@ import pytest
 from stratus_commander.clock import FakeClock, to_iso
 from stratus_commander.errors import StoreUnreachable
 from stratus_commander.incident import Incidents
+from stratus_commander.incident.checklists import runbook_checks, set_tick, ticked
 from stratus_commander.incident.outbox import LATE_FLAG, replay
 from stratus_commander.incident.roles import assign, holders
+from stratus_commander.runbook import load_runbook
 from stratus_commander.store import SqliteStore
 from stratus_commander.store.offline import OfflineStore
 from stratus_commander.store.outbox import Outbox, OutboxEntry
@@ -319,3 +321,59 @@ def test_a_role_queued_blind_by_someone_not_commanding_is_flagged_not_applied(
     evs = server.inner.events(iid)
     assert evs[-1].kind == "note" and evs[-1].data[LATE_FLAG] == done.late[0]
     assert "scribe" not in holders(evs)
+
+
+def test_what_a_teammate_did_first_meanwhile_is_a_flagged_note_naming_them_not_a_duplicate(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    check = runbook_checks(load_runbook())["mitigation.database.restart-database"]
+    alice = Incidents(store, clock, actor="alice")
+    iid = alice.declare("Database down", "Critical").id
+    alice.events(iid)  # the cockpit shows the incident: its actions are checked against it
+    server.away = True
+    clock.advance(60)
+    set_tick(alice, iid, check.group, check.item, True)
+    assign(alice, iid, "scribe", "carol")
+    clock.advance(60)
+    server.away = False
+    bob = Incidents(server.inner, clock, actor="bob")
+    first = [
+        set_tick(bob, iid, check.group, check.item, True),
+        assign(Incidents(server.inner, clock, actor="alice"), iid, "scribe", "carol"),
+    ]
+
+    done = replay(store, clock)
+    evs = server.inner.events(iid)
+    assert [e.kind for e in evs] == ["declared", "check_ticked", "role_assigned", "note", "note"]
+    assert [e.actor for e in evs[3:]] == ["alice", "alice"]
+    assert "“Restart database if necessary” was already ticked by bob at" in done.late[0]
+    assert "carol was already made the scribe by the incident commander (alice)" in done.late[1]
+    for late, was in zip(evs[3:], first, strict=True):
+        assert (late.data["first"]["at"], late.data["first"]["seq"]) == (to_iso(was.at), was.seq)
+    assert list(ticked(evs, check.group)) == [check.item.id]
+    assert Incidents(server.inner, clock).verify_projection(iid) == []
+    assert Incidents(server.inner, clock).verify(iid).ok
+
+
+def test_an_untick_a_teammate_made_meanwhile_is_flagged_and_the_check_stays_unticked(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    server, store = team
+    check = runbook_checks(load_runbook())["mitigation.database.restart-database"]
+    alice = Incidents(store, clock, actor="alice")
+    iid = alice.declare("Database down", "Critical").id
+    set_tick(alice, iid, check.group, check.item, True)
+    alice.events(iid)
+    server.away = True
+    clock.advance(60)
+    set_tick(alice, iid, check.group, check.item, False)  # queued
+    server.away = False
+    set_tick(Incidents(server.inner, clock, actor="bob"), iid, check.group, check.item, False)
+
+    done = replay(store, clock)
+    assert len(done.late) == 1 and "was already unticked by bob" in done.late[0]
+    evs = server.inner.events(iid)
+    assert [e.kind for e in evs][1:] == ["check_ticked", "check_unticked", "note"]
+    assert ticked(evs, check.group) == {}
+    assert Incidents(server.inner, clock).verify(iid).ok

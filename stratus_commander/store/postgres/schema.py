@@ -175,10 +175,17 @@ CREATE TABLE learnings (
 CREATE INDEX learnings_step ON learnings (step);
 """
 
+#: Incident ids are numbered by the declaring transaction (``timeline.py``: the next after the
+#: highest, under a lock), not by a sequence that spends a number on a declare rolled back. The
+#: identity goes, so nothing numbers an incident any other way (and an older version of the app,
+#: which would, refuses this database: it does not know this migration).
+_P003_INCIDENT_IDS = "ALTER TABLE incidents ALTER COLUMN id DROP IDENTITY IF EXISTS"
+
 #: The schema, by name, in order: (name, SQL). A name is never reused or changed once released.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("p001_initial", _P001_INITIAL + ROLLUP_SCHEMA),
     ("p002_compact_samples", P002_COMPACT_SAMPLES),  # latency as an integer of 0.1 ms
+    ("p003_incident_ids", _P003_INCIDENT_IDS),  # no gap left by a declare rolled back
 )
 MIGRATION_NAMES = tuple(name for name, _ in MIGRATIONS)
 

@@ -15,6 +15,10 @@ from the locked row itself: every append moves it in the statement that inserts 
 a writer that waited for the lock reads the row as its holder committed it (READ COMMITTED
 re-reads a row it waited for), so nothing else needs reading. The head is kept for the rest of
 the transaction (``heads``): the appends of a ``push`` or a nested action read nothing again.
+
+A new incident is numbered in its declaring transaction (the next after the highest, under an
+advisory lock held until that transaction ends), not by a sequence: a declare that rolls back
+leaves no gap in the numbers (schema migration p003 drops the identity).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from stratus_commander.clock import to_iso
 from stratus_commander.errors import NotFound, StoreDamaged
 from stratus_commander.store.postgres.connection import RedactingConnection
+from stratus_commander.store.postgres.locks import INCIDENT_ID_LOCK, LOCK_CLASS
 from stratus_commander.store.postgres.notify import CHANNEL, notify_sql, payload
 from stratus_commander.store.postgres.search import tokens, tsquery, words
 from stratus_commander.timeline import Event, event_from_row, next_event
@@ -39,6 +44,8 @@ _INCIDENT_COLUMNS = (
     "resolved_at, closed_at, review_done_at, event_count, head_hash"
 )
 _OPEN = "('investigating', 'identified', 'monitoring')"
+#: The number of a new incident: the next after the highest (taken under ``INCIDENT_ID_LOCK``).
+_NEXT_ID = "SELECT coalesce(max(id), 0) + 1 AS id FROM incidents"
 #: The incident's row, locked until the transaction ends, as the previous holder committed it.
 _LOCKED_ROW = f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = %s FOR NO KEY UPDATE"
 #: An event inserted, its incident's head moved to it, and the notice of it.
@@ -114,19 +121,28 @@ class TimelineQueries:
 
     def insert_incident(self, values: Mapping[str, Any]) -> int:
         """A new incident row (its projection columns; lists as :class:`Json`); returns its id.
-        Call inside :meth:`write`, with its ``declared`` event."""
+        Call inside :meth:`write`, with its ``declared`` event.
+
+        Numbered in the declaring transaction: the next after the highest committed, under a
+        lock held until that transaction ends (the declares of all cockpits take turns). A
+        declare that rolls back leaves no gap (a missing number would read as a deleted
+        incident); a sequence would have spent its number. ``values["id"]``: that id (a copy
+        keeping its number)."""
         values = dict(values)
-        columns = ", ".join([*values, "head_hash", "words"])
-        marks = ", ".join(f"%({k})s" for k in values)
-        values["_words"] = words(str(values.get("title", "")))
-        rows = self.query(
-            f"INSERT INTO incidents ({columns}) "
-            f"VALUES ({marks}, '', to_tsvector('simple', %(_words)s)) RETURNING id",
-            values,
-        )
-        incident_id = int(rows[0]["id"])
-        if self.writing:  # this transaction's own row: no one else sees it until the commit
-            self.heads[incident_id] = None
+        with nullcontext(self.conn) if self.writing else self.write():
+            self.query("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, INCIDENT_ID_LOCK])
+            if "id" not in values:  # read after the lock: what the previous holder committed
+                values["id"] = self.query(_NEXT_ID)[0]["id"]
+            columns = ", ".join([*values, "head_hash", "words"])
+            marks = ", ".join(f"%({k})s" for k in values)
+            values["_words"] = words(str(values.get("title", "")))
+            self.conn.execute(
+                f"INSERT INTO incidents ({columns}) "
+                f"VALUES ({marks}, '', to_tsvector('simple', %(_words)s))",
+                values,
+            )
+            incident_id = int(values["id"])
+            self.heads[incident_id] = None  # this transaction's own row, unseen until it commits
         return incident_id
 
     def update_incident(self, incident_id: int, changes: Mapping[str, Any]) -> None:
