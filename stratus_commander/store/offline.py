@@ -51,7 +51,7 @@ from functools import partial
 from typing import Any
 
 from stratus_commander.clock import Clock
-from stratus_commander.errors import StoreError, StoreUnreachable
+from stratus_commander.errors import NotFound, StoreError, StoreUnreachable
 from stratus_commander.store.link import AwayServer, TeamLink
 from stratus_commander.store.outbox import Outbox, OutboxEntry, local_label
 from stratus_commander.store.protocol import Store
@@ -457,6 +457,8 @@ class OfflineStore:
         row = self._rows.get(incident_id)
         if row is None:
             local = self.outbox.local_row(incident_id) if incident_id < 0 else None
+            if local is None and incident_id < 0:  # a local id is this machine's to know
+                raise NotFound(f"no incident {_label(incident_id)} declared on this machine")
             if local is None and not self.guess:
                 raise StoreUnreachable(
                     f"{_label(incident_id)} was not read before the server went away; it cannot be "

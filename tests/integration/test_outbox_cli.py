@@ -46,6 +46,10 @@ def test_commands_queue_while_the_server_is_away_and_outbox_send_delivers_them(
         assert code == 0 and out.startswith("Declared INC-L1 "), err
         assert "INC-L1 gets its number from the server" in err
         cli.ok("incidents", "note", "L1", "declared from the command line")
+        # A local number this machine never gave: refused, nothing queued.
+        assert "no incident INC-L7 declared on this machine" in cli.refused(
+            "incidents", "note", "L7", "typo"
+        )
         queued = waiting(cli)
         assert [(e["incident"], e["kind"]) for e in queued] == [
             ("INC-1", "note"),
