@@ -159,8 +159,10 @@ def say_event(event: Event, as_json: bool = False) -> None:
         say_json(event_json(event))
         return
     text = for_terminal(event.text, multiline=True).replace("\n", "\n" + " " * 6)
+    # Queued for an unreachable team server: its number is the server's to give.
+    number = "(queued)" if "outbox_id" in event.data else f"#{event.seq}"
     click.echo(
-        f"{incident_label(event.incident_id)} #{event.seq}  {shown_time(event.at)}  "
+        f"{incident_label(event.incident_id)} {number}  {shown_time(event.at)}  "
         f"{for_terminal(event.kind)}  {for_terminal(event.actor)}: {text}"
     )
 

@@ -32,7 +32,7 @@ def test_commands_queue_while_the_server_is_away_and_outbox_send_delivers_them(
     try:
         code, out, err = cli("incidents", "note", "1", "server away: restarting the pooler")
         assert code == 0, err
-        assert out.startswith("INC-1 ")  # the event, as it will be sent
+        assert out.startswith("INC-1 (queued)  ")  # the event, as it will be sent
         assert f"{server} unreachable — queued 1 event in the outbox" in err
         assert "`stratus-commander outbox send`" in err
         cli.ok("incidents", "triage", "1", "internal", "--note", "our pooler")
