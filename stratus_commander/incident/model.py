@@ -543,12 +543,16 @@ class Incidents:
         Answered with :class:`AlreadyDone` (who decided, when) when it already stands, or, given
         ``seen`` (the decision the caller was looking at: ``None`` for none), when someone
         decided otherwise meanwhile: of two responders deciding at once, the second is told.
-        Checked inside the append's serialised section."""
+        Checked inside the append's serialised section. What was seen is recorded with the
+        decision (``data["seen"]``): a decision queued while the team server was away is held
+        to the same rule when it is sent (``incident/outbox.py``)."""
         one_line(reason, "reason")
         if decision not in DECISIONS:
             raise InputError(f"{decision!r} is not one of {', '.join(DECISIONS)}", where="decision")
         text = f"Triage decision: {decision}" + (f" — {reason}" if reason else "")
-        data = {"decision": decision, "reason": reason}
+        data: dict[str, Any] = {"decision": decision, "reason": reason}
+        if seen is not False:
+            data["seen"] = seen
         with self.store.write():
             current = self.get(incident_id).triage_decision  # locks the incident on a server
             if current is not None and (

@@ -268,8 +268,15 @@ def _done_first(
         group, item = str(data.get("group")), str(data.get("item"))
         what = _what(entry)
         return already_ticked(events, before.label, group, item, what, entry.kind == "check_ticked")
-    decision = data.get("decision")
-    if entry.kind == "decision" and decision is not None and before.triage_decision == decision:
+    # The same decision; or another, made looking at one that no longer stands (a teammate
+    # decided otherwise meanwhile). The command line saw nothing ("seen" absent).
+    decision, current = data.get("decision"), before.triage_decision
+    if (
+        entry.kind == "decision"
+        and decision is not None
+        and current is not None
+        and (current == decision or ("seen" in data and data["seen"] != current))
+    ):
         return already_decided(before.label, events)
     if entry.kind == ROLE_KIND:
         return already_given(events, before.label, str(data.get("role")), str(data.get("person")))

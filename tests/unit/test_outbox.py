@@ -377,3 +377,49 @@ def test_an_untick_a_teammate_made_meanwhile_is_flagged_and_the_check_stays_unti
     assert [e.kind for e in evs][1:] == ["check_ticked", "check_unticked", "note"]
     assert ticked(evs, check.group) == {}
     assert Incidents(server.inner, clock).verify(iid).ok
+
+
+def test_a_decision_queued_blind_to_a_teammates_other_decision_is_flagged_not_a_change(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    """Alice's cockpit, away, decides "internal" looking at no decision; meanwhile bob decided
+    "external" on the server. Sent, hers is told what the online rule tells: decided already."""
+    server, store = team
+    alice = Incidents(store, clock, actor="alice")
+    iid = alice.declare("Database down", "Critical").id
+    alice.events(iid)
+    server.away = True
+    clock.advance(60)
+    alice.decide(iid, "internal", "pool exhausted", seen=None)
+    server.away = False
+    bob = Incidents(server.inner, clock, actor="bob")
+    first = bob.decide(iid, "external", "Stripe is down", seen=None)
+
+    done = replay(store, clock)
+    evs = server.inner.events(iid)
+    assert [e.kind for e in evs] == ["declared", "decision", "note"]
+    assert Incidents(server.inner, clock).get(iid).triage_decision == "external"
+    assert "triage was already decided: external" in done.late[0]
+    assert evs[2].actor == "alice" and evs[2].data["first"]["seq"] == first.seq
+    assert Incidents(server.inner, clock).verify(iid).ok
+
+
+def test_a_decision_changed_knowingly_while_away_is_recorded_as_a_change(
+    team: tuple[Unpluggable, OfflineStore], clock: FakeClock
+) -> None:
+    """Seeing bob's "external" before the server went away, alice changes it: a change, sent."""
+    server, store = team
+    alice = Incidents(store, clock, actor="alice")
+    iid = alice.declare("Database down", "Critical").id
+    Incidents(server.inner, clock, actor="bob").decide(iid, "external", seen=None)
+    alice.events(iid)
+    alice.get(iid)  # the cockpit read the incident (and bob's decision) before it went away
+    server.away = True
+    clock.advance(60)
+    alice.decide(iid, "internal", "it is our pooler after all", seen="external")
+    server.away = False
+
+    replay(store, clock)
+    incident = Incidents(server.inner, clock).get(iid)
+    assert incident.triage_decision == "internal"
+    assert [e.kind for e in server.inner.events(iid)] == ["declared", "decision", "decision"]
