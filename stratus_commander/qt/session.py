@@ -15,6 +15,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
@@ -51,6 +52,13 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def _team_settings(main: QSettings) -> QSettings:
+    """A team cockpit's own window layout, in a file beside the main cockpit's: opening one does
+    not put it exactly over the main window, and closing it does not move the main one's."""
+    path = Path(main.fileName())
+    return QSettings(str(path.with_name(f"team-{path.name}")), main.format())
 
 
 class CockpitApp:
@@ -160,7 +168,9 @@ class CockpitApp:
         try:
             asyncio.get_running_loop()  # the GUI's (qasync): what runs the cockpit
             session.incidents.get(incident_id)  # gone meanwhile: NotFound, before anything starts
-            app = CockpitApp(session, settings=self.settings, probe_note=session.probe_note())
+            app = CockpitApp(
+                session, settings=_team_settings(self.settings), probe_note=session.probe_note()
+            )
         except BaseException:
             session.close()
             raise

@@ -254,6 +254,9 @@ def test_an_incident_opened_from_the_team_library_opens_a_team_cockpit_that_foll
         await until(team.window.isVisible)
         assert team.window.incident is not None and team.window.incident.id == incident.id
         assert team.session.team and team.team_status is not None  # the outbox banner too
+        # Its window layout is its own, beside the main cockpit's file.
+        assert team.window.settings is not None
+        assert Path(team.window.settings.fileName()).name == "team-cockpit.ini"
 
         # A teammate's note reaches this team cockpit live (LISTEN/NOTIFY, no polling).
         teammate.note(incident.id, "Stripe shows 500s from our endpoint")
