@@ -68,9 +68,10 @@ log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_S = 0.25  # how soon a newly shown incident starts collecting flips, at worst
 STOP_TIMEOUT_S = 15.0
-#: A probe process stopped by SIGTERM waits this long for us to ask it to stop before it counts
-#: as dead: a logout or ``kill -TERM -PGID`` signals the whole group, and the child, quicker to
-#: finish, says so before our own handler has started closing the cockpit.
+#: A probe process stopped by SIGTERM (or SIGHUP) waits this long for us to ask it to stop before
+#: it counts as dead: a logout, ``kill -TERM -PGID`` or a closed terminal signals the whole group,
+#: and the child, quicker to finish, says so before our own handler has started closing the
+#: cockpit.
 SIGTERM_GRACE_S = 3.0
 
 _T = TypeVar("_T")
@@ -246,7 +247,7 @@ class _InProcess:
                     self._died(f"the probe process exited (code {self._proc.wait()})")
                     return
                 if message[0] == "stopped":
-                    grace = SIGTERM_GRACE_S if message[1] == "SIGTERM" else 0.0
+                    grace = SIGTERM_GRACE_S if message[1] in ("SIGTERM", "SIGHUP") else 0.0
                     if not self._stopping.wait(grace):  # a SIGTERM meant for it alone
                         self._died(f"the probe process stopped ({message[1]})")
                     return

@@ -14,9 +14,9 @@ The child reads pickled frames on stdin (first a :class:`Setup`, then ``("incide
 ``("stop",)``) and writes pickled frames on stdout: ``("report", item)`` for each item,
 ``("log", record)`` for each log record (the cockpit's handlers write them: one process owns the
 log file) and ``("stopped", why)`` once everything is written. It stops when stdin closes too
-(the cockpit died), and on SIGTERM (a logout or service manager signals the whole process group:
-the last batch is written first). It ignores Ctrl+C (the terminal's, meant for the cockpit,
-which stops it in order).
+(the cockpit died), and on SIGTERM or SIGHUP (a logout, a service manager or a closed terminal
+signals the whole process group: the last batch is written first). It ignores Ctrl+C (the
+terminal's, meant for the cockpit, which stops it in order).
 
 A restarted worker is told the states shown before (``Setup.known``): its first results are
 flips only where they differ, so a restart does not put "first check → down" on the timeline
@@ -246,12 +246,13 @@ async def _serve(setup: Setup, commands: IO[bytes], outbox: _Outbox) -> bool:
             if message[0] == "incident":
                 loop.call_soon_threadsafe(worker.follow_incident, message[1])
 
-    def terminated() -> None:
-        log.warning("SIGTERM: stopping the probes, writing what they saw")
-        why[0] = "SIGTERM"
+    def terminated(sig: signal.Signals) -> None:
+        log.warning("%s: stopping the probes, writing what they saw", sig.name)
+        why[0] = sig.name
         stop.set()
 
-    loop.add_signal_handler(signal.SIGTERM, terminated)
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # a logout; the terminal it ran from closed
+        loop.add_signal_handler(sig, terminated, sig)
     threading.Thread(target=listen, name="commands", daemon=True).start()
     running = asyncio.create_task(worker.run())
     stopping = asyncio.create_task(stop.wait())

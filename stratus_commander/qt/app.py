@@ -13,10 +13,10 @@ What the cockpit's first frame does not show waits until it is painted: the runb
 templates are parsed then, and a bundled drill's scenario is loaded then; a problem found then
 closes the cockpit in order and is reported the same way, exit 2.
 Both end when the window closes: the probes stop, buffered samples are written, the client and
-the simulator close, then the database. Ctrl+C (SIGINT) and SIGTERM (a logout, ``kill``, a
-service manager) close the cockpit the same way, exiting 130 and 143; a second SIGTERM ends the
-process at once. With no display to open a window on, both refuse (exit 2) before Qt is started,
-pointing to the command line.
+the simulator close, then the database. Ctrl+C (SIGINT), SIGTERM (a logout, ``kill``, a
+service manager) and SIGHUP (its terminal closed) close the cockpit the same way, exiting 130,
+143 and 129; a second SIGTERM or SIGHUP ends the process at once. With no display to open a
+window on, both refuse (exit 2) before Qt is started, pointing to the command line.
 """
 
 from __future__ import annotations
@@ -116,33 +116,40 @@ Main = Callable[[QWidget, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 class _Sigterm:
-    """While installed, SIGTERM sets ``stop`` (the cockpit closes in order, as on Ctrl+C)."""
+    """While installed, SIGTERM (a logout, ``kill``, a service manager) or SIGHUP (the terminal
+    the cockpit was started from closed) sets ``stop``: the cockpit closes in order, as on
+    Ctrl+C. ``received``: which of them came."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
         self.stop = asyncio.Event()
-        self.received = False
+        self.received: signal.Signals | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._previous: Any = None
+        self._previous: dict[signal.Signals, Any] = {}
 
     def install(self) -> None:
         if threading.current_thread() is threading.main_thread():  # else Python refuses
-            self._previous = signal.signal(signal.SIGTERM, self._on_signal)
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._on_signal)
 
     def uninstall(self) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
-            self._previous = None
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
 
     def _on_signal(self, signum: int, frame: object) -> None:
         # Little here: it interrupts whatever Python code was running (logging included).
-        self.received = True
-        # A second SIGTERM (a closing that hangs) ends the process the default way.
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        self.received = signal.Signals(signum)
+        # A second one (a closing that hangs) ends the process the default way.
+        for sig in self.SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
         if self.loop is not None:  # else the cockpit sees ``stop`` set as soon as it runs
             self.loop.call_soon_threadsafe(self.set_stop)
 
     def set_stop(self) -> None:
-        log.warning("SIGTERM: closing the cockpit in order")
+        name = self.received.name if self.received is not None else "SIGTERM"
+        log.warning("%s: closing the cockpit in order", name)
         self.stop.set()
 
 
@@ -162,7 +169,7 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
         main = prepare(settings)  # loads and validates the runbook and the config
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
             sigterm.loop = runner.get_loop()
-            if sigterm.received:
+            if sigterm.received is not None:
                 sigterm.set_stop()
             try:
                 runner.run(main(first, sigterm.stop))
@@ -176,9 +183,9 @@ def _start(message: str, prepare: Callable[[QSettings], Main]) -> int:
         # inside Qt (while it re-polishes every widget for a new style sheet) crashes the process.
         first.close()
         shiboken6.delete(first)
-    if sigterm.received:
+    if sigterm.received is not None:
         print("Terminated: the cockpit closed; all it recorded is saved.", file=sys.stderr)
-        return 128 + signal.SIGTERM
+        return 128 + sigterm.received
     return 0
 
 

@@ -123,10 +123,15 @@ def _drill_process(db: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.parametrize("to", ["process", "group"])
-def test_sigterm_closes_the_drill_in_order(to: str, tmp_path: Path) -> None:
-    """``kill PID`` (the cockpit alone), or a logout or service manager (its whole group: the
-    probe worker too, which then writes its last batch by itself)."""
+@pytest.mark.parametrize(
+    ("to", "sig"),
+    [("process", signal.SIGTERM), ("group", signal.SIGTERM), ("group", signal.SIGHUP)],
+    ids=["process", "group", "terminal-closed"],
+)
+def test_sigterm_closes_the_drill_in_order(to: str, sig: signal.Signals, tmp_path: Path) -> None:
+    """``kill PID`` (the cockpit alone), a logout or service manager (its whole group: the
+    probe worker too, which then writes its last batch by itself), or the terminal it was
+    started from closing (SIGHUP to the group)."""
     db = tmp_path / "drill.db"
     proc = _drill_process(db, {**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     try:
@@ -135,22 +140,22 @@ def test_sigterm_closes_the_drill_in_order(to: str, tmp_path: Path) -> None:
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.2)
         if to == "group":
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, sig)
         else:
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert proc.returncode == 143, err
+    assert proc.returncode == 128 + sig, err
     assert "Terminated: the cockpit closed; all it recorded is saved." in err
     assert "Traceback" not in err and "Fatal Python error" not in err  # the worker's too
     assert _stored_samples(db) >= 8
     # tests/conftest.py points XDG_STATE_HOME (inherited) under tmp_path.
     log = (tmp_path / "home/.local/state/stratus-commander/log/stratus-commander.log").read_text()
-    assert "SIGTERM: closing the cockpit in order" in log
+    assert f"{sig.name}: closing the cockpit in order" in log
     assert "stratus_commander.probes.engine: probe api-health: " in log  # the worker's, too
     if to == "group":
-        assert "probes.worker: SIGTERM: stopping the probes, writing what they saw" in log
+        assert f"probes.worker: {sig.name}: stopping the probes, writing what they saw" in log
     # The worker's own SIGTERM is no death to recover from: the cockpit was closing too.
     assert "probe process stopped" not in log and "starting it again" not in err
     assert log.rstrip().endswith(f"cockpit closed; everything it recorded is in {db}")
