@@ -2,6 +2,7 @@
 
     model.py        Incident (a projection of its timeline) and Incidents (record, read, verify)
     times.py        when an event may be timed: the rules a time given by hand must meet
+    drill_run.py    the drill an incident rehearses, as its declaration records it
     deadlines.py    every runbook clock of an incident at a given ``now`` (pure); LATE is not met
     cadence.py      the update cadence: every update window kept or missed (pure)
     alerts.py       which clock warnings to raise, and when (pure)
@@ -14,6 +15,7 @@
 Imports the store, the runbook and the base modules; never the probes, the review or the GUI.
 """
 
+from stratus_commander.incident.drill_run import DrillRun, drill_run_of
 from stratus_commander.incident.model import (
     CHANNELS,
     DECISIONS,
@@ -21,12 +23,10 @@ from stratus_commander.incident.model import (
     MAX_ID,
     OPEN_STATUSES,
     STATUSES,
-    DrillRun,
     Incident,
     Incidents,
     Listed,
     Listener,
-    drill_run_of,
     parse_incident_id,
     project,
 )
