@@ -39,6 +39,9 @@ from stratus_commander.timeline import DEBRIEF_ONLY_KINDS, Event
 W = TypeVar("W", bound=QWidget)
 
 MIN_POINT_SIZE = 11
+#: LATE's mark in text (a clock face): the rail paints an hourglass, but the hourglass
+#: characters (⧗ ⌛) are missing from common fonts (DejaVu), where they show as an empty box.
+LATE_MARK = "◷"
 
 
 def _fill(bg: str, fg: str) -> str:

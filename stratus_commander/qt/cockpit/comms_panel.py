@@ -30,6 +30,7 @@ from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
+    LATE_MARK,
     Checklist,
     IncidentPanel,
     accessible,
@@ -273,8 +274,9 @@ class CommsPanel(IncidentPanel):
             state = "met"
             if reading.late_by is not None and reading.due_at is not None:
                 text = (
-                    f"⧗ Incident resolved LATE for the update cadence: the next update was due "
-                    f"{local(reading.due_at)}, {countdown(reading.late_by)} before resolution."
+                    f"{LATE_MARK} Incident resolved LATE for the update cadence: the next "
+                    f"update was due {local(reading.due_at)}, {countdown(reading.late_by)} "
+                    "before resolution."
                 )
                 state = "met late"
         elif reading.state == ClockState.OVERDUE:

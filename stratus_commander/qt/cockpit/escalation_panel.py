@@ -39,6 +39,7 @@ from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.panel_kit import (
+    LATE_MARK,
     IncidentPanel,
     accessible,
     buddy,
@@ -318,7 +319,7 @@ class EscalationPanel(IncidentPanel):
         if reading.done and reading.met_at is not None:
             if reading.late_by is not None:
                 late = countdown(reading.late_by)
-                text = f"⧗ Escalated LATE at {local(reading.met_at)}, {late} late"
+                text = f"{LATE_MARK} Escalated LATE at {local(reading.met_at)}, {late} late"
                 state = "met late"
             else:
                 text, state = f"✓ Escalated at {local(reading.met_at)}", "met"

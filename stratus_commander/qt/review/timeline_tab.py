@@ -9,7 +9,7 @@ from stratus_commander import review as rv
 from stratus_commander.incident.cadence import Cadence
 from stratus_commander.incident.comms import format_time
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import accessible, local
+from stratus_commander.qt.panel_kit import LATE_MARK, accessible, local
 from stratus_commander.qt.review.widgets import ReviewTab, Table, mark_late, mark_urgent
 from stratus_commander.timefmt import human_duration
 
@@ -62,7 +62,7 @@ class TimelineTab(ReviewTab):
             if d.target is not None:
                 target = f"≤ {human_duration(d.target)}"
                 if d.late_by is not None:
-                    target += f"  ⧗ LATE by {human_duration(d.late_by)}"
+                    target += f"  {LATE_MARK} LATE by {human_duration(d.late_by)}"
                 elif d.met:
                     target += "  ✓ met"
             rows.append([d.label, value, target, d.definition])

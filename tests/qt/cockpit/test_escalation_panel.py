@@ -7,6 +7,7 @@ from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.deadlines import ClockState, clocks
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit.escalation_panel import EscalationPanel
+from stratus_commander.qt.panel_kit import LATE_MARK
 from stratus_commander.store import open_store
 
 
@@ -37,7 +38,7 @@ def test_matrix_row_for_the_severity_with_its_deadline(
     (escalate,) = [r for r in clocks(after, runbook, clock.now()) if r.id == "escalate"]
     assert escalate.state == ClockState.LATE and escalate.met_late
     # Escalated, but late: said so, in its own mark, not the green ✓.
-    assert panel.by_label.text().startswith("⧗ Escalated LATE at")
+    assert panel.by_label.text().startswith(f"{LATE_MARK} Escalated LATE at")
     assert panel.by_label.text().endswith("01:00 late")
     assert not panel.escalate_button.isEnabled()
 

@@ -19,7 +19,7 @@ from stratus_commander.clock import FakeClock, SystemClock, to_ms
 from stratus_commander.incident import Incidents
 from stratus_commander.probes.series import series_window
 from stratus_commander.qt import theme
-from stratus_commander.qt.panel_kit import urgent_colors
+from stratus_commander.qt.panel_kit import LATE_MARK, urgent_colors
 from stratus_commander.qt.review.action_item_dialog import ActionItemDialog
 from stratus_commander.qt.review.view import ReviewView
 from stratus_commander.runbook import Runbook
@@ -471,7 +471,7 @@ def test_the_issue_example_reads_late_and_names_the_cadence_gap(
     view = open_view(qtbot, db, runbook, SystemClock(), 1)  # type: ignore[arg-type]
     assert "completed LATE" in view.header.deadline_label.text()
     rows = {row[0]: row for row in cell_texts(view.timeline_tab.durations)}
-    assert "⧗ LATE by" in rows["Time to review"][2]
+    assert f"{LATE_MARK} LATE by" in rows["Time to review"][2]
     # Painted as the rail paints LATE (orange, bold), not filled red as a missed clock is.
     late_row = next(
         r for r in range(view.timeline_tab.durations.rowCount())
