@@ -65,6 +65,7 @@ def test_cli_json_since_and_drills(db: Path) -> None:
 
     data = json.loads(run("--json", "--since", "2026-11-01T00:00:00Z"))
     assert [m["month"] for m in data["months"]] == ["2026-11"]
+    assert json.loads(run("--json", "--since", "2026-11-01")) == data  # a date: its UTC day
     assert data["months"][0]["times"]["declare"]["median_seconds"] == 660
     with_drills = json.loads(run("--json", "--drills"))
     assert len(with_drills["months"][0]["incidents"]) == 12
@@ -73,8 +74,9 @@ def test_cli_json_since_and_drills(db: Path) -> None:
     assert "2026-10: 10 incident(s) (Major 10)" in text
     assert "  Time to declare        median 5\xa0min 30\xa0s, worst 10\xa0min" in text
     assert "  DECLARE                5 on time, 5 late, 0 missed (of 10)" in text
-    bad = CliRunner().invoke(main, ["--db", str(db), "incidents", "insights", "--since", "May"])
-    assert bad.exit_code == 2 and "--since" in bad.stderr
+    for given, said in (("May", "--since: 'May'"), ("2026-02-30", "--since: '2026-02-30' is not")):
+        bad = CliRunner().invoke(main, ["--db", str(db), "incidents", "insights", "--since", given])
+        assert bad.exit_code == 2 and said in bad.stderr
 
 
 def test_credits_paid_per_currency_and_month_match_the_hand_computed(tmp_path: Path) -> None:
