@@ -25,13 +25,15 @@ def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "incidents.db")
 
 
-def payment_drill(cli: Cli) -> None:
+def payment_drill(
+    cli: Cli, scenario: str = "payment-processing-down", decision: str = "internal"
+) -> None:
     cli.ok(
         "incidents", "declare", "--title", "Payments failing", "--impact", "critical",
         "--detected-at", minute(1), "--at", minute(2),
-        "--drill", "payment-processing-down", "--drill-started-at", minute(0),
+        "--drill", scenario, "--drill-started-at", minute(0),
     )  # fmt: skip
-    cli.ok("incidents", "triage", "1", "internal", "--at", minute(4))
+    cli.ok("incidents", "triage", "1", decision, "--at", minute(4))
     cli.ok("incidents", "update", "1", "--text", "Payments are delayed", "--at", minute(19))
 
 
@@ -140,12 +142,7 @@ def test_a_drill_of_a_scenario_file_is_debriefed_as_run_whatever_became_of_the_f
     bundled = Path(__file__).parents[2] / "resources/drills/payment-processing-down.toml"
     mine = tmp_path / "my-payments.toml"
     mine.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
-    cli.ok(
-        "incidents", "declare", "--title", "Payments failing", "--impact", "critical",
-        "--detected-at", minute(1), "--at", minute(2),
-        "--drill", str(mine), "--drill-started-at", minute(0),
-    )  # fmt: skip
-    cli.ok("incidents", "triage", "1", "external", "--at", minute(4))
+    payment_drill(cli, str(mine), "external")
     mine.write_text(mine.read_text(encoding="utf-8").replace("external", "internal"))
     mine.rename(tmp_path / "moved.toml")
 
