@@ -4,9 +4,10 @@ incidents by impact, and the service credits paid. Drills are left out unless as
 
 Every figure names the incidents behind it (``incidents``), so a chart point can open them.
 Pure over incidents and stored credits: :func:`insights` reads the incidents once
-(``Incidents.listed``) and every stored credit report at once, and counts each clock by its state
-alone (:func:`~stratus_commander.incident.deadlines.clock_states`): ten thousand incidents are
-counted in the time of reading them. :func:`insights_text` is the command line's text;
+(``Incidents.listed``, none parsed into an ``Incident``) and every stored credit report at once,
+and counts column by column: their times as numpy columns, each clock by its state alone
+(:func:`~stratus_commander.incident.deadlines.clock_states`). Ten thousand incidents are counted
+in the time of reading them. :func:`insights_text` is the command line's text;
 :func:`insights_html` the page the GUI's Insights view exports (its charts inline).
 """
 
@@ -14,18 +15,23 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from operator import attrgetter
 from statistics import median
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from stratus_commander.clock import to_ms
 from stratus_commander.credits.money import money
 from stratus_commander.credits.stored import every_stored_credits
-from stratus_commander.incident import Incident, Incidents
-from stratus_commander.incident.deadlines import ClockState, clock_states
+from stratus_commander.incident import Incidents, Listed
+from stratus_commander.incident.columns import time_columns
+from stratus_commander.incident.deadlines import CLOCK_FIELDS, STATES, ClockState, clock_states
 from stratus_commander.runbook import Runbook
 from stratus_commander.timefmt import human_duration
 
@@ -39,7 +45,6 @@ __all__ = [
     "insights",
     "insights_html",
     "insights_text",
-    "month_insights",
     "summary_rows",
 ]
 
@@ -52,11 +57,14 @@ MEASURES = (
 )
 #: (verdict, as said) of a scored clock, in the order the charts stack them.
 VERDICTS = (("on_time", "on time"), ("late", "LATE"), ("missed", "missed"))
-_VERDICT = {
-    ClockState.MET: "on_time",
-    ClockState.LATE: "late",
-    ClockState.MISSED: "missed",
-    ClockState.OVERDUE: "missed",
+#: Each verdict's states, as indexes into :data:`STATES` (an overdue clock is missed).
+_VERDICT_CODES = {
+    verdict: [STATES.index(s) for s in states]
+    for verdict, states in (
+        ("on_time", [ClockState.MET]),
+        ("late", [ClockState.LATE]),
+        ("missed", [ClockState.MISSED, ClockState.OVERDUE]),
+    )
 }
 
 
@@ -132,7 +140,7 @@ class Insights:
     drills: bool
     months: tuple[MonthInsights, ...] = field(default=())
     #: Every incident counted, by id (what a list of the incidents behind a figure shows).
-    records: Mapping[int, Incident] = field(default_factory=dict, compare=False, repr=False)
+    records: Mapping[int, Listed] = field(default_factory=dict, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -142,62 +150,61 @@ class Insights:
         }
 
 
-def _span(values: Sequence[tuple[float, int]]) -> Span:
-    if not values:
+def _span(seconds: npt.NDArray[np.float64], ids: npt.NDArray[np.int64]) -> Span:
+    if not len(seconds):
         return Span(None, None, None, ())
-    worst = max(values)
-    return Span(median(v for v, _ in values), worst[0], worst[1], tuple(i for _, i in values))
+    worst = float(seconds.max())
+    return Span(
+        median(seconds.tolist()),
+        worst,
+        int(ids[seconds == worst].max()),  # a tie: the latest incident
+        tuple(ids.tolist()),
+    )
 
 
-def month_insights(
+def _month_insights(
     month: str,
-    incidents: Sequence[Incident],
+    ids: npt.NDArray[np.int64],
+    impacts: Sequence[str],
+    states: Sequence[npt.NDArray[np.int8]],
+    times: Mapping[str, npt.NDArray[np.datetime64]],
     runbook: Runbook,
-    now: datetime,
     credits: Mapping[int, Mapping[str, Decimal]],
 ) -> MonthInsights:
-    """The insights of ``incidents`` (all detected in ``month``), in one pass over them."""
-    verdicts: list[dict[str, list[int]]] = [{} for _ in runbook.clocks]
-    values: list[list[tuple[float, int]]] = [[] for _ in MEASURES]
-    measured = [
-        (attrgetter(start, end), spans)
-        for (_, _, start, end), spans in zip(MEASURES, values, strict=True)
-    ]
+    """The insights of the incidents ``ids`` (all detected in ``month``): their impacts, each
+    clock's states (:func:`clock_states`) and their stored times, column by column."""
+    clocks: dict[str, dict[str, tuple[int, ...]]] = {}
+    for c, column in zip(runbook.clocks, states, strict=True):
+        counts = clocks[c.id] = {}
+        for verdict, codes in _VERDICT_CODES.items():
+            chosen = ids[np.isin(column, codes)]
+            if len(chosen):
+                counts[verdict] = tuple(chosen.tolist())
+    spans = {}
+    for mid, _, start, end in MEASURES:
+        a, b = times[start], times[end]
+        measured = ~np.isnat(a) & ~np.isnat(b) & (b >= a)
+        seconds = (b[measured] - a[measured]).astype(np.int64) / 1000
+        spans[mid] = _span(seconds, ids[measured])
     by_impact: dict[str, list[int]] = {}
     paid: dict[str, Decimal] = {}
     credited: dict[str, list[int]] = {}
-    verdict_of = _VERDICT.get
-    for i, states in zip(incidents, clock_states(incidents, runbook, now), strict=True):
-        iid = i.id
-        for counts, state in zip(verdicts, states, strict=True):
-            verdict = verdict_of(state)
-            if verdict is not None:
-                counts.setdefault(verdict, []).append(iid)
-        for times_of, spans in measured:
-            a, b = times_of(i)
-            if a is not None and b is not None and b >= a:
-                spans.append(((b - a).total_seconds(), iid))
-        by_impact.setdefault(i.impact, []).append(iid)
+    listed = ids.tolist()
+    for iid, impact in zip(listed, impacts, strict=True):
+        by_impact.setdefault(impact, []).append(iid)
         for currency, amount in credits.get(iid, {}).items():
             paid[currency] = paid.get(currency, Decimal(0)) + amount
             credited.setdefault(currency, []).append(iid)
     return MonthInsights(
         month,
-        tuple(i.id for i in incidents),
-        {
-            c.id: {v: tuple(ids) for v, ids in counts.items()}
-            for c, counts in zip(runbook.clocks, verdicts, strict=True)
-        },
-        {mid: _span(v) for (mid, *_), v in zip(MEASURES, values, strict=True)},
+        tuple(listed),
+        clocks,
+        spans,
         {k: tuple(v) for k, v in by_impact.items()},
         paid,
         tuple(dict.fromkeys(i for ids in credited.values() for i in ids)),
         {c: tuple(ids) for c, ids in credited.items()},
     )
-
-
-def _month(i: Incident) -> str:
-    return f"{i.detected_at.year:04d}-{i.detected_at.month:02d}"
 
 
 def insights(
@@ -212,26 +219,43 @@ def insights(
     ``drills``), oldest month first."""
     now = incidents.clock.now()
     wanted = set(only) if only is not None else None
-    rows = [
-        listed
-        for listed in incidents.listed()
-        if (drills or not listed.drill) and (wanted is None or listed.id in wanted)
+    listed = [
+        row
+        for row in incidents.listed()
+        if (drills or not row.drill) and (wanted is None or row.id in wanted)
     ]
-    rows.sort(key=lambda r: (r.detected_iso, r.id))  # stored ISO UTC times sort as the times
-    months: dict[str, list[Incident]] = {}
-    chosen = []
-    for listed in rows:  # each parsed only once chosen: left-out drills cost nothing
-        i = listed.incident
-        if since is None or i.detected_at >= since:
-            months.setdefault(_month(i), []).append(i)
-            chosen.append(i)
+    listed.sort(key=lambda r: (r.detected_iso, r.id))  # stored ISO UTC times sort as the times
+    fields = {"detected_at", *CLOCK_FIELDS, *(f for _, _, a, b in MEASURES for f in (a, b))}
+    times = time_columns([r.row for r in listed], sorted(fields))
+    if since is not None:  # the times sorted: the chosen ones are a tail
+        first = int(np.searchsorted(times["detected_at"], np.datetime64(to_ms(since), "ms")))
+        listed, times = listed[first:], {k: v[first:] for k, v in times.items()}
+    ids = np.array([r.id for r in listed], dtype=np.int64)
+    impacts = [r.impact for r in listed]
+    states = clock_states(times, impacts, runbook, now)
     stored = every_stored_credits(incidents.store)  # one read, not one per incident
-    credits = {i.id: stored[i.id].totals for i in chosen if i.id in stored}
+    credits = {r.id: stored[r.id].totals for r in listed if r.id in stored}
+    # Detection times sorted: each month's incidents are one run of the columns.
+    months = np.datetime_as_string(times["detected_at"], unit="M")
+    starts = [0, *(np.flatnonzero(months[1:] != months[:-1]) + 1).tolist(), len(listed)]
+    if not listed:
+        starts = []
     return Insights(
         since,
         drills,
-        tuple(month_insights(m, rows, runbook, now, credits) for m, rows in months.items()),
-        {i.id: i for i in chosen},
+        tuple(
+            _month_insights(
+                str(months[a]),
+                ids[a:b],
+                impacts[a:b],
+                [s[a:b] for s in states],
+                {k: v[a:b] for k, v in times.items()},
+                runbook,
+                credits,
+            )
+            for a, b in itertools.pairwise(starts)
+        ),
+        {r.id: r for r in listed},
     )
 
 

@@ -3,8 +3,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stratus_commander.clock import to_iso
 from stratus_commander.incident import Incident
+from stratus_commander.incident.columns import time_columns
 from stratus_commander.incident.deadlines import (
+    CLOCK_FIELDS,
+    STATES,
     ClockState,
     clock_states,
     clocks,
@@ -172,7 +176,13 @@ def test_clock_states_are_the_readings_states_whatever_the_incident_and_time() -
                  "review_done_at": at + timedelta(hours=60)},
             ]  # fmt: skip
             incidents += [_incident(impact=impact, **stage) for stage in stages]
+    rows = [
+        {name: to_iso(at) if (at := getattr(i, name)) else None for name in CLOCK_FIELDS}
+        for i in incidents
+    ]
+    times = time_columns(rows, CLOCK_FIELDS)
     for offset in (-1, 0, 4, 5, 6, 14, 16, 45, 60 * 24, 60 * 72):
         now = T0 + offset * minute
         expected = [[r.state for r in clocks(i, RUNBOOK, now)] for i in incidents]
-        assert list(clock_states(incidents, RUNBOOK, now)) == expected
+        per_clock = clock_states(times, [i.impact for i in incidents], RUNBOOK, now)
+        assert [[STATES[s[n]] for s in per_clock] for n in range(len(incidents))] == expected

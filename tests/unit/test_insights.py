@@ -5,6 +5,7 @@ asked; --since cuts by month."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from stratus_commander.cli import main
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
-from stratus_commander.insights import insights
+from stratus_commander.insights import insights, insights_text
 from stratus_commander.runbook import load_runbook
 from stratus_commander.store import open_store
 from tests.insights_kit import NOW, account, credit, twenty_incidents
@@ -55,6 +56,20 @@ def test_medians_worst_and_clock_shares_match_the_hand_computed(db: Path) -> Non
     assert {k: len(v) for k, v in october.by_impact.items()} == {"Major": 10}
     assert {k: len(v) for k, v in november.by_impact.items()} == {"Critical": 10}
     assert dict(october.credits) == {}
+
+
+def test_since_cuts_at_the_instant_and_after_everything_leaves_nothing(db: Path) -> None:
+    with open_store(db) as store:
+        incidents = Incidents(store, FakeClock(NOW))
+        every = insights(incidents, load_runbook())
+        october = [incidents.get(i) for i in every.months[0].incidents]
+        # Since the fourth October detection, to the millisecond: it and the later ones.
+        cut = insights(incidents, load_runbook(), since=october[3].detected_at)
+        assert cut.months[0].incidents == every.months[0].incidents[3:]
+        assert cut.months[1] == every.months[1]
+        later = insights(incidents, load_runbook(), since=NOW + timedelta(days=1))
+    assert later.months == ()
+    assert insights_text(later, load_runbook()) == "No incidents (drills left out)."
 
 
 def test_cli_json_since_and_drills(db: Path) -> None:

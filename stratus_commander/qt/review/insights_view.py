@@ -123,6 +123,9 @@ class InsightsWindow(QMainWindow):
         self.note.setObjectName("evidence")
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
+        # Counting starts now, on the worker, while the charts are built: its answer is shown
+        # once this constructor has returned (it is delivered on this thread's event loop).
+        self.reload()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._charts())
@@ -133,7 +136,6 @@ class InsightsWindow(QMainWindow):
         layout.addWidget(splitter, 1)
         self.setCentralWidget(page)
         self.resize(1440, 940)
-        self.reload()
 
     # --- the page ------------------------------------------------------------------------------
 
@@ -363,7 +365,7 @@ class InsightsWindow(QMainWindow):
             i = records.get(iid)
             text = (
                 f"{i.label} · {i.impact}{' · DRILL' if i.drill else ''} · {i.title}\n"
-                f"    detected {local(i.detected_at, date=True, utc=False)}"
+                f"    detected {local(i.incident.detected_at, date=True, utc=False)}"
                 if i is not None
                 else f"INC-{iid}"
             )
