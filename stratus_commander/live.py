@@ -43,13 +43,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.drill import Simulator, drill_secrets, probe_config_toml
 from stratus_commander.drill.scenario import Scenario
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import FAILING, ProbeResult, ProbeSpec, ProbeState, StateChange
+from stratus_commander.probes.base import FAILING, ProbeResult, ProbeState, StateChange
 from stratus_commander.probes.config import parse_config
 from stratus_commander.probes.feed import ProbeFeed
 from stratus_commander.probes.retention import RetentionSettings
@@ -61,6 +61,9 @@ from stratus_commander.probes.worker import (
     write_frame,
 )
 from stratus_commander.store import as_location
+
+if TYPE_CHECKING:  # pydantic loads with a config's validation, not the first frame
+    from stratus_commander.probes.spec import ProbeSpec
 
 __all__ = ["Backoff", "LiveProbes", "Restart"]
 

@@ -35,8 +35,8 @@ if TYPE_CHECKING:  # probing (pydantic, httpx, the probe kinds) loads only when 
     from stratus_commander.drill.scenario import Scenario
     from stratus_commander.incident.outbox import Replayed
     from stratus_commander.live import LiveProbes
-    from stratus_commander.probes.base import ProbeSpec
     from stratus_commander.probes.config import Config
+    from stratus_commander.probes.spec import ProbeSpec
     from stratus_commander.store.offline import TeamLink
 
 __all__ = ["Access", "Session", "drill_heading", "scenario_choices"]

@@ -2,7 +2,7 @@
 
 A probe *kind* is a module under ``stratus_commander.probes`` exposing:
 
-    Spec: a pydantic model (subclass of ProbeSpec) with the kind's own config keys
+    Spec: a pydantic model (subclass of spec.ProbeSpec) with the kind's own config keys
     async def check(spec, ctx: CheckContext) -> ProbeResult
 
 ``check`` never raises for a target's fault: an unreachable or misbehaving target is ``down`` (or
@@ -28,14 +28,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from stratus_commander.probes.checks import Check
 
 if TYPE_CHECKING:  # the contract's types; importing httpx costs a tenth of a second at start-up
     import httpx
 
-Check = Literal["api", "webhooks", "database", "external"]
-#: The runbook's triage order.
-CHECK_ORDER: tuple[Check, ...] = ("api", "webhooks", "database", "external")
+    from stratus_commander.probes.spec import ProbeSpec
 
 
 class Outcome(StrEnum):
@@ -57,23 +55,6 @@ SEVERITY: dict[Outcome, int] = {
 def worst(outcomes: Iterable[Outcome]) -> Outcome:
     """The most severe outcome (down > degraded > unknown > up); UP when there are none."""
     return max(outcomes, key=SEVERITY.__getitem__, default=Outcome.UP)
-
-
-class ProbeSpec(BaseModel):
-    """Keys common to every ``[[probes]]`` table; kinds subclass it with their own keys."""
-
-    # Schemas are built when a config is first validated: the cockpit's first frame (which
-    # imports this module for the probe records) does not wait for them.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
-    kind: str
-    check: Check
-    interval_s: float = Field(default=60.0, gt=0)
-    timeout_s: float = Field(default=10.0, gt=0)
-    retries: int = Field(default=0, ge=0, le=5)
-    fail_threshold: int = Field(default=3, ge=1)  # consecutive failures before the state flips down
-    success_threshold: int = Field(default=2, ge=1)  # consecutive successes before it flips back up
 
 
 #: The outcomes that are trouble (unknown is not: the probe could not tell).

@@ -41,8 +41,8 @@ from pydantic import ValidationError
 from stratus_commander import validation
 from stratus_commander.errors import ConfigError
 from stratus_commander.probes import kinds
-from stratus_commander.probes.base import ProbeSpec
 from stratus_commander.probes.retention import RetentionSettings
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import is_secret_ref, looks_like_secret
 
 __all__ = ["Config", "ConfigInvalid", "load_config", "parse_config"]

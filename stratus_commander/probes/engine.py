@@ -56,11 +56,11 @@ from stratus_commander.probes.base import (
     CheckContext,
     Outcome,
     ProbeResult,
-    ProbeSpec,
     ProbeState,
     StateChange,
     worst,
 )
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import redact, resolve_secret
 
 __all__ = [

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING
 
-from stratus_commander.probes.base import ProbeResult, ProbeSpec, ProbeState, StateChange
+from stratus_commander.probes.base import ProbeResult, ProbeState, StateChange
+
+if TYPE_CHECKING:  # pydantic loads with a config's validation, not the first frame
+    from stratus_commander.probes.spec import ProbeSpec
 
 __all__ = ["ProbeFeed"]
 

@@ -16,14 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from stratus_commander.probes.base import (
-    CheckContext,
-    Outcome,
-    ProbeResult,
-    ProbeSpec,
-    make_result,
-)
+from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult, make_result
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import is_secret_ref, missing_credential
 
 _MISSING = object()

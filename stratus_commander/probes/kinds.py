@@ -12,7 +12,8 @@ from functools import cache
 from types import ModuleType
 from typing import Any, cast
 
-from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult, ProbeSpec
+from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult
+from stratus_commander.probes.spec import ProbeSpec
 
 __all__ = [
     "KINDS",

@@ -32,10 +32,10 @@ from stratus_commander.probes.base import (
     Finding,
     Outcome,
     ProbeResult,
-    ProbeSpec,
     make_result,
     summarise_findings,
 )
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import missing_credential, redact
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from stratus_commander.clock import SystemClock
 from stratus_commander.incident import Incidents
-from stratus_commander.probes.base import ProbeSpec, StateChange
+from stratus_commander.probes.base import StateChange
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.probes.worker import ProbeWorker, Report, Setup
 from stratus_commander.store import open_store
 

@@ -24,16 +24,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from stratus_commander.probes.base import (
-    Check,
-    CheckContext,
-    Outcome,
-    ProbeResult,
-    ProbeSpec,
-    timed_result,
-    worst,
-)
+from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult, timed_result, worst
+from stratus_commander.probes.checks import Check
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, get_json
+from stratus_commander.probes.spec import ProbeSpec
 
 ON_TIMEOUT = Outcome.UNKNOWN
 

@@ -46,11 +46,11 @@ from stratus_commander.probes.base import (
     Outcome,
     Party,
     ProbeResult,
-    ProbeSpec,
     make_result,
     summarise_findings,
 )
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch, retry_after_seconds
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import missing_credential, redact
 from stratus_commander.text import spoken_list
 from stratus_commander.timefmt import human_duration

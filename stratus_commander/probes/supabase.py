@@ -37,11 +37,11 @@ from stratus_commander.probes.base import (
     Outcome,
     Party,
     ProbeResult,
-    ProbeSpec,
     make_result,
     summarise_findings,
 )
 from stratus_commander.probes.fetch import Fetched, FetchFailed, HttpURL, fetch
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import missing_credential
 
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")

@@ -23,14 +23,10 @@ from typing import Any
 
 from stratus_commander.clock import Clock, from_ms, to_ms
 from stratus_commander.errors import StoreUnreachable
-from stratus_commander.probes.base import (
-    FAILING,
-    Outcome,
-    ProbeResult,
-    ProbeSpec,
-)
+from stratus_commander.probes.base import FAILING, Outcome, ProbeResult
 from stratus_commander.probes.engine import StateTracker
 from stratus_commander.probes.feed import ProbeFeed
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.store import SampleRow, Store
 
 log = logging.getLogger(__name__)

@@ -35,15 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from stratus_commander.probes.base import (
-    CHECK_ORDER,
-    FAILING,
-    Check,
-    Outcome,
-    Party,
-    ProbeState,
-    worst,
-)
+from stratus_commander.probes.base import FAILING, Outcome, Party, ProbeState, worst
+from stratus_commander.probes.checks import CHECK_ORDER, Check
 from stratus_commander.secrets import redact
 
 __all__ = ["GROUP_TITLES", "DecisionHint", "TriageGroup", "group_evidence", "hint"]

@@ -27,16 +27,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from stratus_commander.probes.base import (
-    Check,
-    CheckContext,
-    Outcome,
-    ProbeResult,
-    ProbeSpec,
-    make_result,
-    worst,
-)
+from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult, make_result, worst
+from stratus_commander.probes.checks import Check
 from stratus_commander.probes.fetch import FetchFailed, HttpURL, fetch, retry_after_seconds
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import missing_credential
 
 ON_TIMEOUT = Outcome.UNKNOWN

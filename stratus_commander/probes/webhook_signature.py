@@ -26,14 +26,9 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field, field_validator
 
-from stratus_commander.probes.base import (
-    CheckContext,
-    Outcome,
-    ProbeResult,
-    ProbeSpec,
-    make_result,
-)
+from stratus_commander.probes.base import CheckContext, Outcome, ProbeResult, make_result
 from stratus_commander.probes.fetch import HttpURL, describe_http_error
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import missing_credential, redact
 
 # What Stripe's webhook sender calls itself; some platforms filter on it.

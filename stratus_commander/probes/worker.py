@@ -42,7 +42,8 @@ from typing import IO, TYPE_CHECKING, Any
 from stratus_commander.clock import Clock, SystemClock
 from stratus_commander.incident import Incident
 from stratus_commander.logs import quiet_noisy_loggers
-from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState, StateChange
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeState, StateChange
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.secrets import register_secret, resolve_secret
 from stratus_commander.timeline import Event
 

@@ -11,7 +11,7 @@ from typing import Literal
 Impact = Literal["Minor", "Major", "Critical"]
 IMPACTS: tuple[Impact, ...] = ("Minor", "Major", "Critical")
 SERVICES = ("API", "Web", "Webhooks", "Database")
-# Same values as probes.base.Check, repeated so loading a runbook does not import httpx.
+# Same values as probes.checks.Check, repeated: the runbook sits below the probes (the layers).
 Check = Literal["api", "webhooks", "database", "external"]
 TRIAGE_ORDER: tuple[Check, ...] = ("api", "webhooks", "database", "external")
 ClockId = Literal["declare", "triage", "communicate", "next_update", "escalate", "pir"]

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from stratus_commander.probes import http, statuspage, stripe_status, uptimerobot
-from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec
+from stratus_commander.probes.base import Outcome, ProbeResult
 from stratus_commander.probes.engine import ProbeEngine
+from stratus_commander.probes.spec import ProbeSpec
 from tests.integration.loopback import LoopbackServer, Route
 
 TIMEOUT_S = 1.0

@@ -12,8 +12,9 @@ from urllib.parse import parse_qs
 import pytest
 
 from stratus_commander.probes import http, statuspage, stripe_status, uptimerobot
-from stratus_commander.probes.base import Outcome, ProbeSpec, StateChange
+from stratus_commander.probes.base import Outcome, StateChange
 from stratus_commander.probes.engine import ProbeEngine
+from stratus_commander.probes.spec import ProbeSpec
 from tests.integration.loopback import LoopbackHandler, LoopbackServer
 
 UR_KEY = "u1234567-0123456789abcdef01234567"

@@ -20,7 +20,8 @@ import pytest
 from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.live import Backoff, LiveProbes, Restart
-from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, ProbeState
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeState
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.probes.worker import Setup
 from stratus_commander.store import open_store
 

@@ -19,11 +19,11 @@ from stratus_commander.probes.base import (
     Finding,
     Outcome,
     ProbeResult,
-    ProbeSpec,
     StateChange,
     make_result,
 )
 from stratus_commander.probes.engine import ProbeEngine, StateTracker, next_due
+from stratus_commander.probes.spec import ProbeSpec
 from tests.unit.probe_kit import T0
 
 U, G, D, X = Outcome.UP, Outcome.DEGRADED, Outcome.DOWN, Outcome.UNKNOWN

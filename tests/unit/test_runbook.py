@@ -100,7 +100,7 @@ def test_triage_groups_in_order_with_probe_and_manual_items() -> None:
 
 
 def test_triage_check_groups_are_the_probe_contracts() -> None:
-    from stratus_commander.probes.base import CHECK_ORDER
+    from stratus_commander.probes.checks import CHECK_ORDER
 
     assert tuple(g.id for g in RUNBOOK.triage.groups) == CHECK_ORDER
 

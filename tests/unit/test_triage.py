@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from stratus_commander.probes.base import Check, Finding, Outcome, ProbeResult, ProbeState
+from stratus_commander.probes.base import Finding, Outcome, ProbeResult, ProbeState
+from stratus_commander.probes.checks import Check
 from stratus_commander.probes.triage import group_evidence, hint
 from tests.unit.probe_kit import T0
 

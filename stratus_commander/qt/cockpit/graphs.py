@@ -32,7 +32,8 @@ from PySide6.QtWidgets import QGraphicsView, QLabel, QVBoxLayout, QWidget
 from stratus_commander.clock import Clock, to_ms
 from stratus_commander.errors import StoreUnreachable
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import CHECK_ORDER, ProbeResult, StateChange
+from stratus_commander.probes.base import ProbeResult, StateChange
+from stratus_commander.probes.checks import CHECK_ORDER
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.group_style import GROUP_STYLE, GROUP_TITLE

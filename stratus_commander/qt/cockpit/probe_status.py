@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import QLabel
 
 from stratus_commander.clock import Clock
-from stratus_commander.probes.base import Outcome, ProbeSpec, ProbeState, StateChange
+from stratus_commander.probes.base import Outcome, ProbeState, StateChange
 from stratus_commander.qt.cockpit.notify import Banner, BannerArea
+
+if TYPE_CHECKING:  # pydantic loads with a config's validation, not the first frame
+    from stratus_commander.probes.spec import ProbeSpec
 
 __all__ = ["Live", "LiveStatus", "ProbeStatus", "restart_text"]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -38,14 +39,7 @@ from stratus_commander.errors import AlreadyDone, StratusError
 from stratus_commander.incident import Incident, Incidents
 from stratus_commander.incident.checklists import TICK_KINDS, set_tick, ticked
 from stratus_commander.incident.comms import format_time
-from stratus_commander.probes.base import (
-    Outcome,
-    ProbeResult,
-    ProbeSpec,
-    ProbeState,
-    StateChange,
-    worst,
-)
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeState, StateChange, worst
 from stratus_commander.probes.triage import DecisionHint, group_evidence, hint
 from stratus_commander.qt import theme
 from stratus_commander.qt.bus import Bus
@@ -53,6 +47,9 @@ from stratus_commander.qt.cockpit.probe_table import ProbeTable, state_word
 from stratus_commander.qt.panel_kit import CockpitPanel, accessible
 from stratus_commander.runbook import Runbook, TriageGroup, TriageItem
 from stratus_commander.timeline import Event
+
+if TYPE_CHECKING:  # pydantic loads with a config's validation, not the first frame
+    from stratus_commander.probes.spec import ProbeSpec
 
 __all__ = ["TriagePanel", "tick_group"]
 

@@ -24,7 +24,8 @@ from stratus_commander.qt.cockpit.notify import BannerArea
 from stratus_commander.runbook import Runbook
 
 if TYPE_CHECKING:
-    from stratus_commander.probes.base import ProbeSpec, ProbeState
+    from stratus_commander.probes.base import ProbeState
+    from stratus_commander.probes.spec import ProbeSpec
     from stratus_commander.qt.cockpit.clock_rail import ClockRail
     from stratus_commander.qt.cockpit.graphs import GraphsPanel
     from stratus_commander.qt.cockpit.timeline_panel import TimelinePanel

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from stratus_commander.clock import SystemClock, to_ms
 from stratus_commander.incident import Incident, Incidents
-from stratus_commander.probes.base import CHECK_ORDER
+from stratus_commander.probes.checks import CHECK_ORDER
 from stratus_commander.probes.series import ProbeSeries, graph_series, series_window
 from stratus_commander.qt import theme
 from stratus_commander.qt.group_style import GROUP_STYLE, GROUP_TITLE

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from stratus_commander.probes.base import Check, Outcome, ProbeResult, ProbeState, StateChange
+from stratus_commander.probes.base import Outcome, ProbeResult, ProbeState, StateChange
+from stratus_commander.probes.checks import Check
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit import Cockpit
 from stratus_commander.qt.cockpit.declare_dialog import DeclareDialog

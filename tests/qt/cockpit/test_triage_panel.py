@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.checklists import ticked
-from stratus_commander.probes.base import Outcome, ProbeResult, ProbeSpec, StateChange
+from stratus_commander.probes.base import Outcome, ProbeResult, StateChange
+from stratus_commander.probes.spec import ProbeSpec
 from stratus_commander.qt.bus import Bus
 from stratus_commander.qt.cockpit.probe_table import ProbeTable
 from stratus_commander.qt.cockpit.triage_panel import TriagePanel
