@@ -15,17 +15,19 @@ The wording is the caller's choice: :func:`plain_words` (short, with the offendi
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from typing import TYPE_CHECKING
 
 from stratus_commander.secrets import redact
+
+if TYPE_CHECKING:  # pydantic loads with the first validation, not with this module
+    from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
 
 __all__ = ["Problem", "Problems", "key_path", "plain_words", "problems", "pydantic_words"]
 
 #: (key path, message); the key path is "" for the file's top level.
 Problem = tuple[str, str]
-Words = Callable[[ErrorDetails], str]
+Words = Callable[["ErrorDetails"], str]
 Loc = tuple[int | str, ...]
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from stratus_commander.credits.money import AMOUNT
 from stratus_commander.errors import InputError
-from stratus_commander.runbook import CreditStep, Sla
+from stratus_commander.runbook import CreditStep, Sla, validate
 
 __all__ = ["credit_percent", "parse_ladder", "step_for"]
 
@@ -29,7 +29,7 @@ def parse_ladder(text: str, where: str = "--ladder") -> tuple[CreditStep, ...]:
             raise InputError(f"{part!r} is not BELOW:CREDIT (e.g. 99.9:10)", where=where)
         steps.append({"below": below.strip(), "credit": credit.strip()})
     try:
-        sla = Sla.model_validate({"target": steps[0]["below"], "ladder": steps})
+        sla = validate(Sla, {"target": steps[0]["below"], "ladder": steps})
     except ValidationError as exc:
         raise InputError(exc.errors(include_url=False)[0]["msg"], where=where) from None
     return tuple(sla.ladder)

@@ -21,7 +21,7 @@ from stratus_commander.clock import from_iso, to_iso
 from stratus_commander.credits.accounts import Account, stored_account
 from stratus_commander.credits.money import money
 from stratus_commander.credits.uptime import MaintenanceWindow, Uptime, uptime_from_json
-from stratus_commander.runbook import CreditStep
+from stratus_commander.runbook import CreditStep, validate
 from stratus_commander.store import digest
 
 __all__ = [
@@ -197,7 +197,7 @@ def report_from_json(d: Mapping[str, Any]) -> CreditReport:
         incident_id=d["incident_id"],
         month=d["month"],
         month_label=d["month_label"],
-        ladder=tuple(CreditStep.model_validate(s) for s in d["ladder"]),
+        ladder=tuple(validate(CreditStep, s) for s in d["ladder"]),
         maintenance=tuple(
             MaintenanceWindow(from_iso(w["start"]), from_iso(w["end"]), w["reason"])
             for w in d["maintenance"]

@@ -3,9 +3,11 @@
     vocabulary.py   the fixed ids and orders: impacts, services, checks, clocks, phases, templates
     duration.py     the strict duration parser ("5m" → timedelta)
     fields.py       field types (Duration, Text, Id, Template, Percent) and the id checks
-    model.py        the pydantic models, Runbook at the top, with the checks across sections
+    model.py        the models (frozen dataclasses), Runbook at the top, with the checks across
+                    sections
     loader.py       load_runbook: a file read and validated, every problem at once;
-                    check_templates: the templates' syntax, when load_runbook left it for later
+                    check_templates: the templates' syntax, when load_runbook left it for later;
+                    validate: data validated into one model (pydantic, imported then)
     summary.py      what ``runbook check`` prints
     cache.py        cached_runbook: a file validated once, read back on the cockpit's later starts
                     (imported by its module path: the cockpit's start-up alone uses it)
@@ -50,7 +52,12 @@ Templates may use only TEMPLATE_VARIABLES (display strings the renderer supplies
 
 from stratus_commander.runbook.duration import parse_positive_duration
 from stratus_commander.runbook.fields import is_placeholder
-from stratus_commander.runbook.loader import RunbookInvalid, check_templates, load_runbook
+from stratus_commander.runbook.loader import (
+    RunbookInvalid,
+    check_templates,
+    load_runbook,
+    validate,
+)
 from stratus_commander.runbook.model import (
     ClockDef,
     Close,
@@ -138,4 +145,5 @@ __all__ = [
     "load_runbook",
     "parse_positive_duration",
     "summary",
+    "validate",
 ]

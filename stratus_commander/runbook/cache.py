@@ -2,10 +2,11 @@
 
     runbook = cached_runbook(path)    # as load_runbook(path, templates=False)
 
-Validating builds every pydantic schema of the runbook, a sixth of the cockpit's way to its
-first frame. The cockpit validates a runbook file once and keeps the result in the user cache
-dir, under a key made of the file's bytes, this package's source and the versions of pydantic
-and Python: a change to any of them misses, and the file is validated afresh (and its problems
+Validating imports pydantic and builds every schema of the runbook, a sixth of the cockpit's way
+to its first frame; the runbook itself is plain dataclasses (model.py), read back without
+pydantic. The cockpit validates a runbook file once and keeps the result in the user cache dir,
+under a key made of the file's bytes, this package's source and the versions of pydantic and
+Python: a change to any of them misses, and the file is validated afresh (and its problems
 reported exactly as :func:`~.loader.load_runbook` reports them; nothing invalid is ever kept).
 A cache entry that cannot be read back is ignored and written again; one that cannot be
 written is not kept. Only the newest :data:`KEEP` entries stay. The command line (``runbook
@@ -15,6 +16,7 @@ check`` included) always validates.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
@@ -23,7 +25,6 @@ from functools import cache
 from pathlib import Path
 
 import platformdirs
-import pydantic
 
 from stratus_commander.paths import APP
 from stratus_commander.runbook.loader import load_runbook, runbook_file
@@ -39,10 +40,21 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP)) / "runbooks"
 
 
+def _pydantic_version() -> bytes:
+    """pydantic's version file, found without importing pydantic (which the cache spares)."""
+    spec = importlib.util.find_spec("pydantic")
+    if spec is None or spec.origin is None:
+        return b"no pydantic"
+    try:
+        return Path(spec.origin).with_name("version.py").read_bytes()
+    except OSError:
+        return b"no pydantic version"
+
+
 @cache
 def _code() -> bytes:
     """What the validation depends on: this package's source, pydantic's and Python's versions."""
-    parts = [pydantic.VERSION.encode(), sys.version.encode()]
+    parts = [_pydantic_version(), sys.version.encode()]
     for source in sorted(Path(__file__).parent.glob("*.py")):
         parts.append(source.name.encode() + source.read_bytes())
     return b"\0".join(parts)

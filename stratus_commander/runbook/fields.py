@@ -1,34 +1,43 @@
 """The runbook's field types and the checks the model runs on them.
 
-:data:`Duration`, :data:`Text`, :data:`Id`, :data:`Template` and :data:`Percent` are annotated
-types for the pydantic models; :func:`require`, :func:`unique_ids` and :func:`by_impact` check
-lists and tables of ids. Each check raises ``ValueError`` with the message the user reads after
-the file and key path. A template is parsed by Jinja2 (:func:`check_template`) unless the
-validation context says ``{"templates": False}``: the cockpit checks them once its first frame
-is up (Jinja2 is a tenth of its start-up).
+:data:`Duration`, :data:`Text`, :data:`Id`, :data:`Template`, :data:`Percent` and
+:data:`StrictBool` are annotated types for the model's dataclasses; :func:`require`,
+:func:`unique_ids` and :func:`by_impact` check lists and tables of ids. Each check raises
+``ValueError`` with the message the user reads after the file and key path. A template is parsed
+by Jinja2 (:func:`check_template`) unless the validation context says ``{"templates": False}``:
+the cockpit checks them once its first frame is up (Jinja2 is a tenth of its start-up).
+
+The annotations' metadata (:class:`Before`, :class:`After`, :class:`Constrained`) speak pydantic's
+own protocol (``__get_pydantic_core_schema__``) and import pydantic only when a runbook is
+validated: a runbook read back from the cache (cache.py) loads without pydantic, a sixth of the
+cockpit's way to its first frame.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Protocol, TypeVar
-
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from stratus_commander.runbook.duration import parse_positive_duration
 from stratus_commander.runbook.vocabulary import IMPACTS, TEMPLATE_VARIABLES
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
 
 __all__ = [
+    "After",
+    "Before",
+    "Constrained",
     "Duration",
     "Id",
     "Percent",
+    "StrictBool",
     "Template",
     "Text",
     "by_impact",
@@ -39,6 +48,56 @@ __all__ = [
     "require",
     "unique_ids",
 ]
+
+
+class Before:
+    """``Annotated[T, Before(parse)]``: ``parse(raw)`` gives the value pydantic then checks as T."""
+
+    def __init__(self, parse: Callable[[Any], Any]) -> None:
+        self.parse = parse
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(self.parse, handler(source))
+
+
+class After:
+    """``Annotated[T, After(check)]``: ``check(value)`` once pydantic has validated T (it may
+    return the value changed); ``After(check, context=True)``: ``check(value, context)``, the
+    context the runbook is validated with."""
+
+    def __init__(self, check: Callable[..., Any], *, context: bool = False) -> None:
+        self.check, self.context = check, context
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        if self.context:
+            check = self.check
+            return core_schema.with_info_after_validator_function(
+                lambda value, info: check(value, info.context), handler(source)
+            )
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+class Constrained:
+    """``Annotated[T, Constrained(min_length=1)]``: pydantic's own constraints on T's schema
+    (``min_length`` of a list, ``gt``/``le`` of a Decimal, ``strict``...), in its own words when
+    they fail. Put it first: it constrains T itself, not a check wrapped around it."""
+
+    def __init__(self, **constraints: Any) -> None:
+        self.constraints = constraints
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        constrained: CoreSchema = {**handler(source), **self.constraints}  # type: ignore[misc]
+        return constrained
 
 
 def is_placeholder(text: str) -> bool:
@@ -78,17 +137,18 @@ def check_template(source: str) -> str:
     return source
 
 
-def _template(source: str, info: ValidationInfo) -> str:
-    if isinstance(info.context, dict) and info.context.get("templates") is False:
+def _template(source: str, context: object) -> str:
+    if isinstance(context, dict) and context.get("templates") is False:
         return source  # checked later (:func:`~stratus_commander.runbook.loader.check_templates`)
     return check_template(source)
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_positive_duration)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Id = Annotated[str, AfterValidator(check_id)]
-Template = Annotated[str, AfterValidator(_template)]
-Percent = Annotated[Decimal, Field(gt=0, le=100)]
+Duration = Annotated[timedelta, Before(parse_positive_duration)]
+Text = Annotated[str, Constrained(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, After(check_id)]
+Template = Annotated[str, After(_template, context=True)]
+Percent = Annotated[Decimal, Constrained(gt=Decimal(0), le=Decimal(100))]
+StrictBool = Annotated[bool, Constrained(strict=True)]
 
 
 class _HasId(Protocol):

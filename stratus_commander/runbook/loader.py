@@ -11,11 +11,10 @@ problems in the same words, at the same key paths.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from pathlib import Path
-
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from stratus_commander import validation
 from stratus_commander.errors import RunbookError
@@ -23,7 +22,13 @@ from stratus_commander.resources import resource_path
 from stratus_commander.runbook.fields import check_template
 from stratus_commander.runbook.model import Runbook
 
-__all__ = ["RunbookInvalid", "check_templates", "load_runbook", "runbook_file"]
+if TYPE_CHECKING:  # pydantic loads with the first validation, not with this module
+    from pydantic import TypeAdapter
+    from pydantic_core import ErrorDetails
+
+__all__ = ["RunbookInvalid", "check_templates", "load_runbook", "runbook_file", "validate"]
+
+_T = TypeVar("_T")
 
 
 class RunbookInvalid(RunbookError):
@@ -37,12 +42,29 @@ class RunbookInvalid(RunbookError):
         self.args = ("\n".join(self.problems),)
 
 
-_WORDS = {"missing": "required key is missing", "extra_forbidden": "unknown key"}
+_WORDS = {"missing": "required key is missing", "unexpected_keyword_argument": "unknown key"}
+_TOP_LEVEL = frozenset(f.name for f in dataclasses.fields(Runbook))
+
+
+#: Each model's validator, made on its first use (pydantic loads then).
+_adapters: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def validate(model: type[_T], data: object, context: dict[str, Any] | None = None) -> _T:
+    """``data`` validated into ``model`` (a runbook model, e.g. :class:`~.model.Sla`); raises
+    pydantic's ``ValidationError``."""
+    from pydantic import TypeAdapter
+
+    adapter = _adapters.get(model)
+    if adapter is None:
+        adapter = _adapters[model] = TypeAdapter(model)
+    validated: _T = adapter.validate_python(data, context=context)
+    return validated
 
 
 def _words(err: ErrorDetails) -> str:
     loc = err["loc"]
-    if err["type"] == "extra_forbidden" and len(loc) > 1 and loc[-1] in Runbook.model_fields:
+    if err["type"] == "unexpected_keyword_argument" and len(loc) > 1 and loc[-1] in _TOP_LEVEL:
         # The classic TOML slip: a plain key written below a [table] header belongs to that table.
         return f"unknown key (if it is the top-level {loc[-1]!r}, move it above the first [table])"
     return _WORDS.get(err["type"]) or validation.pydantic_words(err)
@@ -72,8 +94,10 @@ def load_runbook(path: Path | None = None, *, templates: bool = True) -> Runbook
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RunbookError(f"invalid TOML: {exc}", where=file) from None
+    from pydantic import ValidationError
+
     try:
-        return Runbook.model_validate(data, context={"templates": templates})
+        return validate(Runbook, data, {"templates": templates})
     except ValidationError as exc:
         raise RunbookInvalid(file, validation.problems(exc, _words)) from None
 

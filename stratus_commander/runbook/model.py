@@ -1,32 +1,29 @@
-"""The runbook's pydantic model: phases, clocks, checklists, comms, SLA, review, escalation.
+"""The runbook's model: phases, clocks, checklists, comms, SLA, review, escalation.
 
-Every model is frozen and refuses unknown keys; lists keep the file's order (clocks excepted:
-they are sorted into :data:`~stratus_commander.runbook.vocabulary.CLOCK_ORDER`). Checks that span
-sections (the cadence, the review deadline and the escalation table agree with their clocks;
-a decision's checklist exists) run last, on :class:`Runbook`, and report every disagreement.
+Every model is a frozen dataclass that refuses unknown keys; lists keep the file's order (clocks
+excepted: they are sorted into :data:`~stratus_commander.runbook.vocabulary.CLOCK_ORDER`).
+pydantic validates a file into them (``validate`` in loader.py), reading each field's annotated
+type (fields.py); a check on a whole model runs in its ``__post_init__``, once its fields are
+valid. Checks that span sections (the cadence, the review deadline and the escalation table agree
+with their clocks; a decision's checklist exists) run last, on :class:`Runbook`, and report every
+disagreement. Nothing here imports pydantic: a runbook read back from the cache needs none.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Literal, Self
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    field_validator,
-    model_validator,
-)
+from typing import Annotated, Any, ClassVar, Literal
 
 from stratus_commander import validation
 from stratus_commander.runbook.fields import (
+    After,
+    Constrained,
     Duration,
     Id,
     Percent,
+    StrictBool,
     Template,
     Text,
     by_impact,
@@ -56,12 +53,15 @@ from stratus_commander.runbook.vocabulary import (
 from stratus_commander.timefmt import duration_notation
 
 
-class _Model(BaseModel):
-    # Schemas are built when a runbook is first validated: one read back from the cache
-    # (cache.py) needs none.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class _Model:
+    """Every model is a frozen dataclass made with keyword arguments only; pydantic (reading
+    ``__pydantic_config__``) refuses a key it does not know."""
+
+    __slots__ = ()
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Item(_Model):
     """One step of a checklist; ``id`` is what the timeline records when it is ticked."""
 
@@ -69,6 +69,7 @@ class Item(_Model):
     text: Text
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TriageItem(Item):
     check: Check | None = None  # the probe check group whose evidence answers it
 
@@ -78,18 +79,20 @@ class TriageItem(Item):
         return self.check is None
 
 
-Items = Annotated[list[Item], AfterValidator(unique_ids), Field(min_length=1)]
+Items = Annotated[list[Item], Constrained(min_length=1), After(unique_ids)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Section(_Model):
     id: Id
     title: Text
     items: Items
 
 
-Sections = Annotated[list[Section], AfterValidator(unique_ids), Field(min_length=1)]
+Sections = Annotated[list[Section], Constrained(min_length=1), After(unique_ids)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Phase(_Model):
     id: PhaseId
     title: Text
@@ -97,6 +100,11 @@ class Phase(_Model):
     clock: ClockId | None = None  # the clock that times it; mitigate and close have none
 
 
+def _every_impact(value: dict[str, timedelta]) -> dict[str, timedelta]:
+    return by_impact(value) if value else value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClockDef(_Model):
     """One row of the DESIGN.md clock table: due ``due_after`` (or per impact) after ``anchor``."""
 
@@ -105,35 +113,32 @@ class ClockDef(_Model):
     anchor: Literal["detected", "declared", "last_update", "resolved"]
     due_after: Duration | None = None
     # Empty, or every impact: a partial table would leave an incident with no deadline.
-    due_after_by_impact: dict[str, Duration] = Field(default_factory=dict)
+    due_after_by_impact: Annotated[dict[str, Duration], After(_every_impact)] = field(
+        default_factory=dict
+    )
     while_unresolved: StrictBool = False
 
-    @field_validator("due_after_by_impact")
-    @classmethod
-    def _every_impact(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
-        return by_impact(value) if value else value
-
-    @model_validator(mode="after")
-    def _one_rule(self) -> Self:
+    def __post_init__(self) -> None:
         if (self.due_after is None) == (not self.due_after_by_impact):
             raise ValueError("give exactly one of due_after and due_after_by_impact")
-        return self
 
     def due_after_for(self, impact: str) -> timedelta:
         if impact not in IMPACTS:
             raise ValueError(f"unknown impact {impact!r}")
         due = self.due_after_by_impact.get(impact, self.due_after)
-        assert due is not None  # _one_rule guarantees one of the two
+        assert due is not None  # __post_init__ guarantees one of the two
         return due
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeclareField(_Model):
     id: DeclareFieldId
     label: Text
     help: Text
-    choices: list[Text] = Field(default_factory=list)
+    choices: list[Text] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeclareExample(_Model):
     title: Text
     scope: Text
@@ -142,28 +147,30 @@ class DeclareExample(_Model):
     affected_services: Text
 
 
+def _all_fields(value: list[DeclareField]) -> list[DeclareField]:
+    require([f.id for f in value], DECLARE_FIELDS, "declare field")
+    for declared in value:
+        if declared.id == "scope" and not set(declared.choices) <= set(SERVICES):
+            raise ValueError(f"scope choices must be among {', '.join(SERVICES)}")
+        if declared.id == "impact" and sorted(declared.choices) != sorted(IMPACTS):
+            raise ValueError(f"impact choices must be {', '.join(IMPACTS)}")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Declare(_Model):
-    fields: list[DeclareField]
+    fields: Annotated[list[DeclareField], After(_all_fields)]
     example: DeclareExample | None = None
 
-    @field_validator("fields")
-    @classmethod
-    def _all_fields(cls, value: list[DeclareField]) -> list[DeclareField]:
-        require([f.id for f in value], DECLARE_FIELDS, "declare field")
-        for field in value:
-            if field.id == "scope" and not set(field.choices) <= set(SERVICES):
-                raise ValueError(f"scope choices must be among {', '.join(SERVICES)}")
-            if field.id == "impact" and sorted(field.choices) != sorted(IMPACTS):
-                raise ValueError(f"impact choices must be {', '.join(IMPACTS)}")
-        return value
 
-
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TriageGroup(_Model):
     id: Check
     title: Text
-    items: Annotated[list[TriageItem], AfterValidator(unique_ids), Field(min_length=1)]
+    items: Annotated[list[TriageItem], Constrained(min_length=1), After(unique_ids)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Decision(_Model):
     id: DecisionId
     label: Text
@@ -172,47 +179,47 @@ class Decision(_Model):
     checklist: str | None = None  # mitigation checklist to open straight away
 
 
+def _in_order(value: list[TriageGroup]) -> list[TriageGroup]:
+    require([g.id for g in value], TRIAGE_ORDER, "triage group", ordered=True)
+    return value
+
+
+def _every_decision(value: list[Decision]) -> list[Decision]:
+    require([d.id for d in value], ("internal", "external", "unknown"), "decision")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Triage(_Model):
-    groups: list[TriageGroup]
-    decisions: list[Decision]
-
-    @field_validator("groups")
-    @classmethod
-    def _in_order(cls, value: list[TriageGroup]) -> list[TriageGroup]:
-        require([g.id for g in value], TRIAGE_ORDER, "triage group", ordered=True)
-        return value
-
-    @field_validator("decisions")
-    @classmethod
-    def _every_decision(cls, value: list[Decision]) -> list[Decision]:
-        require([d.id for d in value], ("internal", "external", "unknown"), "decision")
-        return value
+    groups: Annotated[list[TriageGroup], After(_in_order)]
+    decisions: Annotated[list[Decision], After(_every_decision)]
 
 
+def _required_templates(value: dict[str, str]) -> dict[str, str]:
+    require(list(value), TEMPLATE_NAMES, "template")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Comms(_Model):
     update_every: Duration
     status_page_steps: Items
-    audience: Annotated[dict[str, Text], AfterValidator(by_impact)]  # impact → who is told
-    templates: dict[str, Template]
-
-    @field_validator("templates")
-    @classmethod
-    def _required_templates(cls, value: dict[str, str]) -> dict[str, str]:
-        require(list(value), TEMPLATE_NAMES, "template")
-        return value
+    audience: Annotated[dict[str, Text], After(by_impact)]  # impact → who is told
+    templates: Annotated[dict[str, Template], After(_required_templates)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CreditStep(_Model):
     below: Percent  # monthly uptime percent under which ...
     credit: Percent  # ... this percent of the monthly fee is credited
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Sla(_Model):
     target: Percent
-    ladder: Annotated[list[CreditStep], Field(min_length=1)]
+    ladder: Annotated[list[CreditStep], Constrained(min_length=1)]
 
-    @model_validator(mode="after")
-    def _ladder_descends(self) -> Self:
+    def __post_init__(self) -> None:
         for upper, lower in zip(self.ladder, self.ladder[1:], strict=False):
             if not (lower.below < upper.below and lower.credit > upper.credit):
                 raise ValueError(
@@ -220,36 +227,37 @@ class Sla(_Model):
                 )
         if self.ladder[0].below > self.target:
             raise ValueError("ladder: the first step's 'below' must not exceed the target")
-        return self
 
 
+def _close_sections(value: list[Section]) -> list[Section]:
+    require([s.id for s in value], CLOSE_SECTIONS, "close section")
+    return value
+
+
+def _review_sections(value: list[Section]) -> list[Section]:
+    require([s.id for s in value], REVIEW_SECTIONS, "review section")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Close(_Model):
-    sections: Sections
-
-    @field_validator("sections")
-    @classmethod
-    def _required(cls, value: list[Section]) -> list[Section]:
-        require([s.id for s in value], CLOSE_SECTIONS, "close section")
-        return value
+    sections: Annotated[Sections, After(_close_sections)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Review(_Model):
     deadline: Duration
-    sections: Sections
-
-    @field_validator("sections")
-    @classmethod
-    def _required(cls, value: list[Section]) -> list[Section]:
-        require([s.id for s in value], REVIEW_SECTIONS, "review section")
-        return value
+    sections: Annotated[Sections, After(_review_sections)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Escalation(_Model):
     impact: Impact
     response: Duration
-    who: Annotated[list[Text], Field(min_length=1)]
+    who: Annotated[list[Text], Constrained(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Contact(_Model):
     role: Text
     phone: Text | None = None
@@ -257,73 +265,67 @@ class Contact(_Model):
     portal: Text | None = None
     details: Text | None = None
 
-    @model_validator(mode="after")
-    def _reachable(self) -> Self:
+    def __post_init__(self) -> None:
         if not (self.phone or self.email or self.portal or self.details):
             raise ValueError("give at least one of phone, email, portal, details")
-        return self
 
 
+def _url(value: str) -> str:
+    if not (is_placeholder(value) or re.match(r"https?://\S+$", value)):
+        raise ValueError(f"must be an http(s) URL or a [placeholder] (got {value!r})")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Dashboard(_Model):
     name: Text
-    url: Text
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not (is_placeholder(value) or re.match(r"https?://\S+$", value)):
-            raise ValueError(f"must be an http(s) URL or a [placeholder] (got {value!r})")
-        return value
+    url: Annotated[Text, After(_url)]
 
 
+def _phases(value: list[Phase]) -> list[Phase]:
+    require([p.id for p in value], PHASE_ORDER, "phase", ordered=True)
+    return value
+
+
+def _clocks(value: list[ClockDef]) -> list[ClockDef]:
+    require([c.id for c in value], CLOCK_ORDER, "clock")
+    return sorted(value, key=lambda c: CLOCK_ORDER.index(c.id))  # the file's order is free
+
+
+def _mitigation(value: dict[str, list[Item]]) -> dict[str, list[Item]]:
+    for issue in value:
+        check_id(issue)
+    require(list(value), MITIGATION_TYPES, "checklist")
+    return value
+
+
+def _escalation(value: list[Escalation]) -> list[Escalation]:
+    require([e.impact for e in value], IMPACTS, "impact")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Runbook(_Model):
     name: Text
     subtitle: str = ""
-    phases: list[Phase]
-    clocks: list[ClockDef]
+    phases: Annotated[list[Phase], After(_phases)]
+    clocks: Annotated[list[ClockDef], After(_clocks)]
     declare: Declare
     triage: Triage
     comms: Comms
-    mitigation: dict[str, Items]
+    mitigation: Annotated[dict[str, Items], After(_mitigation)]
     playbooks: Sections
     close: Close
     sla: Sla
     review: Review
-    escalation: list[Escalation]
+    escalation: Annotated[list[Escalation], After(_escalation)]
     contacts: list[Contact]
     emergency_contacts: list[Contact]
     dashboards: list[Dashboard]
     reminders: list[Text]
     motto: str = ""
 
-    @field_validator("phases")
-    @classmethod
-    def _phases(cls, value: list[Phase]) -> list[Phase]:
-        require([p.id for p in value], PHASE_ORDER, "phase", ordered=True)
-        return value
-
-    @field_validator("clocks")
-    @classmethod
-    def _clocks(cls, value: list[ClockDef]) -> list[ClockDef]:
-        require([c.id for c in value], CLOCK_ORDER, "clock")
-        return sorted(value, key=lambda c: CLOCK_ORDER.index(c.id))  # the file's order is free
-
-    @field_validator("mitigation")
-    @classmethod
-    def _mitigation(cls, value: dict[str, list[Item]]) -> dict[str, list[Item]]:
-        for issue in value:
-            check_id(issue)
-        require(list(value), MITIGATION_TYPES, "checklist")
-        return value
-
-    @field_validator("escalation")
-    @classmethod
-    def _escalation(cls, value: list[Escalation]) -> list[Escalation]:
-        require([e.impact for e in value], IMPACTS, "impact")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
+    def __post_init__(self) -> None:
         problems = []
         cadence = self.clock("next_update").due_after
         if cadence != self.comms.update_every:
@@ -346,7 +348,6 @@ class Runbook(_Model):
                 )
         if problems:
             raise validation.Problems(problems)
-        return self
 
     def clock(self, id: str) -> ClockDef:
         for clock in self.clocks:

@@ -129,7 +129,8 @@ def main() -> None:
             window, main = run_once(code, extra, env)
             first[name].append(window)
             main_window[name].append(main)
-    base = statistics.median(first[next(iter(cases))])
+    baseline = next(iter(cases))
+    base = statistics.median(first[baseline])
     print(f"Process start to painted window, median of {args.runs} runs (alternating)")
     print(f"  {'':<46} {'first window':>18}   {'main window (cockpit)':>24}")
     for name in cases:
@@ -137,7 +138,9 @@ def main() -> None:
         row = f"{a * 1000:6.0f} ms {a / base:4.2f} x   {b * 1000:8.0f} ms {b / base:4.2f} x"
         print(f"  {name:<46} {row}")
     for label, marks in (("first window", first), ("cockpit (main window)", main_window)):
-        worst = max(statistics.median(v) for v in marks.values()) / base
+        # The app's cases only: the baseline's own main-window paint can trail its first paint
+        # by a fraction of a millisecond (1.0003 x), which is no verdict on the app.
+        worst = max(statistics.median(v) for name, v in marks.items() if name != baseline) / base
         verdict = "OK" if worst <= TARGET else "MISSED"
         print(f"  {label}, target <= {TARGET} x baseline: {verdict} (worst {worst:.2f} x)")
 

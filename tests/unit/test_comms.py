@@ -150,18 +150,8 @@ def test_secrets_are_redacted_from_rendered_and_converted_text() -> None:
 
 
 def test_a_template_cannot_escape_the_sandbox() -> None:
-    runbook = RUNBOOK.model_copy(
-        update={
-            "comms": RUNBOOK.comms.model_copy(
-                update={
-                    "templates": {
-                        **RUNBOOK.comms.templates,
-                        "update": "{{ services.__class__.__mro__ }}",
-                    }
-                }
-            )
-        }
-    )
+    escape = {**RUNBOOK.comms.templates, "update": "{{ services.__class__.__mro__ }}"}
+    runbook = replace(RUNBOOK, comms=replace(RUNBOOK.comms, templates=escape))
     with pytest.raises(InputError) as err:
         comms.render(runbook, "update", _incident(), T0)
     assert err.value.where == "comms.templates.update"

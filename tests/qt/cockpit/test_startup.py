@@ -93,6 +93,15 @@ def test_a_drill_paints_its_cockpit_before_plots_hidden_tabs_and_probes(tmp_path
     assert not frame["welcome made"]  # the library behind the drill comes after the frame
 
 
+def test_a_runbook_validated_once_is_read_back_without_pydantic(tmp_path: Path) -> None:
+    """The first start validates the runbook (pydantic) and keeps it (runbook/cache.py); the
+    next reads it back as plain dataclasses, and nothing before its first frame loads pydantic:
+    neither the runbook, nor the probe records, nor the config (there is none here)."""
+    args = ("--db", str(tmp_path / "x.db"), "drill", "baseline")
+    assert _first_frame(tmp_path, ("pydantic",), *args)["loaded"] == ["pydantic"]
+    assert _first_frame(tmp_path, ("pydantic",), *args)["loaded"] == []
+
+
 def test_the_work_area_and_its_tabs_follow_the_first_frame_unasked(
     qtbot, incidents: Incidents, runbook, clock
 ) -> None:
