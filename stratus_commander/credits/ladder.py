@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from stratus_commander.credits.money import AMOUNT
 from stratus_commander.errors import InputError
 from stratus_commander.runbook import CreditStep, Sla, validate
+from stratus_commander.validation import pydantic_words
 
 __all__ = ["credit_percent", "parse_ladder", "step_for"]
 
@@ -31,7 +32,7 @@ def parse_ladder(text: str, where: str = "--ladder") -> tuple[CreditStep, ...]:
     try:
         sla = validate(Sla, {"target": steps[0]["below"], "ladder": steps})
     except ValidationError as exc:
-        raise InputError(exc.errors(include_url=False)[0]["msg"], where=where) from None
+        raise InputError(pydantic_words(exc.errors(include_url=False)[0]), where=where) from None
     return tuple(sla.ladder)
 
 

@@ -250,6 +250,11 @@ def test_custom_ladder_and_bad_ladders(inc: Incidents) -> None:
         with pytest.raises(InputError) as info:
             cr.parse_ladder(bad)
         assert info.value.where == "--ladder"
+    with pytest.raises(InputError) as info:
+        cr.parse_ladder("99.0:25,99.9:10")  # in the ladder's own words, not pydantic's prefix
+    assert info.value.message == (
+        "ladder: each step must have a lower 'below' and a higher 'credit'"
+    )
 
 
 # ---------------------------------------------------------------- storing and the CLI
