@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from stratus_commander.clock import to_ms
+from stratus_commander.clock import from_iso, to_ms
 from stratus_commander.credits.money import money
 from stratus_commander.credits.stored import every_stored_credits
-from stratus_commander.incident import Incidents, Listed
+from stratus_commander.incident import Incidents, incident_label
 from stratus_commander.incident.columns import time_columns
 from stratus_commander.incident.deadlines import CLOCK_FIELDS, STATES, ClockState, clock_states
 from stratus_commander.runbook import Runbook
@@ -39,6 +39,7 @@ __all__ = [
     "MEASURES",
     "SUMMARY_COLUMNS",
     "VERDICTS",
+    "Counted",
     "Insights",
     "MonthInsights",
     "Span",
@@ -57,15 +58,39 @@ MEASURES = (
 )
 #: (verdict, as said) of a scored clock, in the order the charts stack them.
 VERDICTS = (("on_time", "on time"), ("late", "LATE"), ("missed", "missed"))
-#: Each verdict's states, as indexes into :data:`STATES` (an overdue clock is missed).
-_VERDICT_CODES = {
-    verdict: [STATES.index(s) for s in states]
-    for verdict, states in (
-        ("on_time", [ClockState.MET]),
-        ("late", [ClockState.LATE]),
-        ("missed", [ClockState.MISSED, ClockState.OVERDUE]),
-    )
-}
+#: Each clock state's verdict, as an index into :data:`VERDICTS` (-1: not scored; an overdue
+#: clock is missed), in the order of :data:`STATES`.
+_VERDICT_OF_STATE = tuple(
+    {ClockState.MET: 0, ClockState.LATE: 1, ClockState.MISSED: 2, ClockState.OVERDUE: 2}.get(s, -1)
+    for s in STATES
+)
+
+
+class Counted(NamedTuple):
+    """An incident counted, as a list of the incidents behind a figure shows it."""
+
+    id: int
+    title: str
+    impact: str
+    drill: int
+    detected_iso: str
+
+    @property
+    def label(self) -> str:
+        return incident_label(self.id)
+
+    @property
+    def detected_at(self) -> datetime:
+        return from_iso(self.detected_iso)
+
+
+#: The stored times the insights count: detection, each clock's anchor and milestone, and each
+#: measure's ends.
+_TIMES = tuple(
+    sorted({"detected_at", *CLOCK_FIELDS, *(f for _, _, a, b in MEASURES for f in (a, b))})
+)
+#: What the insights read of each incident: :class:`Counted`'s fields, then the times.
+_READ = (*Counted._fields[:4], "detected_at", *(t for t in _TIMES if t != "detected_at"))
 
 
 @dataclass(frozen=True)
@@ -140,7 +165,7 @@ class Insights:
     drills: bool
     months: tuple[MonthInsights, ...] = field(default=())
     #: Every incident counted, by id (what a list of the incidents behind a figure shows).
-    records: Mapping[int, Listed] = field(default_factory=dict, compare=False, repr=False)
+    records: Mapping[int, Counted] = field(default_factory=dict, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -166,18 +191,18 @@ def _month_insights(
     month: str,
     ids: npt.NDArray[np.int64],
     impacts: Sequence[str],
-    states: Sequence[npt.NDArray[np.int8]],
+    verdicts: Sequence[npt.NDArray[np.int8]],
     times: Mapping[str, npt.NDArray[np.datetime64]],
     runbook: Runbook,
     credits: Mapping[int, Mapping[str, Decimal]],
 ) -> MonthInsights:
     """The insights of the incidents ``ids`` (all detected in ``month``): their impacts, each
-    clock's states (:func:`clock_states`) and their stored times, column by column."""
+    clock's verdicts (indexes into :data:`VERDICTS`) and their stored times, column by column."""
     clocks: dict[str, dict[str, tuple[int, ...]]] = {}
-    for c, column in zip(runbook.clocks, states, strict=True):
+    for c, column in zip(runbook.clocks, verdicts, strict=True):
         counts = clocks[c.id] = {}
-        for verdict, codes in _VERDICT_CODES.items():
-            chosen = ids[np.isin(column, codes)]
+        for k, (verdict, _) in enumerate(VERDICTS):
+            chosen = ids[column == k]
             if len(chosen):
                 counts[verdict] = tuple(chosen.tolist())
     spans = {}
@@ -219,26 +244,27 @@ def insights(
     ``drills``), oldest month first."""
     now = incidents.clock.now()
     wanted = set(only) if only is not None else None
-    listed = [
+    rows = [
         row
-        for row in incidents.listed()
-        if (drills or not row.drill) and (wanted is None or row.id in wanted)
+        for row in incidents.store.incident_columns(_READ)
+        if (drills or not row[3]) and (wanted is None or row[0] in wanted)
     ]
-    listed.sort(key=lambda r: (r.detected_iso, r.id))  # stored ISO UTC times sort as the times
-    fields = {"detected_at", *CLOCK_FIELDS, *(f for _, _, a, b in MEASURES for f in (a, b))}
-    times = time_columns([r.row for r in listed], sorted(fields))
+    rows.sort(key=lambda r: (r[4], r[0]))  # stored ISO UTC times sort as the times
+    by_column = dict(zip(_READ, zip(*rows, strict=True), strict=True)) if rows else {}
+    times = time_columns({name: by_column.get(name, ()) for name in _TIMES})
     if since is not None:  # the times sorted: the chosen ones are a tail
         first = int(np.searchsorted(times["detected_at"], np.datetime64(to_ms(since), "ms")))
-        listed, times = listed[first:], {k: v[first:] for k, v in times.items()}
-    ids = np.array([r.id for r in listed], dtype=np.int64)
-    impacts = [r.impact for r in listed]
-    states = clock_states(times, impacts, runbook, now)
+        rows, times = rows[first:], {k: v[first:] for k, v in times.items()}
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    impacts = [r[2] for r in rows]
+    verdict_of = np.array(_VERDICT_OF_STATE, dtype=np.int8)
+    verdicts = [verdict_of[states] for states in clock_states(times, impacts, runbook, now)]
     stored = every_stored_credits(incidents.store)  # one read, not one per incident
-    credits = {r.id: stored[r.id].totals for r in listed if r.id in stored}
+    credits = {i: stored[i].totals for i in ids.tolist() if i in stored}
     # Detection times sorted: each month's incidents are one run of the columns.
     months = np.datetime_as_string(times["detected_at"], unit="M")
-    starts = [0, *(np.flatnonzero(months[1:] != months[:-1]) + 1).tolist(), len(listed)]
-    if not listed:
+    starts = [0, *(np.flatnonzero(months[1:] != months[:-1]) + 1).tolist(), len(rows)]
+    if not rows:
         starts = []
     return Insights(
         since,
@@ -248,14 +274,14 @@ def insights(
                 str(months[a]),
                 ids[a:b],
                 impacts[a:b],
-                [s[a:b] for s in states],
+                [v[a:b] for v in verdicts],
                 {k: v[a:b] for k, v in times.items()},
                 runbook,
                 credits,
             )
             for a, b in itertools.pairwise(starts)
         ),
-        {r.id: r for r in listed},
+        {r[0]: Counted._make(r[:5]) for r in rows},
     )
 
 

@@ -27,6 +27,7 @@ from stratus_commander.incident.model import (
     Incidents,
     Listed,
     Listener,
+    incident_label,
     parse_incident_id,
     project,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Listed",
     "Listener",
     "drill_run_of",
+    "incident_label",
     "parse_incident_id",
     "plausible_time",
     "project",

@@ -1,7 +1,7 @@
 """The stored times of many incidents as numpy columns: what counts across thousands of incidents
 at once (the insights), each time parsed in C rather than as one ``datetime`` per field.
 
-    times = time_columns(rows, ("detected_at", "resolved_at"))
+    times = time_columns({"detected_at": [...], "resolved_at": [...]})   # stored ISO texts
     times["resolved_at"]        # datetime64[ms], NaT where the incident has no such time
 
 numpy is imported on first use: the cockpit's first frame never reads columns.
@@ -9,8 +9,8 @@ numpy is imported on first use: the cockpit's first frame never reads columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from stratus_commander.clock import from_iso, to_iso
 
@@ -27,20 +27,19 @@ def _naive_utc(text: str) -> str:
 
 
 def time_columns(
-    rows: Sequence[Mapping[str, Any]], names: Iterable[str]
+    texts: Mapping[str, Sequence[str | None]],
 ) -> dict[str, npt.NDArray[np.datetime64]]:
-    """Each of ``names`` (stored ISO times) over ``rows`` as a ``datetime64[ms]`` column, NaT
-    where unset; a time that is not ISO with a zone raises ``ValueError`` naming it."""
+    """Each column of stored ISO times as ``datetime64[ms]``, NaT where unset; a time that is
+    not ISO with a zone raises ``ValueError`` naming it."""
     import numpy as np
 
     columns = {}
-    for name in names:
-        texts = [r[name] for r in rows]
+    for name, column in texts.items():
         columns[name] = np.array(
             [
                 # What to_iso writes (24 characters, "Z") inline: the only slow path is a call.
                 (t[:-1] if len(t) == 24 and t[-1] == "Z" else _naive_utc(t)) if t else None
-                for t in texts
+                for t in column
             ],
             dtype="datetime64[ms]",
         )

@@ -66,7 +66,7 @@ class Incident:
 
     @property
     def label(self) -> str:
-        return _label(self.id)
+        return incident_label(self.id)
 
     @property
     def is_open(self) -> bool:
@@ -130,7 +130,7 @@ class Listed:
 
     @property
     def label(self) -> str:
-        return _label(self.id)
+        return incident_label(self.id)
 
     @property
     def is_open(self) -> bool:
@@ -234,7 +234,7 @@ def already_decided(label: str, events: Sequence[Event]) -> AlreadyDone:
     )
 
 
-def _label(incident_id: int) -> str:
+def incident_label(incident_id: int) -> str:
     """``INC-7``; ``INC-L1`` for an incident declared while the team server was away (a local
     id, negative, until the server numbers it: ``store/outbox.py``)."""
     return f"INC-{incident_id}" if incident_id >= 0 else local_label(incident_id)
@@ -265,7 +265,7 @@ class Incidents:
     def get(self, incident_id: int) -> Incident:
         row = self.store.incident_row(incident_id)
         if row is None:
-            raise NotFound(f"no incident {_label(incident_id)} in {self.store.location}")
+            raise NotFound(f"no incident {incident_label(incident_id)} in {self.store.location}")
         return _from_row(row)
 
     def list(self, open_only: bool = False) -> list[Incident]:
@@ -506,7 +506,7 @@ class Incidents:
             if current is not None and (
                 current == decision or (seen is not False and seen != current)
             ):
-                raise already_decided(_label(incident_id), self.store.events(incident_id))
+                raise already_decided(incident_label(incident_id), self.store.events(incident_id))
             return self.record(incident_id, "decision", text, data, at=at)
 
     def send_update(

@@ -53,6 +53,7 @@ from typing import Any
 from stratus_commander.clock import Clock
 from stratus_commander.errors import NotFound, StoreError, StoreUnreachable
 from stratus_commander.store.link import AwayServer, TeamLink
+from stratus_commander.store.offline_calls import KNOWN_MAX, READ_WHAT, READS, UNREAD_ROW, WRITES
 from stratus_commander.store.outbox import Outbox, OutboxEntry, local_label
 from stratus_commander.store.protocol import Store
 from stratus_commander.store.redaction import Json
@@ -61,91 +62,6 @@ from stratus_commander.timeline import Event, next_event
 __all__ = ["OfflineStore", "TeamLink"]
 
 log = logging.getLogger(__name__)
-
-#: The protocol's reads beyond incidents and timelines → whether an answer is remembered for
-#: while the server is away (records that change rarely; not the samples, read by time).
-_READS: dict[str, bool] = {
-    "review_record": True,
-    "action_item_rows": True,
-    "action_item_row": True,
-    "learning_rows": True,
-    "first_failing_flip": True,
-    "maintenance_rows": True,
-    "uptime_minutes": False,
-    "credit_reports": True,
-    "credits_of_others": True,
-    "first_failure_since": True,
-    "samples_since": False,
-    "probe_catalog": True,
-    "samples_in_minutes": False,
-    "minute_buckets": False,
-    "sample_buckets": False,
-    "newest_flips": False,
-    "refresh_rollup": False,
-    "check_groups": True,
-    "table_stats": False,
-}
-#: How many of those answers are remembered (a long-running cockpit asks many).
-_KNOWN_MAX = 256
-_READ_WHAT = {
-    "review_record": "the review",
-    "action_item_rows": "the action items",
-    "action_item_row": "the action item",
-    "learning_rows": "the lessons",
-    "credit_reports": "the service credits",
-    "credits_of_others": "the service credits",
-    "samples_since": "the team's probe samples",
-    "probe_catalog": "the team's probes",
-    "minute_buckets": "the probe history",
-    "sample_buckets": "the probe history",
-    "newest_flips": "the probe history",
-}
-#: The protocol's writes that are not an incident's timeline (not queued: see ``_write_through``).
-_WRITES = frozenset(
-    {
-        "save_review",
-        "set_search_text",
-        "add_search_text",
-        "insert_action_item",
-        "update_action_item",
-        "insert_learnings",
-        "save_maintenance",
-        "save_credit_report",
-        "add_samples",
-        "add_flip",
-        "prune_samples",
-        "compact",
-    }
-)
-
-#: An incident row not read from the server: an open incident with an empty timeline, detected
-#: and declared "long ago" (no time rule refuses an action on it for its sake). Its own values
-#: (a local incident's, as declared) replace these.
-_UNREAD_ROW: dict[str, Any] = {
-    "title": "(not read: the team server is away)",
-    "scope": "[]",
-    "impact": "Minor",
-    "affected_services": "[]",
-    "status": "investigating",
-    "drill": 0,
-    "detected_at": "1970-01-01T00:00:00.000Z",
-    "declared_at": "1970-01-01T00:00:00.000Z",
-    **dict.fromkeys(
-        (
-            "triaged_at",
-            "triage_decision",
-            "first_update_at",
-            "last_update_at",
-            "escalated_at",
-            "mitigated_at",
-            "resolved_at",
-            "closed_at",
-            "review_done_at",
-        )
-    ),
-    "event_count": 0,
-    "head_hash": "",
-}
 
 
 class _Offline:
@@ -233,9 +149,9 @@ class OfflineStore:
 
     def __getattr__(self, name: str) -> Any:  # every other store method: the server's
         value = getattr(self.inner, name)
-        if name in _READS:
+        if name in READS:
             return partial(self._read, name)
-        if name in _WRITES:
+        if name in WRITES:
             return partial(self._write_through, name)
         return value
 
@@ -250,17 +166,17 @@ class OfflineStore:
             except StoreUnreachable as exc:
                 self.went_away(exc)
             else:
-                if _READS[name]:
+                if READS[name]:
                     self._known.pop(key, None)  # the newest last: the oldest goes first
                     self._known[key] = copy.deepcopy(result)
-                    if len(self._known) > _KNOWN_MAX:
+                    if len(self._known) > KNOWN_MAX:
                         del self._known[next(iter(self._known))]
                 return result
         if key in self._known:
             return copy.deepcopy(self._known[key])
         raise StoreUnreachable(
-            f"{_READ_WHAT.get(name, 'this')} cannot be read while the team server is away"
-            + (" (not read before it went away)" if _READS[name] else ""),
+            f"{READ_WHAT.get(name, 'this')} cannot be read while the team server is away"
+            + (" (not read before it went away)" if READS[name] else ""),
             where=self.location,
         )
 
@@ -465,7 +381,7 @@ class OfflineStore:
                     "recorded to until the server is back",
                     where=self.location,
                 )
-            row = self._rows[incident_id] = {**_UNREAD_ROW, **(local or {}), "id": incident_id}
+            row = self._rows[incident_id] = {**UNREAD_ROW, **(local or {}), "id": incident_id}
             self._events[incident_id] = []
         return row
 
@@ -493,6 +409,14 @@ class OfflineStore:
         rows = sorted(self._rows.values(), key=lambda r: (r["declared_at"], r["id"]), reverse=True)
         open_ = ("investigating", "identified", "monitoring")
         return [dict(r) for r in rows if not open_only or r["status"] in open_]
+
+    def incident_columns(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        if not self._local():
+            try:
+                return self.inner.incident_columns(names)
+            except StoreUnreachable as exc:
+                self.went_away(exc)
+        return [tuple(row[n] for n in names) for row in self.incident_rows()]
 
     def search_incident_rows(self, words: Sequence[str]) -> list[dict[str, Any]]:
         if self.link.reachable:
@@ -547,7 +471,7 @@ class OfflineStore:
         # Declared while the server is away: a local id, and the row as it will be inserted.
         row = {k: v.text() if isinstance(v, Json) else v for k, v in values.items()}
         local_id = self.outbox.reserve_local(row)
-        self._rows[local_id] = {**_UNREAD_ROW, **row, "id": local_id}
+        self._rows[local_id] = {**UNREAD_ROW, **row, "id": local_id}
         self._events[local_id] = []
         return local_id
 

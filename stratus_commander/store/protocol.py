@@ -83,6 +83,12 @@ class Store(Protocol):
         """Every incident (or the open ones), newest declaration first."""
         ...
 
+    def incident_columns(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Every incident's ``names`` (projection columns, as :meth:`incident_row` has them), a
+        tuple each, in no order: what counts across thousands at once (the insights) reads only
+        what it counts. A name that is not a column raises ``ValueError``."""
+        ...
+
     def search_incident_rows(self, words: Sequence[str]) -> list[dict[str, Any]]:
         """Incidents whose title, timeline or close and review records hold every word (the last
         one as a prefix), newest first."""

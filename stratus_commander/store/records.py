@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 #: Sample outcome codes (compact storage); the order is "how bad".
@@ -20,3 +21,36 @@ class SampleRow(NamedTuple):
     latency_ms: float | None
     detail: str | None = None
     metrics: str | None = None  # JSON text
+
+
+#: An incident's projection: the columns of the incidents table, in both backends.
+INCIDENT_COLUMNS = (
+    "id",
+    "title",
+    "scope",
+    "impact",
+    "affected_services",
+    "status",
+    "drill",
+    "detected_at",
+    "declared_at",
+    "triaged_at",
+    "triage_decision",
+    "first_update_at",
+    "last_update_at",
+    "escalated_at",
+    "mitigated_at",
+    "resolved_at",
+    "closed_at",
+    "review_done_at",
+    "event_count",
+    "head_hash",
+)
+
+
+def incident_column_list(names: Sequence[str]) -> str:
+    """``names`` as a SELECT list, each checked to be one of :data:`INCIDENT_COLUMNS`."""
+    unknown = [n for n in names if n not in INCIDENT_COLUMNS]
+    if unknown or not names:
+        raise ValueError(f"not incident columns: {unknown or 'none given'}")
+    return ", ".join(names)

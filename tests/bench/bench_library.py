@@ -187,7 +187,9 @@ def open_insights(path: Path) -> tuple[float, int]:
     waiting = QEventLoop()  # idle while the worker counts (a busy loop would hold the GIL)
     window.loaded.connect(waiting.quit)
     waiting.exec()
-    window.grab()  # the charts, painted
+    # What the event loop does next: lay out the charts just shown, and paint the window (its
+    # first frame with the charts; a grab() before it would paint the layout of before).
+    app.processEvents()
     seconds = time.perf_counter() - t
     months = len(window.data.months)
     window.close()

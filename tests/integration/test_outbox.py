@@ -19,6 +19,7 @@ from stratus_commander.cli import main
 from stratus_commander.clock import SystemClock, to_iso
 from stratus_commander.incident import Incidents
 from stratus_commander.incident.outbox import LATE_FLAG, replay
+from stratus_commander.insights import insights
 from stratus_commander.paths import outbox_path
 from stratus_commander.session import Access, Session
 from stratus_commander.store import open_store
@@ -73,6 +74,7 @@ def test_actions_taken_while_the_server_is_down_reach_it_in_order_when_it_is_bac
         iid = incidents.declare("Payment API down", "Critical").id
         incidents.note(iid, "pool at 100 %")
         incidents.events(iid)  # the cockpit shows its timeline
+        insights(incidents, session.runbook)  # and the library its insights
         team_db.server.stop()
         try:
             away = [
@@ -85,6 +87,10 @@ def test_actions_taken_while_the_server_is_down_reach_it_in_order_when_it_is_bac
             assert f"127.0.0.1:{team_db.server.port}" in link.server
             assert incidents.get(iid).status == "identified"
             assert [e.text for e in incidents.events(iid)][-1].startswith("Status:")
+            # The insights count it as the cockpit sees it now (the credits as read before).
+            counted = insights(incidents, session.runbook)
+            assert counted.months[0].incidents == (iid,)
+            assert counted.months[0].clocks["triage"] == {"on_time": (iid,)}
             # On disk before they were acknowledged: another reader of the outbox file has them.
             with closing(Outbox(outbox_path(link.server))) as other:
                 assert [e.text for e in other.entries()] == [e.text for e in away]

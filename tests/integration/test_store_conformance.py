@@ -89,6 +89,21 @@ def test_incidents_and_their_timelines(inc: Incidents, store: Store, location: s
     assert store.location.startswith(location.split("?")[0][:20])
 
 
+def test_incident_columns_read_only_the_columns_asked_for(inc: Incidents, store: Store) -> None:
+    first, second = declare(inc, "First outage"), declare(inc, "Second outage")
+    inc.resolve(second, "Rolled back")
+    rows = sorted(store.incident_columns(["id", "title", "status", "resolved_at"]))
+    resolved = store.incident_row(second)
+    assert resolved is not None
+    assert rows == [
+        (first, "First outage", "investigating", None),
+        (second, "Second outage", "resolved", resolved["resolved_at"]),
+    ]
+    for bad in (["id; DROP TABLE incidents"], ["password"], []):
+        with pytest.raises(ValueError, match="not incident columns"):
+            store.incident_columns(bad)
+
+
 def test_every_text_is_redacted_before_it_is_stored(inc: Incidents, opened: Opener) -> None:
     iid = declare(inc, f"Stripe key {KEY} leaked")
     inc.record(iid, "message_sent", f"body {KEY}", {"body": f"x {KEY}", KEY: "k"})

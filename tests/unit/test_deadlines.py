@@ -176,11 +176,10 @@ def test_clock_states_are_the_readings_states_whatever_the_incident_and_time() -
                  "review_done_at": at + timedelta(hours=60)},
             ]  # fmt: skip
             incidents += [_incident(impact=impact, **stage) for stage in stages]
-    rows = [
-        {name: to_iso(at) if (at := getattr(i, name)) else None for name in CLOCK_FIELDS}
-        for i in incidents
-    ]
-    times = time_columns(rows, CLOCK_FIELDS)
+    times = time_columns(
+        {name: [to_iso(at) if (at := getattr(i, name)) else None for i in incidents]
+         for name in CLOCK_FIELDS}
+    )  # fmt: skip
     for offset in (-1, 0, 4, 5, 6, 14, 16, 45, 60 * 24, 60 * 72):
         now = T0 + offset * minute
         expected = [[r.state for r in clocks(i, RUNBOOK, now)] for i in incidents]

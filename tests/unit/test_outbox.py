@@ -19,8 +19,9 @@ from stratus_commander.incident.checklists import runbook_checks, set_tick, tick
 from stratus_commander.incident.outbox import LATE_FLAG, replay
 from stratus_commander.incident.roles import assign, holders
 from stratus_commander.runbook import load_runbook
-from stratus_commander.store import SqliteStore
+from stratus_commander.store import SqliteStore, Store
 from stratus_commander.store.offline import OfflineStore
+from stratus_commander.store.offline_calls import READS, WRITES
 from stratus_commander.store.outbox import Outbox, OutboxEntry
 
 T0 = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
@@ -71,6 +72,16 @@ def team(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[Unpluggable, Offlin
 def entry(n: int) -> OutboxEntry:
     at = T0.replace(minute=n)
     return OutboxEntry.new(1, at, "note", "alice", f"note {n} {SECRET}", {"n": n}, at)
+
+
+def test_every_protocol_call_has_an_answer_for_while_the_server_is_away() -> None:
+    """A call the offline store neither answers itself nor lists as a read or a write would go
+    to the server unguarded: while it is away, the driver's lost connection instead of a clear
+    answer (the insights' credits did). ``watch`` is the server's listener, which reconnects."""
+    protocol = {name for name in dir(Store) if not name.startswith("_")}
+    answered = {name for name in vars(OfflineStore) if not name.startswith("_")}
+    assert protocol - answered - set(READS) - WRITES == {"watch"}
+    assert (set(READS) | WRITES) <= protocol
 
 
 def test_entries_are_on_disk_in_order_and_redacted(tmp_path: Path) -> None:

@@ -63,17 +63,24 @@ def month_label(month: str) -> str:
     return f"{_MONTHS[int(number) - 1]} {year}"
 
 
-def month_ticks(months: Sequence[str]) -> list[tuple[int, str]]:
-    """An axis' month names (``Oct``; the note above says the years), no more than eight of
-    them (a small chart cannot hold more); a later January says its year (``Jan '27``)."""
-    step = max(1, -(-len(months) // 8))
+#: Months between an axis' labels: the calendar's own steps, so the labels fall on the same months
+#: year after year (every January among them).
+_TICK_STEPS = (1, 2, 3, 4, 6, 12, 24, 60, 120)
+
+
+def month_ticks(months: Sequence[str], most: int = 8) -> list[tuple[int, str]]:
+    """An axis' month names (``Oct``; the note above says the years), no more than ``most`` of
+    them (what the chart's width holds), on the calendar's steps (every 3, 4, 6 or 12 months);
+    a January says its year (``Jan '27``)."""
+    need = -(-len(months) // most)
+    step = next((s for s in _TICK_STEPS if s >= need), _TICK_STEPS[-1])
     ticks = []
     for n, month in enumerate(months):
-        if n % step:
-            continue
         year, number = month.split("-")
+        if (int(year) * 12 + int(number) - 1) % step:
+            continue
         name = _MONTHS[int(number) - 1]
-        ticks.append((n, f"{name} '{year[2:]}" if n and number == "01" else name))
+        ticks.append((n, f"{name} '{year[2:]}" if number == "01" else name))
     return ticks
 
 
@@ -123,10 +130,14 @@ def _picker(targets: Sequence[Target], pick: Pick) -> Callable[[int], None]:
     return picked
 
 
-def reset_plot(plot: pg.PlotItem, title: str, months: Sequence[MonthInsights]) -> pg.PlotItem:
+def reset_plot(
+    plot: pg.PlotItem, title: str, months: Sequence[MonthInsights], most_ticks: int = 8
+) -> pg.PlotItem:
     plot.clear()
+    # Every range is set by hand: auto-ranging would measure the items again as each is added.
+    plot.disableAutoRange()
     style_plot(plot, title)
-    plot.getAxis("bottom").setTicks([month_ticks([m.month for m in months]), []])
+    plot.getAxis("bottom").setTicks([month_ticks([m.month for m in months], most_ticks), []])
     plot.setXRange(-0.75, max(len(months), 1) - 0.35, padding=0)
     return plot
 
@@ -179,7 +190,7 @@ def time_curves(
     {"median"|"worst": its curve}."""
     t = theme.current()
     drawn = {}
-    plot = reset_plot(plot, label, months)
+    plot = reset_plot(plot, label, months, most_ticks=5)  # four in a row: narrower
     top = 1.0
     for kind, colour, symbol in (("median", t.accent, "o"), ("worst", t.plot_fg, "t1")):
         points = []

@@ -365,7 +365,7 @@ class InsightsWindow(QMainWindow):
             i = records.get(iid)
             text = (
                 f"{i.label} · {i.impact}{' · DRILL' if i.drill else ''} · {i.title}\n"
-                f"    detected {local(i.incident.detected_at, date=True, utc=False)}"
+                f"    detected {local(i.detected_at, date=True, utc=False)}"
                 if i is not None
                 else f"INC-{iid}"
             )

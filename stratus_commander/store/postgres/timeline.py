@@ -35,14 +35,11 @@ from stratus_commander.store.postgres.connection import RedactingConnection
 from stratus_commander.store.postgres.locks import INCIDENT_ID_LOCK, LOCK_CLASS
 from stratus_commander.store.postgres.notify import CHANNEL, notify_sql, payload
 from stratus_commander.store.postgres.search import tokens, tsquery, words
+from stratus_commander.store.records import INCIDENT_COLUMNS, incident_column_list
 from stratus_commander.timeline import Event, event_from_row, next_event
 
 _EVENT_COLUMNS = "incident_id, seq, at, kind, actor, text, data, prev_hash, hash"
-_INCIDENT_COLUMNS = (
-    "id, title, scope, impact, affected_services, status, drill, detected_at, declared_at, "
-    "triaged_at, triage_decision, first_update_at, last_update_at, escalated_at, mitigated_at, "
-    "resolved_at, closed_at, review_done_at, event_count, head_hash"
-)
+_INCIDENT_COLUMNS = incident_column_list(INCIDENT_COLUMNS)
 _OPEN = "('investigating', 'identified', 'monitoring')"
 #: The number of a new incident: the next after the highest (taken under ``INCIDENT_ID_LOCK``).
 _NEXT_ID = "SELECT coalesce(max(id), 0) + 1 AS id FROM incidents"
@@ -75,6 +72,10 @@ class TimelineQueries:
             self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
         ) -> list[dict[str, Any]]: ...
 
+        def tuples(
+            self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+        ) -> list[tuple[Any, ...]]: ...
+
     # --- incidents -----------------------------------------------------------------------------
 
     def incident_row(self, incident_id: int) -> dict[str, Any] | None:
@@ -103,6 +104,9 @@ class TimelineQueries:
         return self.query(
             f"SELECT {_INCIDENT_COLUMNS} FROM incidents {where} ORDER BY declared_at DESC, id DESC"
         )
+
+    def incident_columns(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        return self.tuples(f"SELECT {incident_column_list(names)} FROM incidents")
 
     def search_incident_rows(self, search: Sequence[str]) -> list[dict[str, Any]]:
         """Incidents whose title, timeline text or close and review records hold every word; the

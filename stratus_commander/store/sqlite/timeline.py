@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from stratus_commander.clock import to_iso
+from stratus_commander.store.records import incident_column_list
 from stratus_commander.store.redaction import Json
 from stratus_commander.store.sqlite.connection import RedactingConnection, damage, translate_errors
 from stratus_commander.timeline import Event, event_from_row, next_event
@@ -42,6 +43,12 @@ class TimelineQueries:
     def incident_rows(self, open_only: bool = False) -> list[dict[str, Any]]:
         where = f"WHERE status IN {_OPEN!r}" if open_only else ""
         return self._rows(f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC", ())
+
+    def incident_columns(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        with translate_errors(self.conn):
+            return self.conn.execute(
+                f"SELECT {incident_column_list(names)} FROM incidents", ()
+            ).fetchall()
 
     def search_incident_rows(self, words: Sequence[str]) -> list[dict[str, Any]]:
         """Incidents whose title, timeline text or close and review records hold every word; the
