@@ -71,7 +71,8 @@ _TICK_STEPS = (1, 2, 3, 4, 6, 12, 24, 60, 120)
 def month_ticks(months: Sequence[str], most: int = 8) -> list[tuple[int, str]]:
     """An axis' month names (``Oct``; the note above says the years), no more than ``most`` of
     them (what the chart's width holds), on the calendar's steps (every 3, 4, 6 or 12 months);
-    a January says its year (``Jan '27``)."""
+    a later January says its year (``Jan '27``), the first label stays short (the axis' edge
+    would cut a long one)."""
     need = -(-len(months) // most)
     step = next((s for s in _TICK_STEPS if s >= need), _TICK_STEPS[-1])
     ticks = []
@@ -80,7 +81,7 @@ def month_ticks(months: Sequence[str], most: int = 8) -> list[tuple[int, str]]:
         if (int(year) * 12 + int(number) - 1) % step:
             continue
         name = _MONTHS[int(number) - 1]
-        ticks.append((n, f"{name} '{year[2:]}" if number == "01" else name))
+        ticks.append((n, f"{name} '{year[2:]}" if n and number == "01" else name))
     return ticks
 
 
