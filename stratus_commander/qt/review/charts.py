@@ -15,20 +15,69 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 from stratus_commander.errors import InputError
 from stratus_commander.qt import theme
 
-__all__ = ["ClickableBars", "export_page", "png_of", "still_plot", "style_plot"]
+__all__ = ["ClickableBars", "StillPlot", "export_page", "png_of", "still_plot", "style_plot"]
 
 
-def still_plot(chart: pg.GraphicsLayoutWidget, row: int, col: int, unit: str) -> pg.PlotItem:
-    """A plot of ``chart`` that neither pans, zooms nor offers pyqtgraph's menu: a figure to
-    read (and click), not to explore. ``unit``: the left axis' label."""
-    plot = chart.addPlot(row=row, col=col, enableMenu=False)  # its menu never built
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-    plot.setLabel("left", unit)
+class StillPlot:
+    """A figure to read (and click), not to explore: a title, a view that neither pans nor
+    zooms, and its left and bottom axes, as a cell of a chart's layout. Not a ``PlotItem``: each
+    of those builds its menu of plot options (a form of some fifty widgets) whether shown or
+    not, and a dozen of them took four times as long to make as the plots themselves.
+
+    What the views ask of a plot, as ``PlotItem`` answers it: :meth:`addItem`, :meth:`plot`,
+    :meth:`clear`, the ranges, :meth:`getAxis`, :meth:`setTitle`; ``vb`` is the view."""
+
+    def __init__(self, unit: str) -> None:
+        self.cell = pg.GraphicsLayout()
+        self.cell.layout.setContentsMargins(1, 1, 1, 1)  # as PlotItem lays out its own: the
+        self.cell.layout.setSpacing(0)  # axes meet at the view's corner
+        self.title = pg.LabelItem("", size="11pt")
+        self.vb = pg.ViewBox(enableMenu=False)
+        self.vb.setMouseEnabled(x=False, y=False)
+        self.axes = {name: pg.AxisItem(name) for name in ("left", "bottom")}
+        for axis in self.axes.values():
+            axis.linkToView(self.vb)
+        self.axes["left"].setLabel(unit)
+        self.cell.addItem(self.title, row=0, col=1)
+        self.cell.addItem(self.axes["left"], row=1, col=0)
+        self.cell.addItem(self.vb, row=1, col=1)
+        self.cell.addItem(self.axes["bottom"], row=2, col=1)
+
+    def addItem(self, item: pg.GraphicsObject) -> None:
+        self.vb.addItem(item)
+
+    def plot(self, x: Sequence[float], y: Sequence[float], **opts: object) -> pg.PlotDataItem:
+        curve = pg.PlotDataItem(list(x), list(y), **opts)
+        self.vb.addItem(curve)
+        return curve
+
+    def clear(self) -> None:
+        self.vb.clear()
+
+    def getAxis(self, name: str) -> pg.AxisItem:
+        return self.axes[name]
+
+    def setTitle(self, text: str, color: str) -> None:
+        self.title.setText(text, color=color)
+
+    def setXRange(self, low: float, high: float, padding: float = 0) -> None:
+        self.vb.setXRange(low, high, padding=padding)
+
+    def setYRange(self, low: float, high: float, padding: float = 0) -> None:
+        self.vb.setYRange(low, high, padding=padding)
+
+    def disableAutoRange(self) -> None:
+        self.vb.disableAutoRange()
+
+
+def still_plot(chart: pg.GraphicsLayoutWidget, row: int, col: int, unit: str) -> StillPlot:
+    """A :class:`StillPlot` in ``chart`` at ``row``, ``col``; ``unit``: its left axis' label."""
+    plot = StillPlot(unit)
+    chart.addItem(plot.cell, row=row, col=col)
     return plot
 
 
-def style_plot(plot: pg.PlotItem, title: str) -> None:
+def style_plot(plot: StillPlot, title: str) -> None:
     """``plot``'s title and axes in the current palette's plot colours."""
     t = theme.current()
     plot.setTitle(title, color=t.plot_fg)

@@ -30,7 +30,13 @@ from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.offthread import OffThread
 from stratus_commander.qt.panel_kit import heading, local
-from stratus_commander.qt.review.charts import export_page, png_of, still_plot, style_plot
+from stratus_commander.qt.review.charts import (
+    StillPlot,
+    export_page,
+    png_of,
+    still_plot,
+    style_plot,
+)
 from stratus_commander.qt.review.widgets import Table, mark_late, mark_urgent
 from stratus_commander.runbook import Runbook
 from stratus_commander.store import Store, as_location
@@ -68,7 +74,7 @@ class DrillsWindow(QMainWindow):
         layout.addWidget(self.note)
         self.chart = pg.GraphicsLayoutWidget()
         self.chart.setMinimumHeight(320)
-        self.plots: dict[str, pg.PlotItem] = {}
+        self.plots: dict[str, StillPlot] = {}
         for i, clock_id in enumerate(SCORED_CLOCKS):
             self.plots[clock_id] = still_plot(self.chart, i // 2, i % 2, "minutes")
         layout.addWidget(self.chart, 1)

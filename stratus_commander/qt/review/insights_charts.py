@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
 
 from stratus_commander.insights import MonthInsights
 from stratus_commander.qt import theme
-from stratus_commander.qt.review.charts import ClickableBars, style_plot
+from stratus_commander.qt.review.charts import ClickableBars, StillPlot, style_plot
 from stratus_commander.qt.review.graphs import PROBE_COLORS
 from stratus_commander.runbook import Runbook
 from stratus_commander.timefmt import human_duration
@@ -132,8 +132,8 @@ def _picker(targets: Sequence[Target], pick: Pick) -> Callable[[int], None]:
 
 
 def reset_plot(
-    plot: pg.PlotItem, title: str, months: Sequence[MonthInsights], most_ticks: int = 8
-) -> pg.PlotItem:
+    plot: StillPlot, title: str, months: Sequence[MonthInsights], most_ticks: int = 8
+) -> StillPlot:
     plot.clear()
     # Every range is set by hand: auto-ranging would measure the items again as each is added.
     plot.disableAutoRange()
@@ -144,7 +144,7 @@ def reset_plot(
 
 
 def stacked_bars(
-    plot: pg.PlotItem,
+    plot: StillPlot,
     months: Sequence[MonthInsights],
     series: Sequence[Series],
     what: str,
@@ -180,7 +180,7 @@ def stacked_bars(
 
 
 def time_curves(
-    plot: pg.PlotItem,
+    plot: StillPlot,
     mid: str,
     label: str,
     months: Sequence[MonthInsights],
@@ -242,7 +242,7 @@ def time_curves(
 
 
 def credit_bars(
-    plot: pg.PlotItem, months: Sequence[MonthInsights], legend: pg.LegendItem, pick: Pick
+    plot: StillPlot, months: Sequence[MonthInsights], legend: pg.LegendItem, pick: Pick
 ) -> dict[str, ClickableBars]:
     """The credits paid a month, a bar per currency: {currency: its bars}."""
     drawn: dict[str, ClickableBars] = {}

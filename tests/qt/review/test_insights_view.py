@@ -16,6 +16,7 @@ from stratus_commander.clock import FakeClock
 from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.library import LibraryWindow
+from stratus_commander.qt.review.charts import StillPlot
 from stratus_commander.qt.review.insights_view import (
     LATE_COLUMN,
     MISSED_COLUMN,
@@ -63,7 +64,7 @@ def view(qtbot, library: LibraryWindow) -> InsightsWindow:
     return view
 
 
-def click(qtbot, chart: pg.GraphicsLayoutWidget, plot: pg.PlotItem, x: float, y: float) -> None:
+def click(qtbot, chart: pg.GraphicsLayoutWidget, plot: StillPlot, x: float, y: float) -> None:
     """A left click where the plot's (x, y) is drawn, as the commander's mouse makes it."""
     scene = plot.vb.mapViewToScene(QPointF(x, y))
     qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.mapFromScene(scene))
