@@ -46,6 +46,7 @@ __all__ = [
     "is_placeholder",
     "names",
     "require",
+    "requiring",
     "unique_ids",
 ]
 
@@ -187,6 +188,23 @@ def require(
         problems.append(f"{what}s must be in the order {', '.join(expected)}")
     if problems:
         raise ValueError("; ".join(problems))
+
+
+_Ids = TypeVar("_Ids", list[Any], dict[str, Any])
+
+
+def requiring(
+    expected: Sequence[str], what: str, *, ordered: bool = False, key: str = "id"
+) -> Callable[[_Ids], _Ids]:
+    """An :class:`After` check that a list's ids (each item's ``key``), or a table's keys, are
+    ``expected`` (:func:`require`)."""
+
+    def check(value: _Ids) -> _Ids:
+        ids = list(value) if isinstance(value, dict) else [getattr(v, key) for v in value]
+        require(ids, expected, what, ordered=ordered)
+        return value
+
+    return check
 
 
 _V = TypeVar("_V")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from stratus_commander import validation
 from stratus_commander.runbook.fields import (
@@ -30,6 +30,7 @@ from stratus_commander.runbook.fields import (
     check_id,
     is_placeholder,
     require,
+    requiring,
     unique_ids,
 )
 from stratus_commander.runbook.vocabulary import (
@@ -179,25 +180,12 @@ class Decision(_Model):
     checklist: str | None = None  # mitigation checklist to open straight away
 
 
-def _in_order(value: list[TriageGroup]) -> list[TriageGroup]:
-    require([g.id for g in value], TRIAGE_ORDER, "triage group", ordered=True)
-    return value
-
-
-def _every_decision(value: list[Decision]) -> list[Decision]:
-    require([d.id for d in value], ("internal", "external", "unknown"), "decision")
-    return value
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Triage(_Model):
-    groups: Annotated[list[TriageGroup], After(_in_order)]
-    decisions: Annotated[list[Decision], After(_every_decision)]
-
-
-def _required_templates(value: dict[str, str]) -> dict[str, str]:
-    require(list(value), TEMPLATE_NAMES, "template")
-    return value
+    groups: Annotated[
+        list[TriageGroup], After(requiring(TRIAGE_ORDER, "triage group", ordered=True))
+    ]
+    decisions: Annotated[list[Decision], After(requiring(get_args(DecisionId), "decision"))]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,7 +193,7 @@ class Comms(_Model):
     update_every: Duration
     status_page_steps: Items
     audience: Annotated[dict[str, Text], After(by_impact)]  # impact → who is told
-    templates: Annotated[dict[str, Template], After(_required_templates)]
+    templates: Annotated[dict[str, Template], After(requiring(TEMPLATE_NAMES, "template"))]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,25 +217,15 @@ class Sla(_Model):
             raise ValueError("ladder: the first step's 'below' must not exceed the target")
 
 
-def _close_sections(value: list[Section]) -> list[Section]:
-    require([s.id for s in value], CLOSE_SECTIONS, "close section")
-    return value
-
-
-def _review_sections(value: list[Section]) -> list[Section]:
-    require([s.id for s in value], REVIEW_SECTIONS, "review section")
-    return value
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Close(_Model):
-    sections: Annotated[Sections, After(_close_sections)]
+    sections: Annotated[Sections, After(requiring(CLOSE_SECTIONS, "close section"))]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Review(_Model):
     deadline: Duration
-    sections: Annotated[Sections, After(_review_sections)]
+    sections: Annotated[Sections, After(requiring(REVIEW_SECTIONS, "review section"))]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,11 +260,6 @@ class Dashboard(_Model):
     url: Annotated[Text, After(_url)]
 
 
-def _phases(value: list[Phase]) -> list[Phase]:
-    require([p.id for p in value], PHASE_ORDER, "phase", ordered=True)
-    return value
-
-
 def _clocks(value: list[ClockDef]) -> list[ClockDef]:
     require([c.id for c in value], CLOCK_ORDER, "clock")
     return sorted(value, key=lambda c: CLOCK_ORDER.index(c.id))  # the file's order is free
@@ -299,16 +272,11 @@ def _mitigation(value: dict[str, list[Item]]) -> dict[str, list[Item]]:
     return value
 
 
-def _escalation(value: list[Escalation]) -> list[Escalation]:
-    require([e.impact for e in value], IMPACTS, "impact")
-    return value
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Runbook(_Model):
     name: Text
     subtitle: str = ""
-    phases: Annotated[list[Phase], After(_phases)]
+    phases: Annotated[list[Phase], After(requiring(PHASE_ORDER, "phase", ordered=True))]
     clocks: Annotated[list[ClockDef], After(_clocks)]
     declare: Declare
     triage: Triage
@@ -318,7 +286,7 @@ class Runbook(_Model):
     close: Close
     sla: Sla
     review: Review
-    escalation: Annotated[list[Escalation], After(_escalation)]
+    escalation: Annotated[list[Escalation], After(requiring(IMPACTS, "impact", key="impact"))]
     contacts: list[Contact]
     emergency_contacts: list[Contact]
     dashboards: list[Dashboard]

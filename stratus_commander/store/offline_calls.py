@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stratus_commander.store.records import INCIDENT_COLUMNS
+
 __all__ = ["KNOWN_MAX", "READS", "READ_WHAT", "UNREAD_ROW", "WRITES"]
 
 #: The protocol's reads beyond incidents and timelines → whether an answer is remembered for
@@ -71,6 +73,7 @@ WRITES = frozenset(
 #: and declared "long ago" (no time rule refuses an action on it for its sake). Its own values
 #: (a local incident's, as declared) replace these.
 UNREAD_ROW: dict[str, Any] = {
+    **dict.fromkeys(c for c in INCIDENT_COLUMNS if c != "id"),  # the rest unset: nothing met
     "title": "(not read: the team server is away)",
     "scope": "[]",
     "impact": "Minor",
@@ -79,19 +82,6 @@ UNREAD_ROW: dict[str, Any] = {
     "drill": 0,
     "detected_at": "1970-01-01T00:00:00.000Z",
     "declared_at": "1970-01-01T00:00:00.000Z",
-    **dict.fromkeys(
-        (
-            "triaged_at",
-            "triage_decision",
-            "first_update_at",
-            "last_update_at",
-            "escalated_at",
-            "mitigated_at",
-            "resolved_at",
-            "closed_at",
-            "review_done_at",
-        )
-    ),
     "event_count": 0,
     "head_hash": "",
 }
