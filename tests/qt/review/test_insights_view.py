@@ -17,6 +17,7 @@ from stratus_commander.incident import Incidents
 from stratus_commander.qt import theme
 from stratus_commander.qt.library import LibraryWindow
 from stratus_commander.qt.review.charts import StillPlot
+from stratus_commander.qt.review.insights_charts import month_ticks
 from stratus_commander.qt.review.insights_view import (
     LATE_COLUMN,
     MISSED_COLUMN,
@@ -176,3 +177,12 @@ def test_the_export_carries_the_charts_and_every_figure(
     assert '<td>19/60</td><td class="late">21</td><td class="missed">20</td>' in page
     assert "<td>2026-10</td><td>USD 49.90</td><td>INC-1</td>" in page
     assert "drills left out" in page
+
+
+def test_month_labels_fall_on_the_calendars_steps_and_fit_the_chart() -> None:
+    months = [f"{2024 + n // 12}-{n % 12 + 1:02d}" for n in range(32)]  # Jan 2024 – Aug 2026
+    wide = month_ticks(months)  # at most 8: every 4 months, the same months each year
+    assert wide == [(0, "Jan"), (4, "May"), (8, "Sep"), (12, "Jan '25"), (16, "May"),
+                    (20, "Sep"), (24, "Jan '26"), (28, "May")]  # fmt: skip
+    assert month_ticks(months, most=5) == [(0, "Jan"), (12, "Jan '25"), (24, "Jan '26")]
+    assert month_ticks(["2026-10", "2026-11"]) == [(0, "Oct"), (1, "Nov")]
