@@ -100,9 +100,15 @@ def test_triage_groups_in_order_with_probe_and_manual_items() -> None:
 
 
 def test_triage_check_groups_are_the_probe_contracts() -> None:
-    from stratus_commander.probes.checks import CHECK_ORDER
+    from typing import get_args
 
-    assert tuple(g.id for g in RUNBOOK.triage.groups) == CHECK_ORDER
+    from stratus_commander.probes import checks
+    from stratus_commander.runbook import vocabulary
+
+    assert tuple(g.id for g in RUNBOOK.triage.groups) == checks.CHECK_ORDER
+    # Written twice (the runbook sits below the probes): the same groups, in the same order.
+    assert vocabulary.TRIAGE_ORDER == checks.CHECK_ORDER
+    assert get_args(vocabulary.Check) == get_args(checks.Check)
 
 
 def test_comms_steps_audience_and_templates_render() -> None:
