@@ -91,6 +91,7 @@ _TIMES = tuple(
 )
 #: What the insights read of each incident: :class:`Counted`'s fields, then the times.
 _READ = (*Counted._fields[:4], "detected_at", *(t for t in _TIMES if t != "detected_at"))
+_ID, _IMPACT, _DRILL, _DETECTED = 0, 2, 3, 4  # where _READ puts them
 
 
 @dataclass(frozen=True)
@@ -247,16 +248,16 @@ def insights(
     rows = [
         row
         for row in incidents.store.incident_columns(_READ)
-        if (drills or not row[3]) and (wanted is None or row[0] in wanted)
+        if (drills or not row[_DRILL]) and (wanted is None or row[_ID] in wanted)
     ]
-    rows.sort(key=lambda r: (r[4], r[0]))  # stored ISO UTC times sort as the times
+    rows.sort(key=lambda r: (r[_DETECTED], r[_ID]))  # stored ISO UTC times sort as the times
     by_column = dict(zip(_READ, zip(*rows, strict=True), strict=True)) if rows else {}
     times = time_columns({name: by_column.get(name, ()) for name in _TIMES})
     if since is not None:  # the times sorted: the chosen ones are a tail
         first = int(np.searchsorted(times["detected_at"], np.datetime64(to_ms(since), "ms")))
         rows, times = rows[first:], {k: v[first:] for k, v in times.items()}
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    impacts = [r[2] for r in rows]
+    ids = np.array([r[_ID] for r in rows], dtype=np.int64)
+    impacts = [r[_IMPACT] for r in rows]
     verdict_of = np.array(_VERDICT_OF_STATE, dtype=np.int8)
     verdicts = [verdict_of[states] for states in clock_states(times, impacts, runbook, now)]
     stored = every_stored_credits(incidents.store)  # one read, not one per incident
@@ -281,7 +282,7 @@ def insights(
             )
             for a, b in itertools.pairwise(starts)
         ),
-        {r[0]: Counted._make(r[:5]) for r in rows},
+        {r[_ID]: Counted._make(r[: _DETECTED + 1]) for r in rows},
     )
 
 
