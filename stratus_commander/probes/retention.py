@@ -8,7 +8,10 @@
   credits and month views read, and the store keeps it exact when it prunes (whole minutes only).
 
 Pruning runs where the samples are written (the recorder's process, on its own thread and its own
-connection), one small batch per transaction, so a durable append waits for one batch at most::
+connection), one small batch per transaction, so a durable append waits for one batch at most.
+A batch is sized by the time it holds the write lock (``batch_ms``), not only by its rows: on a
+file of months, 5 000 rows held it ~180 ms; each batch slower than that halves the next, each
+quick one doubles it, up to ``batch_rows``::
 
     pruned = prune(store, settings, now_ms)            # every batch due, with pauses between
     spans = prunable_spans(store.incident_rows(), settings, now_ms)
@@ -17,7 +20,8 @@ connection), one small batch per transaction, so a durable append waits for one 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,9 +30,12 @@ from stratus_commander.clock import from_iso, to_ms
 from stratus_commander.store import Store
 
 __all__ = [
+    "FIRST_BATCH",
     "INCIDENT_MARGIN_MS",
+    "MIN_BATCH",
     "RetentionSettings",
     "keep_windows",
+    "next_batch",
     "prunable_spans",
     "prune",
 ]
@@ -39,6 +46,8 @@ DAY_MS = 86_400_000
 INCIDENT_MARGIN_MS = 3_600_000
 #: Beyond every time a sample can carry (an open incident keeps everything after its start).
 _FOREVER = 2**62
+#: A prune's first batch (rows), and the smallest: the speed of the file is learnt as it goes.
+FIRST_BATCH, MIN_BATCH = 1000, 100
 
 
 class RetentionSettings(BaseModel):
@@ -48,8 +57,10 @@ class RetentionSettings(BaseModel):
 
     #: Days raw samples are kept outside incident windows (rollups are kept for good).
     raw_days: float = Field(default=14.0, gt=0)
-    #: Raw samples deleted per transaction: how long a prune may hold up a durable append.
+    #: Raw samples deleted per transaction, at most.
     batch_rows: int = Field(default=5000, ge=100, le=1_000_000)
+    #: Milliseconds a batch may hold the write lock: how long it may hold up a durable append.
+    batch_ms: float = Field(default=50.0, gt=0)
     #: Seconds between pruning passes of a running recorder.
     interval_s: float = Field(default=600.0, gt=0)
 
@@ -96,21 +107,36 @@ def prune(
     now_ms: int,
     stop: threading.Event | None = None,
     pause_s: float = 0.05,
+    timer: Callable[[], float] = time.monotonic,
 ) -> int:
     """Delete the raw samples retention lets go, one batch per transaction; how many.
 
     Between batches it pauses ``pause_s`` (a writer waiting on the lock gets its turn) and stops
-    early when ``stop`` is set. The incidents are read once, at the start: an incident declared
-    meanwhile has its window in the raw window anyway (days newer than anything pruned).
+    early when ``stop`` is set. The first batch is small (the file's speed is not known yet); each
+    next one is sized by how long the last took (:func:`next_batch`). The incidents are read once,
+    at the start: an incident declared meanwhile has its window in the raw window anyway (days
+    newer than anything pruned).
     """
     stop = stop or threading.Event()
     spans = prunable_spans(store.incident_rows(), settings, now_ms)
-    total = 0
+    total, rows = 0, min(settings.batch_rows, FIRST_BATCH)
     while spans:
-        deleted = store.prune_samples(spans, settings.batch_rows)
+        started = timer()
+        deleted = store.prune_samples(spans, rows)
         if deleted == 0:
             break
         total += deleted
+        rows = next_batch(rows, (timer() - started) * 1000, settings)
         if stop.wait(pause_s):
             break
     return total
+
+
+def next_batch(rows: int, took_ms: float, settings: RetentionSettings) -> int:
+    """The next batch's rows after one of ``rows`` held the write lock ``took_ms``: half when
+    it overran ``batch_ms``, twice when it took under half of it (100 to ``batch_rows``)."""
+    if took_ms > settings.batch_ms:
+        return max(MIN_BATCH, rows // 2)
+    if took_ms < settings.batch_ms / 2:
+        return min(settings.batch_rows, rows * 2)
+    return rows

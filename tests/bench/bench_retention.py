@@ -249,7 +249,8 @@ def main() -> None:
         with_retention = _file_size(path)
 
         print(f"pruning: {pruned[0]:,} raw samples in {timing[0]:.0f} s "
-              f"({pruned[0] / timing[0]:,.0f}/s, batches of {settings.batch_rows})")  # fmt: skip
+              f"({pruned[0] / timing[0]:,.0f}/s, batches of up to {settings.batch_rows} rows "
+              f"and about {settings.batch_ms:g} ms)")  # fmt: skip
         print(f"durable append (timeline note) while pruning, {len(beside)} appends:")
         print(f"  worst {max(beside):7.1f} ms   p99 {_pct(beside, 99):7.1f} ms   |   alone "
               f"({len(alone)}): p99 {_pct(alone, 99):6.1f} ms  worst {max(alone):6.1f} ms  "

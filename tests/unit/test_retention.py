@@ -181,3 +181,43 @@ def test_retention_settings_are_validated_with_their_key_path() -> None:
     text = str(caught.value)
     assert "c.toml: retention.raw_days: must be > 0" in text
     assert "c.toml: retention.batch_rows:" in text
+
+
+class _Timed:
+    """The store, with a clock the batches move: each row pruned takes ``ms_a_row``."""
+
+    def __init__(self, store: Store, ms_a_row: float) -> None:
+        self.store, self.ms_a_row, self.now = store, ms_a_row, 0.0
+        self.batches: list[int] = []
+
+    def incident_rows(self) -> list[dict[str, object]]:
+        return self.store.incident_rows()
+
+    def prune_samples(self, spans: list[tuple[int, int]], limit: int) -> int:
+        self.batches.append(limit)
+        deleted = self.store.prune_samples(spans, limit)
+        self.now += deleted * self.ms_a_row / 1000
+        return deleted
+
+    def timer(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("ms_a_row", "sizes"),
+    [
+        (0.1, [1000, 500, 500]),  # a slow file: 1 000 rows held the lock 100 ms, so 500 (50 ms)
+        (0.01, [1000, 2000, 4000, 4000]),  # a quick one: up to 40 ms a batch, 8 000 would be 80
+    ],
+)
+def test_a_prune_batch_is_sized_by_the_time_it_holds_the_write_lock(
+    tmp_path: Path, ms_a_row: float, sizes: list[int]
+) -> None:
+    with open_store(tmp_path / "incidents.db") as store:
+        per_second(store, T0, 6 * 3600)  # six hours, a sample a second
+        timed = _Timed(store, ms_a_row)
+        settings = RetentionSettings(raw_days=14, batch_rows=5000, batch_ms=50)
+        pruned = prune(timed, settings, to_ms(LATER), pause_s=0, timer=timed.timer)  # type: ignore[arg-type]
+        assert timed.batches[: len(sizes)] == sizes
+        assert max(timed.batches[len(sizes) :], default=sizes[-1]) == sizes[-1]  # steady after
+        assert pruned == 6 * 3600 and raw_count(store) == 0  # every sample, however batched
