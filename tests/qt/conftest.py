@@ -53,8 +53,11 @@ ARun = Callable[[Coroutine[Any, Any, Any]], Any]
 
 @pytest.fixture(scope="session", autouse=True)
 def collector_on_ui_thread(qapp: Any) -> None:
-    """As in the app: worker threads (qt/offthread.py) must never collect a widget."""
+    """As in the app (``ensure_app``): worker threads (qt/offthread.py) must never collect a
+    widget, and the last window a test closes does not quit the application, which would stop
+    a qasync loop (``arun``) before its coroutine ends."""
     collect_on_ui_thread(qapp)
+    qapp.setQuitOnLastWindowClosed(False)
 
 
 @pytest.fixture(scope="session")
