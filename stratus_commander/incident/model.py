@@ -116,10 +116,10 @@ class Listed:
     :class:`Incident` (times parsed) only when first asked for. Ten thousand incidents list in
     the time of reading their rows."""
 
-    __slots__ = ("_incident", "detected_iso", "drill", "id", "impact", "row", "status", "title")
+    __slots__ = ("_incident", "_row", "detected_iso", "drill", "id", "impact", "status", "title")
 
     def __init__(self, row: Mapping[str, Any]) -> None:
-        self.row = row  # the stored row, as read
+        self._row = row
         self._incident: Incident | None = None
         self.id: int = row["id"]
         self.title: str = row["title"]
@@ -139,7 +139,7 @@ class Listed:
     @property
     def incident(self) -> Incident:
         if self._incident is None:
-            self._incident = _from_row(self.row)
+            self._incident = _from_row(self._row)
         return self._incident
 
 

@@ -9,9 +9,9 @@
 
 Pruning runs where the samples are written (the recorder's process, on its own thread and its own
 connection), one small batch per transaction, so a durable append waits for one batch at most.
-A batch is sized by the time it holds the write lock (``batch_ms``), not only by its rows: on a
-file of months, 5 000 rows held it ~180 ms; each batch slower than that halves the next, each
-quick one doubles it, up to ``batch_rows``::
+A batch is sized by the time it holds the write lock (``batch_ms``), not only by its rows (on a
+file of months, 5 000 rows held it ~180 ms): a batch slower than ``batch_ms`` halves the next,
+one under half of it doubles it, up to ``batch_rows``::
 
     pruned = prune(store, settings, now_ms)            # every batch due, with pauses between
     spans = prunable_spans(store.incident_rows(), settings, now_ms)

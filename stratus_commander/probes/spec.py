@@ -16,8 +16,7 @@ __all__ = ["ProbeSpec"]
 class ProbeSpec(BaseModel):
     """Keys common to every ``[[probes]]`` table; kinds subclass it with their own keys."""
 
-    # Schemas are built when a config is first validated: the cockpit's first frame (which
-    # imports this module for the probe records) does not wait for them.
+    # Schemas are built when a config is first validated, not when a kind's module is imported.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")

@@ -123,8 +123,8 @@ class InsightsWindow(QMainWindow):
         self.note.setObjectName("evidence")
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
-        # Counting starts now, on the worker, while the charts are built: its answer is shown
-        # once this constructor has returned (it is delivered on this thread's event loop).
+        # Counting starts before the charts are made (the worker reads the file meanwhile); its
+        # answer arrives on this thread's event loop, once this constructor has returned.
         self.reload()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
